@@ -1,0 +1,77 @@
+/*
+ * rx — a thin wrapper over tevador's librandomx (Debian 1.1.10): light and
+ * fast mode, large pages with a transparent-huge-page fallback, parallel
+ * dataset initialisation, re-keying without re-allocation, and VMs that
+ * follow a re-key. Used by the miner's CPU backend, the pool's share
+ * verifier and the self-test.
+ *
+ * Threads: an rx_ctx is created, re-keyed and destroyed by one thread while
+ * no VM of it is hashing. Each rx_vm belongs to one thread.
+ */
+#ifndef RX_H
+#define RX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum rx_mode { RX_MODE_LIGHT = 0, RX_MODE_FAST = 1, RX_MODE_AUTO = 2 };
+enum rx_pages { RX_PAGES_AUTO = 0, RX_PAGES_HUGE = 1, RX_PAGES_SMALL = 2 };
+
+struct rx_config {
+    enum rx_mode mode;
+    enum rx_pages pages;  /* AUTO: reserved huge pages, else THP, else small */
+    int init_threads;     /* dataset init threads; 0 = all online CPUs */
+    int v2;               /* RandomX v2 (needs a library with RANDOMX_FLAG_V2) */
+    int quiet;            /* 1: no fallback notices on stderr */
+};
+
+struct rx_info {
+    int flags;               /* randomx_flags actually used for VMs */
+    enum rx_mode mode;       /* resolved mode (never AUTO) */
+    int large_pages;         /* 1 when dataset uses reserved huge pages */
+    int thp;                 /* 1 when madvise(MADV_HUGEPAGE) was accepted */
+    double cache_init_s;     /* last cache initialisation */
+    double dataset_init_s;   /* last dataset initialisation (fast mode) */
+    int init_threads;
+    char flags_str[128];     /* "JIT HARD_AES ARGON2_AVX2 ..." */
+};
+
+struct rx_ctx;
+struct rx_vm;
+
+/* Allocates cache (and dataset in fast mode). 0 or -errno with reason. */
+int rx_ctx_create(const struct rx_config *cfg, struct rx_ctx **out, char *err,
+                  size_t errlen);
+/*
+ * Keys the context with seed (usually the 32-byte seed hash). A seed equal
+ * to the current one is a no-op. Fast mode re-initialises the dataset in
+ * parallel in place; nothing is re-allocated. 0 or -errno.
+ */
+int rx_ctx_rekey(struct rx_ctx *ctx, const void *seed, size_t seed_len);
+/* Number of successful re-keys so far (VMs compare it to follow). */
+uint64_t rx_ctx_epoch(const struct rx_ctx *ctx);
+const struct rx_info *rx_ctx_info(const struct rx_ctx *ctx);
+/* Dataset base pointer and size in bytes, or NULL in light mode. */
+void *rx_ctx_dataset_memory(struct rx_ctx *ctx, size_t *size);
+void rx_ctx_destroy(struct rx_ctx *ctx);
+
+/* A VM on the context's cache or dataset; NULL with reason on failure. */
+struct rx_vm *rx_vm_create(struct rx_ctx *ctx, char *err, size_t errlen);
+/* Points the VM at the context's current key; call after rx_ctx_rekey. */
+void rx_vm_sync(struct rx_vm *vm);
+void rx_vm_hash(struct rx_vm *vm, const void *in, size_t len, uint8_t out[32]);
+/* Pipelined hashing: first(in0); next(in1) -> hash(in0); ...; last -> hash(n). */
+void rx_vm_hash_first(struct rx_vm *vm, const void *in, size_t len);
+void rx_vm_hash_next(struct rx_vm *vm, const void *next_in, size_t len,
+                     uint8_t out[32]);
+void rx_vm_hash_last(struct rx_vm *vm, uint8_t out[32]);
+void rx_vm_destroy(struct rx_vm *vm);
+
+/* Bytes a fast-mode dataset needs (item count * 64). */
+size_t rx_dataset_bytes(void);
+/* Writes the names of the set bits of flags into buf. */
+void rx_flags_string(int flags, char *buf, size_t len);
+/* 1 when this build can hash RandomX v2. */
+int rx_have_v2(void);
+
+#endif

@@ -1,0 +1,57 @@
+/*
+ * options — minerlab-miner's command line (XMRig-compatible flags plus the
+ * lab's own), optionally merged with a JSON config from a file (-c FILE),
+ * standard input (-c -) or an environment variable (--config-env VAR).
+ */
+#ifndef MINER_OPTIONS_H
+#define MINER_OPTIONS_H
+
+#include <stddef.h>
+
+#include "rx.h"
+
+enum miner_action { MINER_RUN = 0, MINER_SELFTEST, MINER_BENCH, MINER_HELP, MINER_VERSION };
+
+struct miner_options {
+    enum miner_action action;
+    /* pool */
+    char url[512];          /* stratum+tcp://, stratum+ssl://, stratum+tls://, ws:// */
+    char user[256];
+    char pass[256];
+    char rig_id[64];
+    char user_agent[256];   /* empty: XMRig-style default */
+    int tls;                /* --tls, or implied by the scheme */
+    int nicehash;
+    char lab_net[64];       /* extra allowed CIDR besides loopback; empty = none */
+    char api[128];          /* HOST:PORT for the /1/summary API; empty = off */
+    /* hashing */
+    int threads;            /* 0 = online CPUs */
+    int duty_pct;           /* 1..100 */
+    int ramp_from, ramp_to, ramp_seconds; /* --duty-ramp FROM:TO:SECONDS */
+    int cpu_priority;       /* -1 unset, 0..5 */
+    struct rx_config rx;
+    int v2;                 /* --algo rx/2 */
+    /* lifetime and identity */
+    double max_duration_s;  /* 0 = unlimited */
+    char name[256];         /* --name: process name and argv[0] */
+    /* offline modes */
+    long bench_hashes;      /* --bench N */
+    double bench_seconds;   /* --bench-seconds S */
+    int json;               /* --json */
+    int verbose;
+    int print_time_s;       /* periodic hash-rate line; 0 = off */
+};
+
+/*
+ * Parses argv (and any config it names) into opt, starting from defaults.
+ * 0 on success; -EINVAL with one readable sentence in err otherwise.
+ * Does not print or exit; does not touch argv.
+ */
+int miner_options_parse(int argc, char **argv, struct miner_options *opt, char *err,
+                        size_t errlen);
+/* Fills defaults only (used by tests and by the parser itself). */
+void miner_options_defaults(struct miner_options *opt);
+/* The usage text. */
+const char *miner_options_usage(void);
+
+#endif
