@@ -1,0 +1,433 @@
+#include "mlconn.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ml_util.h"
+#include "netguard.h"
+
+#define HTTP_BODY_MAX 65536
+
+struct wreq {
+    uv_write_t req;
+    size_t len;
+    char data[];
+};
+
+/* Reads are consumed synchronously, so one buffer per loop thread is enough. */
+static _Thread_local char read_buf[65536];
+
+const char *mlconn_transport_name(enum mlconn_transport t)
+{
+    static const char *names[] = {"tcp", "tls", "ws", "http"};
+    return (unsigned)t < 4 ? names[t] : "?";
+}
+
+struct mlconn *mlconn_new(uv_loop_t *loop, enum mlconn_transport t, int server,
+                          SSL_CTX *tls_ctx, size_t max_line,
+                          const struct mlconn_callbacks *cb, void *ud)
+{
+    struct mlconn *c = calloc(1, sizeof(*c));
+    if (!c)
+        return NULL;
+    if (uv_tcp_init(loop, &c->tcp)) {
+        free(c);
+        return NULL;
+    }
+    c->tcp.data = c;
+    c->transport = t;
+    c->server = server;
+    c->cb = cb;
+    c->ud = ud;
+    c->opened_unix = ml_now_unix();
+    linereader_init(&c->lr, max_line);
+    ws_parser_init(&c->wp, server, max_line ? max_line : LINEREADER_DEFAULT_MAX);
+    c->http_mode = (t == MLCONN_WS || t == MLCONN_HTTP);
+    if (t == MLCONN_TLS && tls_session_init(&c->tls, tls_ctx, server, NULL)) {
+        uv_close((uv_handle_t *)&c->tcp, (uv_close_cb)free);
+        return NULL;
+    }
+    snprintf(c->peer, sizeof(c->peer), "?");
+    snprintf(c->local, sizeof(c->local), "?");
+    return c;
+}
+
+static void on_closed(uv_handle_t *h)
+{
+    struct mlconn *c = h->data;
+    if (c->cb && c->cb->on_close)
+        c->cb->on_close(c, c->close_reason[0] ? c->close_reason : "closed");
+    tls_session_free(&c->tls);
+    linereader_free(&c->lr);
+    ws_parser_free(&c->wp);
+    free(c->http_buf);
+    free(c);
+}
+
+void mlconn_close(struct mlconn *c, const char *reason)
+{
+    if (c->closing)
+        return;
+    if (c->transport == MLCONN_WS && c->ready && !c->http_mode) {
+        size_t n;
+        uint8_t *f = ws_frame(WS_CLOSE, "\x03\xe8", 2, !c->server, &n);
+        if (f) {
+            mlconn_send_raw(c, f, n);
+            free(f);
+        }
+    }
+    c->closing = 1;
+    snprintf(c->close_reason, sizeof(c->close_reason), "%s", reason);
+    uv_read_stop((uv_stream_t *)&c->tcp);
+    uv_close((uv_handle_t *)&c->tcp, on_closed);
+}
+
+static void on_written(uv_write_t *req, int status)
+{
+    struct wreq *w = (struct wreq *)req;
+    struct mlconn *c = req->handle->data;
+    if (status < 0 && !c->closing)
+        mlconn_close(c, uv_strerror(status));
+    free(w);
+}
+
+/* Writes bytes straight to the socket (already encrypted if TLS). */
+static int write_socket(struct mlconn *c, const void *data, size_t len)
+{
+    if (c->closing)
+        return -ENOTCONN;
+    if (c->tcp.write_queue_size > MLCONN_MAX_WRITE_QUEUE) {
+        mlconn_close(c, "peer stopped reading (write queue full)");
+        return -ENOBUFS;
+    }
+    struct wreq *w = malloc(sizeof(*w) + len);
+    if (!w)
+        return -ENOMEM;
+    memcpy(w->data, data, len);
+    w->len = len;
+    uv_buf_t b = uv_buf_init(w->data, (unsigned)len);
+    int rc = uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_written);
+    if (rc) {
+        free(w);
+        mlconn_close(c, uv_strerror(rc));
+        return rc;
+    }
+    c->bytes_out += len;
+    return 0;
+}
+
+static int flush_tls(struct mlconn *c)
+{
+    size_t n;
+    char *out = tls_session_take_output(&c->tls, &n);
+    if (!out)
+        return 0;
+    int rc = write_socket(c, out, n);
+    free(out);
+    return rc;
+}
+
+int mlconn_send_raw(struct mlconn *c, const void *data, size_t len)
+{
+    if (c->closing)
+        return -ENOTCONN;
+    if (c->transport != MLCONN_TLS)
+        return write_socket(c, data, len);
+    if (tls_session_write(&c->tls, data, len))
+        return -EPROTO;
+    return flush_tls(c);
+}
+
+int mlconn_send(struct mlconn *c, const char *msg, size_t len)
+{
+    if (c->closing || !c->ready)
+        return -ENOTCONN;
+    if (c->transport == MLCONN_WS) {
+        size_t n;
+        uint8_t *f = ws_frame(WS_TEXT, msg, len, !c->server, &n);
+        if (!f)
+            return -ENOMEM;
+        int rc = mlconn_send_raw(c, f, n);
+        free(f);
+        return rc;
+    }
+    char stackbuf[1024];
+    char *buf = len < sizeof(stackbuf) ? stackbuf : malloc(len + 1);
+    if (!buf)
+        return -ENOMEM;
+    memcpy(buf, msg, len);
+    buf[len] = '\n';
+    int rc = mlconn_send_raw(c, buf, len + 1);
+    if (buf != stackbuf)
+        free(buf);
+    return rc;
+}
+
+static void become_ready(struct mlconn *c)
+{
+    c->ready = 1;
+    if (c->cb->on_ready)
+        c->cb->on_ready(c);
+}
+
+static int on_line(void *ud, char *line, size_t len)
+{
+    struct mlconn *c = ud;
+    if (c->closing)
+        return 1;
+    int rc = c->cb->on_message ? c->cb->on_message(c, line, len) : 0;
+    return rc || c->closing;
+}
+
+static int on_ws(void *ud, enum ws_opcode op, char *payload, size_t len)
+{
+    struct mlconn *c = ud;
+    if (c->closing)
+        return 1;
+    switch (op) {
+    case WS_TEXT:
+    case WS_BINARY:
+        return on_line(c, payload, len);
+    case WS_PING: {
+        size_t n;
+        uint8_t *f = ws_frame(WS_PONG, payload, len, !c->server, &n);
+        if (f) {
+            mlconn_send_raw(c, f, n);
+            free(f);
+        }
+        return 0;
+    }
+    case WS_CLOSE:
+        mlconn_close(c, "WebSocket close from peer");
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static int feed_framed(struct mlconn *c, const char *data, size_t len)
+{
+    char err[160];
+    int rc;
+    if (c->transport == MLCONN_WS)
+        rc = ws_parser_feed(&c->wp, data, len, on_ws, c, err, sizeof(err));
+    else
+        rc = linereader_feed(&c->lr, data, len, on_line, c, err, sizeof(err));
+    if (rc < 0) {
+        mlconn_close(c, err);
+        return rc;
+    }
+    return rc;
+}
+
+/* Server side: answers the upgrade and switches to WebSocket frames. */
+static int server_upgrade(struct mlconn *c, const struct http_head *h)
+{
+    char accept[29];
+    char resp[256];
+    if (!h->ws_key[0] || ws_accept_key(h->ws_key, accept)) {
+        static const char bad[] = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n"
+                                  "Connection: close\r\n\r\n";
+        mlconn_send_raw(c, bad, sizeof(bad) - 1);
+        mlconn_close(c, "WebSocket upgrade without a key");
+        return -EPROTO;
+    }
+    int n = snprintf(resp, sizeof(resp),
+                     "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                     "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n",
+                     accept);
+    snprintf(c->path, sizeof(c->path), "%s", h->path);
+    mlconn_send_raw(c, resp, (size_t)n);
+    c->http_mode = 0;
+    become_ready(c);
+    return 0;
+}
+
+static int client_upgrade(struct mlconn *c, const struct http_head *h)
+{
+    char want[29];
+    if (h->status != 101 || ws_accept_key(c->ws_key, want) ||
+        strcmp(want, h->ws_accept)) {
+        char why[96];
+        snprintf(why, sizeof(why), "WebSocket upgrade refused (HTTP %d)", h->status);
+        mlconn_close(c, why);
+        return -EPROTO;
+    }
+    c->http_mode = 0;
+    become_ready(c);
+    return 0;
+}
+
+/* Consumes HTTP heads (and bodies) from http_buf; bytes that follow an
+ * upgrade go on to the WebSocket parser. */
+static int feed_http(struct mlconn *c, const char *data, size_t len)
+{
+    char err[160];
+    if (c->http_len + len > HTTPHEAD_MAX + HTTP_BODY_MAX) {
+        mlconn_close(c, "HTTP request too large");
+        return -EMSGSIZE;
+    }
+    if (c->http_len + len > c->http_cap) {
+        size_t cap = c->http_len + len + 1024;
+        char *p = realloc(c->http_buf, cap);
+        if (!p)
+            return -ENOMEM;
+        c->http_buf = p;
+        c->http_cap = cap;
+    }
+    memcpy(c->http_buf + c->http_len, data, len);
+    c->http_len += len;
+    while (c->http_mode && !c->closing && c->http_len) {
+        struct http_head h;
+        int rc = http_head_parse(c->http_buf, c->http_len, !c->server, &h, err,
+                                 sizeof(err));
+        if (rc < 0) {
+            mlconn_close(c, err);
+            return rc;
+        }
+        if (rc == 0)
+            return 0;
+        size_t body = h.content_length > 0 ? (size_t)h.content_length : 0;
+        if (body > HTTP_BODY_MAX) {
+            mlconn_close(c, "HTTP body too large");
+            return -EMSGSIZE;
+        }
+        size_t used = h.head_len;
+        if (!c->server) {
+            rc = client_upgrade(c, &h);
+        } else if (h.upgrade_websocket && c->transport == MLCONN_WS) {
+            rc = server_upgrade(c, &h);
+        } else {
+            if (c->http_len < h.head_len + body)
+                return 0;
+            used += body;
+            if (c->cb->on_http)
+                c->cb->on_http(c, &h, c->http_buf + h.head_len, body);
+            rc = 0;
+        }
+        if (rc < 0 || c->closing)
+            return rc;
+        memmove(c->http_buf, c->http_buf + used, c->http_len - used);
+        c->http_len -= used;
+    }
+    if (!c->http_mode && c->http_len) {
+        size_t n = c->http_len;
+        c->http_len = 0;
+        return feed_framed(c, c->http_buf, n);
+    }
+    return 0;
+}
+
+static int on_plain(void *ud, const char *data, size_t len)
+{
+    struct mlconn *c = ud;
+    if (c->closing)
+        return 1;
+    int rc = c->http_mode ? feed_http(c, data, len) : feed_framed(c, data, len);
+    return rc || c->closing;
+}
+
+static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    buf->base = read_buf;
+    buf->len = sizeof(read_buf);
+}
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+    struct mlconn *c = s->data;
+    if (nread == 0 || c->closing)
+        return;
+    if (nread < 0) {
+        mlconn_close(c, nread == UV_EOF ? "peer closed" : uv_strerror((int)nread));
+        return;
+    }
+    c->bytes_in += (uint64_t)nread;
+    if (c->transport != MLCONN_TLS) {
+        on_plain(c, buf->base, (size_t)nread);
+        return;
+    }
+    char err[200];
+    int hs = 0;
+    int rc = tls_session_feed(&c->tls, buf->base, (size_t)nread, on_plain, c, &hs, err,
+                              sizeof(err));
+    if (!c->closing)
+        flush_tls(c);
+    if (rc < 0 && !c->closing) {
+        mlconn_close(c, err);
+        return;
+    }
+    if (hs && !c->closing)
+        become_ready(c);
+}
+
+static void fill_names(struct mlconn *c)
+{
+    struct sockaddr_storage ss;
+    int len = sizeof(ss);
+    if (!uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len))
+        netguard_format((struct sockaddr *)&ss, c->peer, sizeof(c->peer));
+    len = sizeof(ss);
+    if (!uv_tcp_getsockname(&c->tcp, (struct sockaddr *)&ss, &len))
+        netguard_format((struct sockaddr *)&ss, c->local, sizeof(c->local));
+}
+
+int mlconn_start_server(struct mlconn *c)
+{
+    fill_names(c);
+    uv_tcp_nodelay(&c->tcp, 1);
+    int rc = uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, on_read);
+    if (rc) {
+        mlconn_close(c, uv_strerror(rc));
+        return rc;
+    }
+    if (c->transport == MLCONN_TCP)
+        become_ready(c);
+    return 0;
+}
+
+static void on_connect(uv_connect_t *req, int status)
+{
+    struct mlconn *c = req->handle->data;
+    if (c->closing)
+        return;
+    if (status < 0) {
+        mlconn_close(c, uv_strerror(status));
+        return;
+    }
+    fill_names(c);
+    uv_tcp_nodelay(&c->tcp, 1);
+    int rc = uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, on_read);
+    if (rc) {
+        mlconn_close(c, uv_strerror(rc));
+        return;
+    }
+    if (c->transport == MLCONN_TLS) {
+        flush_tls(c);
+    } else if (c->transport == MLCONN_WS) {
+        char req_s[768];
+        int n = snprintf(req_s, sizeof(req_s),
+                         "GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\n"
+                         "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
+                         "Sec-WebSocket-Version: 13\r\n\r\n",
+                         c->path, c->host, c->ws_key);
+        write_socket(c, req_s, (size_t)n);
+    } else {
+        become_ready(c);
+    }
+}
+
+int mlconn_connect(struct mlconn *c, const struct sockaddr *addr, const char *host,
+                   const char *path)
+{
+    snprintf(c->host, sizeof(c->host), "%s", host ? host : "localhost");
+    snprintf(c->path, sizeof(c->path), "%s", path && *path ? path : "/");
+    if (c->transport == MLCONN_WS && ws_client_key(c->ws_key))
+        return -EIO;
+    int rc = uv_tcp_connect(&c->connect_req, &c->tcp, addr, on_connect);
+    if (rc)
+        mlconn_close(c, uv_strerror(rc));
+    return rc;
+}
