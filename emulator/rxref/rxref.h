@@ -1,0 +1,67 @@
+/*
+ * rxref — host API of minerlab's portable RandomX reference VM (rx/0, v1).
+ *
+ * The VM itself lives in rxref_core.h / rxref_vm.h as inline code shared
+ * with the CUDA kernel. This module gives it a heap-allocated scratchpad and
+ * a source of dataset items:
+ *   - fast: a full dataset in memory (e.g. librandomx's, 2080 MiB), or
+ *   - light: items computed on demand; rxref_librx_items computes them with
+ *     librandomx's public API (randomx_init_dataset for one item at a time
+ *     into a lazily-touched dataset whose pages are released after each
+ *     hash), so only the 256 MiB cache stays resident.
+ *
+ * Threads: an rxref_vm belongs to one thread. A hash sets the thread's
+ * floating-point rounding mode while it runs and restores it afterwards.
+ */
+#ifndef RXREF_H
+#define RXREF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rxref_core.h"
+
+typedef void (*rxref_item_fn)(void *ud, uint64_t index, uint8_t out[64]);
+
+struct rxref_vm;
+
+/* Allocates the 2 MiB scratchpad and AES tables. 0 or -ENOMEM with reason. */
+int rxref_vm_create(struct rxref_vm **out, char *err, size_t errlen);
+/* Fast mode: dataset points at RXREF_DATASET_ITEMS * 64 bytes (not owned). */
+void rxref_vm_set_dataset(struct rxref_vm *vm, const uint8_t *dataset);
+/* Light mode: fn(ud, index, out) computes item `index`; called 16384x/hash. */
+void rxref_vm_set_item_fn(struct rxref_vm *vm, rxref_item_fn fn, void *ud);
+/*
+ * Computes the RandomX hash of in[0..len) into out. Returns 0, or -EINVAL
+ * when no dataset or item source was set. The rounding mode is restored.
+ */
+int rxref_vm_hash(struct rxref_vm *vm, const void *in, size_t len, uint8_t out[32]);
+/* The AES tables the VM uses (e.g. to upload them to a GPU). */
+const struct rxref_aes_tables *rxref_vm_tables(const struct rxref_vm *vm);
+void rxref_vm_destroy(struct rxref_vm *vm);
+
+/* ---- dataset items from librandomx, light mode (256 MiB resident) ---- */
+
+struct rxref_librx;
+
+/*
+ * Creates a librandomx cache keyed with key[0..keylen) and a lazily
+ * allocated dataset used as a one-item-at-a-time buffer. 0 or -ENOMEM.
+ */
+int rxref_librx_create(const void *key, size_t keylen, struct rxref_librx **out,
+                       char *err, size_t errlen);
+/* Re-keys the cache; no re-allocation. */
+void rxref_librx_rekey(struct rxref_librx *lx, const void *key, size_t keylen);
+/* rxref_item_fn for rxref_vm_set_item_fn (ud = the rxref_librx). */
+void rxref_librx_item(void *ud, uint64_t index, uint8_t out[64]);
+/* Returns the dataset pages touched so far to the kernel (MADV_DONTNEED). */
+void rxref_librx_trim(struct rxref_librx *lx);
+/*
+ * librandomx's own light-mode hash of the same input, for comparisons
+ * (restores the caller's rounding mode too).
+ */
+void rxref_librx_hash(struct rxref_librx *lx, const void *in, size_t len,
+                      uint8_t out[32]);
+void rxref_librx_destroy(struct rxref_librx *lx);
+
+#endif
