@@ -34,6 +34,9 @@ int ml_err(char *err, size_t errlen, int code, const char *fmt, ...)
 /* Strict integer parse of the whole string within [min, max]. 0 or -EINVAL. */
 int ml_parse_long(const char *s, long min, long max, long *out);
 
+/* MemAvailable from /proc/meminfo in bytes, or 0 when unknown. */
+uint64_t ml_mem_available(void);
+
 /* Little-endian loads and stores. */
 static inline uint64_t ml_load64le(const uint8_t *p)
 {

@@ -55,10 +55,16 @@ const struct rx_info *rx_ctx_info(const struct rx_ctx *ctx);
 void *rx_ctx_dataset_memory(struct rx_ctx *ctx, size_t *size);
 void rx_ctx_destroy(struct rx_ctx *ctx);
 
-/* A VM on the context's cache or dataset; NULL with reason on failure. */
+/*
+ * A VM on the context's cache or dataset; NULL with reason on failure. In
+ * light mode before the first key the library VM is made by rx_vm_sync().
+ */
 struct rx_vm *rx_vm_create(struct rx_ctx *ctx, char *err, size_t errlen);
-/* Points the VM at the context's current key; call after rx_ctx_rekey. */
-void rx_vm_sync(struct rx_vm *vm);
+/*
+ * Points the VM at the context's current key; call after rx_ctx_rekey and
+ * before hashing. 0, or -ENOMEM when the library VM cannot be made.
+ */
+int rx_vm_sync(struct rx_vm *vm);
 void rx_vm_hash(struct rx_vm *vm, const void *in, size_t len, uint8_t out[32]);
 /* Pipelined hashing: first(in0); next(in1) -> hash(in0); ...; last -> hash(n). */
 void rx_vm_hash_first(struct rx_vm *vm, const void *in, size_t len);

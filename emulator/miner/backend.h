@@ -21,6 +21,13 @@ struct backend_config {
     int duty_pct;         /* 1..100 of one core per thread */
     int cpu_priority;     /* -1 = leave alone, 0..5 as XMRig */
     struct rx_config rx;  /* mode, huge pages, init threads */
+    /* Duty ramp: from -> to percent over seconds, from the first job on. */
+    int ramp_from, ramp_to, ramp_seconds;
+    /*
+     * Offline benchmark only: thread i hashes nonces i, i+threads, ... below
+     * nonce_limit and then idles; 0 = unlimited with random nonce starts.
+     */
+    uint64_t nonce_limit;
     int verbose;
 };
 
@@ -32,6 +39,9 @@ struct backend_stats {
     int duty_pct;
     double rekey_s;             /* duration of the last re-key */
     int ready;                  /* 1 once the first job is keyed */
+    double hashrate[3];         /* H/s over 10 s, 60 s, 15 min (shorter at start) */
+    double hashing_s;           /* first hash start to last hash end, all threads */
+    int threads_done;           /* threads that reached nonce_limit */
 };
 
 struct backend_ops {
@@ -52,11 +62,22 @@ struct backend_ops {
     void (*stats)(void *self, struct backend_stats *out);
     /* Library info for summaries ("JIT HARD_AES ... large pages: no"). */
     const struct rx_info *(*info)(void *self);
+    /*
+     * One hash on the CPU with the current key, for re-checking results
+     * (the bench's verification, the CUDA backend's share check). Controlling
+     * thread only; 0, or -EAGAIN before the first job is keyed.
+     */
+    int (*cpu_hash)(void *self, const void *in, size_t len, uint8_t out[32]);
     /* Joins every thread; safe to call twice. */
     void (*stop)(void *self);
     void (*destroy)(void *self);
 };
 
 extern const struct backend_ops cpu_backend_ops;
+/* Defined only when the CUDA backend is built (emulator/cuda/). */
+extern const struct backend_ops cuda_backend_ops __attribute__((weak));
+
+/* The backend called name ("cpu", "cuda"), or NULL with a reason in err. */
+const struct backend_ops *backend_find(const char *name, char *err, size_t errlen);
 
 #endif

@@ -31,6 +31,7 @@ struct miner_options {
     int cpu_priority;       /* -1 unset, 0..5 */
     struct rx_config rx;
     int v2;                 /* --algo rx/2 */
+    char backend[16];       /* --backend cpu|cuda */
     /* lifetime and identity */
     double max_duration_s;  /* 0 = unlimited */
     char name[256];         /* --name: process name and argv[0] */
@@ -49,9 +50,20 @@ struct miner_options {
  */
 int miner_options_parse(int argc, char **argv, struct miner_options *opt, char *err,
                         size_t errlen);
+/* The config text read from standard input by the last parse, or NULL. */
+const char *miner_options_stdin_config(void);
 /* Fills defaults only (used by tests and by the parser itself). */
 void miner_options_defaults(struct miner_options *opt);
 /* The usage text. */
 const char *miner_options_usage(void);
+
+struct backend_config;
+/* Fills a backend configuration from parsed options. */
+void miner_backend_config(const struct miner_options *opt, struct backend_config *cfg);
+/*
+ * Checks that threads and mode fit in available memory. 0, or -ENOMEM with
+ * a reason in err.
+ */
+int miner_options_check_memory(const struct miner_options *opt, char *err, size_t errlen);
 
 #endif

@@ -1,0 +1,70 @@
+/* minerlab-miner: the lab-only RandomX miner emulator. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bench.h"
+#include "options.h"
+#include "procname.h"
+#include "selftest.h"
+
+/* The Stratum client (net.c); weak so offline builds still link. */
+int miner_net_run(const struct miner_options *opt) __attribute__((weak));
+
+static volatile int stop_requested;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+static void install_offline_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+int main(int argc, char **argv)
+{
+    struct miner_options opt;
+    char err[512];
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (miner_options_parse(argc, argv, &opt, err, sizeof(err))) {
+        fprintf(stderr, "minerlab-miner: %s\n", err);
+        return 2;
+    }
+    if (procname_apply(argc, argv, opt.name, miner_options_stdin_config(), err,
+                       sizeof(err))) {
+        fprintf(stderr, "minerlab-miner: %s\n", err);
+        return 2;
+    }
+    switch (opt.action) {
+    case MINER_HELP:
+        fputs(miner_options_usage(), stdout);
+        return 0;
+    case MINER_VERSION:
+        printf("minerlab-miner %s (lab-only RandomX emulator)\n", MINERLAB_VERSION);
+        return 0;
+    case MINER_SELFTEST:
+        return selftest_run(opt.threads, opt.verbose) ? 1 : 0;
+    default:
+        break;
+    }
+    if (miner_options_check_memory(&opt, err, sizeof(err))) {
+        fprintf(stderr, "minerlab-miner: %s\n", err);
+        return 2;
+    }
+    if (opt.action == MINER_BENCH) {
+        install_offline_signals();
+        return bench_run(&opt, &stop_requested);
+    }
+    if (!miner_net_run) {
+        fprintf(stderr, "minerlab-miner: pool mining is not built into this binary\n");
+        return 2;
+    }
+    return miner_net_run(&opt);
+}
