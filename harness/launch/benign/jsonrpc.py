@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""A benign JSON-RPC 2.0 service on a pool-like port, plus its client.
+
+A key-value/ledger service speaks newline-delimited JSON-RPC over TCP (the
+framing Stratum uses too, and LSP-style tools, wallets and node IPC use) on
+127.0.0.1, on the first free port of a list of ports that pool-port lists
+flag (8080, 8888, 3333, ...).  A client calls it steadily: `status`,
+`kv.put`, `kv.get`, `ledger.sum`.  Nothing here mines: no login, no job,
+no share, no hashing loop.
+
+    jsonrpc.py [--seconds N] [--rate PER_S]
+"""
+import argparse
+import json
+import socket
+import socketserver
+import sys
+import threading
+import time
+
+POOL_LIKE_PORTS = [8080, 8888, 3333, 4444, 5555, 7777, 9999, 14444, 0]
+MAX_LINE = 8192
+
+
+class Handler(socketserver.StreamRequestHandler):
+    store = {}
+    lock = threading.Lock()
+
+    def handle(self):
+        while True:
+            line = self.rfile.readline(MAX_LINE + 1)
+            if not line or len(line) > MAX_LINE:
+                return
+            try:
+                req = json.loads(line)
+                result = self.dispatch(req.get("method"), req.get("params") or {})
+                resp = {"jsonrpc": "2.0", "id": req.get("id"), "result": result}
+            except (ValueError, KeyError, TypeError) as e:
+                resp = {"jsonrpc": "2.0", "id": None,
+                        "error": {"code": -32600, "message": str(e)}}
+            self.wfile.write((json.dumps(resp) + "\n").encode())
+
+    def dispatch(self, method, params):
+        with self.lock:
+            if method == "status":
+                return {"ok": True, "keys": len(self.store), "uptime": time.monotonic()}
+            if method == "kv.put":
+                self.store[str(params["key"])] = params["value"]
+                return True
+            if method == "kv.get":
+                return self.store.get(str(params["key"]))
+            if method == "ledger.sum":
+                return sum(float(v) for v in params["amounts"])
+        raise KeyError("method not found: %s" % method)
+
+
+class Server(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def bind():
+    for port in POOL_LIKE_PORTS:
+        try:
+            return Server(("127.0.0.1", port), Handler)
+        except OSError:
+            continue
+    raise SystemExit("jsonrpc: no free port")
+
+
+def client(port, seconds, rate):
+    deadline = time.monotonic() + seconds
+    n = 0
+    with socket.create_connection(("127.0.0.1", port)) as s:
+        f = s.makefile("rwb")
+        while time.monotonic() < deadline:
+            n += 1
+            method, params = [
+                ("status", {}),
+                ("kv.put", {"key": "user:%d" % (n % 50), "value": {"n": n, "ts": time.time()}}),
+                ("kv.get", {"key": "user:%d" % ((n * 7) % 50)}),
+                ("ledger.sum", {"amounts": [i * 0.01 for i in range(n % 20)]}),
+            ][n % 4]
+            f.write((json.dumps({"jsonrpc": "2.0", "id": n, "method": method,
+                                 "params": params}) + "\n").encode())
+            f.flush()
+            if not f.readline(MAX_LINE + 1):
+                break
+            time.sleep(1.0 / rate)
+    return n
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=20)
+    ap.add_argument("--rate", type=float, default=5)
+    a = ap.parse_args()
+    srv = bind()
+    port = srv.server_address[1]
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    print("jsonrpc: serving on 127.0.0.1:%d" % port, file=sys.stderr)
+    n = client(port, a.seconds, a.rate)
+    srv.shutdown()
+    print("jsonrpc: %d calls" % n)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# cloud.sh — the cloud/container scenario: the miner runs in its own network
+# namespace (the run's lab netns, reaching the pool over the veth link that
+# labnet.sh made), its own pid and mount namespaces (unshare --pid --mount
+# --fork --mount-proc) and a cgroup with a CPU quota (cgroup v1 cpu
+# controller, or v2 cpu.max where the cpu controller lives on cgroup2).
+#
+# Extra knob: ML_CPU_QUOTA_PCT (default 90) — the quota in percent of one CPU
+# per miner thread, like a container's `cpus:` limit.
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+CG_V1=/sys/fs/cgroup/cpu
+CG_PERIOD_US=100000
+
+cg_name() {
+    local id=${ML_SCENARIO_ID:-cloud}
+    id=${id//[^A-Za-z0-9_.-]/_}
+    printf 'minerlab/%s\n' "$id"
+}
+
+# Prints "v1 ROOT" or "v2 ROOT" for the hierarchy holding the cpu
+# controller, or fails.
+cg_flavour() {
+    if [[ -f $CG_V1/cpu.cfs_quota_us ]]; then
+        printf 'v1 %s\n' "$CG_V1"
+        return 0
+    fi
+    local root
+    for root in /sys/fs/cgroup /sys/fs/cgroup/unified; do
+        if [[ -f $root/cgroup.controllers ]] && grep -qw cpu "$root/cgroup.controllers"; then
+            printf 'v2 %s\n' "$root"
+            return 0
+        fi
+    done
+    return 1
+}
+
+ml_check() {
+    ml_check_miner
+    [[ $(id -u) -eq 0 ]] || ml_skip "cloud scenario needs root (namespaces, cgroups)"
+    command -v ip >/dev/null || ml_skip "iproute2 (ip) not installed"
+    command -v unshare >/dev/null || ml_skip "unshare (util-linux) not installed"
+    unshare --pid --mount --fork --mount-proc true 2>/dev/null ||
+        ml_skip "cannot create pid/mount namespaces here"
+    cg_flavour >/dev/null || ml_skip "no cgroup cpu controller (v1 cpu or v2 cpu.max)"
+}
+
+# Creates the cgroup with the quota; prints its directory.
+cg_create() {
+    local flavour root dir quota
+    read -r flavour root < <(cg_flavour)
+    dir=$root/$(cg_name)
+    quota=$((${ML_THREADS:-1} * CG_PERIOD_US * ${ML_CPU_QUOTA_PCT:-90} / 100))
+    if [[ $flavour == v1 ]]; then
+        mkdir -p "$dir"
+        echo "$CG_PERIOD_US" >"$dir/cpu.cfs_period_us"
+        echo "$quota" >"$dir/cpu.cfs_quota_us"
+    else
+        mkdir -p "$root/minerlab"
+        grep -qw cpu "$root/cgroup.subtree_control" ||
+            echo +cpu >"$root/cgroup.subtree_control"
+        grep -qw cpu "$root/minerlab/cgroup.subtree_control" ||
+            echo +cpu >"$root/minerlab/cgroup.subtree_control"
+        mkdir -p "$dir"
+        echo "$quota $CG_PERIOD_US" >"$dir/cpu.max"
+    fi
+    printf '%s\n' "$dir"
+}
+
+# Kills what is left in our cgroup and removes it (and the shared parent
+# when it is empty).  Safe to call when nothing exists.
+ml_launcher_cleanup() {
+    local flavour root dir i p
+    read -r flavour root < <(cg_flavour) || return 0
+    dir=$root/$(cg_name)
+    [[ -d $dir ]] || return 0
+    # cgroupfs files stat as empty: read them to know.
+    for i in $(seq 1 25); do
+        [[ -n $(cat "$dir/cgroup.procs" 2>/dev/null) ]] || break
+        while read -r p; do
+            kill -KILL "$p" 2>/dev/null || true
+        done <"$dir/cgroup.procs"
+        sleep 0.2
+        : "$i"
+    done
+    for i in $(seq 1 10); do
+        rmdir "$dir" 2>/dev/null && break
+        sleep 0.2
+    done
+    [[ -d $dir ]] && ml_log "could not remove cgroup $dir"
+    rmdir "$root/minerlab" 2>/dev/null || true
+    return 0
+}
+
+ml_start() {
+    local cg miner child i
+    ml_need_env ML_SANDBOX ML_POOL_URL ML_DURATION
+    [[ -n ${ML_LAB_NETNS:-} && -n ${ML_LAB_CIDR:-} ]] ||
+        ml_skip "no lab link for this run (ML_LAB_NETNS unset; scenario needs requires: [netns])"
+    ip netns list | grep -qw -- "$ML_LAB_NETNS" || ml_die "lab namespace $ML_LAB_NETNS does not exist"
+    miner=$(ml_find_miner)
+    cd "$ML_SANDBOX"
+    ml_launcher_cleanup
+    cg=$(cg_create)
+    ml_miner_args "${ML_NAME:-}"
+    # Join the cgroup first, then enter the lab netns and new pid+mount
+    # namespaces; --kill-child ties the container's init to unshare.
+    # shellcheck disable=SC2016  # $1 and $@ belong to the inner bash
+    bash -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' _ "$cg" \
+        ip netns exec "$ML_LAB_NETNS" \
+        unshare --pid --mount --fork --mount-proc --kill-child=KILL -- \
+        "$miner" "${ML_ARGS[@]}" </dev/null &
+    ML_MINER_PID=$!
+    ML_CHILD_PIDS+=("$ML_MINER_PID")
+    ml_announce "$ML_MINER_PID" container
+    # The miner is unshare's child (pid 1 of the new pid namespace).
+    for i in $(seq 1 40); do
+        child=$(cat "/proc/$ML_MINER_PID/task/$ML_MINER_PID/children" 2>/dev/null || true)
+        [[ -n ${child// /} ]] && break
+        sleep 0.05
+        : "$i"
+    done
+    child=${child%% *}
+    [[ -n ${child// /} ]] && ml_announce "$child" miner
+    ml_run_window "$ML_MINER_PID" container
+}
+
+ml_main "$@"

@@ -1,0 +1,273 @@
+# shellcheck shell=bash
+# lib.sh — helpers shared by the scenario launchers (sourced, never run).
+#
+# Launcher contract (scenarios/README.md): `<launcher>.sh start|check|cleanup`,
+# run by the harness in ML_SANDBOX with the ML_* variables set.  stdout carries
+# only `ML-PID <pid> <role>` lines; exit 0 = ran, 77 = skipped (reason as the
+# last stderr line), anything else = failed to start.
+
+# shellcheck disable=SC2034  # used by the launchers that source this file
+ML_LAUNCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ML_LAUNCHER=$(basename "$0" .sh)
+ML_CHILD_PIDS=()
+
+ml_log() {
+    printf '%s: %s\n' "${ML_LAUNCHER:-launch}" "$*" >&2
+}
+
+ml_die() {
+    ml_log "$*"
+    exit 1
+}
+
+# Exit 77 with the reason as the last stderr line (the harness records it).
+ml_skip() {
+    printf '%s\n' "$*" >&2
+    exit 77
+}
+
+ml_need_env() {
+    local v
+    for v in "$@"; do
+        [[ -n ${!v:-} ]] || ml_die "environment variable $v is not set"
+    done
+}
+
+# Tells the harness about a process we started.
+ml_announce() {
+    printf 'ML-PID %s %s\n' "$1" "$2"
+}
+
+# Where the helper executables are: ML_BIN_DIR first, then the miner's dir.
+ml_helper() {
+    local name=$1 d
+    for d in "${ML_BIN_DIR:-}" "$(dirname "${ML_MINER:-/nonexistent/x}")"; do
+        if [[ -n $d && -x $d/$name ]]; then
+            printf '%s\n' "$d/$name"
+            return 0
+        fi
+    done
+    return 1
+}
+
+ml_find_miner() {
+    if [[ -n ${ML_MINER:-} && -x ${ML_MINER} ]]; then
+        printf '%s\n' "$ML_MINER"
+    elif [[ -n ${ML_BIN_DIR:-} && -x ${ML_BIN_DIR}/minerlab-miner ]]; then
+        printf '%s\n' "$ML_BIN_DIR/minerlab-miner"
+    else
+        return 1
+    fi
+}
+
+ml_check_miner() {
+    ml_find_miner >/dev/null || ml_skip "minerlab-miner not found (ML_MINER/ML_BIN_DIR)"
+}
+
+# The miner's safety net: it stops itself 5 s after the window.
+ml_max_duration() {
+    echo $((${ML_DURATION:-20} + 5))
+}
+
+# JSON string escaping for the few values we put into configs.  The values
+# come from the harness (URLs, wallet, names), never from the network.
+ml_json_str() {
+    local s=$1
+    s=${s//\\/\\\\}
+    s=${s//\"/\\\"}
+    s=${s//$'\n'/\\n}
+    s=${s//$'\t'/\\t}
+    printf '"%s"' "$s"
+}
+
+ml_ramp_valid() {
+    [[ ${ML_RAMP:-} =~ ^[0-9]+:[0-9]+:[0-9]+$ ]]
+}
+
+# Fills the global array ML_ARGS with the miner's XMRig-style flags for the
+# scenario: -o URL -u WALLET -p x -t N --duty D|--duty-ramp F:T:S --mode M
+# --max-duration S [--tls] [--lab-net CIDR] [--name NAME].
+ml_miner_args() {
+    local name=${1-${ML_NAME:-}}
+    ML_ARGS=(-o "$ML_POOL_URL" -u "${ML_WALLET:-minerlab}" -p x
+        -t "${ML_THREADS:-1}" --mode "${ML_MODE:-light}"
+        --max-duration "$(ml_max_duration)" --donate-level 0)
+    if ml_ramp_valid; then
+        ML_ARGS+=(--duty-ramp "$ML_RAMP")
+    else
+        ML_ARGS+=(--duty "${ML_DUTY:-100}")
+    fi
+    [[ ${ML_TRANSPORT:-} == tls ]] && ML_ARGS+=(--tls)
+    [[ -n ${ML_LAB_CIDR:-} && -n ${ML_LAB_NETNS:-} ]] && ML_ARGS+=(--lab-net "$ML_LAB_CIDR")
+    [[ -n $name ]] && ML_ARGS+=(--name "$name")
+    return 0
+}
+
+# Prints the miner's JSON config (keys = long option names, plus the
+# XMRig-style pools array that real droppers ship).
+ml_miner_config_json() {
+    local name=${1-${ML_NAME:-}} tls=false duty_line
+    [[ ${ML_TRANSPORT:-} == tls ]] && tls=true
+    if ml_ramp_valid; then
+        duty_line="\"duty-ramp\": $(ml_json_str "$ML_RAMP")"
+    else
+        duty_line="\"duty\": ${ML_DUTY:-100}"
+    fi
+    printf '{\n'
+    printf '  "donate-level": 0,\n'
+    printf '  "pools": [{"url": %s, "user": %s, "pass": "x", "tls": %s}],\n' \
+        "$(ml_json_str "$ML_POOL_URL")" "$(ml_json_str "${ML_WALLET:-minerlab}")" "$tls"
+    printf '  "threads": %d,\n  %s,\n  "mode": %s,\n  "max-duration": %d' \
+        "${ML_THREADS:-1}" "$duty_line" "$(ml_json_str "${ML_MODE:-light}")" \
+        "$(ml_max_duration)"
+    if [[ -n ${ML_LAB_CIDR:-} && -n ${ML_LAB_NETNS:-} ]]; then
+        printf ',\n  "lab-net": %s' "$(ml_json_str "$ML_LAB_CIDR")"
+    fi
+    if [[ -n $name ]]; then
+        printf ',\n  "name": %s' "$(ml_json_str "$name")"
+    fi
+    printf '\n}\n'
+}
+
+# Sends TERM, then KILL after a grace, to each pid given (and its group when
+# it leads one of its own).  Quiet: the processes may already be gone.
+ml_stop_pids() {
+    local p i alive
+    for p in "$@"; do
+        kill -TERM "$p" 2>/dev/null || true
+    done
+    for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+        alive=0
+        for p in "$@"; do
+            kill -0 "$p" 2>/dev/null && alive=1
+        done
+        ((alive)) || return 0
+        sleep 0.15
+        : "$i"
+    done
+    for p in "$@"; do
+        kill -KILL "$p" 2>/dev/null || true
+    done
+}
+
+# Prints pid $1 and all its descendants (parents before children).
+ml_tree() {
+    ps -e -o pid=,ppid= | awk -v root="$1" '
+        { parent[$1] = $2; pids[NR] = $1 }
+        END {
+            keep[root] = 1; print root
+            do {
+                grew = 0
+                for (i = 1; i <= NR; i++) {
+                    p = pids[i]
+                    if (!(p in keep) && (parent[p] in keep)) { keep[p] = 1; print p; grew = 1 }
+                }
+            } while (grew)
+        }'
+}
+
+# Stops pid $1 and everything it started.
+ml_stop_tree() {
+    local -a all=()
+    mapfile -t all < <(ml_tree "$1")
+    ((${#all[@]})) && ml_stop_pids "${all[@]}"
+    return 0
+}
+
+ml_on_exit() {
+    local rc=$?
+    trap - EXIT INT TERM
+    local p
+    for p in "${ML_CHILD_PIDS[@]}"; do
+        ml_stop_tree "$p"
+    done
+    wait 2>/dev/null || true
+    if declare -F ml_launcher_cleanup >/dev/null; then
+        ml_launcher_cleanup || true
+    fi
+    exit "$rc"
+}
+
+ml_install_traps() {
+    trap ml_on_exit EXIT
+    trap 'exit 143' TERM
+    trap 'exit 130' INT
+}
+
+# Waits ML_DURATION seconds while pid $1 (role $2) runs.  Returns 0 when the
+# window ran out (the process is then stopped), or the process's own exit
+# status when it ended first with an error.  A process that ends early with
+# status 0 is reported as failure too: the window was not filled.
+ml_run_window() {
+    local pid=$1 role=$2 deadline now rc
+    deadline=$((SECONDS + ${ML_DURATION:-20}))
+    while kill -0 "$pid" 2>/dev/null; do
+        now=$SECONDS
+        ((now >= deadline)) && break
+        sleep 0.25
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        ml_stop_tree "$pid"
+        wait "$pid" 2>/dev/null || true
+        return 0
+    fi
+    rc=0
+    wait "$pid" || rc=$?
+    ml_log "$role (pid $pid) ended $((deadline - SECONDS)) s before the window's end, status $rc"
+    ((rc == 0)) && rc=1
+    return "$rc"
+}
+
+# Dispatch for the three verbs.  The launcher defines ml_start, ml_check and
+# optionally ml_launcher_cleanup.
+ml_main() {
+    local verb=${1:-}
+    case "$verb" in
+    start)
+        ml_install_traps
+        ml_check
+        ml_start
+        ;;
+    check) ml_check ;;
+    cleanup)
+        if declare -F ml_launcher_cleanup >/dev/null; then
+            ml_launcher_cleanup
+        fi
+        ;;
+    *)
+        printf 'usage: %s start|check|cleanup\n' "$0" >&2
+        exit 2
+        ;;
+    esac
+}
+
+# Starts the miner executable $1 in the background with the scenario's
+# settings, passing its configuration the way ML_CONFIG says (args, file,
+# env or stdin); $2 is the config file path for `file`, $3 the process name.
+# Sets ML_MINER_PID, announces it, and remembers it for the exit trap.
+ml_spawn_miner() {
+    local exe=$1 cfg_file=${2:-config.json} name=${3-${ML_NAME:-}} mode
+    local -a extra=()
+    mode=${ML_CONFIG:-args}
+    [[ -n $name ]] && extra=(--name "$name")
+    case "$mode" in
+    args)
+        ml_miner_args "$name"
+        "$exe" "${ML_ARGS[@]}" &
+        ;;
+    file)
+        ml_miner_config_json "" >"$cfg_file"
+        "$exe" -c "$cfg_file" "${extra[@]}" &
+        ;;
+    env)
+        APP_CONFIG=$(ml_miner_config_json "") "$exe" --config-env APP_CONFIG "${extra[@]}" &
+        ;;
+    stdin)
+        ml_miner_config_json "" | "$exe" -c - "${extra[@]}" &
+        ;;
+    *) ml_die "unknown ML_CONFIG '$mode' (args|file|env|stdin)" ;;
+    esac
+    ML_MINER_PID=$!
+    ML_CHILD_PIDS+=("$ML_MINER_PID")
+    ml_announce "$ML_MINER_PID" miner
+}
