@@ -1,0 +1,221 @@
+#include "cpu_threshold.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "det_alert.h"
+#include "ml_util.h"
+
+#define DETECTOR "cpu-threshold"
+#define MAX_PIDS 65536
+#define MAX_CGROUPS 256
+
+struct cg_sum {
+    char path[256];
+    double cores;
+    int top_pid;
+    double top_cores;
+};
+
+struct cpu_threshold {
+    struct cpu_threshold_config cfg;
+    struct det_cpu_tracker *cpu;
+    struct det_memo *memo;
+    int *pids;
+    struct cg_sum *cgs;
+    size_t ncg;
+    unsigned gen;
+    long clk;
+    int degraded_once;
+};
+
+static const char usage[] =
+    "usage: minerlab-det-cpu-threshold [--new-level 0.9] [--sustained-level 0.7]\n"
+    "  [--window-s 10] [--new-age-s 60] [--no-cgroups] [--ncpu N] [--interval-ms 1000]\n"
+    "  [--cooldown-s 600] [--proc-root /proc] [--once] [--iface IFACE]";
+
+int cpu_threshold_parse_args(int argc, char **argv, struct cpu_threshold_config *cfg,
+                             char *err, size_t errlen)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    det_common_defaults(&cfg->common, 1000);
+    cfg->new_level = 0.9;
+    cfg->sustained_level = 0.7;
+    cfg->window_s = 10;
+    cfg->new_age_s = 60;
+    const struct det_opt opts[] = {
+        {"new-level", DET_OPT_DOUBLE, &cfg->new_level, 0, 1},
+        {"sustained-level", DET_OPT_DOUBLE, &cfg->sustained_level, 0, 1},
+        {"window-s", DET_OPT_DOUBLE, &cfg->window_s, 0, 86400},
+        {"new-age-s", DET_OPT_DOUBLE, &cfg->new_age_s, 0, 86400},
+        {"ncpu", DET_OPT_DOUBLE, &cfg->ncpu, 1, 4096},
+        {"no-cgroups", DET_OPT_FLAG, &cfg->no_cgroups, 0, 0},
+    };
+    return det_parse_args(argc, argv, &cfg->common, opts, sizeof(opts) / sizeof(opts[0]),
+                          usage, err, errlen);
+}
+
+struct cpu_threshold *cpu_threshold_new(const struct cpu_threshold_config *cfg)
+{
+    struct cpu_threshold *ct = calloc(1, sizeof(*ct));
+    if (!ct)
+        return NULL;
+    ct->cfg = *cfg;
+    if (ct->cfg.ncpu < 1)
+        ct->cfg.ncpu = det_proc_ncpu(cfg->common.proc_root);
+    size_t ring = (size_t)(cfg->window_s * 1000.0 / (double)cfg->common.interval_ms) + 3;
+    ct->cpu = det_cpu_tracker_new(ring > 4096 ? 4096 : ring);
+    ct->memo = det_memo_new(cfg->common.cooldown_s);
+    ct->pids = calloc(MAX_PIDS, sizeof(*ct->pids));
+    ct->cgs = calloc(MAX_CGROUPS, sizeof(*ct->cgs));
+    ct->clk = det_proc_clk_tck();
+    if (!ct->cpu || !ct->memo || !ct->pids || !ct->cgs) {
+        cpu_threshold_free(ct);
+        return NULL;
+    }
+    return ct;
+}
+
+void cpu_threshold_free(struct cpu_threshold *ct)
+{
+    if (!ct)
+        return;
+    det_cpu_tracker_free(ct->cpu);
+    det_memo_free(ct->memo);
+    free(ct->pids);
+    free(ct->cgs);
+    free(ct);
+}
+
+static uint64_t fnv1a(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+static int emit(struct cpu_threshold *ct, int pid, uint64_t key, const char *rule,
+                double norm, const char *reason)
+{
+    if (!det_memo_should_alert(ct->memo, pid, key, rule, det_mono_s()))
+        return 0;
+    struct det_alert a = {.detector = DETECTOR,
+                          .technique = DET_SYSTEM_METRICS,
+                          .pid = pid,
+                          .score = norm > 1 ? 1 : norm,
+                          .reason = reason};
+    return det_alert_emit(&a) < 0 ? -EIO : 1;
+}
+
+static void add_to_cgroup(struct cpu_threshold *ct, int pid, double cores)
+{
+    char path[256];
+    if (det_proc_read_cgroup(ct->cfg.common.proc_root, pid, path, sizeof(path)) < 0 ||
+        strcmp(path, "/") == 0)
+        return;
+    size_t i = 0;
+    while (i < ct->ncg && strcmp(ct->cgs[i].path, path) != 0)
+        i++;
+    if (i == ct->ncg) {
+        if (ct->ncg == MAX_CGROUPS)
+            return;
+        memset(&ct->cgs[i], 0, sizeof(ct->cgs[i]));
+        snprintf(ct->cgs[i].path, sizeof(ct->cgs[i].path), "%s", path);
+        ct->ncg++;
+    }
+    ct->cgs[i].cores += cores;
+    if (cores > ct->cgs[i].top_cores) {
+        ct->cgs[i].top_cores = cores;
+        ct->cgs[i].top_pid = pid;
+    }
+}
+
+/* Evaluates the per-process rules for one pid; returns alerts written or -EIO. */
+static int check_process(struct cpu_threshold *ct, int pid, double now)
+{
+    const struct cpu_threshold_config *cfg = &ct->cfg;
+    struct det_proc_stat st;
+    if (det_proc_read_stat(cfg->common.proc_root, pid, 0, &st) < 0)
+        return 0; /* gone since the listing: not an error */
+    double start_s = (double)st.start_ticks / (double)ct->clk;
+    if (det_cpu_tracker_update(ct->cpu, pid, st.start_ticks, st.utime_ticks + st.stime_ticks,
+                               now, start_s, ct->gen) < 0)
+        return -ENOMEM;
+    int n = 0, rc;
+    char reason[256];
+    double span = 0, age = now - start_s;
+    double recent = det_cpu_tracker_avg(ct->cpu, pid, 1.0, &span);
+    if (recent >= 0 && age <= cfg->new_age_s && recent / cfg->ncpu >= cfg->new_level) {
+        snprintf(reason, sizeof(reason),
+                 "newly seen pid %d (%s, age %.0f s) at %.2f of %.0f CPUs over %.1f s "
+                 "(threshold %.2f)",
+                 pid, st.comm, age, recent / cfg->ncpu, cfg->ncpu, span, cfg->new_level);
+        if ((rc = emit(ct, pid, st.start_ticks, "new", recent / cfg->ncpu, reason)) < 0)
+            return rc;
+        n += rc;
+    }
+    double sustained = det_cpu_tracker_avg(ct->cpu, pid, cfg->window_s, &span);
+    if (sustained >= 0 && sustained / cfg->ncpu >= cfg->sustained_level) {
+        snprintf(reason, sizeof(reason),
+                 "pid %d (%s) at %.2f of %.0f CPUs sustained over %.0f s (threshold %.2f)",
+                 pid, st.comm, sustained / cfg->ncpu, cfg->ncpu, span,
+                 cfg->sustained_level);
+        if ((rc = emit(ct, pid, st.start_ticks, "sustained", sustained / cfg->ncpu,
+                       reason)) < 0)
+            return rc;
+        n += rc;
+    }
+    if (!cfg->no_cgroups && sustained > 0.01)
+        add_to_cgroup(ct, pid, sustained);
+    return n;
+}
+
+static int check_cgroups(struct cpu_threshold *ct)
+{
+    int n = 0;
+    for (size_t i = 0; i < ct->ncg; i++) {
+        const struct cg_sum *g = &ct->cgs[i];
+        double norm = g->cores / ct->cfg.ncpu;
+        if (norm < ct->cfg.sustained_level)
+            continue;
+        char reason[384];
+        snprintf(reason, sizeof(reason),
+                 "cgroup %s at %.2f of %.0f CPUs sustained over %.0f s (threshold %.2f); "
+                 "busiest pid %d",
+                 g->path, norm, ct->cfg.ncpu, ct->cfg.window_s, ct->cfg.sustained_level,
+                 g->top_pid);
+        int rc = emit(ct, g->top_pid, fnv1a(g->path), "cgroup", norm, reason);
+        if (rc < 0)
+            return rc;
+        n += rc;
+    }
+    return n;
+}
+
+int cpu_threshold_tick(struct cpu_threshold *ct)
+{
+    const char *root = ct->cfg.common.proc_root;
+    double now = 0;
+    size_t npids = 0;
+    int rc = det_proc_scan_begin(root, DETECTOR, DET_SYSTEM_METRICS, &ct->degraded_once,
+                                 &now, ct->pids, MAX_PIDS, &npids);
+    if (rc < 0)
+        return rc;
+    ct->gen++;
+    ct->ncg = 0;
+    int alerts = 0;
+    for (size_t i = 0; i < npids; i++) {
+        if (det_proc_is_self_or_parent(ct->pids[i]))
+            continue;
+        rc = check_process(ct, ct->pids[i], now);
+        if (rc < 0)
+            return rc;
+        alerts += rc;
+    }
+    det_cpu_tracker_sweep(ct->cpu, ct->gen);
+    rc = check_cgroups(ct);
+    return rc < 0 ? rc : alerts + rc;
+}

@@ -1,0 +1,20 @@
+/* minerlab-det-cpu-threshold: see README.md. */
+#include "cpu_threshold.h"
+
+static void *create(int argc, char **argv, const struct det_common_opts **common,
+                    char *err, size_t errlen)
+{
+    static struct cpu_threshold_config cfg;
+    if (cpu_threshold_parse_args(argc, argv, &cfg, err, errlen) < 0)
+        return NULL;
+    *common = &cfg.common;
+    return cpu_threshold_new(&cfg);
+}
+
+int main(int argc, char **argv)
+{
+    static const struct det_program prog = {
+        "minerlab-det-cpu-threshold", create, (int (*)(void *))cpu_threshold_tick,
+        (void (*)(void *))cpu_threshold_free};
+    return det_main(&prog, argc, argv);
+}
