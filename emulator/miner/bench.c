@@ -169,6 +169,7 @@ int bench_run(const struct miner_options *o, volatile int *stop_flag)
     snprintf(job.job_id, sizeof(job.job_id), "bench");
     memcpy(job.blob, selftest_block_template, job.blob_len);
     memset(job.seed_hash, 0, sizeof(job.seed_hash));
+    job.seed_len = 4;
     be->set_job(self, &job);
 
     struct backend_stats st;

@@ -20,6 +20,7 @@ struct miner_job {
     size_t blob_len;     /* >= MINER_NONCE_OFFSET + 4 */
     uint64_t target64;   /* share valid when LE u64 of hash[24..31] < target64 */
     uint8_t seed_hash[32];
+    size_t seed_len;     /* key bytes of seed_hash used; 0 means all 32 */
     uint64_t height;
     enum miner_algo algo;
     int nicehash;        /* only the low 3 nonce bytes vary; byte 42 is fixed */

@@ -214,9 +214,15 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
+static size_t seed_len(const struct miner_job *j)
+{
+    return j->seed_len && j->seed_len < sizeof(j->seed_hash) ? j->seed_len
+                                                             : sizeof(j->seed_hash);
+}
+
 static int same_seed(const struct miner_job *a, const struct miner_job *b)
 {
-    return !memcmp(a->seed_hash, b->seed_hash, sizeof(a->seed_hash));
+    return seed_len(a) == seed_len(b) && !memcmp(a->seed_hash, b->seed_hash, seed_len(a));
 }
 
 /* Called with the lock held: installs the pending job, re-keying first. */
@@ -231,7 +237,7 @@ static void install_pending(struct cpu_backend *be, int *keyed)
             pthread_cond_wait(&be->wake, &be->lock);
         pthread_mutex_unlock(&be->lock);
         uint64_t t0 = ml_mono_ns();
-        rx_ctx_rekey(be->ctx, job.seed_hash, sizeof(job.seed_hash));
+        rx_ctx_rekey(be->ctx, job.seed_hash, seed_len(&job));
         double s = (double)(ml_mono_ns() - t0) / 1e9;
         pthread_mutex_lock(&be->lock);
         be->rekey_s = s;
