@@ -1,0 +1,289 @@
+#include "exec_watch.h"
+
+#include <errno.h>
+#include <linux/cn_proc.h>
+#include <linux/connector.h>
+#include <linux/netlink.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "det_alert.h"
+#include "exec_rules.h"
+#include "ml_util.h"
+
+#define DETECTOR "exec-watch"
+#define MAX_PIDS 65536
+#define CMD_MAX 8192
+
+/* A process already judged: re-judged only when its name or cmdline change. */
+struct seen {
+    int pid;
+    uint64_t start_ticks;
+    uint64_t fingerprint;
+};
+
+struct exec_watch {
+    struct exec_watch_config cfg;
+    struct det_memo *memo;
+    int *pids;
+    struct seen *seen; /* open addressing by pid, MAX_PIDS slots */
+    int nl_fd;         /* -1 when polling */
+    double next_sweep_s;
+    int degraded_once;
+};
+
+static const char usage[] =
+    "usage: minerlab-det-exec-watch [--mode auto|netlink|poll] [--threshold 0.5]\n"
+    "  [--sweep-s 10] [--allow-memfd runc_cloned,sealed-] [--interval-ms 1000] [--cooldown-s 600] [--proc-root /proc]\n"
+    "  [--once] [--iface IFACE]";
+
+int exec_watch_parse_args(int argc, char **argv, struct exec_watch_config *cfg, char *err,
+                          size_t errlen)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    det_common_defaults(&cfg->common, 1000);
+    cfg->mode = "auto";
+    cfg->threshold = 0.5;
+    cfg->sweep_s = 10;
+    cfg->allow_memfd = "runc_cloned,sealed-";
+    const struct det_opt opts[] = {
+        {"mode", DET_OPT_STRING, &cfg->mode, 0, 0},
+        {"threshold", DET_OPT_DOUBLE, &cfg->threshold, 0, 1},
+        {"sweep-s", DET_OPT_DOUBLE, &cfg->sweep_s, 0.1, 86400},
+        {"allow-memfd", DET_OPT_STRING, &cfg->allow_memfd, 0, 0},
+    };
+    int rc = det_parse_args(argc, argv, &cfg->common, opts, sizeof(opts) / sizeof(opts[0]),
+                            usage, err, errlen);
+    if (rc == 0 && strcmp(cfg->mode, "auto") && strcmp(cfg->mode, "netlink") &&
+        strcmp(cfg->mode, "poll"))
+        return ml_err(err, errlen, -EINVAL, "--mode wants auto, netlink or poll");
+    return rc;
+}
+
+/* Subscribes to the process connector; returns the socket or -errno. */
+static int netlink_open(void)
+{
+    int fd = socket(PF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_CONNECTOR);
+    if (fd < 0)
+        return -errno;
+    struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = CN_IDX_PROC};
+    struct {
+        struct nlmsghdr nl;
+        struct cn_msg cn;
+        enum proc_cn_mcast_op op;
+    } __attribute__((packed)) req;
+    memset(&req, 0, sizeof(req));
+    req.nl.nlmsg_len = sizeof(req);
+    req.nl.nlmsg_type = NLMSG_DONE;
+    req.nl.nlmsg_pid = (unsigned)getpid();
+    req.cn.id.idx = CN_IDX_PROC;
+    req.cn.id.val = CN_VAL_PROC;
+    req.cn.len = sizeof(req.op);
+    req.op = PROC_CN_MCAST_LISTEN;
+    int rc = 0;
+    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || send(fd, &req, sizeof(req), 0) < 0)
+        rc = -errno;
+    if (rc < 0) {
+        close(fd);
+        return rc;
+    }
+    return fd;
+}
+
+struct exec_watch *exec_watch_new(const struct exec_watch_config *cfg, char *err,
+                                  size_t errlen)
+{
+    struct exec_watch *ew = calloc(1, sizeof(*ew));
+    if (!ew)
+        return NULL;
+    ew->cfg = *cfg;
+    ew->nl_fd = -1;
+    ew->memo = det_memo_new(cfg->common.cooldown_s);
+    ew->pids = calloc(MAX_PIDS, sizeof(*ew->pids));
+    ew->seen = calloc(MAX_PIDS, sizeof(*ew->seen));
+    if (!ew->memo || !ew->pids || !ew->seen) {
+        exec_watch_free(ew);
+        return NULL;
+    }
+    /* Events name live pids, so the connector only makes sense on the real /proc. */
+    int live = strcmp(cfg->common.proc_root, "/proc") == 0;
+    int rc = strcmp(cfg->mode, "poll") == 0 ? -EPERM : live ? netlink_open() : -ENOTSUP;
+    if (rc >= 0) {
+        ew->nl_fd = rc;
+        fprintf(stderr, "exec-watch: using the netlink process connector, /proc sweep every "
+                        "%.0f s\n", cfg->sweep_s);
+        return ew;
+    }
+    if (strcmp(cfg->mode, "netlink") == 0) {
+        ml_err(err, errlen, rc, "netlink process connector unavailable: %s", strerror(-rc));
+        exec_watch_free(ew);
+        return NULL;
+    }
+    char msg[256];
+    snprintf(msg, sizeof(msg),
+             "netlink process connector not in use (%s): polling %s every %ld ms; "
+             "processes that live shorter than that can be missed",
+             strcmp(cfg->mode, "poll") == 0 ? "--mode poll" : strerror(-rc),
+             cfg->common.proc_root, cfg->common.interval_ms);
+    det_alert_degraded(DETECTOR, DET_SCRIPT, msg);
+    return ew;
+}
+
+void exec_watch_free(struct exec_watch *ew)
+{
+    if (!ew)
+        return;
+    if (ew->nl_fd >= 0)
+        close(ew->nl_fd);
+    det_memo_free(ew->memo);
+    free(ew->pids);
+    free(ew->seen);
+    free(ew);
+}
+
+int exec_watch_using_netlink(const struct exec_watch *ew)
+{
+    return ew->nl_fd >= 0;
+}
+
+static uint64_t fnv1a(uint64_t h, const char *s)
+{
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+/* Alerts for the rules of hits not yet alerted for this process. */
+static int report(struct exec_watch *ew, int pid, uint64_t start, const struct exec_hit *hits,
+                  size_t n)
+{
+    double score = exec_rules_score(hits, n);
+    if (n == 0 || score < ew->cfg.threshold)
+        return 0;
+    int fresh = 0;
+    double now = det_mono_s();
+    for (size_t i = 0; i < n; i++)
+        fresh += det_memo_should_alert(ew->memo, pid, start, hits[i].rule, now);
+    if (!fresh)
+        return 0;
+    char reason[512];
+    size_t o = (size_t)snprintf(reason, sizeof(reason), "pid %d:", pid);
+    for (size_t i = 0; i < n && o < sizeof(reason); i++)
+        o += (size_t)snprintf(reason + o, sizeof(reason) - o, "%s %s (%s)", i ? ";" : "",
+                              hits[i].rule, hits[i].detail);
+    struct det_alert a = {.detector = DETECTOR,
+                          .technique = DET_SCRIPT,
+                          .pid = pid,
+                          .score = score,
+                          .reason = reason};
+    return det_alert_emit(&a) < 0 ? -EIO : 1;
+}
+
+int exec_watch_check_pid(struct exec_watch *ew, int pid)
+{
+    const char *root = ew->cfg.common.proc_root;
+    struct det_proc_stat st;
+    if (det_proc_is_self_or_parent(pid) || det_proc_read_stat(root, pid, 0, &st) < 0)
+        return 0;
+    static char cmdline[CMD_MAX];
+    char argv0[256], comm[64], exe[DET_PROC_PATH_MAX];
+    if (det_proc_read_cmdline(root, pid, cmdline, sizeof(cmdline), argv0, sizeof(argv0)) < 0 ||
+        det_proc_read_comm(root, pid, comm, sizeof(comm)) < 0)
+        return 0; /* exited meanwhile */
+    uint64_t fp = fnv1a(fnv1a(1469598103934665603ull, comm), cmdline);
+    struct seen *s = &ew->seen[(unsigned)pid % MAX_PIDS];
+    if (s->pid == pid && s->start_ticks == st.start_ticks && s->fingerprint == fp)
+        return 0;
+    *s = (struct seen){pid, st.start_ticks, fp};
+    int erc = det_proc_read_exe(root, pid, exe, sizeof(exe));
+    /* No exe link: a kernel thread (or a zombie); EACCES: not ours to read. */
+    struct exec_proc p = {cmdline, argv0, comm, erc == 0 ? exe : "",
+                          erc == 0 || erc == -EACCES, ew->cfg.allow_memfd};
+    if (erc == -ENOENT && cmdline[0] != '\0')
+        p.has_exe = 1; /* exe gone but argv present: a user process that is exiting */
+    struct exec_hit hits[EXEC_RULES_MAX_HITS];
+    size_t n = exec_rules_match(&p, hits, EXEC_RULES_MAX_HITS);
+    return report(ew, pid, st.start_ticks, hits, n);
+}
+
+static int sweep(struct exec_watch *ew)
+{
+    size_t n = 0;
+    double now = 0;
+    int rc = det_proc_scan_begin(ew->cfg.common.proc_root, DETECTOR, DET_SCRIPT,
+                                 &ew->degraded_once, &now, ew->pids, MAX_PIDS, &n);
+    if (rc < 0)
+        return rc;
+    int alerts = 0;
+    for (size_t i = 0; i < n; i++) {
+        rc = exec_watch_check_pid(ew, ew->pids[i]);
+        if (rc < 0)
+            return rc;
+        alerts += rc;
+    }
+    return alerts;
+}
+
+/* Reads every queued connector message; returns alerts written or -EIO. */
+static int drain_netlink(struct exec_watch *ew)
+{
+    char buf[8192] __attribute__((aligned(NLMSG_ALIGNTO)));
+    int alerts = 0;
+    for (;;) {
+        ssize_t len = recv(ew->nl_fd, buf, sizeof(buf), MSG_DONTWAIT);
+        if (len <= 0) {
+            if (len < 0 && errno == ENOBUFS) {
+                /* The kernel dropped events: a sweep catches what we missed. */
+                ew->next_sweep_s = 0;
+                continue;
+            }
+            return alerts;
+        }
+        for (struct nlmsghdr *nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)len);
+             nh = NLMSG_NEXT(nh, len)) {
+            if (nh->nlmsg_type == NLMSG_ERROR || nh->nlmsg_type == NLMSG_NOOP)
+                continue;
+            struct cn_msg *cn = NLMSG_DATA(nh);
+            if (cn->len < sizeof(struct proc_event))
+                continue;
+            struct proc_event *ev = (struct proc_event *)cn->data;
+            int pid = 0;
+            if (ev->what == PROC_EVENT_EXEC)
+                pid = ev->event_data.exec.process_tgid;
+            else if (ev->what == PROC_EVENT_COMM)
+                pid = ev->event_data.comm.process_tgid;
+            if (pid > 0) {
+                int rc = exec_watch_check_pid(ew, pid);
+                if (rc < 0)
+                    return rc;
+                alerts += rc;
+            }
+        }
+    }
+}
+
+int exec_watch_tick(struct exec_watch *ew)
+{
+    int alerts = 0, rc;
+    double now = det_mono_s();
+    if (ew->nl_fd < 0 || now >= ew->next_sweep_s) {
+        ew->next_sweep_s = now + ew->cfg.sweep_s;
+        if ((rc = sweep(ew)) < 0)
+            return rc;
+        alerts += rc;
+    }
+    if (ew->nl_fd < 0)
+        return alerts;
+    struct pollfd pfd = {.fd = ew->nl_fd, .events = POLLIN};
+    int timeout = ew->cfg.common.once ? 0 : (int)ew->cfg.common.interval_ms;
+    if (poll(&pfd, 1, timeout) > 0) {
+        if ((rc = drain_netlink(ew)) < 0)
+            return rc;
+        alerts += rc;
+    }
+    return alerts;
+}
