@@ -8,10 +8,13 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
+# ML_CHROMIUM, when set, names the only browser to use.
 find_chromium() {
     local c
-    for c in "${ML_CHROMIUM:-}" chromium chromium-browser google-chrome; do
-        [[ -n $c ]] && command -v "$c" >/dev/null 2>&1 && { command -v "$c"; return 0; }
+    local -a candidates=(chromium chromium-browser google-chrome)
+    [[ -n ${ML_CHROMIUM:-} ]] && candidates=("$ML_CHROMIUM")
+    for c in "${candidates[@]}"; do
+        command -v "$c" >/dev/null 2>&1 && { command -v "$c"; return 0; }
     done
     return 1
 }
