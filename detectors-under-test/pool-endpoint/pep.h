@@ -1,0 +1,59 @@
+/*
+ * pep — the pool-endpoint reference detector as a library: connections to
+ * Falco's miner pool ports, DNS queries and TLS SNI naming a pool domain
+ * from a shipped list (see README.md).
+ *
+ * Threads: one pep belongs to one thread.
+ */
+#ifndef PEP_H
+#define PEP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "det_flow.h"
+#include "det_pcap.h"
+
+#define PEP_MAX_PORTS 64
+#define PEP_MAX_DOMAINS 4096
+
+struct pep_config {
+    det_emit_fn emit; /* NULL = det_emit_stdout */
+    void *emit_ctx;
+    int ignore_private;    /* Falco's behaviour: skip loopback/private servers */
+    const uint16_t *ports; /* NULL = Falco's list */
+    size_t nports;
+};
+
+/* Falco's miner port list (facts.md), nports set to its length. */
+const uint16_t *pep_default_ports(size_t *nports);
+
+/*
+ * Parses a DNS message; when it is a query, writes the first question's
+ * name (lowercase, dotted, NUL-terminated) to name. 0, or -EINVAL.
+ */
+int pep_dns_query_name(const uint8_t *msg, size_t len, char *name, size_t namelen);
+/*
+ * Finds the SNI host name in the start of a TLS client stream (one or more
+ * handshake records carrying a ClientHello). 1 with name filled, 0 when more
+ * bytes are needed, -EINVAL when the stream is not a ClientHello or has no SNI.
+ */
+int pep_tls_sni(const uint8_t *stream, size_t len, char *name, size_t namelen);
+
+struct pep;
+/* 0 or -errno. cfg is copied (ports too). */
+int pep_create(struct pep **out, const struct pep_config *cfg);
+/*
+ * Loads the domain list: one name a line, '#' comments. 0, or -errno with a
+ * readable reason in err.
+ */
+int pep_load_domains(struct pep *p, const char *path, char *err, size_t errlen);
+/* Returns the list entry name matches (exactly or as a subdomain), or NULL. */
+const char *pep_match_domain(const struct pep *p, const char *name);
+/* det_pkt_fn / det_tick_fn; ctx is the pep. */
+void pep_packet(void *ctx, const struct det_pkt *pk);
+void pep_tick(void *ctx, double now);
+unsigned long pep_alert_count(const struct pep *p);
+void pep_destroy(struct pep *p);
+
+#endif

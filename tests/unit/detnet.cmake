@@ -1,0 +1,18 @@
+# Network reference detectors (stratum-dpi, pool-endpoint, flow-cadence) and
+# the shared capture code, run on the recorded pcaps in tests/data/detnet/.
+if(TARGET det_stratum_dpi AND TARGET det_pool_endpoint AND TARGET det_flow_cadence
+   AND TARGET PkgConfig::CMOCKA)
+    set(_dn ${CMAKE_SOURCE_DIR}/tests/unit)
+    foreach(_t capture sdpi pep fc)
+        set(_lib det_stratum_dpi)
+        if(_t STREQUAL "pep")
+            set(_lib det_pool_endpoint)
+        elseif(_t STREQUAL "fc")
+            set(_lib det_flow_cadence)
+        endif()
+        add_cmocka_test(test_det_net_${_t}
+            SOURCES ${_dn}/test_det_net_${_t}.c ${_dn}/test_det_net_util.c
+            LINK ${_lib})
+        target_include_directories(test_det_net_${_t} PRIVATE ${_dn})
+    endforeach()
+endif()
