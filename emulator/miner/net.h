@@ -1,0 +1,103 @@
+/*
+ * net — the miner's network side: the Stratum client (TCP, TLS, and the
+ * Coinhive-style JSON over WebSocket), the lab guard, share hand-over from
+ * the hashing backend, reconnects, keepalive, the stop paths and the
+ * XMRig-like HTTP API (api.c).
+ *
+ * Threads: miner_net_run owns the libuv loop on the calling (main) thread.
+ * Backend results arrive on worker threads and are queued under a mutex and
+ * signalled with uv_async_send; everything else runs on the loop thread.
+ */
+#ifndef MINER_NET_H
+#define MINER_NET_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "backend.h"
+#include "mlconn.h"
+#include "options.h"
+#include "stratum.h"
+
+/*
+ * Mines for the pool in opt->url until SIGINT/SIGTERM, --max-duration, or a
+ * fatal pool answer. Checks the URL and the lab guard before anything else.
+ * Returns the process exit code: 0 after a requested stop, 2 for a refused
+ * or malformed address, 3 when the pool lacks the lab handshake, 1 for other
+ * failures. Prints one summary line on stdout at the end.
+ */
+int miner_net_run(const struct miner_options *opt);
+
+/* A parsed pool URL. */
+struct miner_url {
+    enum mlconn_transport transport;  /* MLCONN_TCP, MLCONN_TLS or MLCONN_WS */
+    char host[256];
+    int port;
+    char path[256];                    /* WebSocket path, "/" by default */
+};
+
+/*
+ * Parses stratum+tcp://H:P, stratum+ssl://, stratum+tls://, ws://H:P/path or a
+ * bare H:P (tls forces TLS). Only numeric IPs and "localhost" are accepted so
+ * that no name lookup leaves the machine. 0 or -EINVAL with a reason.
+ */
+int miner_url_parse(const char *url, int tls, struct miner_url *out, char *err,
+                    size_t errlen);
+
+#define MINER_NET_QUEUE_MAX 1024
+
+/* The client's state, shared with api.c (loop thread only, except the
+ * result queue). */
+struct miner_net {
+    const struct miner_options *opt;
+    uv_loop_t *loop;
+    struct miner_url url;
+    struct sockaddr_storage addr;
+    const struct backend_ops *be;
+    void *backend;
+    SSL_CTX *tls_ctx;
+    struct mlconn *conn;
+    char agent[256];
+    /* session */
+    int logged_in;
+    char session_id[STRATUM_ID_MAX];
+    int ext_algo;
+    int64_t next_id;
+    char job_id[STRATUM_ID_MAX];
+    uint64_t difficulty;
+    double last_send_unix, last_recv_unix;
+    int pending_login;
+    int pending_submits;               /* answers still due */
+    double oldest_pending_unix;        /* for the 20 s response timeout */
+    int refused;                       /* lab handshake missing: fatal */
+    /* result queue (worker threads -> loop) */
+    pthread_mutex_t qlock;
+    struct miner_result queue[MINER_NET_QUEUE_MAX];
+    unsigned qlen;
+    uint64_t dropped;
+    uv_async_t async;
+    /* timers and signals */
+    uv_timer_t tick, reconnect, stop_timer;
+    uv_signal_t sigint, sigterm;
+    unsigned backoff_ms;
+    int stopping;
+    int exit_code;
+    /* statistics */
+    uint64_t accepted, rejected, submitted, failures;
+    uint64_t hashes_accepted;          /* sum of accepted difficulties */
+    double started_unix, connected_unix;
+    char tls_desc[96];
+    /* API */
+    uv_tcp_t api_tcp;
+    int api_on;
+    char api_addr[80];
+};
+
+/* api.c: starts the HTTP API on opt->api (guarded like the pool address).
+ * 0 or -errno with a reason. */
+int miner_api_start(struct miner_net *n, char *err, size_t errlen);
+/* The /1/summary document (new reference). */
+json_t *miner_api_summary(struct miner_net *n);
+
+#endif

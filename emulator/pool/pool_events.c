@@ -1,0 +1,37 @@
+/* Ground truth: one JSON object per line, keys sorted, flushed every 250 ms
+ * by the pool's flush timer so a killed pool loses at most that much. */
+#include <stdio.h>
+
+#include "ml_util.h"
+#include "pool.h"
+
+void pool_event(struct pool *p, const char *event, const struct mlconn *conn,
+                json_t *extra)
+{
+    if (!p->events) {
+        json_decref(extra);
+        return;
+    }
+    json_t *o = extra && json_is_object(extra) ? extra : json_object();
+    if (o != extra)
+        json_decref(extra);
+    /* Microsecond precision: 10 integer digits + 6 decimals. */
+    json_object_set_new(o, "ts", json_real((double)(int64_t)(ml_now_unix() * 1e6) / 1e6));
+    json_object_set_new(o, "event", json_string(event));
+    if (conn) {
+        json_object_set_new(o, "conn", json_integer((json_int_t)conn->id));
+        json_object_set_new(o, "peer", json_string(conn->peer));
+        json_object_set_new(o, "local", json_string(conn->local));
+        json_object_set_new(o, "transport",
+                            json_string(mlconn_transport_name(conn->transport)));
+    }
+    json_dumpf(o, p->events, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(16));
+    fputc('\n', p->events);
+    json_decref(o);
+}
+
+void pool_events_flush(struct pool *p)
+{
+    if (p->events)
+        fflush(p->events);
+}

@@ -1,0 +1,173 @@
+/*
+ * RandomX light-mode share verification on libuv's worker pool. One light
+ * context (256 MiB cache) keyed with the current seed; VMs are pooled and
+ * reused by worker threads. A read-write lock lets verifications run in
+ * parallel while a re-key (after a seed rotation) has the context alone; the
+ * re-key happens lazily, in the first verification that needs the new seed.
+ * Shares for a seed older than the current one never reach this file: the
+ * loop thread rejects them as stale.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ml_util.h"
+#include "pool.h"
+#include "rx.h"
+
+#define VM_MAX 64
+
+struct pool_verifier {
+    struct rx_ctx *ctx;
+    pthread_rwlock_t lock;       /* read: hashing; write: re-key */
+    uint8_t seed[32];            /* the context's key (under lock) */
+    int keyed;
+    pthread_mutex_t vm_mutex;    /* guards the free list */
+    struct rx_vm *free_vms[VM_MAX];
+    int n_free;
+};
+
+struct verify_work {
+    uv_work_t req;
+    struct pool_session *s;
+    int64_t req_id;
+    char job_id[24];
+    char nonce_hex[9];
+    uint64_t difficulty;
+    uint8_t input[POOL_BLOB_LEN];
+    uint8_t seed[32];
+    uint8_t result[32];
+    int ok;                      /* 1 match, 0 mismatch, -1 internal error */
+};
+
+int pool_verifier_create(struct pool *p, char *err, size_t errlen)
+{
+    struct pool_verifier *v = calloc(1, sizeof(*v));
+    struct rx_config cfg = {.mode = RX_MODE_LIGHT, .pages = RX_PAGES_AUTO, .quiet = 1};
+    if (!v)
+        return -ENOMEM;
+    int rc = rx_ctx_create(&cfg, &v->ctx, err, errlen);
+    if (rc) {
+        free(v);
+        return rc;
+    }
+    pthread_rwlock_init(&v->lock, NULL);
+    pthread_mutex_init(&v->vm_mutex, NULL);
+    p->verifier = v;
+    return 0;
+}
+
+void pool_verifier_destroy(struct pool_verifier *v)
+{
+    if (!v)
+        return;
+    for (int i = 0; i < v->n_free; i++)
+        rx_vm_destroy(v->free_vms[i]);
+    rx_ctx_destroy(v->ctx);
+    pthread_rwlock_destroy(&v->lock);
+    pthread_mutex_destroy(&v->vm_mutex);
+    free(v);
+}
+
+/* Takes the read lock with the context keyed for seed (re-keying if the
+ * seed is newer). */
+static void lock_for_seed(struct pool_verifier *v, const uint8_t seed[32])
+{
+    pthread_rwlock_rdlock(&v->lock);
+    if (v->keyed && !memcmp(v->seed, seed, 32))
+        return;
+    pthread_rwlock_unlock(&v->lock);
+    pthread_rwlock_wrlock(&v->lock);
+    if (!v->keyed || memcmp(v->seed, seed, 32)) {
+        if (rx_ctx_rekey(v->ctx, seed, 32) == 0) {
+            memcpy(v->seed, seed, 32);
+            v->keyed = 1;
+        }
+    }
+    pthread_rwlock_unlock(&v->lock);
+    pthread_rwlock_rdlock(&v->lock);
+}
+
+static struct rx_vm *take_vm(struct pool_verifier *v)
+{
+    struct rx_vm *vm = NULL;
+    pthread_mutex_lock(&v->vm_mutex);
+    if (v->n_free)
+        vm = v->free_vms[--v->n_free];
+    pthread_mutex_unlock(&v->vm_mutex);
+    return vm ? vm : rx_vm_create(v->ctx, NULL, 0);
+}
+
+static void give_vm(struct pool_verifier *v, struct rx_vm *vm)
+{
+    pthread_mutex_lock(&v->vm_mutex);
+    if (v->n_free < VM_MAX)
+        v->free_vms[v->n_free++] = vm;
+    else
+        rx_vm_destroy(vm);
+    pthread_mutex_unlock(&v->vm_mutex);
+}
+
+static void verify_work(uv_work_t *req)
+{
+    struct verify_work *w = req->data;
+    struct pool_verifier *v = w->s->pool->verifier;
+    uint8_t hash[32];
+    lock_for_seed(v, w->seed);
+    if (!v->keyed || memcmp(v->seed, w->seed, 32)) {
+        w->ok = -1;
+    } else {
+        struct rx_vm *vm = take_vm(v);
+        if (!vm) {
+            w->ok = -1;
+        } else {
+            rx_vm_sync(vm);
+            rx_vm_hash(vm, w->input, sizeof(w->input), hash);
+            give_vm(v, vm);
+            w->ok = memcmp(hash, w->result, 32) == 0;
+        }
+    }
+    pthread_rwlock_unlock(&v->lock);
+}
+
+static void verify_done(uv_work_t *req, int status)
+{
+    struct verify_work *w = req->data;
+    struct pool_session *s = w->s;
+    if (status == 0 && w->ok >= 0)
+        pool_share_done(s, w->req_id, w->job_id, w->nonce_hex, w->difficulty,
+                        w->ok ? REJ_NONE : REJ_INVALID, 1, "randomx");
+    else
+        pool_share_done(s, w->req_id, w->job_id, w->nonce_hex, w->difficulty,
+                        REJ_NONE, 0, "verifier-unavailable");
+    pool_session_unref(s);
+    free(w);
+}
+
+int pool_verify_queue(struct pool_session *s, int64_t req_id,
+                      const struct pool_job *job, uint32_t nonce,
+                      const uint8_t result[32], const char *nonce_hex)
+{
+    struct verify_work *w = calloc(1, sizeof(*w));
+    if (!w)
+        return -ENOMEM;
+    w->req.data = w;
+    w->s = s;
+    w->req_id = req_id;
+    w->difficulty = job->difficulty;
+    snprintf(w->job_id, sizeof(w->job_id), "%s", job->job_id);
+    snprintf(w->nonce_hex, sizeof(w->nonce_hex), "%s", nonce_hex);
+    memcpy(w->input, job->blob, POOL_BLOB_LEN);
+    ml_store32le(w->input + STRATUM_NONCE_OFFSET, nonce);
+    memcpy(w->seed, job->seed, 32);
+    memcpy(w->result, result, 32);
+    int rc = uv_queue_work(s->pool->loop, &w->req, verify_work, verify_done);
+    if (rc) {
+        free(w);
+        return rc;
+    }
+    s->refs++;
+    return 0;
+}

@@ -1,0 +1,187 @@
+/* Stratum codec: XMRig's compact form byte for byte, targets, share check. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ml_util.h"
+#include "stratum.h"
+
+static void test_login_bytes(void **state)
+{
+    char *s = stratum_encode_login("4WALLET", "x",
+                                   "XMRig/6.26.0 (Linux x86_64) libuv/1.44.2 gcc/12.2.0",
+                                   NULL);
+    assert_string_equal(
+        s, "{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"login\",\"params\":{\"login\":"
+           "\"4WALLET\",\"pass\":\"x\",\"agent\":\"XMRig/6.26.0 (Linux x86_64) "
+           "libuv/1.44.2 gcc/12.2.0\",\"algo\":[\"rx/0\"]}}");
+    free(s);
+    s = stratum_encode_login("w", "p", "a", "rig1");
+    assert_string_equal(s, "{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"login\",\"params\":"
+                           "{\"login\":\"w\",\"pass\":\"p\",\"agent\":\"a\",\"rigid\":"
+                           "\"rig1\",\"algo\":[\"rx/0\"]}}");
+    free(s);
+}
+
+static void test_submit_keepalive_bytes(void **state)
+{
+    char *s = stratum_encode_submit(4, "abc", "j1", "deadbeef",
+                                    "00112233445566778899aabbccddeeff00112233445566778899"
+                                    "aabbccddeeff",
+                                    "rx/0");
+    assert_string_equal(
+        s, "{\"id\":4,\"jsonrpc\":\"2.0\",\"method\":\"submit\",\"params\":{\"id\":\"abc\","
+           "\"job_id\":\"j1\",\"nonce\":\"deadbeef\",\"result\":\"00112233445566778899aabbc"
+           "cddeeff00112233445566778899aabbccddeeff\",\"algo\":\"rx/0\"}}");
+    free(s);
+    s = stratum_encode_keepalived(7, "abc");
+    assert_string_equal(s, "{\"id\":7,\"jsonrpc\":\"2.0\",\"method\":\"keepalived\","
+                           "\"params\":{\"id\":\"abc\"}}");
+    free(s);
+    s = stratum_encode_status(7, "KEEPALIVED");
+    assert_string_equal(
+        s, "{\"id\":7,\"jsonrpc\":\"2.0\",\"error\":null,\"result\":{\"status\":"
+           "\"KEEPALIVED\"}}");
+    free(s);
+    s = stratum_encode_error(9, "Low difficulty share");
+    assert_string_equal(s, "{\"id\":9,\"jsonrpc\":\"2.0\",\"error\":{\"code\":-1,"
+                           "\"message\":\"Low difficulty share\"},\"result\":null}");
+    free(s);
+}
+
+/* A line parsed and re-encoded comes back identical. */
+static void test_round_trip(void **state)
+{
+    const char *line = "{\"id\":4,\"jsonrpc\":\"2.0\",\"method\":\"submit\",\"params\":{"
+                       "\"id\":\"s1\",\"job_id\":\"7\",\"nonce\":\"0a000000\",\"result\":"
+                       "\"0000000000000000000000000000000000000000000000000000000000000001"
+                       "\"}}";
+    struct stratum_msg m;
+    struct stratum_submit sub;
+    char err[128];
+    assert_int_equal(stratum_parse(line, strlen(line), &m, err, sizeof(err)), 0);
+    assert_int_equal(m.kind, STRATUM_REQUEST);
+    assert_string_equal(m.method, "submit");
+    assert_int_equal(stratum_parse_submit(m.params, &sub, err, sizeof(err)), 0);
+    assert_int_equal(sub.nonce, 10);
+    char rh[65];
+    ml_hex_encode(sub.result, 32, rh);
+    char *s = stratum_encode_submit(m.id, sub.session_id, sub.job_id, sub.nonce_hex, rh,
+                                    NULL);
+    assert_string_equal(s, line);
+    free(s);
+    stratum_msg_free(&m);
+}
+
+static void test_job_round_trip(void **state)
+{
+    struct stratum_job j, k;
+    char err[128];
+    memset(&j, 0, sizeof(j));
+    strcpy(j.job_id, "42");
+    for (int i = 0; i < 76; i++)
+        j.blob[i] = (uint8_t)i;
+    j.blob_len = 76;
+    stratum_target_encode(10000, j.target_hex);
+    assert_string_equal(j.target_hex, "b88d0600");
+    j.height = 3000001;
+    strcpy(j.algo, "rx/0");
+    memset(j.seed_hash, 0xab, 32);
+    char *login = stratum_encode_login_result(1, "sess", &j, "0.1.0");
+    struct stratum_msg m;
+    struct stratum_login_result lr;
+    assert_int_equal(stratum_parse(login, strlen(login), &m, err, sizeof(err)), 0);
+    assert_int_equal(m.kind, STRATUM_RESPONSE);
+    assert_int_equal(stratum_parse_login_result(m.result, &lr, err, sizeof(err)), 0);
+    assert_true(lr.lab);
+    assert_true(lr.ext_algo && lr.ext_keepalive && lr.ext_nicehash);
+    k = lr.job;
+    assert_string_equal(k.job_id, "42");
+    assert_memory_equal(k.blob, j.blob, 76);
+    assert_int_equal(k.height, 3000001);
+    assert_memory_equal(k.seed_hash, j.seed_hash, 32);
+    assert_int_equal(stratum_target64_to_diff(k.target64), 10000);
+    stratum_msg_free(&m);
+    free(login);
+    /* Without the lab version there is no handshake. */
+    login = stratum_encode_login_result(1, "sess", &j, NULL);
+    assert_null(strstr(login, "lab"));
+    assert_int_equal(stratum_parse(login, strlen(login), &m, err, sizeof(err)), 0);
+    assert_int_equal(stratum_parse_login_result(m.result, &lr, err, sizeof(err)), 0);
+    assert_false(lr.lab);
+    stratum_msg_free(&m);
+    free(login);
+}
+
+static void test_targets(void **state)
+{
+    uint64_t t;
+    char err[128], hex[17];
+    assert_int_equal(stratum_target_decode("b88d0600", &t, err, sizeof(err)), 0);
+    assert_int_equal(stratum_target64_to_diff(t), 10000);
+    assert_int_equal(stratum_target_decode("ffffffff", &t, err, sizeof(err)), 0);
+    assert_int_equal(t, UINT64_MAX);
+    /* 16 hex: a little-endian uint64 as it is. */
+    assert_int_equal(stratum_target_decode("0100000000000000", &t, err, sizeof(err)), 0);
+    assert_int_equal(t, 1);
+    stratum_target_encode(0x100000000ull, hex);
+    assert_int_equal(strlen(hex), 16);
+    assert_int_equal(stratum_target_decode(hex, &t, err, sizeof(err)), 0);
+    assert_int_equal(t, UINT64_MAX / 0x100000000ull);
+    assert_int_not_equal(stratum_target_decode("b88d06", &t, err, sizeof(err)), 0);
+    assert_int_not_equal(stratum_target_decode("zz8d0600", &t, err, sizeof(err)), 0);
+    assert_int_not_equal(stratum_target_decode("00000000", &t, err, sizeof(err)), 0);
+}
+
+static void test_share_check(void **state)
+{
+    uint8_t h[32] = {0};
+    uint64_t t = stratum_diff_to_target64(10000);
+    /* value at bytes 24..31 = t - 1 passes, t fails */
+    for (int i = 0; i < 8; i++)
+        h[24 + i] = (uint8_t)((t - 1) >> (8 * i));
+    assert_true(stratum_hash_meets(h, t));
+    for (int i = 0; i < 8; i++)
+        h[24 + i] = (uint8_t)(t >> (8 * i));
+    assert_false(stratum_hash_meets(h, t));
+    memset(h, 0xff, 24); /* lower bytes do not matter */
+    assert_false(stratum_hash_meets(h, t));
+    assert_int_equal(stratum_nicehash_nonce(0xAB000000u, 0x12345678u), 0xAB345678u);
+}
+
+static void test_bad_input(void **state)
+{
+    struct stratum_msg m;
+    struct stratum_submit sub;
+    struct stratum_login l;
+    char err[128];
+    const char *bad[] = {"", "garbage", "[1,2]", "{\"id\":\"x\",\"method\":\"login\"}",
+                         "{\"id\":1,\"method\":5}", "{\"jsonrpc\":\"2.0\"}",
+                         "{\"id\":1,\"id\":2,\"method\":\"a\"}"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        assert_int_not_equal(stratum_parse(bad[i], strlen(bad[i]), &m, err, sizeof(err)),
+                             0);
+    const char *wrong = "{\"id\":2,\"method\":\"submit\",\"params\":{\"id\":1,\"job_id\":"
+                        "\"1\",\"nonce\":\"00\",\"result\":\"00\"}}";
+    assert_int_equal(stratum_parse(wrong, strlen(wrong), &m, err, sizeof(err)), 0);
+    assert_int_not_equal(stratum_parse_submit(m.params, &sub, err, sizeof(err)), 0);
+    assert_non_null(strstr(err, "\"id\""));
+    assert_int_not_equal(stratum_parse_login(m.params, &l, err, sizeof(err)), 0);
+    stratum_msg_free(&m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_login_bytes),     cmocka_unit_test(test_submit_keepalive_bytes),
+        cmocka_unit_test(test_round_trip),      cmocka_unit_test(test_job_round_trip),
+        cmocka_unit_test(test_targets),         cmocka_unit_test(test_share_check),
+        cmocka_unit_test(test_bad_input),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
