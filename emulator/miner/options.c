@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "backend.h"
@@ -222,6 +223,9 @@ static int apply(struct miner_options *o, int c, const char *arg, char *err, siz
     case 'a':
         if (!strcmp(arg, "rx/0") || !strcmp(arg, "randomx") || !strcmp(arg, "rx"))
             o->v2 = 0;
+        else if (!strcmp(arg, "rx/2") && !rx_have_v2())
+            return ml_err(err, errlen, -ENOTSUP,
+                          "--algo rx/2 needs librandomx 2.0; this build has 1.x (rx/0 only)");
         else if (!strcmp(arg, "rx/2"))
             o->v2 = 1;
         else
@@ -459,6 +463,11 @@ int miner_options_check_memory(const struct miner_options *o, char *err, size_t 
     if (o->rx.mode == RX_MODE_FAST)
         need += rx_dataset_bytes();
     uint64_t avail = ml_mem_available();
+    struct rlimit rl;
+    /* An address-space limit (ulimit -v) caps us below what the host has. */
+    if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+        (!avail || rl.rlim_cur < avail))
+        avail = rl.rlim_cur;
     if (avail && need > avail)
         return ml_err(err, errlen, -ENOMEM,
                       "%d threads in %s mode need about %lu MiB; only %lu MiB are available",
