@@ -325,6 +325,10 @@ static int on_plain(void *ud, const char *data, size_t len)
     struct mlconn *c = ud;
     if (c->closing)
         return 1;
+    /* Application data can arrive in the same read as the peer's Finished
+     * (TLS 1.3): announce readiness before handing it on, so replies work. */
+    if (c->transport == MLCONN_TLS && !c->ready && c->tls.handshake_done)
+        become_ready(c);
     int rc = c->http_mode ? feed_http(c, data, len) : feed_framed(c, data, len);
     return rc || c->closing;
 }
@@ -359,7 +363,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         mlconn_close(c, err);
         return;
     }
-    if (hs && !c->closing)
+    if (hs && !c->closing && !c->ready)
         become_ready(c);
 }
 

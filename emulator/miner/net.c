@@ -425,6 +425,7 @@ static void net_connect(struct miner_net *n)
     }
     n->conn = c;
     n->connected_unix = ml_now_unix(); /* connect timeout counts from here */
+    n->oldest_pending_unix = n->connected_unix;
     n->pending_login = 1;
     mlconn_connect(c, (struct sockaddr *)&n->addr, n->url.host, n->url.path);
 }

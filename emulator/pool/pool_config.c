@@ -30,6 +30,7 @@ const char *pool_usage(void)
            "  --ban-time SEC           ban duration (600)\n"
            "  --login-timeout SEC      drop connections that never log in (30)\n"
            "  --idle-timeout SEC       drop silent sessions (600)\n"
+           "  --handshake-timeout SEC  drop stalled TLS/WebSocket handshakes (10)\n"
            "  --max-line N             longest accepted line in bytes (8192)\n"
            "  --no-lab                 omit the lab handshake (tests only)\n"
            "  --quiet                  no log lines on stderr\n";
@@ -95,7 +96,7 @@ int pool_config_parse(int argc, char **argv, struct pool_config *cfg, char *err,
     enum { O_LISTEN = 256, O_TLS, O_WS, O_API, O_EVENTS, O_WWW, O_CERT, O_KEY,
            O_DIFF, O_BDIFF, O_VARDIFF, O_TARGET, O_JOBINT, O_SEED, O_VERIFY,
            O_VTHREADS, O_BAN, O_BANTIME, O_LOGINTO, O_IDLETO, O_MAXLINE, O_NOLAB,
-           O_QUIET, O_HELP };
+           O_QUIET, O_HELP, O_HSTO };
     static const struct option opts[] = {
         {"listen", 1, 0, O_LISTEN}, {"tls-listen", 1, 0, O_TLS},
         {"ws-listen", 1, 0, O_WS}, {"api", 1, 0, O_API}, {"events", 1, 0, O_EVENTS},
@@ -107,7 +108,8 @@ int pool_config_parse(int argc, char **argv, struct pool_config *cfg, char *err,
         {"ban-after", 1, 0, O_BAN}, {"ban-time", 1, 0, O_BANTIME},
         {"login-timeout", 1, 0, O_LOGINTO}, {"idle-timeout", 1, 0, O_IDLETO},
         {"max-line", 1, 0, O_MAXLINE}, {"no-lab", 0, 0, O_NOLAB},
-        {"quiet", 0, 0, O_QUIET}, {"help", 0, 0, O_HELP}, {0, 0, 0, 0}};
+        {"quiet", 0, 0, O_QUIET}, {"help", 0, 0, O_HELP},
+        {"handshake-timeout", 1, 0, O_HSTO}, {0, 0, 0, 0}};
     long n;
     int c, rc = 0;
     optind = 1;
@@ -151,6 +153,7 @@ int pool_config_parse(int argc, char **argv, struct pool_config *cfg, char *err,
             rc = ml_parse_long(v, 256, 1L << 24, &n);
             cfg->max_line = (size_t)n;
             break;
+        case O_HSTO: rc = parse_seconds(v, 0.1, &cfg->handshake_timeout_s); break;
         case O_NOLAB: cfg->no_lab = 1; break;
         case O_QUIET: cfg->quiet = 1; break;
         case 'h':

@@ -1,0 +1,12 @@
+# Integration tests of the network layer: the real pool and miner against
+# each other over TCP, TLS and WebSocket; the lab guard; bad input.
+set(_net_dir ${CMAKE_SOURCE_DIR}/tests/integration/net)
+set(_net_env "ML_BIN_DIR=${CMAKE_BINARY_DIR}/bin;ML_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
+foreach(t tcp tls ws)
+    add_test(NAME net_pool_miner_${t} COMMAND bash ${_net_dir}/pool_miner.sh ${t})
+    set_tests_properties(net_pool_miner_${t} PROPERTIES TIMEOUT 90
+        ENVIRONMENT "${_net_env}" LABELS "net;integration")
+endforeach()
+add_test(NAME net_guard COMMAND bash ${_net_dir}/guard.sh)
+set_tests_properties(net_guard PROPERTIES TIMEOUT 90 ENVIRONMENT "${_net_env}"
+    LABELS "net;integration")

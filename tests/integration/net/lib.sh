@@ -1,0 +1,46 @@
+# Shared helpers for the network integration tests (sourced by bash).
+# Every child runs under `timeout` so that nothing outlives a killed test,
+# and the EXIT trap kills what is still running.
+set -u
+BIN=${ML_BIN_DIR:?ML_BIN_DIR not set}
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/mlnet.XXXXXX")
+PIDS=""
+cleanup() {
+    for p in $PIDS; do kill -TERM "$p" 2>/dev/null; done
+    sleep 0.2
+    for p in $PIDS; do kill -KILL "$p" 2>/dev/null; done
+    wait 2>/dev/null
+    if [ "${KEEP_TMP:-0}" = 0 ]; then rm -rf "$TMP"; fi
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; [ -f "$TMP/pool.err" ] && tail -5 "$TMP/pool.err" >&2; exit 1; }
+ok() { echo "ok: $*"; }
+
+# start_pool ARGS...: starts minerlab-pool on port-0 listeners given in ARGS,
+# waits for its "listening" lines; sets POOL_PID, TCP_PORT, TLS_PORT, WS_PORT,
+# API_PORT (those that exist) and EVENTS.
+start_pool() {
+    EVENTS=$TMP/events.jsonl
+    timeout -k 5 170 "$BIN/minerlab-pool" --events "$EVENTS" "$@" \
+        >"$TMP/pool.out" 2>"$TMP/pool.err" &
+    POOL_PID=$!
+    PIDS="$PIDS $POOL_PID"
+    local want
+    want=$(printf '%s\n' "$@" | grep -c -- '-listen$\|^--api$')
+    for _ in $(seq 1 100); do
+        [ "$(grep -c '^listening ' "$TMP/pool.out" 2>/dev/null)" -ge "$want" ] && break
+        kill -0 "$POOL_PID" 2>/dev/null || fail "pool exited early"
+        sleep 0.1
+    done
+    port_of() { awk -v t="$1" '$1=="listening" && $2==t {n=split($3,a,":"); print a[n]; exit}' "$TMP/pool.out"; }
+    TCP_PORT=$(port_of tcp); TLS_PORT=$(port_of tls); WS_PORT=$(port_of ws); API_PORT=$(port_of api)
+}
+
+# wait_event PATTERN SECONDS: waits until the event log has a matching line.
+wait_event() {
+    for _ in $(seq 1 $(($2 * 10))); do
+        grep -q -- "$1" "$EVENTS" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}

@@ -1,0 +1,44 @@
+#!/bin/bash
+# Real minerlab-pool + real minerlab-miner (light mode, 1 thread, low
+# difficulty) over one transport: shares accepted AND verified by RandomX on
+# the pool, events logged with the 5-tuple, the miner stops within 1 s of
+# SIGTERM and prints its summary.
+# usage: pool_miner.sh tcp|tls|ws
+. "$(dirname "$0")/lib.sh"
+T=${1:?transport}
+start_pool --listen 127.0.0.1:0 --tls-listen 127.0.0.1:0 --ws-listen 127.0.0.1:0 \
+    --diff 4 --verify all --job-interval 5
+case $T in
+tcp) URL=stratum+tcp://127.0.0.1:$TCP_PORT ;;
+tls) URL=stratum+ssl://127.0.0.1:$TLS_PORT ;;
+ws) URL=ws://127.0.0.1:$WS_PORT/miner ;;
+esac
+timeout -k 5 60 "$BIN/minerlab-miner" -o "$URL" -u 4LABWALLET -p x -t 1 --mode light \
+    --max-duration 50 >"$TMP/miner.out" 2>"$TMP/miner.err" &
+MINER=$!
+PIDS="$PIDS $MINER"
+wait_event '"accepted":true.*"transport":"'"$T"'".*"verified":true' 45 ||
+    { cat "$TMP/miner.err" >&2; fail "no verified accepted share over $T"; }
+ok "verified share over $T"
+t0=$(date +%s%N)
+kill -TERM $MINER
+wait $MINER
+rc=$?
+t1=$(date +%s%N)
+[ $rc = 0 ] || fail "miner exit code $rc after SIGTERM"
+ms=$(((t1 - t0) / 1000000))
+[ $ms -lt 1500 ] || fail "miner took $ms ms to stop"
+ok "miner stopped in $ms ms"
+grep -q '^summary: hashes [1-9]' "$TMP/miner.out" || fail "no summary line"
+grep -Eq 'shares accepted [1-9]' "$TMP/miner.out" || fail "summary shows no accepted share"
+grep -q 'Low difficulty\|Invalid share' "$TMP/miner.err" && fail "miner saw rejects"
+for e in conn_open login job share conn_close; do
+    wait_event "\"event\":\"$e\"" 3 || fail "no $e event"
+done
+grep '"event":"login"' "$EVENTS" | grep -q '"agent":"XMRig/' || fail "login event lacks agent"
+grep '"event":"share"' "$EVENTS" | grep -q '"peer":"127.0.0.1:[0-9]*"' || fail "no peer"
+case $T in
+tls) grep -q '"event":"tls_handshake"' "$EVENTS" || fail "no tls_handshake event" ;;
+ws) grep -q '"event":"ws_upgrade"' "$EVENTS" || fail "no ws_upgrade event" ;;
+esac
+ok "events logged"
