@@ -4,12 +4,10 @@
 #include <string.h>
 
 #include "bench.h"
+#include "net.h"
 #include "options.h"
 #include "procname.h"
 #include "selftest.h"
-
-/* The Stratum client (net.c); weak so offline builds still link. */
-int miner_net_run(const struct miner_options *opt) __attribute__((weak));
 
 static volatile int stop_requested;
 
@@ -61,10 +59,6 @@ int main(int argc, char **argv)
     if (opt.action == MINER_BENCH) {
         install_offline_signals();
         return bench_run(&opt, &stop_requested);
-    }
-    if (!miner_net_run) {
-        fprintf(stderr, "minerlab-miner: pool mining is not built into this binary\n");
-        return 2;
     }
     return miner_net_run(&opt);
 }

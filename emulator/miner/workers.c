@@ -81,7 +81,8 @@ static void apply_priority(int prio)
     setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), nice_of[prio]);
     if (prio == 0) {
         struct sched_param sp = {0};
-        pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);
+        if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp) != 0)
+            pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp);
     }
 }
 
