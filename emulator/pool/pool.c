@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "ml_util.h"
 #include "netguard.h"
@@ -257,6 +258,12 @@ int pool_run(const struct pool_config *cfg)
     snprintf(vt, sizeof(vt), "%d", cfg->verify_threads > 0 ? cfg->verify_threads : 2);
     setenv("UV_THREADPOOL_SIZE", vt, 1);
     signal(SIGPIPE, SIG_IGN);
+    /* Thousands of sessions need more descriptors than the usual soft 1024. */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
     p->cfg = cfg;
     p->loop = uv_default_loop();
     p->sessions.next = p->sessions.prev = &p->sessions;

@@ -10,3 +10,6 @@ endforeach()
 add_test(NAME net_guard COMMAND bash ${_net_dir}/guard.sh)
 set_tests_properties(net_guard PROPERTIES TIMEOUT 90 ENVIRONMENT "${_net_env}"
     LABELS "net;integration")
+add_test(NAME net_pool_bad_input COMMAND bash ${_net_dir}/bad_input.sh)
+set_tests_properties(net_pool_bad_input PROPERTIES TIMEOUT 120 ENVIRONMENT "${_net_env}"
+    LABELS "net;integration")

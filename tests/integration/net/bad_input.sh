@@ -1,0 +1,9 @@
+#!/bin/bash
+# Runs bad_input.py against a fresh pool (see there for the checks).
+. "$(dirname "$0")/lib.sh"
+start_pool --listen 127.0.0.1:0 --tls-listen 127.0.0.1:0 --ws-listen 127.0.0.1:0 \
+    --diff 1000000 --verify none --ban-after 100 --handshake-timeout 2
+timeout -k 5 100 python3 "$(dirname "$0")/bad_input.py" "$TCP_PORT" "$TLS_PORT" \
+    "$WS_PORT" "$EVENTS" || fail "bad_input.py"
+kill -0 "$POOL_PID" || fail "pool died"
+ok "pool alive"
