@@ -1,0 +1,31 @@
+/*
+ * cmd — minerlab's subcommands, dispatched from a table (git's cmd_struct
+ * pattern). Each cmd_* parses its own options with getopt_long and returns
+ * the process exit status:
+ *   0 ok, 1 expectations failed (run --fail-on-expect), 2 usage or input
+ *   error, 3 baseline regression, 130 interrupted by SIGINT/SIGTERM.
+ */
+#ifndef HX_CMD_H
+#define HX_CMD_H
+
+#define HX_EXIT_OK 0
+#define HX_EXIT_EXPECT 1
+#define HX_EXIT_USAGE 2
+#define HX_EXIT_REGRESSION 3
+#define HX_EXIT_INTERRUPTED 130
+
+int cmd_main(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+
+/*
+ * Scores the run directory dir and writes its reports (plus junit_path when
+ * non-NULL); compares with baseline when non-NULL; prints the scorecard when
+ * scorecard is set. Returns an exit status as above. Shared by run and report.
+ */
+int cmd_score_dir(const char *dir, const char *junit_path, const char *baseline,
+                  double ttd_tolerance_s, int scorecard, int fail_on_expect);
+
+#endif

@@ -1,0 +1,98 @@
+/* minerlab list: scenarios, suites and the reference detectors found. */
+#include <dirent.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hxutil.h"
+#include "catalog.h"
+#include "cmd.h"
+
+static void list_suites(const char *dir)
+{
+    char sdir[4400];
+    struct dirent **names = NULL;
+    hx_fmt(sdir, sizeof(sdir), "%s/suites", dir);
+    int n = scandir(sdir, &names, NULL, alphasort);
+    printf("\nsuites (%s):\n", sdir);
+    for (int i = 0; i < n; i++) {
+        const char *nm = names[i]->d_name;
+        size_t l = strlen(nm);
+        if (l > 5 && strcmp(nm + l - 5, ".yaml") == 0) {
+            char path[8800], err[1024];
+            struct suite *s;
+            hx_fmt(path, sizeof(path), "%s/%s", sdir, nm);
+            if (suite_load(path, &s, err, sizeof(err)) == 0) {
+                printf("  %-12s %3zu scenarios  %s\n", s->name, s->id_count, s->description);
+                suite_free(s);
+            } else {
+                printf("  ERROR %s\n", err);
+            }
+        }
+        free(names[i]);
+    }
+    free(names);
+}
+
+static void list_detectors(const char *bin)
+{
+    struct dirent **names = NULL;
+    int n = scandir(bin, &names, NULL, alphasort), found = 0;
+    printf("\nreference detectors (%s/minerlab-det-*):\n", bin);
+    for (int i = 0; i < n; i++) {
+        if (strncmp(names[i]->d_name, "minerlab-det-", 13) == 0) {
+            printf("  %s\n", names[i]->d_name + 13);
+            found++;
+        }
+        free(names[i]);
+    }
+    free(names);
+    if (!found)
+        puts("  (none built)");
+}
+
+int cmd_list(int argc, char **argv)
+{
+    static const struct option opts[] = {{"scenarios", 1, NULL, 'S'},
+                                         {"help", 0, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *sdir = NULL;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (c == 'S') {
+            sdir = optarg;
+        } else {
+            puts("usage: minerlab list [--scenarios DIR]");
+            return c == 'h' ? HX_EXIT_OK : HX_EXIT_USAGE;
+        }
+    }
+    struct hx_paths p;
+    struct catalog cat;
+    paths_resolve(&p, sdir, NULL);
+    if (catalog_load(p.scenarios, &cat)) {
+        fprintf(stderr, "minerlab list: cannot read %s\n", p.scenarios);
+        return HX_EXIT_USAGE;
+    }
+    printf("scenarios (%s):\n", p.scenarios);
+    printf("  %-28s %-12s %-9s %5s %5s  %s\n", "id", "type", "label", "duty", "dur", "title");
+    for (size_t i = 0; i < cat.n; i++) {
+        const struct scenario *s = cat.scen[i];
+        char duty[16];
+        if (s->has_miner && s->miner.has_ramp)
+            hx_fmt(duty, sizeof(duty), "%u-%u", s->miner.ramp.from_pct, s->miner.ramp.to_pct);
+        else
+            hx_fmt(duty, sizeof(duty), "%u", scenario_nominal_duty(s));
+        printf("  %-28s %-12s %-9s %5s %4us  %.60s\n", s->id, s->type, s->label, duty,
+               s->duration_s, s->title);
+    }
+    list_suites(p.scenarios);
+    list_detectors(p.bin);
+    for (size_t i = 0; i < cat.nerr; i++)
+        fprintf(stderr, "ERROR %s\n", cat.errors[i]);
+    int status = cat.nerr ? HX_EXIT_USAGE : HX_EXIT_OK;
+    catalog_free(&cat);
+    return status;
+}

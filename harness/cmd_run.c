@@ -1,0 +1,360 @@
+/* minerlab run: pick scenarios and detectors, run them, score, report. */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hxutil.h"
+#include "catalog.h"
+#include "cmd.h"
+#include "ml_util.h"
+#include "runner.h"
+
+#define MAX_DETECTORS 32
+#define MAX_SCENARIOS 512
+
+struct run_opts {
+    const char *suite, *out, *junit, *baseline, *scen_dir, *launch_dir, *pool;
+    const char *det_args[MAX_DETECTORS];
+    size_t ndet_args;
+    double grace_s, gap_s, warmup_s, ttd_tol;
+    unsigned long max_alerts;
+    unsigned diff;
+    int quiet, fail_on_expect;
+};
+
+static void run_usage(FILE *f)
+{
+    fputs("usage: minerlab run [SCENARIO.yaml|ID ...] [--suite NAME] [--detector NAME|CMD ...]\n"
+          "                    [--out DIR] [--junit FILE] [--baseline REPORT.json]\n"
+          "  --suite NAME        scenarios/suites/NAME.yaml (default quick when no scenario given)\n"
+          "  --detector X        reference detector NAME (build/bin/minerlab-det-NAME), or an\n"
+          "                      external command (anything with a space or '/'; 'name=CMD' names it).\n"
+          "                      Repeatable; default: every reference detector found\n"
+          "  --out DIR           run directory (default ./minerlab-report/<timestamp>, + latest link)\n"
+          "  --junit FILE        also copy junit.xml there\n"
+          "  --baseline FILE     compare with an earlier report.json; exit 3 on a regression\n"
+          "  --ttd-tolerance S   TTD growth allowed by --baseline (default 10 s)\n"
+          "  --fail-on-expect    exit 1 when a scenario expectation fails\n"
+          "  --grace S --gap S --warmup S   scoring grace (10), quiet gap (3), detector warm-up (3)\n"
+          "  --scenarios DIR --launch-dir DIR --pool CMD   overrides for tests and installs\n"
+          "  --max-alerts N      alerts stored per detector (default 1000000; more are counted)\n"
+          "  --diff N            pool difficulty (default 1000)\n"
+          "  --quiet             no progress line\n", f);
+}
+
+static int parse_double(const char *s, double max, double *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || *end || v < 0 || v > max)
+        return -EINVAL;
+    *out = v;
+    return 0;
+}
+
+static int parse_opts(int argc, char **argv, struct run_opts *o)
+{
+    static const struct option opts[] = {
+        {"suite", 1, NULL, 's'},       {"detector", 1, NULL, 'd'},  {"out", 1, NULL, 'o'},
+        {"junit", 1, NULL, 'j'},       {"baseline", 1, NULL, 'b'},  {"scenarios", 1, NULL, 'S'},
+        {"launch-dir", 1, NULL, 'L'},  {"pool", 1, NULL, 'P'},      {"grace", 1, NULL, 'g'},
+        {"gap", 1, NULL, 'G'},         {"warmup", 1, NULL, 'w'},    {"ttd-tolerance", 1, NULL, 't'},
+        {"max-alerts", 1, NULL, 'm'},  {"diff", 1, NULL, 'D'},      {"quiet", 0, NULL, 'q'},
+        {"fail-on-expect", 0, NULL, 'e'}, {"help", 0, NULL, 'h'},   {NULL, 0, NULL, 0}};
+    int c;
+    long v;
+    *o = (struct run_opts){.grace_s = 10, .gap_s = 3, .warmup_s = 3, .ttd_tol = 10,
+                           .max_alerts = 1000000, .diff = 1000};
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "s:d:o:j:b:qeh", opts, NULL)) != -1) {
+        int bad = 0;
+        switch (c) {
+        case 's': o->suite = optarg; break;
+        case 'd':
+            if (o->ndet_args == MAX_DETECTORS)
+                bad = 1;
+            else
+                o->det_args[o->ndet_args++] = optarg;
+            break;
+        case 'o': o->out = optarg; break;
+        case 'j': o->junit = optarg; break;
+        case 'b': o->baseline = optarg; break;
+        case 'S': o->scen_dir = optarg; break;
+        case 'L': o->launch_dir = optarg; break;
+        case 'P': o->pool = optarg; break;
+        case 'g': bad = parse_double(optarg, 600, &o->grace_s); break;
+        case 'G': bad = parse_double(optarg, 600, &o->gap_s); break;
+        case 'w': bad = parse_double(optarg, 600, &o->warmup_s); break;
+        case 't': bad = parse_double(optarg, 3600, &o->ttd_tol); break;
+        case 'm':
+            bad = ml_parse_long(optarg, 0, 1L << 40, &v);
+            o->max_alerts = (unsigned long)v;
+            break;
+        case 'D':
+            bad = ml_parse_long(optarg, 1, 1L << 32, &v);
+            o->diff = (unsigned)v;
+            break;
+        case 'q': o->quiet = 1; break;
+        case 'e': o->fail_on_expect = 1; break;
+        case 'h': run_usage(stdout); return 1;
+        default: run_usage(stderr); return -EINVAL;
+        }
+        if (bad) {
+            fprintf(stderr, "minerlab run: bad value for --%s: '%s'\n",
+                    opts[0].name ? argv[optind - 2] + 2 : "?", optarg);
+            return -EINVAL;
+        }
+    }
+    return 0;
+}
+
+/* Reference detectors found next to the harness: minerlab-det-<name>. */
+static size_t find_reference(const char *bin, struct runner_detector *out, size_t max)
+{
+    struct dirent **names = NULL;
+    int n = scandir(bin, &names, NULL, alphasort);
+    size_t k = 0;
+    for (int i = 0; i < n; i++) {
+        const char *nm = names[i]->d_name;
+        char path[4400];
+        hx_fmt(path, sizeof(path), "%s/%s", bin, nm);
+        if (k < max && strncmp(nm, "minerlab-det-", 13) == 0 && nm[13] &&
+            access(path, X_OK) == 0) {
+            out[k].name = strdup(nm + 13);
+            out[k].cmd = strdup(path);
+            out[k].reference = 1;
+            k++;
+        }
+        free(names[i]);
+    }
+    free(names);
+    return k;
+}
+
+static int name_taken(const struct runner_detector *d, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(d[i].name, name) == 0)
+            return 1;
+    return 0;
+}
+
+/* One --detector argument: a reference name, or NAME=CMD / CMD for an external one. */
+static int add_detector(const char *bin, const char *arg, struct runner_detector *d, size_t n)
+{
+    int external = strchr(arg, ' ') || strchr(arg, '/');
+    if (!external) {
+        char path[4400];
+        hx_fmt(path, sizeof(path), "%s/minerlab-det-%s", bin, arg);
+        if (access(path, X_OK) != 0) {
+            fprintf(stderr, "minerlab run: detector '%s': %s not found or not executable "
+                            "(see `minerlab list`)\n", arg, path);
+            return -ENOENT;
+        }
+        d[n] = (struct runner_detector){strdup(arg), strdup(path), 1};
+        return 0;
+    }
+    char name[64];
+    const char *eq = strchr(arg, '='), *sp = strchr(arg, ' ');
+    if (eq && (!sp || eq < sp) && eq > arg && (size_t)(eq - arg) < sizeof(name)) {
+        hx_fmt(name, sizeof(name), "%.*s", (int)(eq - arg), arg);
+        arg = eq + 1;
+    } else {
+        size_t w = strcspn(arg, " ");
+        const char *base = arg;
+        for (const char *p = arg; p < arg + w; p++)
+            if (*p == '/')
+                base = p + 1;
+        hx_fmt(name, sizeof(name), "%.*s", (int)(arg + w - base), base);
+        char *dot = strrchr(name, '.');
+        if (dot && dot != name)
+            *dot = '\0';
+    }
+    char unique[80];
+    hx_fmt(unique, sizeof(unique), "%s", name);
+    for (int k = 2; name_taken(d, n, unique); k++)
+        hx_fmt(unique, sizeof(unique), "%s-%d", name, k);
+    d[n] = (struct runner_detector){strdup(unique), strdup(arg), 0};
+    return 0;
+}
+
+static int add_scenario(struct scenario **list, size_t *n, struct scenario *s)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp(list[i]->id, s->id) == 0)
+            return 0; /* listed twice: run once */
+    if (*n == MAX_SCENARIOS)
+        return -E2BIG;
+    list[(*n)++] = s;
+    return 0;
+}
+
+/* Builds the scenario list: files and ids from argv, then the suite. */
+static int select_scenarios(const struct run_opts *o, const struct hx_paths *p, int argc,
+                            char **argv, struct catalog *cat, struct scenario **list,
+                            size_t *n, struct scenario **owned, size_t *nowned)
+{
+    char err[1024];
+    int have_cat = 0;
+    const char *suite = o->suite ? o->suite : (optind >= argc ? "quick" : NULL);
+    for (int i = optind; i < argc; i++) {
+        struct stat st;
+        if (stat(argv[i], &st) == 0 && S_ISREG(st.st_mode)) {
+            struct scenario *s;
+            if (scenario_load(argv[i], &s, err, sizeof(err))) {
+                fprintf(stderr, "minerlab run: %s\n", err);
+                return -EINVAL;
+            }
+            owned[(*nowned)++] = s;
+            add_scenario(list, n, s);
+            continue;
+        }
+        if (!have_cat++ && catalog_load(p->scenarios, cat)) {
+            fprintf(stderr, "minerlab run: cannot read scenarios in %s\n", p->scenarios);
+            return -ENOENT;
+        }
+        struct scenario *s = catalog_find(cat, argv[i]);
+        if (!s) {
+            fprintf(stderr, "minerlab run: '%s' is neither a file nor a scenario id in %s\n",
+                    argv[i], p->scenarios);
+            for (size_t k = 0; k < cat->nerr; k++)
+                fprintf(stderr, "  (%s)\n", cat->errors[k]);
+            return -ENOENT;
+        }
+        add_scenario(list, n, s);
+    }
+    if (!suite)
+        return 0;
+    char path[4400];
+    struct suite *su = NULL;
+    hx_fmt(path, sizeof(path), "%s/suites/%s.yaml", p->scenarios, suite);
+    if (suite_load(path, &su, err, sizeof(err))) {
+        fprintf(stderr, "minerlab run: suite '%s': %s\n", suite, err);
+        return -EINVAL;
+    }
+    if (!have_cat++ && catalog_load(p->scenarios, cat)) {
+        suite_free(su);
+        return -ENOENT;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < su->id_count && !rc; i++) {
+        struct scenario *s = catalog_find(cat, su->ids[i]);
+        if (!s) {
+            fprintf(stderr, "minerlab run: suite %s lists '%s', which is not loaded:\n",
+                    su->path, su->ids[i]);
+            for (size_t k = 0; k < cat->nerr; k++)
+                fprintf(stderr, "  %s\n", cat->errors[k]);
+            rc = -ENOENT;
+        } else {
+            rc = add_scenario(list, n, s);
+        }
+    }
+    suite_free(su);
+    return rc;
+}
+
+/* Creates the run directory; the default one gets a `latest` link beside it. */
+static int make_run_dir(const char *out, char *dir, size_t len, char *run_id, size_t idlen)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    char stamp[32];
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+    hx_fmt(run_id, idlen, "%s-%04x", stamp, (unsigned)(getpid() & 0xffff));
+    if (out) {
+        hx_fmt(dir, len, "%s", out);
+    } else {
+        mkdir("minerlab-report", 0755);
+        hx_fmt(dir, len, "minerlab-report/%s", stamp);
+    }
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+        fprintf(stderr, "minerlab run: cannot create %s: %s\n", dir, strerror(errno));
+        return -errno;
+    }
+    char probe[4400];
+    hx_fmt(probe, sizeof(probe), "%s/run.json", dir);
+    if (access(probe, F_OK) == 0) {
+        fprintf(stderr, "minerlab run: %s already holds a run (use another --out)\n", dir);
+        return -EEXIST;
+    }
+    char real[PATH_MAX];
+    if (realpath(dir, real))
+        hx_fmt(dir, len, "%s", real);
+    if (!out) {
+        unlink("minerlab-report/latest");
+        if (symlink(stamp, "minerlab-report/latest") != 0)
+            fprintf(stderr, "minerlab run: note: cannot update minerlab-report/latest\n");
+    }
+    return 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    struct run_opts o;
+    struct hx_paths p;
+    struct catalog cat = {0};
+    struct scenario *list[MAX_SCENARIOS], *owned[MAX_SCENARIOS];
+    struct runner_detector det[MAX_DETECTORS];
+    size_t nlist = 0, nowned = 0, ndet = 0;
+    char dir[PATH_MAX], run_id[64], err[1024], www[4400];
+    int status = HX_EXIT_USAGE;
+    int rc = parse_opts(argc, argv, &o);
+    if (rc)
+        return rc > 0 ? HX_EXIT_OK : HX_EXIT_USAGE;
+    paths_resolve(&p, o.scen_dir, o.launch_dir);
+    if (select_scenarios(&o, &p, argc, argv, &cat, list, &nlist, owned, &nowned))
+        goto out;
+    if (nlist == 0) {
+        fputs("minerlab run: no scenarios selected\n", stderr);
+        goto out;
+    }
+    for (size_t i = 0; i < o.ndet_args; i++)
+        if (add_detector(p.bin, o.det_args[i], det, ndet) == 0)
+            ndet++;
+        else
+            goto out;
+    if (o.ndet_args == 0)
+        ndet = find_reference(p.bin, det, MAX_DETECTORS);
+    if (ndet == 0)
+        fputs("minerlab run: note: no detectors (none built in the bin dir, none given); "
+              "the run records ground truth only\n", stderr);
+    if (make_run_dir(o.out, dir, sizeof(dir), run_id, sizeof(run_id)))
+        goto out;
+    hx_fmt(www, sizeof(www), "%s/www", p.scenarios);
+    struct runner_config cfg = {
+        .run_dir = dir, .run_id = run_id, .bin_dir = p.bin, .source_dir = p.source,
+        .launch_dir = p.launch, .www_dir = access(www, R_OK) == 0 ? www : NULL,
+        .pool_cmd = o.pool, .scen = list, .nscen = nlist, .det = det, .ndet = ndet,
+        .suite = o.suite ? o.suite : (nowned || optind < argc ? NULL : "quick"),
+        .grace_s = o.grace_s, .gap_s = o.gap_s, .warmup_s = o.warmup_s,
+        .max_alerts = o.max_alerts, .pool_diff = o.diff,
+        .progress_tty = !o.quiet && isatty(STDERR_FILENO)};
+    fprintf(stderr, "minerlab: run %s: %zu scenarios, %zu detectors -> %s\n", run_id, nlist,
+            ndet, dir);
+    rc = runner_run(&cfg, err, sizeof(err));
+    if (rc < 0) {
+        fprintf(stderr, "minerlab run: %s\n", err);
+        goto out;
+    }
+    status = cmd_score_dir(dir, o.junit, o.baseline, o.ttd_tol, 1, o.fail_on_expect);
+    printf("report: %s/report.html (also report.md, report.json, junit.xml)\n", dir);
+    if (rc == 1 && status == HX_EXIT_OK)
+        status = HX_EXIT_INTERRUPTED;
+out:
+    for (size_t i = 0; i < ndet; i++) {
+        free(det[i].name);
+        free(det[i].cmd);
+    }
+    for (size_t i = 0; i < nowned; i++)
+        scenario_free(owned[i]);
+    catalog_free(&cat);
+    return status;
+}

@@ -1,0 +1,264 @@
+#include "hxutil.h"
+#include "detector.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ml_util.h"
+#include "proc.h"
+
+static const char *const techniques[] = {"system-metrics", "network", "memory", "script",
+                                         "browser",        "other",   NULL};
+
+static int check_flow(json_t *flow, char *why, size_t whylen)
+{
+    if (!json_is_object(flow))
+        return ml_err(why, whylen, -EINVAL, "flow is not an object");
+    const char *keys[] = {"src", "dst"};
+    for (int i = 0; i < 2; i++) {
+        const char *v = json_string_value(json_object_get(flow, keys[i]));
+        if (!v || !strchr(v, ':'))
+            return ml_err(why, whylen, -EINVAL, "flow.%s must be \"ip:port\"", keys[i]);
+    }
+    json_t *proto = json_object_get(flow, "proto");
+    if (proto && !json_is_string(proto))
+        return ml_err(why, whylen, -EINVAL, "flow.proto must be a string");
+    return 0;
+}
+
+/* The fields every line (alert, degraded notice, info) must carry. */
+static int check_common(json_t *o, char *why, size_t whylen)
+{
+    json_t *ts = json_object_get(o, "ts");
+    if (!json_is_number(ts) || !(json_number_value(ts) > 0) || !isfinite(json_number_value(ts)))
+        return ml_err(why, whylen, -EINVAL, "ts missing or not Unix seconds");
+    const char *det = json_string_value(json_object_get(o, "detector"));
+    if (!det || !*det)
+        return ml_err(why, whylen, -EINVAL, "detector missing");
+    const char *tech = json_string_value(json_object_get(o, "technique"));
+    if (!tech)
+        return ml_err(why, whylen, -EINVAL, "technique missing");
+    for (size_t i = 0; techniques[i]; i++)
+        if (strcmp(tech, techniques[i]) == 0)
+            return 0;
+    return ml_err(why, whylen, -EINVAL, "technique '%.40s' unknown", tech);
+}
+
+enum det_line_kind det_classify(const char *line, size_t len, json_t **out, char *why,
+                                size_t whylen)
+{
+    json_error_t je;
+    *out = NULL;
+    json_t *o = json_loadb(line, len, 0, &je);
+    if (!o) {
+        ml_err(why, whylen, -EINVAL, "not JSON: %s", je.text);
+        return DL_INVALID;
+    }
+    enum det_line_kind kind = DL_ALERT;
+    if (!json_is_object(o)) {
+        ml_err(why, whylen, -EINVAL, "not a JSON object");
+        goto bad;
+    }
+    if (check_common(o, why, whylen))
+        goto bad;
+    if (json_is_true(json_object_get(o, "degraded"))) {
+        kind = DL_DEGRADED;
+    } else if (json_is_object(json_object_get(o, "info"))) {
+        kind = DL_INFO;
+    } else {
+        json_t *pid = json_object_get(o, "pid"), *flow = json_object_get(o, "flow"),
+               *score = json_object_get(o, "score");
+        if (pid && !json_is_null(pid) &&
+            (!json_is_integer(pid) || json_integer_value(pid) < 1 ||
+             json_integer_value(pid) > (1 << 30))) {
+            ml_err(why, whylen, -EINVAL, "pid must be a positive integer");
+            goto bad;
+        }
+        if (flow && !json_is_null(flow) && check_flow(flow, why, whylen))
+            goto bad;
+        if (score && !json_is_number(score)) {
+            ml_err(why, whylen, -EINVAL, "score must be a number");
+            goto bad;
+        }
+    }
+    *out = o;
+    return kind;
+bad:
+    json_decref(o);
+    return DL_INVALID;
+}
+
+int detector_start(struct detector *d, const char *rundir, const char *iface,
+                   char *const *envp, struct jsonl *timeline, char *err, size_t errlen)
+{
+    char path[4096];
+    int p[2] = {-1, -1}, errfd = -1, rc;
+    hx_fmt(path, sizeof(path), "%s/detectors/%s.stderr", rundir, d->name);
+    errfd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    hx_fmt(path, sizeof(path), "%s/detectors/%s.invalid", rundir, d->name);
+    d->invalid_f = fopen(path, "we");
+    d->out_fd = -1;
+    if (pipe2(p, O_CLOEXEC) != 0) {
+        rc = -errno;
+        goto out;
+    }
+    const char *ref_argv[] = {d->cmd, "--iface", iface, NULL};
+    const char *sh_argv[] = {"/bin/sh", "-c", d->cmd, NULL};
+    struct proc_spec spec = {d->reference ? ref_argv : sh_argv, envp, NULL, -1, p[1], errfd};
+    rc = proc_spawn(&spec, &d->pid);
+    if (rc == 0) {
+        proc_watchdog_add_group(d->pid);
+        d->pgid = d->pid;
+        d->out_fd = p[0];
+        p[0] = -1;
+        fcntl(d->out_fd, F_SETFL, O_NONBLOCK);
+    }
+out:
+    if (p[0] >= 0)
+        close(p[0]);
+    if (p[1] >= 0)
+        close(p[1]);
+    if (errfd >= 0)
+        close(errfd);
+    json_t *f = json_pack("{s:s,s:s,s:b}", "detector", d->name, "cmd", d->cmd, "reference",
+                          d->reference);
+    if (rc) {
+        ml_err(err, errlen, rc, "detector %s: cannot start %s: %s", d->name, d->cmd,
+               strerror(-rc));
+        json_object_set_new(f, "status", json_string(err));
+        json_object_set_new(f, "unexpected", json_true());
+        timeline_event(timeline, "detector_exit", NULL, f);
+        d->pid = 0;
+    } else {
+        json_object_set_new(f, "pid", json_integer(d->pid));
+        timeline_event(timeline, "detector_start", NULL, f);
+    }
+    return rc;
+}
+
+static void keep_invalid(struct detector *d, const char *line, size_t len, const char *why)
+{
+    d->invalid++;
+    if (!d->invalid_f || d->invalid > DET_INVALID_KEEP)
+        return;
+    size_t show = len > 200 ? 200 : len;
+    fprintf(d->invalid_f, "%s: %.*s%s\n", why, (int)show, line, len > show ? "..." : "");
+    fflush(d->invalid_f);
+}
+
+static void handle_line(struct detector *d, const struct det_sink *sink, char *line,
+                        size_t len)
+{
+    char why[160];
+    json_t *o = NULL;
+    if (len && line[len - 1] == '\r')
+        len--;
+    if (len == 0)
+        return;
+    d->lines++;
+    switch (det_classify(line, len, &o, why, sizeof(why))) {
+    case DL_INVALID:
+        keep_invalid(d, line, len, why);
+        return;
+    case DL_DEGRADED:
+        timeline_event(sink->timeline, "detector_degraded", NULL,
+                       json_pack("{s:s,s:O}", "detector", d->name, "reason",
+                                 json_object_get(o, "reason") ? json_object_get(o, "reason")
+                                                              : json_null()));
+        break;
+    case DL_INFO:
+        timeline_event(sink->timeline, "detector_info", NULL,
+                       json_pack("{s:s,s:O}", "detector", d->name, "info",
+                                 json_object_get(o, "info")));
+        break;
+    case DL_ALERT:
+        if (d->alerts >= d->max_alerts) {
+            d->dropped++;
+            break;
+        }
+        d->alerts++;
+        json_object_set_new(o, "detector_name", json_string(d->name));
+        json_object_set_new(o, "recv_ts", json_real(ml_now_unix()));
+        jsonl_write(sink->alerts, o);
+        return;
+    }
+    json_decref(o);
+}
+
+int detector_drain(struct detector *d, const struct det_sink *sink, size_t budget)
+{
+    char buf[16384];
+    while (d->out_fd >= 0 && budget > 0) {
+        ssize_t n = read(d->out_fd, buf, sizeof(buf) < budget ? sizeof(buf) : budget);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return 0; /* EAGAIN: nothing more now */
+        if (n == 0) {
+            if (d->len && !d->overlong)
+                handle_line(d, sink, d->line, d->len);
+            close(d->out_fd);
+            d->out_fd = -1;
+            return 1;
+        }
+        budget -= (size_t)n;
+        for (ssize_t i = 0; i < n; i++) {
+            char c = buf[i];
+            if (c == '\n') {
+                if (!d->overlong)
+                    handle_line(d, sink, d->line, d->len);
+                d->len = 0;
+                d->overlong = 0;
+            } else if (d->overlong) {
+                continue;
+            } else if (d->len == DET_LINE_MAX) {
+                d->lines++;
+                keep_invalid(d, d->line, d->len, "line longer than 8192 bytes");
+                d->overlong = 1;
+            } else {
+                d->line[d->len++] = c;
+            }
+        }
+    }
+    return 0;
+}
+
+void detector_exited(struct detector *d, int wstatus, struct jsonl *timeline)
+{
+    char st[64];
+    proc_status_str(wstatus, st, sizeof(st));
+    timeline_event(timeline, "detector_exit", NULL,
+                   json_pack("{s:s,s:s,s:b}", "detector", d->name, "status", st,
+                             "unexpected", !d->stopping));
+    if (!d->stopping)
+        fprintf(stderr, "\nminerlab: detector %s stopped on its own (%s); the run goes on\n",
+                d->name, st);
+    d->pid = 0;
+}
+
+void detector_summary(const struct detector *d, struct jsonl *timeline)
+{
+    timeline_event(timeline, "detector_summary", NULL,
+                   json_pack("{s:s,s:I,s:I,s:I,s:I}", "detector", d->name, "lines",
+                             (json_int_t)d->lines, "alerts", (json_int_t)d->alerts,
+                             "invalid", (json_int_t)d->invalid, "dropped",
+                             (json_int_t)d->dropped));
+}
+
+void detector_close(struct detector *d)
+{
+    if (d->out_fd >= 0)
+        close(d->out_fd);
+    d->out_fd = -1;
+    if (d->invalid_f)
+        fclose(d->invalid_f);
+    d->invalid_f = NULL;
+    free(d->name);
+    free(d->cmd);
+    d->name = d->cmd = NULL;
+}

@@ -1,0 +1,75 @@
+/*
+ * detector — one detector under test as the harness runs it: started in its
+ * own process group, stdout read through a bounded line reader (8 KiB lines,
+ * longer ones are cut and counted invalid), every line classified per
+ * detectors-under-test/PROTOCOL.md, valid alerts appended to alerts.jsonl
+ * with the harness's name for the detector, bad lines kept (first 100) in
+ * detectors/<name>.invalid and counted.
+ *
+ * Single-threaded (the runner's loop).
+ */
+#ifndef HX_DETECTOR_H
+#define HX_DETECTOR_H
+
+#include <jansson.h>
+#include <sys/types.h>
+
+#include "jsonl.h"
+
+#define DET_LINE_MAX 8192
+#define DET_INVALID_KEEP 100
+
+enum det_line_kind { DL_ALERT, DL_DEGRADED, DL_INFO, DL_INVALID };
+
+/*
+ * Classifies one line (without its newline). For anything but DL_INVALID,
+ * *out gets the parsed object (new reference); for DL_INVALID, why says
+ * what is wrong ("ts missing", "technique 'cpu' unknown", ...).
+ */
+enum det_line_kind det_classify(const char *line, size_t len, json_t **out, char *why,
+                                size_t whylen);
+
+struct detector {
+    char *name;          /* as the harness knows it (report key) */
+    char *cmd;           /* reference: executable path; external: shell command */
+    int reference;
+    pid_t pid;           /* 0 when not running */
+    pid_t pgid;          /* its process group, kept after it exits */
+    int out_fd;          /* stdout pipe, -1 when closed */
+    int stopping;        /* the harness asked it to stop */
+    char line[DET_LINE_MAX + 1];
+    size_t len;
+    int overlong;        /* inside a line that crossed DET_LINE_MAX */
+    unsigned long lines, alerts, invalid, dropped, max_alerts;
+    FILE *invalid_f;
+};
+
+struct det_sink {
+    struct jsonl *alerts;
+    struct jsonl *timeline;
+};
+
+/*
+ * Starts d. Reference detectors run as `cmd --iface IFACE`, external ones as
+ * `/bin/sh -c cmd`; both get ML_IFACE=iface in envp (already set by the
+ * caller). stderr goes to rundir/detectors/<name>.stderr. 0 or -errno with
+ * the reason in err; a failed start is also recorded in the timeline.
+ */
+int detector_start(struct detector *d, const char *rundir, const char *iface,
+                   char *const *envp, struct jsonl *timeline, char *err, size_t errlen);
+
+/*
+ * Reads up to budget bytes that are ready and processes complete lines.
+ * Returns 1 when stdout reached EOF (fd closed), 0 otherwise.
+ */
+int detector_drain(struct detector *d, const struct det_sink *sink, size_t budget);
+
+/* Records the exit (wait status) in the timeline; unexpected unless stopping. */
+void detector_exited(struct detector *d, int wstatus, struct jsonl *timeline);
+
+/* Writes the detector_summary record (line/alert/invalid/dropped counts). */
+void detector_summary(const struct detector *d, struct jsonl *timeline);
+
+void detector_close(struct detector *d);
+
+#endif

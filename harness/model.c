@@ -1,0 +1,391 @@
+#include "hxutil.h"
+#include "model.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ml_util.h"
+
+struct model *model_new(double grace_s)
+{
+    struct model *m = calloc(1, sizeof(*m));
+    if (m)
+        m->grace_s = grace_s;
+    return m;
+}
+
+static void scenario_clear(struct model_scenario *s)
+{
+    free(s->id);
+    free(s->title);
+    free(s->type);
+    free(s->reason);
+    free(s->pids);
+    for (size_t i = 0; i < s->nconns; i++) {
+        free(s->conns[i].src);
+        free(s->conns[i].dst);
+    }
+    free(s->conns);
+    for (size_t i = 0; i < s->nexpect; i++)
+        free(s->expect[i].detector);
+    free(s->expect);
+}
+
+void model_free(struct model *m)
+{
+    if (!m)
+        return;
+    for (size_t i = 0; i < m->nscen; i++)
+        scenario_clear(&m->scen[i]);
+    free(m->scen);
+    for (size_t i = 0; i < m->ndet; i++) {
+        struct model_detector *d = &m->det[i];
+        free(d->name);
+        free(d->cmd);
+        free(d->version);
+        free(d->exit_desc);
+        free(d->degraded_reason);
+    }
+    free(m->det);
+    free(m->dir);
+    free(m->run_id);
+    json_decref(m->run_json);
+    free(m);
+}
+
+/* Grows *arr (element size esz) to hold one more; 0 or -ENOMEM. */
+static int grow(void **arr, size_t *cap, size_t n, size_t esz)
+{
+    if (n < *cap)
+        return 0;
+    size_t nc = *cap ? *cap * 2 : 8;
+    void *p = realloc(*arr, nc * esz);
+    if (!p)
+        return -ENOMEM;
+    memset((char *)p + *cap * esz, 0, (nc - *cap) * esz);
+    *arr = p;
+    *cap = nc;
+    return 0;
+}
+
+struct model_scenario *model_add_scenario(struct model *m, const char *id,
+                                          const char *type, int malicious,
+                                          unsigned duty_pct)
+{
+    if (grow((void **)&m->scen, &m->cap_scen, m->nscen, sizeof(*m->scen)))
+        return NULL;
+    struct model_scenario *s = &m->scen[m->nscen];
+    memset(s, 0, sizeof(*s));
+    s->id = strdup(id);
+    s->title = strdup(id);
+    s->type = strdup(type ? type : "unknown");
+    if (!s->id || !s->type || !s->title) {
+        scenario_clear(s);
+        return NULL;
+    }
+    s->malicious = malicious;
+    s->duty_pct = duty_pct;
+    m->nscen++;
+    return s;
+}
+
+struct model_scenario *model_find_scenario(const struct model *m, const char *id)
+{
+    for (size_t i = 0; i < m->nscen; i++)
+        if (strcmp(m->scen[i].id, id) == 0)
+            return &m->scen[i];
+    return NULL;
+}
+
+int model_add_pid(struct model_scenario *s, int pid)
+{
+    for (size_t i = 0; i < s->npids; i++)
+        if (s->pids[i] == pid)
+            return 0;
+    if (grow((void **)&s->pids, &s->cap_pids, s->npids, sizeof(int)))
+        return -ENOMEM;
+    s->pids[s->npids++] = pid;
+    return 0;
+}
+
+int model_add_conn(struct model_scenario *s, const char *src, const char *dst)
+{
+    if (model_has_flow(s, src, dst))
+        return 0;
+    if (grow((void **)&s->conns, &s->cap_conns, s->nconns, sizeof(*s->conns)))
+        return -ENOMEM;
+    struct model_conn *c = &s->conns[s->nconns];
+    c->src = strdup(src);
+    c->dst = strdup(dst);
+    if (!c->src || !c->dst) {
+        free(c->src);
+        free(c->dst);
+        return -ENOMEM;
+    }
+    s->nconns++;
+    return 0;
+}
+
+int model_add_expect(struct model_scenario *s, const char *detector, int detect)
+{
+    struct model_expect *e = realloc(s->expect, (s->nexpect + 1) * sizeof(*e));
+    if (!e)
+        return -ENOMEM;
+    s->expect = e;
+    if (!(e[s->nexpect].detector = strdup(detector)))
+        return -ENOMEM;
+    e[s->nexpect++].detect = detect;
+    return 0;
+}
+
+struct model_detector *model_detector(struct model *m, const char *name)
+{
+    for (size_t i = 0; i < m->ndet; i++)
+        if (strcmp(m->det[i].name, name) == 0)
+            return &m->det[i];
+    if (grow((void **)&m->det, &m->cap_det, m->ndet, sizeof(*m->det)))
+        return NULL;
+    struct model_detector *d = &m->det[m->ndet];
+    memset(d, 0, sizeof(*d));
+    if (!(d->name = strdup(name)))
+        return NULL;
+    m->ndet++;
+    return d;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+void model_finish(struct model *m)
+{
+    for (size_t i = 0; i < m->nscen; i++)
+        qsort(m->scen[i].pids, m->scen[i].npids, sizeof(int), cmp_int);
+}
+
+int model_has_pid(const struct model_scenario *s, int pid)
+{
+    return s->npids && bsearch(&pid, s->pids, s->npids, sizeof(int), cmp_int) != NULL;
+}
+
+int model_has_flow(const struct model_scenario *s, const char *src, const char *dst)
+{
+    if (!src || !dst)
+        return 0;
+    for (size_t i = 0; i < s->nconns; i++) {
+        const struct model_conn *c = &s->conns[i];
+        if ((strcmp(c->src, src) == 0 && strcmp(c->dst, dst) == 0) ||
+            (strcmp(c->src, dst) == 0 && strcmp(c->dst, src) == 0))
+            return 1;
+    }
+    return 0;
+}
+
+const char *model_status_name(enum scen_status st)
+{
+    static const char *const names[] = {"planned", "ran", "interrupted", "skipped",
+                                        "failed"};
+    return (unsigned)st < sizeof(names) / sizeof(names[0]) ? names[st] : "unknown";
+}
+
+static char *jstrdup(json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? strdup(s) : NULL;
+}
+
+static int load_run_json(struct model *m, const char *dir, char *err, size_t errlen)
+{
+    char path[4096];
+    json_error_t je;
+    hx_fmt(path, sizeof(path), "%s/run.json", dir);
+    json_t *root = json_load_file(path, 0, &je);
+    if (!root)
+        return ml_err(err, errlen, -EINVAL, "%s:%d: %s", path, je.line, je.text);
+    m->run_json = root;
+    m->run_id = jstrdup(root, "run_id");
+    m->started = json_number_value(json_object_get(root, "started"));
+    m->finished = json_number_value(json_object_get(root, "finished"));
+    m->interrupted = json_is_true(json_object_get(root, "interrupted"));
+    json_t *g = json_object_get(json_object_get(root, "settings"), "grace_s");
+    if (json_is_number(g))
+        m->grace_s = json_number_value(g);
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(root, "detectors"), i, v)
+    {
+        const char *name = json_string_value(json_object_get(v, "name"));
+        struct model_detector *d = name ? model_detector(m, name) : NULL;
+        if (d && !d->cmd)
+            d->cmd = jstrdup(v, "cmd");
+    }
+    json_array_foreach(json_object_get(root, "scenarios"), i, v)
+    {
+        const char *id = json_string_value(json_object_get(v, "id"));
+        const char *label = json_string_value(json_object_get(v, "label"));
+        if (!id)
+            continue;
+        struct model_scenario *s = model_add_scenario(
+            m, id, json_string_value(json_object_get(v, "type")),
+            label && strcmp(label, "malicious") == 0,
+            (unsigned)json_integer_value(json_object_get(v, "duty_pct")));
+        if (!s)
+            return -ENOMEM;
+        char *title = jstrdup(v, "title");
+        if (title) {
+            free(s->title);
+            s->title = title;
+        }
+        json_t *ramp = json_object_get(v, "ramp");
+        if (json_is_object(ramp)) {
+            s->has_ramp = 1;
+            s->ramp_to_pct = (unsigned)json_integer_value(json_object_get(ramp, "to"));
+        }
+        const char *det;
+        json_t *ev;
+        json_object_foreach(json_object_get(v, "expect"), det, ev)
+        {
+            const char *e = json_string_value(ev);
+            if (e && model_add_expect(s, det, strcmp(e, "detect") == 0))
+                return -ENOMEM;
+        }
+    }
+    return 0;
+}
+
+static enum scen_status status_from(const char *s)
+{
+    if (!s)
+        return ST_RAN;
+    for (int st = ST_PLANNED; st <= ST_FAILED; st++)
+        if (strcmp(s, model_status_name((enum scen_status)st)) == 0)
+            return (enum scen_status)st;
+    return ST_FAILED;
+}
+
+static void replace(char **dst, const char *src)
+{
+    if (!src)
+        return;
+    free(*dst);
+    *dst = strdup(src);
+}
+
+static int apply_detector_event(struct model *m, const char *ev, json_t *o)
+{
+    const char *name = json_string_value(json_object_get(o, "detector"));
+    struct model_detector *d = name ? model_detector(m, name) : NULL;
+    if (!d)
+        return name ? -ENOMEM : 0;
+    if (strcmp(ev, "detector_start") == 0) {
+        replace(&d->cmd, json_string_value(json_object_get(o, "cmd")));
+    } else if (strcmp(ev, "detector_info") == 0) {
+        replace(&d->version,
+                json_string_value(json_object_get(json_object_get(o, "info"), "version")));
+    } else if (strcmp(ev, "detector_degraded") == 0) {
+        d->degraded++;
+        replace(&d->degraded_reason, json_string_value(json_object_get(o, "reason")));
+    } else if (strcmp(ev, "detector_exit") == 0) {
+        replace(&d->exit_desc, json_string_value(json_object_get(o, "status")));
+        d->crashed = json_is_true(json_object_get(o, "unexpected"));
+    } else if (strcmp(ev, "detector_summary") == 0) {
+        d->lines = (unsigned long)json_integer_value(json_object_get(o, "lines"));
+        d->alerts = (unsigned long)json_integer_value(json_object_get(o, "alerts"));
+        d->invalid = (unsigned long)json_integer_value(json_object_get(o, "invalid"));
+        d->dropped = (unsigned long)json_integer_value(json_object_get(o, "dropped"));
+    }
+    return 0;
+}
+
+/* Applies one timeline record. Unknown events are ignored (forward compatible). */
+static int apply_event(struct model *m, json_t *o, double *last_ts)
+{
+    const char *ev = json_string_value(json_object_get(o, "event"));
+    double ts = json_number_value(json_object_get(o, "ts"));
+    if (!ev)
+        return 0;
+    if (ts > *last_ts)
+        *last_ts = ts;
+    if (strncmp(ev, "detector_", 9) == 0)
+        return apply_detector_event(m, ev, o);
+    const char *id = json_string_value(json_object_get(o, "scenario"));
+    struct model_scenario *s = id ? model_find_scenario(m, id) : NULL;
+    if (!s)
+        return 0;
+    if (strcmp(ev, "scenario_start") == 0) {
+        s->start = ts;
+        s->status = ST_INTERRUPTED; /* until its end record says otherwise */
+    } else if (strcmp(ev, "scenario_end") == 0) {
+        s->status = status_from(json_string_value(json_object_get(o, "status")));
+        if (s->start > 0)
+            s->end = ts;
+        replace(&s->reason, json_string_value(json_object_get(o, "reason")));
+    } else if (strcmp(ev, "miner_start") == 0) {
+        if (s->miner_start == 0)
+            s->miner_start = ts;
+    } else if (strcmp(ev, "pid") == 0) {
+        json_int_t pid = json_integer_value(json_object_get(o, "pid"));
+        if (pid > 0)
+            return model_add_pid(s, (int)pid);
+    } else if (strcmp(ev, "conn") == 0) {
+        const char *src = json_string_value(json_object_get(o, "src"));
+        const char *dst = json_string_value(json_object_get(o, "dst"));
+        if (src && dst)
+            return model_add_conn(s, src, dst);
+    }
+    return 0;
+}
+
+int rundir_load(const char *dir, struct model **out, char *err, size_t errlen)
+{
+    char path[4096];
+    char *line = NULL;
+    size_t cap = 0;
+    FILE *f = NULL;
+    double last_ts = 0;
+    struct model *m = model_new(10.0);
+    int rc = -ENOMEM;
+    *out = NULL;
+    if (!m || !(m->dir = strdup(dir)))
+        goto out;
+    rc = load_run_json(m, dir, err, errlen);
+    if (rc)
+        goto out;
+    hx_fmt(path, sizeof(path), "%s/timeline.jsonl", dir);
+    f = fopen(path, "r");
+    if (f) {
+        ssize_t n;
+        while ((n = getline(&line, &cap, f)) > 0) {
+            json_t *o = json_loadb(line, (size_t)n, 0, NULL);
+            if (!o)
+                continue; /* a torn last line of an interrupted run */
+            rc = apply_event(m, o, &last_ts);
+            json_decref(o);
+            if (rc)
+                goto out;
+        }
+    }
+    /* A window that never closed ends at the last thing the run recorded. */
+    for (size_t i = 0; i < m->nscen; i++) {
+        struct model_scenario *s = &m->scen[i];
+        if (s->start > 0 && s->end == 0)
+            s->end = last_ts > s->start ? last_ts : s->start;
+    }
+    model_finish(m);
+    rc = 0;
+out:
+    if (f)
+        fclose(f);
+    free(line);
+    if (rc) {
+        model_free(m);
+        m = NULL;
+    }
+    *out = m;
+    return rc;
+}

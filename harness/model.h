@@ -1,0 +1,99 @@
+/*
+ * model — what a run directory says happened, as the scorer needs it:
+ * scenarios with their windows, process trees and connections (from
+ * run.json + timeline.jsonl), and the detectors that ran.
+ *
+ * Built by rundir_load() from files only, or by hand in unit tests with the
+ * model_add_* helpers. Single-threaded; the caller owns the model.
+ */
+#ifndef HX_MODEL_H
+#define HX_MODEL_H
+
+#include <stddef.h>
+
+enum scen_status {
+    ST_PLANNED,     /* never started (run cut short before it) */
+    ST_RAN,         /* window opened and closed normally */
+    ST_INTERRUPTED, /* window opened, harness stopped before its end */
+    ST_SKIPPED,     /* launcher check said 77, or a requirement is missing */
+    ST_FAILED,      /* launcher failed to start the workload */
+};
+
+struct model_conn {
+    char *src, *dst; /* "ip:port" */
+};
+
+struct model_expect {
+    char *detector;
+    int detect;
+};
+
+struct model_scenario {
+    char *id, *title, *type, *reason;
+    int malicious;
+    unsigned duty_pct;      /* nominal duty (ramp: its starting duty) */
+    int has_ramp;
+    unsigned ramp_to_pct;
+    enum scen_status status;
+    double start, end;      /* window, Unix seconds; 0 when never started */
+    double miner_start;     /* 0 = unknown, TTD then counts from start */
+    int *pids;              /* sorted after model_finish() */
+    size_t npids, cap_pids;
+    struct model_conn *conns;
+    size_t nconns, cap_conns;
+    struct model_expect *expect;
+    size_t nexpect;
+};
+
+struct model_detector {
+    char *name, *cmd, *version;
+    char *exit_desc;        /* "exit 1", "signal 11", NULL while running/clean */
+    int crashed;            /* exited on its own before the harness stopped it */
+    unsigned degraded;      /* degraded notices */
+    char *degraded_reason;  /* last one */
+    unsigned long lines, alerts, invalid, dropped;
+};
+
+struct model {
+    char *dir, *run_id;
+    double grace_s;
+    double started, finished;
+    int interrupted;
+    struct model_scenario *scen;
+    size_t nscen, cap_scen;
+    struct model_detector *det;
+    size_t ndet, cap_det;
+    void *run_json;         /* json_t * of run.json (settings, versions, machine) */
+};
+
+struct model *model_new(double grace_s);
+void model_free(struct model *m);
+
+/* Adds a scenario (copied strings); returns it or NULL on ENOMEM. */
+struct model_scenario *model_add_scenario(struct model *m, const char *id,
+                                          const char *type, int malicious,
+                                          unsigned duty_pct);
+struct model_scenario *model_find_scenario(const struct model *m, const char *id);
+int model_add_pid(struct model_scenario *s, int pid);
+int model_add_conn(struct model_scenario *s, const char *src, const char *dst);
+int model_add_expect(struct model_scenario *s, const char *detector, int detect);
+/* Adds (or finds) a detector by name. */
+struct model_detector *model_detector(struct model *m, const char *name);
+/* Sorts pids; call once after building and before scoring. */
+void model_finish(struct model *m);
+
+/* 1 when pid is in the scenario's tree (binary search; needs model_finish). */
+int model_has_pid(const struct model_scenario *s, int pid);
+/* 1 when the flow (either direction) is one of the scenario's connections. */
+int model_has_flow(const struct model_scenario *s, const char *src, const char *dst);
+
+const char *model_status_name(enum scen_status st);
+
+/*
+ * Reads DIR/run.json and DIR/timeline.jsonl into a new model. A missing
+ * timeline or a truncated last line is fine (partial run). Returns 0, or
+ * -errno with a message naming the file in err.
+ */
+int rundir_load(const char *dir, struct model **out, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,277 @@
+/* report.html: self-contained page, inline CSS and SVG charts, no scripts. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+#include "svg.h"
+
+static const char *jstr(json_t *o, const char *k, const char *dflt)
+{
+    const char *s = json_string_value(json_object_get(o, k));
+    return s ? s : dflt;
+}
+
+static json_t *find_result(json_t *doc, const char *det, const char *scen)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach(json_object_get(doc, "results"), i, r)
+        if (!strcmp(jstr(r, "detector", ""), det) && !strcmp(jstr(r, "scenario", ""), scen))
+            return r;
+    return NULL;
+}
+
+/* Cell colour and word for the coverage matrix. */
+static const char *cell_state(json_t *doc, json_t *det, json_t *sc, const char **word)
+{
+    const char *status = jstr(sc, "status", "");
+    if (strcmp(status, "ran") && strcmp(status, "interrupted")) {
+        *word = status;
+        return "#d0d0d0";
+    }
+    json_t *r = find_result(doc, jstr(det, "name", ""), jstr(sc, "id", ""));
+    int mal = !strcmp(jstr(sc, "label", ""), "malicious");
+    if (r && json_is_true(json_object_get(r, "detected"))) {
+        *word = "hit";
+        return "#2ca02c";
+    }
+    if (r && json_is_true(json_object_get(r, "false_positive"))) {
+        *word = "false positive";
+        return "#ff7f0e";
+    }
+    *word = mal ? "miss" : "quiet (correct)";
+    return mal ? "#d62728" : "#a6d8a6";
+}
+
+static void chart_matrix(FILE *f, json_t *doc)
+{
+    json_t *dets = json_object_get(doc, "detectors"), *scens = json_object_get(doc, "scenarios");
+    size_t nd = json_array_size(dets), ns = json_array_size(scens), i, j;
+    double cw = 70, ch = 18, left = 220, top = 110;
+    json_t *det, *sc;
+    svg_begin(f, left + cw * (double)(nd ? nd : 1) + 20, top + ch * (double)ns + 20,
+              "Coverage matrix: detector x scenario");
+    json_array_foreach(dets, i, det)
+        svg_text(f, left + cw * (double)i + cw / 2, top - 6, "start", -45,
+                 jstr(det, "name", "?"));
+    json_array_foreach(scens, j, sc)
+    {
+        char label[160];
+        snprintf(label, sizeof(label), "%s (%s)", jstr(sc, "id", "?"),
+                 strcmp(jstr(sc, "label", ""), "malicious") ? "benign" : "mal");
+        svg_text(f, left - 6, top + ch * (double)j + 13, "end", 0, label);
+        json_array_foreach(dets, i, det)
+        {
+            const char *word;
+            const char *fill = cell_state(doc, det, sc, &word);
+            char t[256];
+            snprintf(t, sizeof(t), "%s x %s: %s", jstr(det, "name", "?"),
+                     jstr(sc, "id", "?"), word);
+            svg_rect(f, left + cw * (double)i, top + ch * (double)j, cw, ch, fill, t);
+        }
+    }
+    svg_end(f);
+}
+
+/* Detection rate against nominal duty, all attack types pooled, one line a detector. */
+static void chart_duty(FILE *f, json_t *doc)
+{
+    double w = 520, h = 300, l = 50, r = 150, t = 20, b = 40;
+    double pw = w - l - r, ph = h - t - b;
+    size_t i, k;
+    json_t *det, *pt;
+    svg_begin(f, w, h, "Detection rate against duty cycle");
+    svg_line(f, l, t + ph, l + pw, t + ph, "#333");
+    svg_line(f, l, t, l, t + ph, "#333");
+    for (int x = 0; x <= 100; x += 20) {
+        char s[8];
+        snprintf(s, sizeof(s), "%d%%", x);
+        svg_text(f, l + pw * x / 100.0, t + ph + 14, "middle", 0, s);
+        svg_text(f, l - 4, t + ph - ph * x / 100.0 + 4, "end", 0, s);
+    }
+    svg_text(f, l + pw / 2, h - 6, "middle", 0, "duty cycle (nominal)");
+    svg_text(f, 12, t + ph / 2, "middle", -90, "detection rate");
+    json_array_foreach(json_object_get(doc, "detectors"), i, det)
+    {
+        unsigned ran[101] = {0}, hit[101] = {0};
+        json_array_foreach(json_object_get(json_object_get(det, "duty_curve"), "points"), k, pt)
+        {
+            json_int_t d = json_integer_value(json_object_get(pt, "duty_pct"));
+            if (d < 0 || d > 100)
+                continue;
+            ran[d] += (unsigned)json_integer_value(json_object_get(pt, "ran"));
+            hit[d] += (unsigned)json_integer_value(json_object_get(pt, "detected"));
+        }
+        const char *col = svg_color(i);
+        double px = -1, py = -1;
+        for (int d = 0; d <= 100; d++) {
+            if (!ran[d])
+                continue;
+            double x = l + pw * d / 100.0, y = t + ph - ph * hit[d] / ran[d];
+            char tt[160];
+            snprintf(tt, sizeof(tt), "%s at %d%%: %u/%u", jstr(det, "name", "?"), d, hit[d],
+                     ran[d]);
+            if (px >= 0)
+                fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                           "stroke=\"%s\" stroke-width=\"2\"/>\n", px, py, x, y, col);
+            svg_circle(f, x, y, 4, col, tt);
+            px = x;
+            py = y;
+        }
+        svg_rect(f, l + pw + 10, t + 14 * (double)i, 10, 10, col, NULL);
+        svg_text(f, l + pw + 24, t + 14 * (double)i + 9, "start", 0, jstr(det, "name", "?"));
+    }
+    svg_end(f);
+}
+
+/* Time-to-detect strip plot: one row per detector, one dot per detected scenario. */
+static void chart_ttd(FILE *f, json_t *doc)
+{
+    json_t *dets = json_object_get(doc, "detectors");
+    size_t nd = json_array_size(dets), i, k;
+    double maxttd = 1;
+    json_t *r, *det;
+    json_array_foreach(json_object_get(doc, "results"), k, r)
+    {
+        double v = json_number_value(json_object_get(r, "ttd_s"));
+        if (v > maxttd)
+            maxttd = v;
+    }
+    double w = 620, l = 170, rr = 20, t = 20, row = 24;
+    double h = t + row * (double)(nd ? nd : 1) + 40, pw = w - l - rr;
+    svg_begin(f, w, h, "Time to detect per detector");
+    json_array_foreach(dets, i, det)
+    {
+        double y = t + row * (double)i + row / 2;
+        svg_text(f, l - 6, y + 4, "end", 0, jstr(det, "name", "?"));
+        svg_line(f, l, y, l + pw, y, "#eee");
+        json_array_foreach(json_object_get(doc, "results"), k, r)
+        {
+            json_t *v = json_object_get(r, "ttd_s");
+            if (!json_is_number(v) || strcmp(jstr(r, "detector", ""), jstr(det, "name", "")))
+                continue;
+            char tt[160];
+            snprintf(tt, sizeof(tt), "%s: %.1f s", jstr(r, "scenario", "?"),
+                     json_number_value(v));
+            svg_circle(f, l + pw * json_number_value(v) / maxttd, y, 4, svg_color(i), tt);
+        }
+    }
+    double ay = t + row * (double)nd + 6;
+    svg_line(f, l, ay, l + pw, ay, "#333");
+    for (int q = 0; q <= 4; q++) {
+        char s[24];
+        snprintf(s, sizeof(s), "%.0f s", maxttd * q / 4);
+        svg_text(f, l + pw * q / 4, ay + 14, "middle", 0, s);
+    }
+    svg_text(f, l + pw / 2, ay + 30, "middle", 0, "time to detect (first true alert - miner start)");
+    svg_end(f);
+}
+
+static void html_scorecard(FILE *f, json_t *doc)
+{
+    size_t i;
+    json_t *det;
+    char a[32], b[32], c[32];
+    fputs("<table><tr><th>detector</th><th>detected</th><th>TPR</th><th>FPR</th>"
+          "<th>precision</th><th>median TTD</th><th>lowest duty caught</th><th>health</th>"
+          "</tr>\n", f);
+    json_array_foreach(json_object_get(doc, "detectors"), i, det)
+    {
+        json_t *ttd = json_object_get(det, "median_ttd_s"),
+               *low = json_object_get(det, "lowest_duty_pct");
+        fputs("<tr><td>", f);
+        svg_escape(f, jstr(det, "name", "?"));
+        fprintf(f, "</td><td>%lld/%lld</td><td>%s</td><td>%s</td><td>%s</td>",
+                (long long)json_integer_value(json_object_get(det, "malicious_detected")),
+                (long long)json_integer_value(json_object_get(det, "malicious_ran")),
+                report_pct(json_is_number(json_object_get(det, "tpr"))
+                               ? json_number_value(json_object_get(det, "tpr")) : -1,
+                           a, sizeof(a)),
+                report_pct(json_is_number(json_object_get(det, "fpr"))
+                               ? json_number_value(json_object_get(det, "fpr")) : -1,
+                           b, sizeof(b)),
+                report_pct(json_is_number(json_object_get(det, "precision"))
+                               ? json_number_value(json_object_get(det, "precision")) : -1,
+                           c, sizeof(c)));
+        if (json_is_number(ttd))
+            fprintf(f, "<td>%.1f s</td>", json_number_value(ttd));
+        else
+            fputs("<td>-</td>", f);
+        if (json_is_integer(low))
+            fprintf(f, "<td>%lld%%</td>", (long long)json_integer_value(low));
+        else
+            fputs("<td>-</td>", f);
+        fprintf(f, "<td>%s%lld invalid lines, %lld degraded</td></tr>\n",
+                json_is_true(json_object_get(det, "crashed")) ? "crashed; " : "",
+                (long long)json_integer_value(json_object_get(det, "invalid_lines")),
+                (long long)json_integer_value(json_object_get(det, "degraded")));
+    }
+    fputs("</table>\n", f);
+}
+
+static void html_identity(FILE *f, json_t *doc)
+{
+    json_t *run = json_object_get(doc, "run");
+    const char *k;
+    json_t *v;
+    fputs("<table class=\"kv\">", f);
+    const char *sections[] = {"machine", "versions", "settings"};
+    for (size_t s = 0; s < 3; s++)
+        json_object_foreach(json_object_get(run, sections[s]), k, v)
+        {
+            char *txt = json_is_string(v) ? NULL : json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+            fprintf(f, "<tr><th>%s.", sections[s]);
+            svg_escape(f, k);
+            fputs("</th><td>", f);
+            svg_escape(f, txt ? txt : json_string_value(v));
+            fputs("</td></tr>", f);
+            free(txt);
+        }
+    fputs("</table>\n", f);
+}
+
+int report_write_html(const char *dir, json_t *doc, char *err, size_t errlen)
+{
+    FILE *f = report_open(dir, "report.html", err, errlen);
+    if (!f)
+        return -EIO;
+    json_t *run = json_object_get(doc, "run");
+    fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+          "<title>minerlab report ", f);
+    svg_escape(f, jstr(run, "run_id", "?"));
+    fputs("</title><style>body{font-family:sans-serif;margin:2em;max-width:1200px}"
+          "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;"
+          "padding:3px 8px;text-align:left}.kv th{font-weight:normal;color:#555}"
+          "svg{display:block;margin:1em 0}</style></head><body>\n<h1>minerlab report — run ",
+          f);
+    svg_escape(f, jstr(run, "run_id", "?"));
+    fputs("</h1>\n", f);
+    if (json_is_true(json_object_get(run, "interrupted")))
+        fputs("<p><strong>This run was interrupted; the report covers what ran.</strong></p>",
+              f);
+    fputs("<h2>Scorecard</h2>\n", f);
+    html_scorecard(f, doc);
+    fputs("<h2>Coverage matrix</h2>\n", f);
+    chart_matrix(f, doc);
+    fputs("<h2>Detection rate against duty cycle</h2>\n", f);
+    chart_duty(f, doc);
+    fputs("<h2>Time to detect</h2>\n", f);
+    chart_ttd(f, doc);
+    fputs("<h2>Run, machine and versions</h2>\n", f);
+    html_identity(f, doc);
+    fputs("<h2>Definitions</h2>\n<ul>", f);
+    const char *k;
+    json_t *v;
+    json_object_foreach(json_object_get(doc, "definitions"), k, v)
+    {
+        fputs("<li><b>", f);
+        svg_escape(f, k);
+        fputs("</b>: ", f);
+        svg_escape(f, json_string_value(v));
+        fputs("</li>", f);
+    }
+    fputs("</ul></body></html>\n", f);
+    return report_commit(f, dir, "report.html", err, errlen);
+}

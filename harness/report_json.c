@@ -1,0 +1,268 @@
+#include "hxutil.h"
+#include "report.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ml_util.h"
+
+const char *const report_definitions[][2] = {
+    {"window", "A scenario's window runs from its start to its end; an alert counts for "
+               "it until end + grace_s (run.json settings.grace_s)."},
+    {"true_positive", "An alert inside a malicious scenario's window (+ grace) whose pid "
+                      "is in the scenario's process tree, or whose flow is one of its "
+                      "connections, or that is host-level (no pid, no flow) while only "
+                      "that scenario's window is open."},
+    {"false_positive", "An alert matching a benign scenario the same way: its pid or flow "
+                       "is the benign workload's, or it is host-level while only that "
+                       "scenario runs."},
+    {"unmatched", "An alert naming a pid or flow that belongs to no scenario of the run "
+                  "(another process on the host): listed, counted for neither."},
+    {"host_level", "A host-level alert belongs to the scenario running at its time, else to the only scenario in its "
+                   "grace period; a late alert in the next scenario's window counts for the "
+                   "running one."},
+    {"ambiguous", "Such an alert while no scenario runs and two grace periods overlap: "
+                  "counted for neither."},
+    {"outside", "An alert outside every window (+ grace): counted for nothing."},
+    {"dedup", "Alerts are deduplicated per (detector, scenario): a scenario is detected "
+              "or not, flagged falsely or not."},
+    {"ttd", "Time to detect = first true-positive alert - miner start (the launcher's "
+            "ML-PID miner line, else the scenario start), floored at 0."},
+    {"tpr", "Detected malicious scenarios / malicious scenarios that ran."},
+    {"fpr", "Benign scenarios with a false positive / benign scenarios that ran."},
+    {"precision", "True (detector, scenario) pairs / (true + false pairs)."},
+    {"duty_curve", "Detection rate per attack type and nominal duty (a ramp counts at its "
+                   "starting duty); lowest_duty_pct is the lowest duty still caught."},
+    {"counted", "Only scenarios that ran (or were interrupted after starting) count; "
+                "skipped and failed ones are listed, never scored."},
+    {NULL, NULL}};
+
+static json_t *num_or_null(double v)
+{
+    return v < 0 ? json_null() : json_real(round(v * 1000) / 1000);
+}
+
+static json_t *scenario_json(const struct model_scenario *sc)
+{
+    json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:i,s:s,s:I,s:I}", "id", sc->id, "title",
+                          sc->title, "type", sc->type, "label",
+                          sc->malicious ? "malicious" : "benign", "duty_pct",
+                          (int)sc->duty_pct, "status", model_status_name(sc->status),
+                          "pids", (json_int_t)sc->npids, "connections",
+                          (json_int_t)sc->nconns);
+    json_object_set_new(o, "start", sc->start > 0 ? json_real(sc->start) : json_null());
+    json_object_set_new(o, "end", sc->end > 0 ? json_real(sc->end) : json_null());
+    json_object_set_new(o, "duration_s",
+                        sc->start > 0 ? num_or_null(sc->end - sc->start) : json_null());
+    if (sc->reason)
+        json_object_set_new(o, "reason", json_string(sc->reason));
+    if (sc->has_ramp)
+        json_object_set_new(o, "ramp_to_pct", json_integer(sc->ramp_to_pct));
+    return o;
+}
+
+static double ratio_of(const struct duty_point *p)
+{
+    return p->ran ? (double)p->detected / p->ran : -1;
+}
+
+static json_t *curve_json(const struct det_result *r)
+{
+    json_t *a = json_array(), *lowest = json_object();
+    for (size_t i = 0; i < r->ncurve; i++) {
+        const struct duty_point *p = &r->curve[i];
+        json_array_append_new(a, json_pack("{s:s,s:i,s:i,s:i,s:o}", "type", p->type,
+                                           "duty_pct", (int)p->duty_pct, "ran",
+                                           (int)p->ran, "detected", (int)p->detected,
+                                           "rate", num_or_null(ratio_of(p))));
+        json_t *cur = json_object_get(lowest, p->type);
+        if (p->detected && (!cur || json_integer_value(cur) > p->duty_pct))
+            json_object_set_new(lowest, p->type, json_integer(p->duty_pct));
+    }
+    return json_pack("{s:o,s:o}", "points", a, "lowest_duty_by_type", lowest);
+}
+
+static json_t *detector_json(const struct model_detector *d, const struct det_result *r)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "name", json_string(d->name));
+    json_object_set_new(o, "cmd", d->cmd ? json_string(d->cmd) : json_null());
+    json_object_set_new(o, "version", d->version ? json_string(d->version) : json_null());
+    json_object_set_new(o, "exit", d->exit_desc ? json_string(d->exit_desc) : json_null());
+    json_object_set_new(o, "crashed", json_boolean(d->crashed));
+    json_object_set_new(o, "degraded", json_integer(d->degraded));
+    if (d->degraded_reason)
+        json_object_set_new(o, "degraded_reason", json_string(d->degraded_reason));
+    json_object_set_new(o, "lines", json_integer((json_int_t)d->lines));
+    json_object_set_new(o, "invalid_lines", json_integer((json_int_t)d->invalid));
+    json_object_set_new(o, "dropped_alerts", json_integer((json_int_t)d->dropped));
+    json_object_set_new(o, "alerts", json_integer((json_int_t)r->alerts));
+    json_object_set_new(o, "tp_alerts", json_integer((json_int_t)r->tp_alerts));
+    json_object_set_new(o, "fp_alerts", json_integer((json_int_t)r->fp_alerts));
+    json_object_set_new(o, "ambiguous_alerts", json_integer((json_int_t)r->ambiguous));
+    json_object_set_new(o, "outside_alerts", json_integer((json_int_t)r->outside));
+    json_object_set_new(o, "unmatched_alerts", json_integer((json_int_t)r->unmatched));
+    json_object_set_new(o, "malicious_ran", json_integer(r->mal_ran));
+    json_object_set_new(o, "malicious_detected", json_integer(r->mal_detected));
+    json_object_set_new(o, "benign_ran", json_integer(r->ben_ran));
+    json_object_set_new(o, "benign_flagged", json_integer(r->ben_flagged));
+    json_object_set_new(o, "tpr", num_or_null(r->tpr));
+    json_object_set_new(o, "fpr", num_or_null(r->fpr));
+    json_object_set_new(o, "precision", num_or_null(r->precision));
+    json_object_set_new(o, "median_ttd_s", num_or_null(r->median_ttd_s));
+    json_object_set_new(o, "lowest_duty_pct", r->lowest_duty_pct < 0
+                                                  ? json_null()
+                                                  : json_integer(r->lowest_duty_pct));
+    json_object_set_new(o, "duty_curve", curve_json(r));
+    return o;
+}
+
+static json_t *pair_json(const struct score *s, size_t d, size_t i)
+{
+    const struct model_scenario *sc = &s->m->scen[i];
+    const struct pair_result *p = score_pair(s, d, i);
+    const char *outcome = score_expect_outcome(s, d, i);
+    json_t *o = json_object();
+    json_object_set_new(o, "detector", json_string(s->m->det[d].name));
+    json_object_set_new(o, "scenario", json_string(sc->id));
+    json_object_set_new(o, "counted", json_boolean(score_scenario_counts(sc)));
+    json_object_set_new(o, "detected", json_boolean(sc->malicious && p->tp_alerts));
+    json_object_set_new(o, "false_positive", json_boolean(p->fp_alerts > 0));
+    json_object_set_new(o, "tp_alerts", json_integer((json_int_t)p->tp_alerts));
+    json_object_set_new(o, "fp_alerts", json_integer((json_int_t)p->fp_alerts));
+    json_object_set_new(o, "ttd_s", num_or_null(p->ttd_s));
+    for (size_t k = 0; k < sc->nexpect; k++)
+        if (strcmp(sc->expect[k].detector, s->m->det[d].name) == 0)
+            json_object_set_new(o, "expect",
+                                json_string(sc->expect[k].detect ? "detect" : "miss"));
+    if (outcome)
+        json_object_set_new(o, "outcome", json_string(outcome));
+    return o;
+}
+
+json_t *report_json_build(const struct model *m, const struct score *s)
+{
+    json_t *doc = json_object(), *defs = json_object(), *scen = json_array(),
+           *dets = json_array(), *pairs = json_array();
+    unsigned pass = 0, fail = 0, skipped = 0;
+    for (size_t i = 0; report_definitions[i][0]; i++)
+        json_object_set_new(defs, report_definitions[i][0],
+                            json_string(report_definitions[i][1]));
+    for (size_t i = 0; i < m->nscen; i++)
+        json_array_append_new(scen, scenario_json(&m->scen[i]));
+    for (size_t d = 0; d < m->ndet; d++) {
+        json_array_append_new(dets, detector_json(&m->det[d], &s->det[d]));
+        for (size_t i = 0; i < m->nscen; i++) {
+            const char *oc = score_expect_outcome(s, d, i);
+            pass += oc && strcmp(oc, "pass") == 0;
+            fail += oc && strcmp(oc, "fail") == 0;
+            skipped += oc && strcmp(oc, "skipped") == 0;
+            json_array_append_new(pairs, pair_json(s, d, i));
+        }
+    }
+    json_t *run = m->run_json ? json_deep_copy(m->run_json) : json_object();
+    json_object_del(run, "scenarios"); /* listed below with their results */
+    json_object_del(run, "detectors");
+    json_object_set_new(doc, "format", json_string("minerlab-report/1"));
+    json_object_set_new(doc, "run", run);
+    json_object_set_new(doc, "definitions", defs);
+    json_object_set_new(doc, "scenarios", scen);
+    json_object_set_new(doc, "detectors", dets);
+    json_object_set_new(doc, "results", pairs);
+    json_object_set_new(doc, "expectations",
+                        json_pack("{s:i,s:i,s:i}", "pass", pass, "fail", fail, "skipped",
+                                  skipped));
+    json_object_set_new(doc, "unknown_detector_alerts",
+                        json_integer((json_int_t)s->unknown_alerts));
+    return doc;
+}
+
+FILE *report_open(const char *dir, const char *name, char *err, size_t errlen)
+{
+    char path[4096];
+    hx_fmt(path, sizeof(path), "%s/%s.tmp", dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        ml_err(err, errlen, -errno, "%s: %s", path, strerror(errno));
+    return f;
+}
+
+int report_commit(FILE *f, const char *dir, const char *name, char *err, size_t errlen)
+{
+    char tmp[4096], path[4096];
+    hx_fmt(tmp, sizeof(tmp), "%s/%s.tmp", dir, name);
+    hx_fmt(path, sizeof(path), "%s/%s", dir, name);
+    int bad = ferror(f) || fflush(f) != 0;
+    int e = errno ? errno : EIO;
+    if (fclose(f) != 0 && !bad) {
+        bad = 1;
+        e = errno;
+    }
+    if (bad) {
+        unlink(tmp);
+        return ml_err(err, errlen, -e, "%s: cannot write: %s", path, strerror(e));
+    }
+    if (rename(tmp, path) != 0)
+        return ml_err(err, errlen, -errno, "%s: %s", path, strerror(errno));
+    return 0;
+}
+
+int report_write_json(const char *dir, json_t *doc, char *err, size_t errlen)
+{
+    FILE *f = report_open(dir, "report.json", err, errlen);
+    if (!f)
+        return -EIO;
+    if (json_dumpf(doc, f, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(15)) != 0)
+        errno = ENOSPC;
+    fputc('\n', f);
+    return report_commit(f, dir, "report.json", err, errlen);
+}
+
+const char *report_pct(double r, char *buf, size_t len)
+{
+    if (r < 0)
+        hx_fmt(buf, len, "n/a");
+    else
+        hx_fmt(buf, len, "%.1f%%", r * 100);
+    return buf;
+}
+
+int report_write_all(const char *dir, const struct model *m, const struct score *s,
+                     const char *junit_path, char *err, size_t errlen)
+{
+    json_t *doc = report_json_build(m, s);
+    if (!doc)
+        return ml_err(err, errlen, -ENOMEM, "report: out of memory");
+    char e2[512] = "";
+    int first = report_write_json(dir, doc, err, errlen);
+    int rc = report_write_junit(dir, m, s, e2, sizeof(e2));
+    if (rc && !first && (first = rc))
+        hx_fmt(err, errlen, "%s", e2);
+    rc = report_write_md(dir, doc, e2, sizeof(e2));
+    if (rc && !first && (first = rc))
+        hx_fmt(err, errlen, "%s", e2);
+    rc = report_write_html(dir, doc, e2, sizeof(e2));
+    if (rc && !first && (first = rc))
+        hx_fmt(err, errlen, "%s", e2);
+    json_decref(doc);
+    if (junit_path && !first) {
+        char src[4096];
+        hx_fmt(src, sizeof(src), "%s/junit.xml", dir);
+        FILE *in = fopen(src, "r"), *out = in ? fopen(junit_path, "w") : NULL;
+        char buf[8192];
+        size_t n;
+        while (in && out && (n = fread(buf, 1, sizeof(buf), in)) > 0)
+            fwrite(buf, 1, n, out);
+        if (!in || !out || ferror(out))
+            first = ml_err(err, errlen, -EIO, "%s: cannot write", junit_path);
+        if (in)
+            fclose(in);
+        if (out && fclose(out) != 0 && !first)
+            first = ml_err(err, errlen, -EIO, "%s: cannot write", junit_path);
+    }
+    return first;
+}

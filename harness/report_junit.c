@@ -1,0 +1,90 @@
+/* junit.xml: one testsuite per detector, one testcase per scenario expectation. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "report.h"
+#include "svg.h"
+
+struct counts {
+    unsigned tests, failures, skipped;
+};
+
+static struct counts count_det(const struct score *s, size_t d)
+{
+    struct counts c = {0, 0, 0};
+    for (size_t i = 0; i < s->nscen; i++) {
+        const char *oc = score_expect_outcome(s, d, i);
+        if (!oc)
+            continue;
+        c.tests++;
+        c.failures += strcmp(oc, "fail") == 0;
+        c.skipped += strcmp(oc, "skipped") == 0;
+    }
+    return c;
+}
+
+static void write_case(FILE *f, const struct score *s, size_t d, size_t i, const char *oc)
+{
+    const struct model_scenario *sc = &s->m->scen[i];
+    const struct pair_result *p = score_pair(s, d, i);
+    int want = 0;
+    for (size_t k = 0; k < sc->nexpect; k++)
+        if (strcmp(sc->expect[k].detector, s->m->det[d].name) == 0)
+            want = sc->expect[k].detect;
+    fputs("    <testcase classname=\"minerlab.", f);
+    svg_escape(f, s->m->det[d].name);
+    fputs("\" name=\"", f);
+    svg_escape(f, sc->id);
+    fprintf(f, "\" time=\"%.3f\">\n",
+            sc->start > 0 && sc->end > sc->start ? sc->end - sc->start : 0.0);
+    if (strcmp(oc, "fail") == 0) {
+        fprintf(f, "      <failure type=\"expectation\" message=\"expected %s, %s\">",
+                want ? "detect" : "miss",
+                want ? "no matching alert in the window"
+                     : (sc->malicious ? "the detector caught it" : "it raised a false positive"));
+        fprintf(f, "tp_alerts=%lu fp_alerts=%lu</failure>\n", p->tp_alerts, p->fp_alerts);
+    } else if (strcmp(oc, "skipped") == 0) {
+        fputs("      <skipped message=\"scenario ", f);
+        svg_escape(f, model_status_name(sc->status));
+        if (sc->reason) {
+            fputs(": ", f);
+            svg_escape(f, sc->reason);
+        }
+        fputs("\"/>\n", f);
+    }
+    fputs("    </testcase>\n", f);
+}
+
+int report_write_junit(const char *dir, const struct model *m, const struct score *s,
+                       char *err, size_t errlen)
+{
+    FILE *f = report_open(dir, "junit.xml", err, errlen);
+    if (!f)
+        return -EIO;
+    struct counts all = {0, 0, 0};
+    for (size_t d = 0; d < m->ndet; d++) {
+        struct counts c = count_det(s, d);
+        all.tests += c.tests;
+        all.failures += c.failures;
+        all.skipped += c.skipped;
+    }
+    fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", f);
+    fprintf(f, "<testsuites name=\"minerlab\" tests=\"%u\" failures=\"%u\" errors=\"0\" "
+               "skipped=\"%u\">\n", all.tests, all.failures, all.skipped);
+    for (size_t d = 0; d < m->ndet; d++) {
+        struct counts c = count_det(s, d);
+        fputs("  <testsuite name=\"minerlab.", f);
+        svg_escape(f, m->det[d].name);
+        fprintf(f, "\" tests=\"%u\" failures=\"%u\" errors=\"0\" skipped=\"%u\">\n",
+                c.tests, c.failures, c.skipped);
+        for (size_t i = 0; i < m->nscen; i++) {
+            const char *oc = score_expect_outcome(s, d, i);
+            if (oc)
+                write_case(f, s, d, i, oc);
+        }
+        fputs("  </testsuite>\n", f);
+    }
+    fputs("</testsuites>\n", f);
+    return report_commit(f, dir, "junit.xml", err, errlen);
+}

@@ -1,0 +1,198 @@
+/* report.md and the terminal scorecard, both rendered from report.json's document. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "report.h"
+
+static const char *jstr(json_t *o, const char *k, const char *dflt)
+{
+    const char *s = json_string_value(json_object_get(o, k));
+    return s ? s : dflt;
+}
+
+static const char *jpct(json_t *o, const char *k, char *buf, size_t len)
+{
+    json_t *v = json_object_get(o, k);
+    return report_pct(json_is_number(v) ? json_number_value(v) : -1, buf, len);
+}
+
+static const char *jsec(json_t *o, const char *k, char *buf, size_t len)
+{
+    json_t *v = json_object_get(o, k);
+    if (json_is_number(v))
+        snprintf(buf, len, "%.1f s", json_number_value(v));
+    else
+        snprintf(buf, len, "-");
+    return buf;
+}
+
+static const char *jduty(json_t *o, char *buf, size_t len)
+{
+    json_t *v = json_object_get(o, "lowest_duty_pct");
+    if (json_is_integer(v))
+        snprintf(buf, len, "%d%%", (int)json_integer_value(v));
+    else
+        snprintf(buf, len, "-");
+    return buf;
+}
+
+/* One-line run identity: every number names the run, machine and versions. */
+static void identity(FILE *f, json_t *doc, const char *prefix)
+{
+    json_t *run = json_object_get(doc, "run");
+    json_t *mach = json_object_get(run, "machine"), *ver = json_object_get(run, "versions");
+    fprintf(f, "%srun %s on %s (%s, %lld cores, kernel %s); minerlab %s, librandomx %s\n",
+            prefix, jstr(run, "run_id", "?"), jstr(mach, "hostname", "?"),
+            jstr(mach, "cpu_model", "?"),
+            (long long)json_integer_value(json_object_get(mach, "cores")),
+            jstr(mach, "kernel", "?"), jstr(ver, "minerlab", "?"),
+            jstr(ver, "librandomx", "?"));
+}
+
+void report_scorecard(FILE *out, json_t *doc)
+{
+    char a[32], b[32], c[32], d[32], e[32];
+    size_t i;
+    json_t *det;
+    fprintf(out, "\n%-22s %9s %7s %7s %9s %9s %8s  %s\n", "detector", "detected", "TPR",
+            "FPR", "precision", "med TTD", "low duty", "notes");
+    json_array_foreach(json_object_get(doc, "detectors"), i, det)
+    {
+        char caught[32], notes[128] = "";
+        snprintf(caught, sizeof(caught), "%lld/%lld",
+                 (long long)json_integer_value(json_object_get(det, "malicious_detected")),
+                 (long long)json_integer_value(json_object_get(det, "malicious_ran")));
+        if (json_is_true(json_object_get(det, "crashed")))
+            snprintf(notes, sizeof(notes), "crashed (%s) ", jstr(det, "exit", "?"));
+        if (json_integer_value(json_object_get(det, "degraded")))
+            strncat(notes, "degraded ", sizeof(notes) - strlen(notes) - 1);
+        if (json_integer_value(json_object_get(det, "invalid_lines")))
+            strncat(notes, "invalid-lines ", sizeof(notes) - strlen(notes) - 1);
+        fprintf(out, "%-22s %9s %7s %7s %9s %9s %8s  %s\n", jstr(det, "name", "?"), caught,
+                jpct(det, "tpr", a, sizeof(a)), jpct(det, "fpr", b, sizeof(b)),
+                jpct(det, "precision", c, sizeof(c)), jsec(det, "median_ttd_s", d, sizeof(d)),
+                jduty(det, e, sizeof(e)), notes);
+    }
+    json_t *ex = json_object_get(doc, "expectations");
+    fprintf(out, "expectations: %lld pass, %lld fail, %lld skipped\n",
+            (long long)json_integer_value(json_object_get(ex, "pass")),
+            (long long)json_integer_value(json_object_get(ex, "fail")),
+            (long long)json_integer_value(json_object_get(ex, "skipped")));
+    identity(out, doc, "");
+}
+
+static const char *cell(json_t *doc, const char *det, json_t *scen)
+{
+    const char *id = jstr(scen, "id", "");
+    const char *status = jstr(scen, "status", "");
+    if (strcmp(status, "ran") && strcmp(status, "interrupted"))
+        return status;
+    size_t i;
+    json_t *r;
+    json_array_foreach(json_object_get(doc, "results"), i, r)
+    {
+        if (strcmp(jstr(r, "detector", ""), det) || strcmp(jstr(r, "scenario", ""), id))
+            continue;
+        if (json_is_true(json_object_get(r, "detected")))
+            return json_is_true(json_object_get(r, "false_positive")) ? "hit+FP" : "hit";
+        if (json_is_true(json_object_get(r, "false_positive")))
+            return "FP";
+        return strcmp(jstr(scen, "label", ""), "malicious") == 0 ? "miss" : "ok";
+    }
+    return "?";
+}
+
+static void md_matrix(FILE *f, json_t *doc)
+{
+    size_t i, j;
+    json_t *det, *sc;
+    fputs("\n## Coverage matrix\n\n| scenario | label | duty |", f);
+    json_array_foreach(json_object_get(doc, "detectors"), i, det)
+        fprintf(f, " %s |", jstr(det, "name", "?"));
+    fputs("\n|---|---|---|", f);
+    for (i = 0; i < json_array_size(json_object_get(doc, "detectors")); i++)
+        fputs("---|", f);
+    fputc('\n', f);
+    json_array_foreach(json_object_get(doc, "scenarios"), j, sc)
+    {
+        fprintf(f, "| %s | %s | %lld%% |", jstr(sc, "id", "?"), jstr(sc, "label", "?"),
+                (long long)json_integer_value(json_object_get(sc, "duty_pct")));
+        json_array_foreach(json_object_get(doc, "detectors"), i, det)
+            fprintf(f, " %s |", cell(doc, jstr(det, "name", ""), sc));
+        fputc('\n', f);
+    }
+}
+
+static void md_detectors(FILE *f, json_t *doc)
+{
+    size_t i;
+    json_t *det;
+    char a[32], b[32], c[32], d[32], e[32];
+    fputs("\n## Scorecard\n\n| detector | detected | TPR | FPR | precision | median TTD "
+          "| lowest duty caught | alerts (TP/FP/ambiguous/outside/unmatched) | health |\n"
+          "|---|---|---|---|---|---|---|---|---|\n", f);
+    json_array_foreach(json_object_get(doc, "detectors"), i, det)
+    {
+        fprintf(f, "| %s | %lld/%lld | %s | %s | %s | %s | %s | %lld/%lld/%lld/%lld/%lld | %s%s"
+                   "%lld invalid lines, %lld degraded |\n",
+                jstr(det, "name", "?"),
+                (long long)json_integer_value(json_object_get(det, "malicious_detected")),
+                (long long)json_integer_value(json_object_get(det, "malicious_ran")),
+                jpct(det, "tpr", a, sizeof(a)), jpct(det, "fpr", b, sizeof(b)),
+                jpct(det, "precision", c, sizeof(c)), jsec(det, "median_ttd_s", d, sizeof(d)),
+                jduty(det, e, sizeof(e)),
+                (long long)json_integer_value(json_object_get(det, "tp_alerts")),
+                (long long)json_integer_value(json_object_get(det, "fp_alerts")),
+                (long long)json_integer_value(json_object_get(det, "ambiguous_alerts")),
+                (long long)json_integer_value(json_object_get(det, "outside_alerts")),
+                (long long)json_integer_value(json_object_get(det, "unmatched_alerts")),
+                json_is_true(json_object_get(det, "crashed")) ? "CRASHED " : "",
+                json_is_true(json_object_get(det, "crashed")) ? jstr(det, "exit", "") : "",
+                (long long)json_integer_value(json_object_get(det, "invalid_lines")),
+                (long long)json_integer_value(json_object_get(det, "degraded")));
+    }
+}
+
+static void md_scenarios(FILE *f, json_t *doc)
+{
+    size_t i;
+    json_t *sc;
+    fputs("\n## Scenarios\n\n| scenario | type | label | duty | status | window | pids | "
+          "connections | note |\n|---|---|---|---|---|---|---|---|---|\n", f);
+    json_array_foreach(json_object_get(doc, "scenarios"), i, sc)
+    {
+        char win[32];
+        jsec(sc, "duration_s", win, sizeof(win));
+        fprintf(f, "| %s | %s | %s | %lld%% | %s | %s | %lld | %lld | %s |\n",
+                jstr(sc, "id", "?"), jstr(sc, "type", "?"), jstr(sc, "label", "?"),
+                (long long)json_integer_value(json_object_get(sc, "duty_pct")),
+                jstr(sc, "status", "?"), win,
+                (long long)json_integer_value(json_object_get(sc, "pids")),
+                (long long)json_integer_value(json_object_get(sc, "connections")),
+                jstr(sc, "reason", ""));
+    }
+}
+
+int report_write_md(const char *dir, json_t *doc, char *err, size_t errlen)
+{
+    FILE *f = report_open(dir, "report.md", err, errlen);
+    if (!f)
+        return -EIO;
+    json_t *run = json_object_get(doc, "run");
+    fprintf(f, "# minerlab report — run %s\n\n", jstr(run, "run_id", "?"));
+    identity(f, doc, "");
+    if (json_is_true(json_object_get(run, "interrupted")))
+        fputs("\n**This run was interrupted; the report covers what ran.**\n", f);
+    md_detectors(f, doc);
+    md_matrix(f, doc);
+    md_scenarios(f, doc);
+    fputs("\n## Definitions\n\n", f);
+    const char *k;
+    json_t *v;
+    json_object_foreach(json_object_get(doc, "definitions"), k, v)
+        fprintf(f, "- **%s**: %s\n", k, json_string_value(v));
+    fprintf(f, "\nGrace after each window: %.1f s.\n",
+            json_number_value(json_object_get(json_object_get(run, "settings"), "grace_s")));
+    return report_commit(f, dir, "report.md", err, errlen);
+}

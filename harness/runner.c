@@ -1,0 +1,573 @@
+#include "hxutil.h"
+#include "runner.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "machine.h"
+#include "ml_util.h"
+#include "proc.h"
+#include "runner_int.h"
+
+extern char **environ;
+
+double runner_now(void)
+{
+    return (double)ml_mono_ns() / 1e9;
+}
+
+char **env_with(char *const *base, const char *const *extra)
+{
+    size_t nb = 0, ne = 0;
+    while (base && base[nb])
+        nb++;
+    while (extra && extra[ne])
+        ne++;
+    char **env = calloc(nb + ne + 1, sizeof(*env));
+    size_t k = 0;
+    if (!env)
+        return NULL;
+    for (size_t i = 0; i < nb; i++) {
+        size_t kl = strcspn(base[i], "=");
+        int overridden = 0;
+        for (size_t j = 0; j < ne && !overridden; j++)
+            overridden = strncmp(extra[j], base[i], kl + 1) == 0;
+        if (!overridden)
+            env[k++] = strdup(base[i]);
+    }
+    for (size_t j = 0; j < ne; j++)
+        env[k++] = strdup(extra[j]);
+    return env;
+}
+
+void env_free(char **env)
+{
+    for (size_t i = 0; env && env[i]; i++)
+        free(env[i]);
+    free(env);
+}
+
+static json_t *scenario_meta(const struct scenario *s)
+{
+    json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:i,s:s,s:i}", "id", s->id, "title", s->title,
+                          "type", s->type, "label", s->label, "duration_s",
+                          (int)s->duration_s, "launcher", s->launcher, "duty_pct",
+                          (int)scenario_nominal_duty(s));
+    json_t *attack = json_array(), *req = json_array(), *exp = json_object();
+    for (size_t i = 0; i < s->attack_count; i++)
+        json_array_append_new(attack, json_string(s->attack[i]));
+    for (size_t i = 0; i < s->requires_count; i++)
+        json_array_append_new(req, json_string(s->requires[i]));
+    for (size_t i = 0; i < s->expect_count; i++)
+        json_object_set_new(exp, s->expect[i].detector,
+                            json_string(s->expect[i].detect ? "detect" : "miss"));
+    json_object_set_new(o, "attack", attack);
+    json_object_set_new(o, "requires", req);
+    json_object_set_new(o, "expect", exp);
+    json_object_set_new(o, "file", json_string(s->path));
+    if (s->has_miner) {
+        json_object_set_new(o, "miner",
+                            json_pack("{s:i,s:s,s:s,s:s,s:s?}", "threads",
+                                      (int)s->miner.threads, "mode", s->miner.mode,
+                                      "transport", s->miner.transport, "config",
+                                      s->miner.config, "name", s->miner.name));
+        if (s->miner.has_ramp)
+            json_object_set_new(o, "ramp", json_pack("{s:i,s:i,s:i}", "from",
+                                                     (int)s->miner.ramp.from_pct, "to",
+                                                     (int)s->miner.ramp.to_pct, "seconds",
+                                                     (int)s->miner.ramp.seconds));
+    }
+    return o;
+}
+
+int runner_write_run_json(const struct runner_config *cfg, double started, double finished,
+                          int interrupted, char *err, size_t errlen)
+{
+    json_t *dets = json_array(), *scen = json_array();
+    for (size_t i = 0; i < cfg->ndet; i++)
+        json_array_append_new(dets, json_pack("{s:s,s:s,s:b}", "name", cfg->det[i].name,
+                                              "cmd", cfg->det[i].cmd, "reference",
+                                              cfg->det[i].reference));
+    for (size_t i = 0; i < cfg->nscen; i++)
+        json_array_append_new(scen, scenario_meta(cfg->scen[i]));
+    json_t *settings = json_pack(
+        "{s:f,s:f,s:f,s:I,s:i,s:s,s:s,s:s,s:s?}", "grace_s", cfg->grace_s, "gap_s",
+        cfg->gap_s, "warmup_s", cfg->warmup_s, "max_alerts_per_detector",
+        (json_int_t)cfg->max_alerts, "pool_diff", (int)cfg->pool_diff, "launch_dir",
+        cfg->launch_dir, "bin_dir", cfg->bin_dir, "source_dir", cfg->source_dir, "suite",
+        cfg->suite);
+    json_t *doc = json_pack("{s:s,s:f,s:o,s:o,s:o,s:o,s:o,s:b}", "run_id", cfg->run_id,
+                            "started", started, "settings", settings, "machine",
+                            machine_info(), "versions", machine_versions(), "detectors",
+                            dets, "scenarios", scen, "interrupted", interrupted);
+    if (finished > 0)
+        json_object_set_new(doc, "finished", json_real(finished));
+    char tmp[4096], path[4096];
+    hx_fmt(tmp, sizeof(tmp), "%s/run.json.tmp", cfg->run_dir);
+    hx_fmt(path, sizeof(path), "%s/run.json", cfg->run_dir);
+    int rc = json_dump_file(doc, tmp, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
+    json_decref(doc);
+    if (rc != 0 || rename(tmp, path) != 0) {
+        unlink(tmp);
+        return ml_err(err, errlen, -EIO, "%s: cannot write (disk full or read-only?)", path);
+    }
+    return 0;
+}
+
+static void reap(struct runner *r)
+{
+    int st;
+    pid_t pid;
+    while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+        if (pid == r->pool_pid) {
+            char s[64];
+            proc_status_str(st, s, sizeof(s));
+            timeline_event(&r->tl, "pool_exit", NULL, json_pack("{s:s}", "status", s));
+            r->pool_pid = 0;
+            continue;
+        }
+        int known = 0;
+        for (size_t i = 0; i < r->ndet && !known; i++) {
+            if (r->det[i].pid == pid) {
+                detector_exited(&r->det[i], st, &r->tl);
+                known = 1;
+            }
+        }
+        if (!known)
+            scen_on_reaped(r, pid, st); /* launcher, or an orphan we adopted */
+    }
+}
+
+static void handle_signals(struct runner *r)
+{
+    struct signalfd_siginfo si;
+    while (read(r->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+        if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM) {
+            if (r->stop++ == 0)
+                fprintf(stderr, "\nminerlab: %s: stopping children, writing a partial "
+                                "report\n", strsignal((int)si.ssi_signo));
+        }
+    }
+}
+
+static void drain_pool(struct runner *r)
+{
+    char buf[4096];
+    while (r->pool_out >= 0) {
+        ssize_t n = read(r->pool_out, buf, sizeof(buf));
+        if (n > 0)
+            continue; /* the pool's stdout only matters at start-up */
+        if (n == 0) {
+            close(r->pool_out);
+            r->pool_out = -1;
+        }
+        break;
+    }
+}
+
+void runner_loop_once(struct runner *r, int timeout_ms)
+{
+    struct pollfd pfd[64];
+    size_t n = 0, det_base;
+    pfd[n++] = (struct pollfd){r->sfd, POLLIN, 0};
+    pfd[n++] = (struct pollfd){r->cur.out_fd, POLLIN, 0};
+    pfd[n++] = (struct pollfd){r->pool_out, POLLIN, 0};
+    det_base = n;
+    for (size_t i = 0; i < r->ndet && n < 64; i++)
+        pfd[n++] = (struct pollfd){r->det[i].out_fd, POLLIN, 0};
+    if (poll(pfd, n, timeout_ms) < 0 && errno != EINTR)
+        return;
+    if (pfd[0].revents)
+        handle_signals(r);
+    if (pfd[1].revents)
+        scen_read_launcher(r);
+    if (pfd[2].revents)
+        drain_pool(r);
+    struct det_sink sink = {&r->alerts, &r->tl};
+    for (size_t i = 0; i < r->ndet && det_base + i < n; i++) {
+        if (!pfd[det_base + i].revents)
+            continue;
+        unsigned long before = r->det[i].alerts;
+        /* 256 KiB per pass: a flooding detector cannot starve the loop. */
+        detector_drain(&r->det[i], &sink, 256 * 1024);
+        r->alerts_seen += r->det[i].alerts - before;
+    }
+    reap(r);
+    scen_events_tail(r);
+    scen_scan_tree(r);
+    scen_progress(r, 0);
+}
+
+void runner_wait(struct runner *r, double seconds)
+{
+    double end = runner_now() + seconds;
+    while (!r->stop) {
+        double left = end - runner_now();
+        if (left <= 0)
+            break;
+        runner_loop_once(r, left > 0.25 ? 250 : (int)(left * 1000) + 1);
+    }
+}
+
+/* Parses "listening KIND HOST:PORT" lines until every listener answered. */
+static int pool_wait_ready(struct runner *r, int want_lab, char *err, size_t errlen)
+{
+    char buf[2048];
+    size_t len = 0;
+    double deadline = runner_now() + 20;
+    while (runner_now() < deadline && !r->stop) {
+        if (r->port_tcp && r->port_tls && r->port_ws && r->port_api &&
+            (!want_lab || r->port_lab))
+            return 0;
+        struct pollfd p = {r->pool_out, POLLIN, 0};
+        if (poll(&p, 1, 100) <= 0) {
+            reap(r);
+            if (!r->pool_pid)
+                break;
+            continue;
+        }
+        ssize_t n = read(r->pool_out, buf + len, sizeof(buf) - len - 1);
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+        buf[len] = '\0';
+        char *line = buf, *nl;
+        while ((nl = strchr(line, '\n'))) {
+            *nl = '\0';
+            char kind[16], addr[128];
+            if (sscanf(line, "listening %15s %127s", kind, addr) == 2) {
+                char *colon = strrchr(addr, ':');
+                unsigned port = colon ? (unsigned)atoi(colon + 1) : 0;
+                if (colon)
+                    *colon = '\0';
+                if (!strcmp(kind, "tcp") && want_lab && !strcmp(addr, r->lab_host))
+                    r->port_lab = port;
+                else if (!strcmp(kind, "tcp"))
+                    r->port_tcp = port;
+                else if (!strcmp(kind, "tls"))
+                    r->port_tls = port;
+                else if (!strcmp(kind, "ws"))
+                    r->port_ws = port;
+                else if (!strcmp(kind, "api"))
+                    r->port_api = port;
+            }
+            line = nl + 1;
+        }
+        len = strlen(line);
+        memmove(buf, line, len + 1);
+    }
+    if (r->port_tcp)
+        return 0; /* partial listeners: the scenarios that need more will fail */
+    return ml_err(err, errlen, -EIO, "minerlab-pool did not report its listeners "
+                  "(see pool.stderr)");
+}
+
+static int pool_start(struct runner *r, int want_lab, char *err, size_t errlen)
+{
+    const struct runner_config *c = r->cfg;
+    char cmd[4096], events[4096], errpath[4096], diff[16], lab[96];
+    hx_fmt(cmd, sizeof(cmd), "%s/minerlab-pool", c->bin_dir);
+    hx_fmt(events, sizeof(events), "%s/events.jsonl", c->run_dir);
+    hx_fmt(errpath, sizeof(errpath), "%s/pool.stderr", c->run_dir);
+    hx_fmt(diff, sizeof(diff), "%u", c->pool_diff);
+    hx_fmt(lab, sizeof(lab), "%s:0", r->lab_host);
+    const char *argv[32] = {c->pool_cmd ? c->pool_cmd : cmd, "--listen", "127.0.0.1:0",
+                            "--tls-listen", "127.0.0.1:0", "--ws-listen", "127.0.0.1:0",
+                            "--api", "127.0.0.1:0", "--events", events, "--diff", diff};
+    size_t n = 13;
+    if (c->www_dir) {
+        argv[n++] = "--www";
+        argv[n++] = c->www_dir;
+    }
+    if (want_lab) {
+        argv[n++] = "--listen";
+        argv[n++] = lab;
+    }
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) != 0)
+        return ml_err(err, errlen, -errno, "pipe: %s", strerror(errno));
+    int efd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    struct proc_spec spec = {argv, r->env, c->run_dir, -1, p[1], efd};
+    int rc = proc_spawn(&spec, &r->pool_pid);
+    close(p[1]);
+    if (efd >= 0)
+        close(efd);
+    if (rc) {
+        close(p[0]);
+        return ml_err(err, errlen, rc, "cannot start %s: %s", argv[0], strerror(-rc));
+    }
+    proc_watchdog_add_group(r->pool_pid);
+    r->pool_out = p[0];
+    rc = pool_wait_ready(r, want_lab, err, errlen);
+    fcntl(r->pool_out, F_SETFL, O_NONBLOCK);
+    timeline_event(&r->tl, "pool_start", NULL,
+                   json_pack("{s:i,s:i,s:i,s:i,s:i,s:i}", "pid", (int)r->pool_pid, "tcp",
+                             (int)r->port_tcp, "tls", (int)r->port_tls, "ws",
+                             (int)r->port_ws, "api", (int)r->port_api, "lab_tcp",
+                             (int)r->port_lab));
+    r->events_fd = open(events, O_RDONLY | O_CLOEXEC);
+    return rc;
+}
+
+static int labnet(struct runner *r, const char *verb)
+{
+    char script[4096], out[4096], last[512];
+    hx_fmt(script, sizeof(script), "%s/labnet.sh", r->cfg->launch_dir);
+    hx_fmt(out, sizeof(out), "%s/labnet.%s.out", r->cfg->run_dir, verb);
+    int fd = open(out, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    const char *argv[] = {script, verb, r->lab_id, NULL};
+    int rc = proc_run_sync(argv, r->env, r->cfg->run_dir, r->stop ? 1.5 : 20, fd, last,
+                           sizeof(last));
+    if (strcmp(verb, "up") == 0 && rc == 0 && fd >= 0) {
+        char buf[1024];
+        ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+        buf[n > 0 ? n : 0] = '\0';
+        for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+            if (!strncmp(line, "ML_LAB_HOST=", 12))
+                hx_fmt(r->lab_host, sizeof(r->lab_host), "%s", line + 12);
+            else if (!strncmp(line, "ML_LAB_NETNS=", 13))
+                hx_fmt(r->lab_netns, sizeof(r->lab_netns), "%s", line + 13);
+            else if (!strncmp(line, "ML_LAB_CIDR=", 12))
+                hx_fmt(r->lab_cidr, sizeof(r->lab_cidr), "%s", line + 12);
+        }
+        r->lab_up = r->lab_host[0] && r->lab_cidr[0];
+    }
+    if (fd >= 0)
+        close(fd);
+    timeline_event(&r->tl, strcmp(verb, "up") ? "labnet_down" : "labnet_up", NULL,
+                   json_pack("{s:i,s:s,s:s}", "status", rc, "host", r->lab_host, "last_err",
+                             last));
+    if (rc && !strcmp(verb, "up"))
+        fprintf(stderr, "minerlab: lab link not available (%s); netns scenarios skipped\n",
+                last[0] ? last : "labnet.sh up failed");
+    return rc;
+}
+
+static int needs_lab(const struct runner *r)
+{
+    for (size_t i = 0; i < r->cfg->nscen; i++)
+        if (!r->skip_reason[i] && scenario_requires(r->cfg->scen[i], "netns"))
+            return 1;
+    return 0;
+}
+
+static void detectors_start(struct runner *r)
+{
+    char iface[64], errbuf[512], dir[4096];
+    hx_fmt(dir, sizeof(dir), "%s/detectors", r->cfg->run_dir);
+    mkdir(dir, 0755);
+    hx_fmt(iface, sizeof(iface), "ML_IFACE=%s", r->lab_up ? "any" : "lo");
+    const char *extra[] = {iface, NULL};
+    char **env = env_with(r->env, extra);
+    for (size_t i = 0; i < r->ndet; i++) {
+        struct detector *d = &r->det[i];
+        if (detector_start(d, r->cfg->run_dir, iface + 9, env, &r->tl, errbuf,
+                           sizeof(errbuf)))
+            fprintf(stderr, "minerlab: %s (recorded; the run goes on)\n", errbuf);
+    }
+    env_free(env);
+}
+
+/* SIGTERM every detector, wait up to `patience` s, then SIGKILL the rest. */
+static void detectors_stop(struct runner *r, double patience)
+{
+    for (size_t i = 0; i < r->ndet; i++) {
+        r->det[i].stopping = 1;
+        if (r->det[i].pid)
+            proc_kill_group(r->det[i].pid, SIGTERM);
+    }
+    double end = runner_now() + patience;
+    for (;;) {
+        int alive = 0;
+        for (size_t i = 0; i < r->ndet; i++)
+            alive |= r->det[i].pid != 0 || r->det[i].out_fd >= 0;
+        if (!alive || runner_now() > end)
+            break;
+        runner_loop_once(r, 50);
+    }
+    for (size_t i = 0; i < r->ndet; i++) {
+        if (r->det[i].pid) {
+            timeline_event(&r->tl, "detector_hung", NULL,
+                           json_pack("{s:s,s:f}", "detector", r->det[i].name, "patience_s",
+                                     patience));
+            proc_kill_group(r->det[i].pid, SIGKILL);
+        }
+    }
+    for (int k = 0; k < 20; k++) {
+        int alive = 0;
+        for (size_t i = 0; i < r->ndet; i++)
+            alive |= r->det[i].pid != 0;
+        if (!alive)
+            break;
+        runner_loop_once(r, 10);
+    }
+    struct det_sink sink = {&r->alerts, &r->tl};
+    for (size_t i = 0; i < r->ndet; i++) {
+        /* Anything a group member still holds open is cut off here. */
+        detector_drain(&r->det[i], &sink, 1 << 20);
+        proc_kill_group(r->det[i].pgid, SIGKILL); /* helpers it left behind */
+        detector_summary(&r->det[i], &r->tl);
+    }
+}
+
+static void pool_stop(struct runner *r, double patience)
+{
+    if (!r->pool_pid)
+        return;
+    pid_t pg = r->pool_pid;
+    proc_kill_group(pg, SIGTERM);
+    double end = runner_now() + patience;
+    while (r->pool_pid && runner_now() < end)
+        runner_loop_once(r, 20);
+    proc_kill_group(pg, SIGKILL);
+    scen_events_tail(r);
+}
+
+static int setup_signals(struct runner *r)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    r->sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+    return r->sfd < 0 ? -errno : 0;
+}
+
+static int open_files(struct runner *r, char *err, size_t errlen)
+{
+    char path[4096];
+    hx_fmt(path, sizeof(path), "%s/timeline.jsonl", r->cfg->run_dir);
+    int rc = jsonl_open(&r->tl, path);
+    if (!rc) {
+        hx_fmt(path, sizeof(path), "%s/alerts.jsonl", r->cfg->run_dir);
+        rc = jsonl_open(&r->alerts, path);
+    }
+    if (rc)
+        return ml_err(err, errlen, rc, "%s: %s", path, strerror(-rc));
+    hx_fmt(path, sizeof(path), "%s/scenarios", r->cfg->run_dir);
+    mkdir(path, 0755);
+    return 0;
+}
+
+static void init_runner(struct runner *r, const struct runner_config *cfg)
+{
+    memset(r, 0, sizeof(*r));
+    r->cfg = cfg;
+    r->pool_out = r->events_fd = r->sfd = -1;
+    r->cur.idx = -1;
+    r->cur.out_fd = -1;
+    unsigned char rnd[8];
+    FILE *f = fopen("/dev/urandom", "r");
+    if (!f || fread(rnd, 1, sizeof(rnd), f) != sizeof(rnd))
+        memcpy(rnd, &(uint64_t){ml_mono_ns() ^ (uint64_t)getpid()}, 8);
+    if (f)
+        fclose(f);
+    ml_hex_encode(rnd, sizeof(rnd), r->token);
+    hx_fmt(r->lab_id, sizeof(r->lab_id), "%.8s", r->token);
+    char tok[64];
+    hx_fmt(tok, sizeof(tok), "ML_RUN_TOKEN=%s", r->token);
+    const char *extra[] = {tok, NULL};
+    r->env = env_with(environ, extra);
+    r->ndet = cfg->ndet;
+    r->det = calloc(cfg->ndet + 1, sizeof(*r->det));
+    r->skip_reason = calloc(cfg->nscen + 1, sizeof(char *));
+    for (size_t i = 0; i < cfg->ndet; i++) {
+        r->det[i].name = strdup(cfg->det[i].name);
+        r->det[i].cmd = strdup(cfg->det[i].cmd);
+        r->det[i].reference = cfg->det[i].reference;
+        r->det[i].out_fd = -1;
+        r->det[i].max_alerts = cfg->max_alerts;
+    }
+}
+
+static void teardown(struct runner *r)
+{
+    for (size_t i = 0; i < r->ndet; i++)
+        detector_close(&r->det[i]);
+    free(r->det);
+    for (size_t i = 0; r->skip_reason && i < r->cfg->nscen; i++)
+        free(r->skip_reason[i]);
+    free(r->skip_reason);
+    free(r->cur.inodes);
+    env_free(r->env);
+    if (r->events_fd >= 0)
+        close(r->events_fd);
+    if (r->pool_out >= 0)
+        close(r->pool_out);
+    if (r->sfd >= 0)
+        close(r->sfd);
+    jsonl_close(&r->tl);
+    jsonl_close(&r->alerts);
+}
+
+int runner_run(const struct runner_config *cfg, char *err, size_t errlen)
+{
+    struct runner r;
+    char perr[512];
+    init_runner(&r, cfg);
+    double started = ml_now_unix();
+    int rc = runner_write_run_json(cfg, started, 0, 0, err, errlen);
+    if (!rc)
+        rc = open_files(&r, err, errlen);
+    if (!rc && setup_signals(&r))
+        rc = ml_err(err, errlen, -errno, "signalfd: %s", strerror(errno));
+    if (!rc && (rc = proc_watchdog_start(r.token)))
+        ml_err(err, errlen, rc, "watchdog: %s", strerror(-rc));
+    if (rc)
+        goto out;
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+    r.run_start = runner_now();
+    timeline_event(&r.tl, "run_start", NULL,
+                   json_pack("{s:s,s:i}", "run_id", cfg->run_id, "pid", (int)getpid()));
+    scen_prepare_checks(&r);
+    int lab = needs_lab(&r) && labnet(&r, "up") == 0 && r.lab_up;
+    if (!lab)
+        for (size_t i = 0; i < cfg->nscen; i++)
+            if (!r.skip_reason[i] && scenario_requires(cfg->scen[i], "netns"))
+                r.skip_reason[i] = strdup("lab link (labnet.sh up) not available");
+    if (pool_start(&r, lab, perr, sizeof(perr))) {
+        fprintf(stderr, "minerlab: %s; malicious scenarios cannot run\n", perr);
+        for (size_t i = 0; i < cfg->nscen; i++)
+            if (!r.skip_reason[i] && scenario_is_malicious(cfg->scen[i]))
+                r.skip_reason[i] = strdup(perr);
+    }
+    detectors_start(&r);
+    runner_wait(&r, cfg->warmup_s);
+    for (size_t i = 0; i < cfg->nscen && !r.stop; i++) {
+        scen_run(&r, i);
+        if (!r.stop && i + 1 < cfg->nscen)
+            runner_wait(&r, cfg->gap_s);
+    }
+    if (!r.stop) /* late alerts for the last scenario */
+        runner_wait(&r, cfg->grace_s);
+    int interrupted = r.stop > 0;
+    detectors_stop(&r, interrupted ? 0.6 : 3.0);
+    pool_stop(&r, interrupted ? 0.3 : 2.0);
+    if (r.lab_up || lab)
+        labnet(&r, "down");
+    proc_kill_token(r.token); /* anything that escaped every group */
+    timeline_event(&r.tl, "run_end", NULL, json_pack("{s:b}", "interrupted", interrupted));
+    scen_progress(&r, 1);
+    rc = runner_write_run_json(cfg, started, ml_now_unix(), interrupted, err, errlen);
+    if (!rc)
+        rc = interrupted;
+out:
+    proc_watchdog_stop();
+    teardown(&r);
+    return rc;
+}

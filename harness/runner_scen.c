@@ -1,0 +1,559 @@
+/* One scenario: launcher checks, the window, its process tree and connections. */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "hxutil.h"
+#include "ml_util.h"
+#include "proc.h"
+#include "runner_int.h"
+
+/* A lab Monero-format address: 95 base58 characters starting with 4. */
+static const char lab_wallet[] =
+    "4AMinerLabTestMinerLabTestMinerLabTestMinerLabTestMinerLabTestMinerLabTestMinerLabTest"
+    "MinerLabT";
+
+struct env_buf {
+    char s[24][4200];
+    const char *v[25];
+    size_t n;
+};
+
+static void env_add(struct env_buf *e, const char *k, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void env_add(struct env_buf *e, const char *k, const char *fmt, ...)
+{
+    if (e->n >= 24)
+        return;
+    va_list ap;
+    int n = snprintf(e->s[e->n], sizeof(e->s[0]), "%s=", k);
+    va_start(ap, fmt);
+    vsnprintf(e->s[e->n] + n, sizeof(e->s[0]) - (size_t)n, fmt, ap);
+    va_end(ap);
+    e->v[e->n] = e->s[e->n];
+    e->v[++e->n] = NULL;
+}
+
+/* The launcher contract's environment for scenario sc. */
+static char **scen_env(struct runner *r, const struct scenario *sc, const char *sandbox)
+{
+    static struct env_buf e; /* large; one scenario at a time */
+    const struct runner_config *c = r->cfg;
+    const char *tr = sc->has_miner ? sc->miner.transport : "tcp";
+    int lab = r->lab_up && scenario_requires(sc, "netns");
+    const char *host = lab ? r->lab_host : "127.0.0.1";
+    unsigned tcp = lab ? r->port_lab : r->port_tcp;
+    e.n = 0;
+    e.v[0] = NULL;
+    env_add(&e, "ML_BIN_DIR", "%s", c->bin_dir);
+    env_add(&e, "ML_MINER", "%s/minerlab-miner", c->bin_dir);
+    env_add(&e, "ML_SOURCE_DIR", "%s", c->source_dir);
+    env_add(&e, "ML_SCENARIO_ID", "%s", sc->id);
+    env_add(&e, "ML_SANDBOX", "%s", sandbox ? sandbox : "");
+    env_add(&e, "ML_DURATION", "%u", sc->duration_s);
+    env_add(&e, "ML_POOL_HOST", "%s", host);
+    env_add(&e, "ML_POOL_PORT_TCP", "%u", tcp);
+    env_add(&e, "ML_POOL_PORT_TLS", "%u", r->port_tls);
+    env_add(&e, "ML_POOL_PORT_WS", "%u", r->port_ws);
+    /*
+     * Benign workloads get no pool URL and no wallet: those strings in a
+     * benign process's environment would be the harness planting evidence.
+     */
+    if (!scenario_is_malicious(sc))
+        ;
+    else if (!strcmp(tr, "tls"))
+        env_add(&e, "ML_POOL_URL", "stratum+ssl://%s:%u", host, r->port_tls);
+    else if (!strcmp(tr, "ws"))
+        env_add(&e, "ML_POOL_URL", "ws://%s:%u", host, r->port_ws);
+    else
+        env_add(&e, "ML_POOL_URL", "stratum+tcp://%s:%u", host, tcp);
+    if (r->lab_up) {
+        env_add(&e, "ML_LAB_HOST", "%s", r->lab_host);
+        env_add(&e, "ML_LAB_NETNS", "%s", r->lab_netns);
+        env_add(&e, "ML_LAB_CIDR", "%s", r->lab_cidr);
+    }
+    const struct scen_miner *m = &sc->miner;
+    env_add(&e, "ML_THREADS", "%u", sc->has_miner ? m->threads : 1);
+    env_add(&e, "ML_DUTY", "%u", sc->has_miner ? (m->has_ramp ? m->ramp.from_pct : m->duty_pct)
+                                               : 100);
+    if (sc->has_miner && m->has_ramp)
+        env_add(&e, "ML_RAMP", "%u:%u:%u", m->ramp.from_pct, m->ramp.to_pct, m->ramp.seconds);
+    else
+        env_add(&e, "ML_RAMP", "%s", "");
+    env_add(&e, "ML_MODE", "%s", sc->has_miner ? m->mode : "light");
+    env_add(&e, "ML_TRANSPORT", "%s", tr);
+    env_add(&e, "ML_NAME", "%s", sc->has_miner && m->name ? m->name : "");
+    env_add(&e, "ML_CONFIG", "%s", sc->has_miner ? m->config : "args");
+    if (scenario_is_malicious(sc))
+        env_add(&e, "ML_WALLET", "%s", lab_wallet);
+    env_add(&e, "ML_COMMAND", "%s", sc->command ? sc->command : "");
+    return env_with(r->env, e.v);
+}
+
+static void launcher_path(const struct runner *r, const struct scenario *sc, char *out,
+                          size_t len)
+{
+    hx_fmt(out, len, "%s/%s.sh", r->cfg->launch_dir, sc->launcher);
+}
+
+void scen_prepare_checks(struct runner *r)
+{
+    for (size_t i = 0; i < r->cfg->nscen && !r->stop; i++) {
+        const struct scenario *sc = r->cfg->scen[i];
+        char path[4096], last[512], reason[4700];
+        launcher_path(r, sc, path, sizeof(path));
+        if (access(path, X_OK) != 0) {
+            hx_fmt(reason, sizeof(reason), "launcher %s: %s", path, strerror(errno));
+            r->skip_reason[i] = strdup(reason);
+            continue;
+        }
+        char **env = scen_env(r, sc, NULL);
+        const char *argv[] = {path, "check", NULL};
+        int rc = proc_run_sync(argv, env, r->cfg->run_dir, 15, -1, last, sizeof(last));
+        env_free(env);
+        if (rc == 0)
+            continue;
+        if (rc == 77)
+            hx_fmt(reason, sizeof(reason), "%s", last[0] ? last : "launcher check: 77");
+        else
+            hx_fmt(reason, sizeof(reason), "launcher check failed (%s): %s",
+                     rc < 0 ? strerror(-rc) : "non-zero exit", last);
+        r->skip_reason[i] = strdup(reason);
+    }
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path) == 0 ? 0 : 0; /* best effort: keep going */
+}
+
+static int tree_has(const struct run_scen *c, pid_t pid)
+{
+    for (size_t i = 0; i < c->ntree; i++)
+        if (c->tree[i] == pid)
+            return 1;
+    return 0;
+}
+
+static void tree_add(struct runner *r, pid_t pid, pid_t ppid, const char *comm,
+                     const char *role)
+{
+    struct run_scen *c = &r->cur;
+    if (tree_has(c, pid) || c->ntree >= RUN_MAX_TREE)
+        return;
+    c->tree[c->ntree++] = pid;
+    json_t *f = json_pack("{s:i,s:s}", "pid", (int)pid, "role", role);
+    if (ppid > 0)
+        json_object_set_new(f, "ppid", json_integer(ppid));
+    if (comm)
+        json_object_set_new(f, "comm", json_string(comm));
+    timeline_event(&r->tl, "pid", c->sc->id, f);
+}
+
+/* Processes that are the harness's own helpers, never the workload. */
+static int is_infrastructure(const struct runner *r, const struct proc_info *p)
+{
+    if ((r->pool_pid && p->pgid == r->pool_pid) || p->pid == proc_watchdog_pid())
+        return 1;
+    for (size_t i = 0; i < r->ndet; i++)
+        if (r->det[i].pgid && p->pgid == r->det[i].pgid)
+            return 1;
+    return 0;
+}
+
+static void refresh_inodes(struct runner *r)
+{
+    struct run_scen *c = &r->cur;
+    c->ninodes = 0;
+    for (size_t i = 0; i < c->ntree; i++)
+        proc_socket_inodes(c->tree[i], &c->inodes, &c->ninodes, &c->capinodes);
+}
+
+void scen_scan_tree(struct runner *r)
+{
+    static double next;
+    struct run_scen *c = &r->cur;
+    double now = runner_now();
+    if (c->idx < 0 || c->end > 0 || now < next)
+        return;
+    next = now + 1.0;
+    struct proc_snapshot s = {0};
+    if (proc_snapshot_take(&s) == 0) {
+        pid_t self = getpid();
+        for (int pass = 0, grew = 1; grew && pass < 8; pass++) {
+            grew = 0;
+            for (size_t i = 0; i < s.n; i++) {
+                const struct proc_info *p = &s.v[i];
+                if (tree_has(c, p->pid) || is_infrastructure(r, p))
+                    continue;
+                const char *role = NULL;
+                if (tree_has(c, p->ppid))
+                    role = "child";
+                else if (p->pgid == c->tree[0])
+                    role = "group";
+                else if (p->ppid == self)
+                    role = "adopted";
+                if (role) {
+                    tree_add(r, p->pid, p->ppid, p->comm, role);
+                    grew = 1;
+                }
+            }
+        }
+    }
+    proc_snapshot_free(&s);
+    refresh_inodes(r);
+    if (c->sc->has_miner && c->sc->miner.has_ramp && now >= c->next_duty_ts) {
+        const struct scen_ramp *rp = &c->sc->miner.ramp;
+        double t = (ml_now_unix() - c->start) / rp->seconds;
+        double duty = rp->from_pct + ((double)rp->to_pct - rp->from_pct) * (t > 1 ? 1 : t);
+        timeline_event(&r->tl, "duty", c->sc->id, json_pack("{s:f}", "duty_pct", duty));
+        c->next_duty_ts = now + 5;
+    }
+}
+
+void scen_read_launcher(struct runner *r)
+{
+    struct run_scen *c = &r->cur;
+    while (c->out_fd >= 0) {
+        ssize_t n = read(c->out_fd, c->out + c->outlen, sizeof(c->out) - c->outlen - 1);
+        if (n <= 0) {
+            if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+                close(c->out_fd);
+                c->out_fd = -1;
+            }
+            return;
+        }
+        c->outlen += (size_t)n;
+        c->out[c->outlen] = '\0';
+        char *line = c->out, *nl;
+        while ((nl = strchr(line, '\n'))) {
+            *nl = '\0';
+            int pid;
+            char role[32];
+            if (c->idx >= 0 && sscanf(line, "ML-PID %d %31s", &pid, role) == 2 && pid > 1) {
+                if (!strcmp(role, "miner") && !tree_has(c, pid))
+                    timeline_event(&r->tl, "miner_start", c->sc->id,
+                                   json_pack("{s:i}", "pid", pid));
+                tree_add(r, pid, 0, NULL, role);
+            }
+            line = nl + 1;
+        }
+        c->outlen = strlen(line);
+        if (c->outlen >= sizeof(c->out) - 1) /* a line without end: drop it */
+            c->outlen = 0;
+        memmove(c->out, line, c->outlen);
+    }
+}
+
+void scen_on_reaped(struct runner *r, pid_t pid, int status)
+{
+    if (r->cur.idx >= 0 && pid == r->cur.launcher) {
+        r->cur.launcher_status = status;
+        r->cur.launcher = 0;
+    }
+}
+
+/* Attributes one conn_open from the pool to the open scenario. */
+static void attribute_conn(struct runner *r, json_t *ev)
+{
+    struct run_scen *c = &r->cur;
+    const char *peer = json_string_value(json_object_get(ev, "peer"));
+    const char *local = json_string_value(json_object_get(ev, "local"));
+    json_t *cid = json_object_get(ev, "conn");
+    if (!peer || !local || !strchr(peer, ':') || !strchr(local, ':'))
+        return; /* not known yet: a later event of the same connection has it */
+    for (size_t i = 0; json_is_integer(cid) && i < c->nconn_ids; i++)
+        if (c->conn_ids[i] == (long)json_integer_value(cid))
+            return;
+    if (json_is_integer(cid) && c->nconn_ids < sizeof(c->conn_ids) / sizeof(c->conn_ids[0]))
+        c->conn_ids[c->nconn_ids++] = (long)json_integer_value(cid);
+    char ip[64];
+    const char *colon = strrchr(peer, ':');
+    unsigned long inode = 0;
+    if (colon && (size_t)(colon - peer) < sizeof(ip)) {
+        memcpy(ip, peer, (size_t)(colon - peer));
+        ip[colon - peer] = '\0';
+        inode = proc_tcp_inode(ip, (unsigned)atoi(colon + 1));
+    }
+    int owned = 0;
+    for (int attempt = 0; inode && attempt < 2 && !owned; attempt++) {
+        if (attempt)
+            refresh_inodes(r);
+        for (size_t i = 0; i < c->ninodes && !owned; i++)
+            owned = c->inodes[i] == inode;
+    }
+    c->conns++;
+    json_t *f = json_pack("{s:s,s:s,s:s,s:s}", "src", peer, "dst", local, "proto", "tcp",
+                          "via", owned ? "proc" : "window");
+    json_t *tr = json_object_get(ev, "transport"), *id = json_object_get(ev, "conn");
+    if (tr)
+        json_object_set(f, "transport", tr);
+    if (id)
+        json_object_set(f, "conn", id);
+    timeline_event(&r->tl, "conn", c->sc->id, f);
+}
+
+static void pool_event(struct runner *r, const char *line, size_t len)
+{
+    json_t *ev = json_loadb(line, len, 0, NULL);
+    const char *type = json_string_value(json_object_get(ev, "event"));
+    struct run_scen *c = &r->cur;
+    if (type && c->idx >= 0 && c->end == 0) {
+        /* conn_open may not know the peer yet; any event of the connection does. */
+        if (json_object_get(ev, "conn") && json_object_get(ev, "peer"))
+            attribute_conn(r, ev);
+        if (!strcmp(type, "login"))
+            c->logins++;
+        else if (!strcmp(type, "share") && json_is_true(json_object_get(ev, "accepted")))
+            c->shares_ok++;
+        else if (!strcmp(type, "share"))
+            c->shares_bad++;
+    }
+    json_decref(ev);
+}
+
+void scen_events_tail(struct runner *r)
+{
+    while (r->events_fd >= 0) {
+        ssize_t n = read(r->events_fd, r->evbuf + r->evlen, sizeof(r->evbuf) - r->evlen - 1);
+        if (n <= 0)
+            return;
+        r->evlen += (size_t)n;
+        r->evbuf[r->evlen] = '\0';
+        char *line = r->evbuf, *nl;
+        while ((nl = strchr(line, '\n'))) {
+            pool_event(r, line, (size_t)(nl - line));
+            line = nl + 1;
+        }
+        r->evlen = strlen(line);
+        if (r->evlen >= sizeof(r->evbuf) - 1)
+            r->evlen = 0;
+        memmove(r->evbuf, line, r->evlen);
+    }
+}
+
+static double planned_left(const struct runner *r, size_t from)
+{
+    double left = r->cfg->grace_s;
+    for (size_t i = from; i < r->cfg->nscen; i++)
+        if (!r->skip_reason[i])
+            left += r->cfg->scen[i]->duration_s + r->cfg->gap_s + 2;
+    return left;
+}
+
+void scen_progress(struct runner *r, int force)
+{
+    double now = runner_now();
+    if (!force && (!r->cfg->progress_tty || now - r->last_progress < 1.0))
+        return;
+    r->last_progress = now;
+    const struct run_scen *c = &r->cur;
+    double el = now - r->run_start, left = planned_left(r, r->done + 1);
+    char what[160] = "";
+    if (c->idx >= 0) {
+        double in = ml_now_unix() - c->start;
+        if (in < c->sc->duration_s)
+            left += c->sc->duration_s - in;
+        hx_fmt(what, sizeof(what), "%s %.0f/%u s", c->sc->id, in, c->sc->duration_s);
+    }
+    fprintf(stderr, "%s[%zu/%zu] %-28s elapsed %d:%02d  remaining ~%d:%02d  alerts %lu%s",
+            r->cfg->progress_tty ? "\r\033[K" : "", r->done + (c->idx >= 0), r->cfg->nscen,
+            what, (int)el / 60, (int)el % 60, (int)left / 60, (int)left % 60, r->alerts_seen,
+            r->cfg->progress_tty && !force ? "" : "\n");
+    fflush(stderr);
+}
+
+static void last_line_of(const char *path, char *out, size_t len)
+{
+    char buf[1024];
+    out[0] = '\0';
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    off_t size = lseek(fd, 0, SEEK_END);
+    off_t from = size > (off_t)sizeof(buf) - 1 ? size - (off_t)sizeof(buf) + 1 : 0;
+    ssize_t n = pread(fd, buf, sizeof(buf) - 1, from);
+    close(fd);
+    if (n <= 0)
+        return;
+    buf[n] = '\0';
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+        buf[--n] = '\0';
+    char *nl = strrchr(buf, '\n');
+    hx_fmt(out, len, "%s", nl ? nl + 1 : buf);
+}
+
+/* Kills what is left of the scenario: its group and every pid of its tree. */
+static void kill_workload(struct runner *r, pid_t pgid)
+{
+    struct run_scen *c = &r->cur;
+    proc_kill_group(pgid, SIGTERM);
+    for (size_t i = 0; i < c->ntree; i++)
+        kill(c->tree[i], SIGTERM);
+    double end = runner_now() + (r->stop ? 0.4 : 1.0);
+    while (runner_now() < end) {
+        int alive = kill(-pgid, 0) == 0;
+        for (size_t i = 0; i < c->ntree && !alive; i++)
+            alive = kill(c->tree[i], 0) == 0 && getpgid(c->tree[i]) >= 0;
+        if (!alive)
+            break;
+        runner_loop_once(r, 50);
+    }
+    proc_kill_group(pgid, SIGKILL);
+    for (size_t i = 0; i < c->ntree; i++)
+        kill(c->tree[i], SIGKILL);
+}
+
+static void scen_finish(struct runner *r, const char *dir, int at_deadline)
+{
+    struct run_scen *c = &r->cur;
+    char errpath[4096], last[512], reason[700] = "";
+    const char *status = "ran";
+    hx_fmt(errpath, sizeof(errpath), "%s/launcher.stderr", dir);
+    last_line_of(errpath, last, sizeof(last));
+    int st = c->launcher_status;
+    if (r->stop) {
+        status = "interrupted";
+        hx_fmt(reason, sizeof(reason), "harness stopped by a signal");
+    } else if (at_deadline) {
+        hx_fmt(reason, sizeof(reason), "launcher still running at window end + 5 s; killed");
+    } else if (WIFEXITED(st) && WEXITSTATUS(st) == 77) {
+        status = "skipped";
+        hx_fmt(reason, sizeof(reason), "%s", last[0] ? last : "launcher exit 77");
+    } else if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        char s[32];
+        proc_status_str(st, s, sizeof(s));
+        status = "failed";
+        hx_fmt(reason, sizeof(reason), "launcher %s: %s", s, last[0] ? last : "(no stderr)");
+    }
+    json_t *f = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I}", "status", status, "pids",
+                          (json_int_t)c->ntree, "connections", (json_int_t)c->conns,
+                          "logins", (json_int_t)c->logins, "shares_accepted",
+                          (json_int_t)c->shares_ok, "shares_rejected",
+                          (json_int_t)c->shares_bad);
+    if (reason[0])
+        json_object_set_new(f, "reason", json_string(reason));
+    timeline_event(&r->tl, "scenario_end", c->sc->id, f);
+    if (strcmp(status, "ran"))
+        fprintf(stderr, "%sminerlab: %s %s: %s\n", r->cfg->progress_tty ? "\r\033[K" : "",
+                c->sc->id, status, reason);
+}
+
+static void scen_cleanup(struct runner *r, const struct scenario *sc, const char *sandbox)
+{
+    char path[4096], last[512];
+    launcher_path(r, sc, path, sizeof(path));
+    char **env = scen_env(r, sc, sandbox);
+    const char *argv[] = {path, "cleanup", NULL};
+    int rc = proc_run_sync(argv, env, r->cfg->run_dir, r->stop ? 1.0 : 20, -1, last,
+                           sizeof(last));
+    env_free(env);
+    if (rc != 0)
+        timeline_event(&r->tl, "cleanup_failed", sc->id,
+                       json_pack("{s:i,s:s}", "status", rc, "last_err", last));
+    nftw(sandbox, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void scen_reset(struct runner *r)
+{
+    struct run_scen *c = &r->cur;
+    if (c->out_fd >= 0)
+        close(c->out_fd);
+    unsigned long *inodes = c->inodes;
+    size_t cap = c->capinodes;
+    memset(c, 0, sizeof(*c));
+    c->inodes = inodes;
+    c->capinodes = cap;
+    c->idx = -1;
+    c->out_fd = -1;
+}
+
+void scen_run(struct runner *r, size_t idx)
+{
+    const struct scenario *sc = r->cfg->scen[idx];
+    char dir[4096], sandbox[4200], errpath[4300], path[4096];
+    if (r->skip_reason[idx]) {
+        timeline_event(&r->tl, "scenario_end", sc->id,
+                       json_pack("{s:s,s:s}", "status", "skipped", "reason",
+                                 r->skip_reason[idx]));
+        fprintf(stderr, "%sminerlab: %s skipped: %s\n", r->cfg->progress_tty ? "\r\033[K" : "",
+                sc->id, r->skip_reason[idx]);
+        r->done++;
+        return;
+    }
+    hx_fmt(dir, sizeof(dir), "%s/scenarios/%s", r->cfg->run_dir, sc->id);
+    hx_fmt(sandbox, sizeof(sandbox), "%s/sandbox", dir);
+    hx_fmt(errpath, sizeof(errpath), "%s/launcher.stderr", dir);
+    mkdir(dir, 0755);
+    mkdir(sandbox, 0700);
+    launcher_path(r, sc, path, sizeof(path));
+    int p[2] = {-1, -1};
+    int efd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    char **env = scen_env(r, sc, sandbox);
+    const char *argv[] = {path, "start", NULL};
+    struct run_scen *c = &r->cur;
+    int rc = pipe2(p, O_CLOEXEC) ? -errno : 0;
+    struct proc_spec spec = {argv, env, sandbox, -1, p[1], efd};
+    pid_t pid = 0;
+    if (!rc)
+        rc = proc_spawn(&spec, &pid);
+    env_free(env);
+    if (efd >= 0)
+        close(efd);
+    if (p[1] >= 0)
+        close(p[1]);
+    if (rc) {
+        if (p[0] >= 0)
+            close(p[0]);
+        timeline_event(&r->tl, "scenario_end", sc->id,
+                       json_pack("{s:s,s:s}", "status", "failed", "reason", strerror(-rc)));
+        r->done++;
+        return;
+    }
+    proc_watchdog_add_group(pid);
+    c->idx = (long)idx;
+    c->sc = sc;
+    c->launcher = pid;
+    c->out_fd = p[0];
+    fcntl(c->out_fd, F_SETFL, O_NONBLOCK);
+    c->start = ml_now_unix();
+    timeline_event(&r->tl, "scenario_start", sc->id,
+                   json_pack("{s:i,s:s,s:i}", "launcher_pid", (int)pid, "launcher",
+                             sc->launcher, "duty_pct", (int)scenario_nominal_duty(sc)));
+    tree_add(r, pid, getpid(), NULL, "launcher");
+    if (sc->has_miner)
+        timeline_event(&r->tl, "duty", sc->id,
+                       json_pack("{s:f}", "duty_pct", (double)scenario_nominal_duty(sc)));
+    scen_progress(r, !r->cfg->progress_tty);
+    double deadline = runner_now() + sc->duration_s + 5;
+    int at_deadline = 0;
+    while (!r->stop && c->launcher) {
+        if (runner_now() > deadline) {
+            at_deadline = 1;
+            break;
+        }
+        runner_loop_once(r, 250);
+    }
+    scen_scan_tree(r);
+    c->end = ml_now_unix();
+    kill_workload(r, pid);
+    for (int i = 0; i < 20 && c->launcher; i++)
+        runner_loop_once(r, 10);
+    scen_read_launcher(r);
+    scen_finish(r, dir, at_deadline);
+    scen_cleanup(r, sc, sandbox);
+    scen_reset(r);
+    r->done++;
+}

@@ -1,0 +1,86 @@
+#include "svg.h"
+
+void svg_escape(FILE *f, const char *s)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '&': fputs("&amp;", f); break;
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '"': fputs("&quot;", f); break;
+        case '\'': fputs("&apos;", f); break;
+        default:
+            /* XML 1.0 has no control characters but tab and newline. */
+            if ((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t')
+                fputc('?', f);
+            else
+                fputc(*s, f);
+        }
+    }
+}
+
+void svg_begin(FILE *f, double w, double h, const char *title)
+{
+    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
+               "viewBox=\"0 0 %.0f %.0f\" role=\"img\" font-family=\"sans-serif\" "
+               "font-size=\"11\"><title>", w, h, w, h);
+    svg_escape(f, title);
+    fputs("</title>\n", f);
+}
+
+void svg_end(FILE *f)
+{
+    fputs("</svg>\n", f);
+}
+
+static void tip(FILE *f, const char *tooltip)
+{
+    if (!tooltip)
+        return;
+    fputs("<title>", f);
+    svg_escape(f, tooltip);
+    fputs("</title>", f);
+}
+
+void svg_rect(FILE *f, double x, double y, double w, double h, const char *fill,
+              const char *tooltip)
+{
+    fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\" "
+               "stroke=\"#fff\">", x, y, w, h, fill);
+    tip(f, tooltip);
+    fputs("</rect>\n", f);
+}
+
+void svg_line(FILE *f, double x1, double y1, double x2, double y2, const char *stroke)
+{
+    fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>\n", x1,
+            y1, x2, y2, stroke);
+}
+
+void svg_circle(FILE *f, double cx, double cy, double r, const char *fill,
+                const char *tooltip)
+{
+    fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" fill=\"%s\" "
+               "fill-opacity=\"0.8\">", cx, cy, r, fill);
+    tip(f, tooltip);
+    fputs("</circle>\n", f);
+}
+
+void svg_text(FILE *f, double x, double y, const char *anchor, double rotate,
+              const char *text)
+{
+    fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\"", x, y, anchor);
+    if (rotate != 0)
+        fprintf(f, " transform=\"rotate(%.0f %.1f %.1f)\"", rotate, x, y);
+    fputc('>', f);
+    svg_escape(f, text);
+    fputs("</text>\n", f);
+}
+
+const char *svg_color(size_t i)
+{
+    static const char *const colors[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728",
+                                         "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+                                         "#bcbd22", "#17becf"};
+    return colors[i % (sizeof(colors) / sizeof(colors[0]))];
+}
