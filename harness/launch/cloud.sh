@@ -111,7 +111,7 @@ ml_start() {
     bash -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' _ "$cg" \
         ip netns exec "$ML_LAB_NETNS" \
         unshare --pid --mount --fork --mount-proc --kill-child=KILL -- \
-        "$miner" "${ML_ARGS[@]}" </dev/null &
+        "$miner" "${ML_ARGS[@]}" </dev/null >&2 &
     ML_MINER_PID=$!
     ML_CHILD_PIDS+=("$ML_MINER_PID")
     ml_announce "$ML_MINER_PID" container

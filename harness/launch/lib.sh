@@ -244,7 +244,8 @@ ml_main() {
 # Starts the miner executable $1 in the background with the scenario's
 # settings, passing its configuration the way ML_CONFIG says (args, file,
 # env or stdin); $2 is the config file path for `file`, $3 the process name.
-# Sets ML_MINER_PID, announces it, and remembers it for the exit trap.
+# Sets ML_MINER_PID, announces it, and remembers it for the exit trap.  The
+# miner's stdout (its summary) goes to stderr: stdout is for ML-PID lines.
 ml_spawn_miner() {
     local exe=$1 cfg_file=${2:-config.json} name=${3-${ML_NAME:-}} mode
     local -a extra=()
@@ -253,17 +254,17 @@ ml_spawn_miner() {
     case "$mode" in
     args)
         ml_miner_args "$name"
-        "$exe" "${ML_ARGS[@]}" &
+        "$exe" "${ML_ARGS[@]}" >&2 &
         ;;
     file)
         ml_miner_config_json "" >"$cfg_file"
-        "$exe" -c "$cfg_file" "${extra[@]}" &
+        "$exe" -c "$cfg_file" "${extra[@]}" >&2 &
         ;;
     env)
-        APP_CONFIG=$(ml_miner_config_json "") "$exe" --config-env APP_CONFIG "${extra[@]}" &
+        APP_CONFIG=$(ml_miner_config_json "") "$exe" --config-env APP_CONFIG "${extra[@]}" >&2 &
         ;;
     stdin)
-        ml_miner_config_json "" | "$exe" -c - "${extra[@]}" &
+        ml_miner_config_json "" | "$exe" -c - "${extra[@]}" >&2 &
         ;;
     *) ml_die "unknown ML_CONFIG '$mode' (args|file|env|stdin)" ;;
     esac

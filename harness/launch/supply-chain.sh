@@ -68,19 +68,29 @@ SH
     chmod 0755 "$dir/configure" "$dir/build.sh" "$dir/install.sh" "$dir/$HELPER"
 }
 
-# Pids whose executable is the installed helper (the hook does not report it).
+# Pids of the installed helper (the hook does not report it): its exe is
+# the helper, or (a wrapper script) it runs in the package dir in a session
+# of its own.
 find_helper_pids() {
-    local want=$1 p exe
+    local want=$1 dir=$2 mysid p exe sid
+    mysid=$(ps -o sid= -p $$ | tr -d ' ')
     for p in /proc/[0-9]*; do
         exe=$(readlink "$p/exe" 2>/dev/null) || continue
-        [[ $exe == "$want" ]] && printf '%s\n' "${p#/proc/}"
+        if [[ $exe == "$want" ]]; then
+            printf '%s\n' "${p#/proc/}"
+        elif [[ $(readlink "$p/cwd" 2>/dev/null) == "$dir" ]]; then
+            sid=$(ps -o sid= -p "${p#/proc/}" 2>/dev/null | tr -d ' ')
+            [[ -n $sid && $sid != "$mysid" ]] && printf '%s\n' "${p#/proc/}"
+        fi
     done
     return 0
 }
 
 ml_start() {
-    local prefix helper_path pids=() i
+    local prefix helper_path pids=() i deadline
     ml_need_env ML_SANDBOX ML_POOL_URL ML_DURATION
+    # The window counts from the launcher's start, installation included.
+    deadline=$((SECONDS + ML_DURATION))
     cd "$ML_SANDBOX"
     make_package "$ML_SANDBOX/build/$PKG"
     tar -C "$ML_SANDBOX/build" -czf "$ML_SANDBOX/$PKG.tar.gz" "$PKG"
@@ -97,7 +107,7 @@ ml_start() {
         ./configure && ./build.sh && ./install.sh "$prefix"
     ) >&2
     for i in $(seq 1 40); do
-        mapfile -t pids < <(find_helper_pids "$helper_path")
+        mapfile -t pids < <(find_helper_pids "$helper_path" "$prefix/lib/$PKG")
         ((${#pids[@]})) && break
         sleep 0.1
         : "$i"
@@ -106,7 +116,6 @@ ml_start() {
     ML_CHILD_PIDS+=("${pids[@]}")
     ml_announce "${pids[0]}" miner
     # The helper is not our child: poll it instead of wait(2).
-    local deadline=$((SECONDS + ML_DURATION))
     while ((SECONDS < deadline)); do
         kill -0 "${pids[0]}" 2>/dev/null || ml_die "the helper (pid ${pids[0]}) ended before the window's end"
         sleep 0.25

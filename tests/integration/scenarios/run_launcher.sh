@@ -159,7 +159,7 @@ for _ in $(seq 1 $((DURATION * 5))); do
         EXE=$(readlink "/proc/$MINER_PID/exe" 2>/dev/null || true)
         NETNS=$(readlink "/proc/$MINER_PID/ns/net" 2>/dev/null || true)
         PIDNS=$(readlink "/proc/$MINER_PID/ns/pid" 2>/dev/null || true)
-        CGROUP=$(grep -E '(^|,)cpu(,|:)|^0::' "/proc/$MINER_PID/cgroup" 2>/dev/null | head -n 1 || true)
+        CGROUP=$(grep -E '^[0-9]+:([^:]*,)?cpu(,[^:]*)?:|^0::' "/proc/$MINER_PID/cgroup" 2>/dev/null | head -n 1 || true)
         MSID=$(awk '{ print $6 }' "/proc/$MINER_PID/stat" 2>/dev/null || true)
         break
     fi
