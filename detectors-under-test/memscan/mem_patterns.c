@@ -1,6 +1,7 @@
 #include "mem_patterns.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,6 +11,33 @@ static const char *ev_names[MEM_EV_COUNT] = {"wallet", "stratum-url", "miner-opt
                                              "randomx-salt", "dataset-2080MiB",
                                              "cache-256MiB", "jit-pages"};
 static const double ev_weights[MEM_EV_COUNT] = {0.35, 0.45, 0.25, 0.4, 0.45, 0.3, 0.15};
+
+/*
+ * The byte strings searched for, stored XOR-ed with 0x5a and decoded at run
+ * time (as antivirus engines store signatures): otherwise memscan's own
+ * binary, and every scanner built from this code, would carry the very
+ * strings it reports and be flagged by other memory scanners.
+ */
+enum { N_URL_TCP, N_URL_SSL, N_URL_TLS, N_URL_UDP, N_DONATE, N_CPU_PRIO, N_SALT, N_COUNT };
+static const unsigned char needles_xor[N_COUNT][14] = {
+    {0x29, 0x2e, 0x28, 0x3b, 0x2e, 0x2f, 0x37, 0x71, 0x2e, 0x39, 0x2a, 0x60, 0x75, 0x75},
+    {0x29, 0x2e, 0x28, 0x3b, 0x2e, 0x2f, 0x37, 0x71, 0x29, 0x29, 0x36, 0x60, 0x75, 0x75},
+    {0x29, 0x2e, 0x28, 0x3b, 0x2e, 0x2f, 0x37, 0x71, 0x2e, 0x36, 0x29, 0x60, 0x75, 0x75},
+    {0x29, 0x2e, 0x28, 0x3b, 0x2e, 0x2f, 0x37, 0x71, 0x2f, 0x3e, 0x2a, 0x60, 0x75, 0x75},
+    {0x77, 0x77, 0x3e, 0x35, 0x34, 0x3b, 0x2e, 0x3f, 0x77, 0x36, 0x3f, 0x2c, 0x3f, 0x36},
+    {0x77, 0x77, 0x39, 0x2a, 0x2f, 0x77, 0x2a, 0x28, 0x33, 0x35, 0x28, 0x33, 0x2e, 0x23},
+    {0x08, 0x3b, 0x34, 0x3e, 0x35, 0x37, 0x02, 0x59},
+};
+static const size_t needle_len[N_COUNT] = {14, 14, 14, 14, 14, 14, 8};
+static unsigned char needles[N_COUNT][14];
+static pthread_once_t needles_once = PTHREAD_ONCE_INIT;
+
+static void needles_decode(void)
+{
+    for (int i = 0; i < N_COUNT; i++)
+        for (size_t k = 0; k < needle_len[i]; k++)
+            needles[i][k] = needles_xor[i][k] ^ 0x5a;
+}
 
 static int is_base58(unsigned char c)
 {
@@ -33,13 +61,11 @@ static int wallet_at(const unsigned char *b, size_t i, size_t n)
 
 static unsigned url_at(const unsigned char *b, size_t i, size_t n, struct mem_samples *s)
 {
-    static const char *schemes[] = {"stratum+tcp://", "stratum+ssl://", "stratum+tls://",
-                                    "stratum+udp://"};
-    if (i + 15 > n || memcmp(b + i, "stratum+", 8) != 0)
+    if (i + 15 > n || memcmp(b + i, needles[N_URL_TCP], 8) != 0)
         return 0;
-    for (size_t k = 0; k < 4; k++) {
+    for (int k = N_URL_TCP; k <= N_URL_UDP; k++) {
         /* A format string or a parser's prefix has no host after "//". */
-        if (memcmp(b + i, schemes[k], 14) == 0 && isalnum(b[i + 14])) {
+        if (memcmp(b + i, needles[k], 14) == 0 && isalnum(b[i + 14])) {
             if (!s->url[0]) {
                 size_t l = 0;
                 while (i + l < n && l < sizeof(s->url) - 1 && isgraph(b[i + l]))
@@ -57,6 +83,7 @@ unsigned mem_scan_buffer(const unsigned char *buf, size_t n, size_t starts,
                          struct mem_samples *samples)
 {
     unsigned bits = 0;
+    pthread_once(&needles_once, needles_decode);
     if (starts > n)
         starts = n;
     for (size_t i = 0; i < starts; i++) {
@@ -66,12 +93,12 @@ unsigned mem_scan_buffer(const unsigned char *buf, size_t n, size_t starts,
             break;
         case '-':
             if (i + 14 <= n && buf[i + 1] == '-' &&
-                (memcmp(buf + i, "--donate-level", 14) == 0 ||
-                 memcmp(buf + i, "--cpu-priority", 14) == 0))
+                (memcmp(buf + i, needles[N_DONATE], 14) == 0 ||
+                 memcmp(buf + i, needles[N_CPU_PRIO], 14) == 0))
                 bits |= MEM_EV_OPTION;
             break;
         case 'R':
-            if (i + 8 <= n && memcmp(buf + i, "RandomX\x03", 8) == 0)
+            if (i + 8 <= n && memcmp(buf + i, needles[N_SALT], 8) == 0)
                 bits |= MEM_EV_SALT;
             break;
         case '4':

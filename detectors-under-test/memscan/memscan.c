@@ -231,6 +231,7 @@ static int job_start(struct memscan *ms, int pid)
     snprintf(path, sizeof(path), "%s/%d/mem", root, pid);
     j->fd = open(path, O_RDONLY | O_CLOEXEC);
     if (j->fd < 0) {
+        /* Shapes only: the maps were readable, the memory is not (or not recorded). */
         rc = -errno;
         if (rc == -EACCES || rc == -EPERM) {
             ms->stats.mem_denied++;
@@ -242,10 +243,8 @@ static int job_start(struct memscan *ms, int pid)
                          path, strerror(-rc));
                 det_alert_degraded(DETECTOR, DET_MEMORY, msg);
             }
-            j->nregions = 0; /* shapes only */
-            return 0;
         }
-        return rc;
+        j->nregions = 0;
     }
     return 0;
 }

@@ -1,0 +1,14 @@
+# Host-side reference detectors (cpu-threshold, cpu-steady, memscan,
+# exec-watch, browser-watch) and their shared /proc readers, run on recorded
+# /proc snapshots in tests/data/dethost/ and on live helper children.
+if(TARGET PkgConfig::CMOCKA AND TARGET minerlab_detcommon)
+    set(_dh ${CMAKE_SOURCE_DIR}/tests/unit)
+    add_cmocka_test(test_det_proc SOURCES ${_dh}/test_det_proc.c
+        LINK minerlab_detcommon)
+    foreach(_t cpu_threshold cpu_steady memscan exec_watch browser_watch)
+        if(TARGET det_${_t} AND EXISTS ${_dh}/test_det_${_t}.c)
+            add_cmocka_test(test_det_${_t} SOURCES ${_dh}/test_det_${_t}.c
+                LINK det_${_t})
+        endif()
+    endforeach()
+endif()
