@@ -1,0 +1,303 @@
+/* Scoring rules (docs/scoring.md) on hand-built timelines and alerts. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "model.h"
+#include "score.h"
+
+/*
+ * Timeline (grace 10 s):
+ *   A malicious binary 30 %  [1000, 1020]  pids 100,101  conn 127.0.0.1:5000<->:3333  miner 1001
+ *   B benign                 [1023, 1043]  pid 200
+ *   C malicious binary 10 %  [1050, 1070]  pid 300
+ *   D malicious, skipped
+ *   E malicious cloud 100 %  [2000, 2010]  pid 500
+ *   F benign                 [2011, 2012]  pid 600     (E and F graces overlap after 2012)
+ */
+static struct model *build(void)
+{
+    struct model *m = model_new(10);
+    struct model_scenario *s = model_add_scenario(m, "a", "binary", 1, 30);
+    s->status = ST_RAN, s->start = 1000, s->end = 1020, s->miner_start = 1001;
+    model_add_pid(s, 101);
+    model_add_pid(s, 100);
+    model_add_conn(s, "127.0.0.1:5000", "127.0.0.1:3333");
+    model_add_expect(s, "d1", 1);
+    model_add_expect(s, "d2", 1);
+    s = model_add_scenario(m, "b", "benign", 0, 100);
+    s->status = ST_RAN, s->start = 1023, s->end = 1043;
+    model_add_pid(s, 200);
+    model_add_expect(s, "d1", 0);
+    s = model_add_scenario(m, "c", "binary", 1, 10);
+    s->status = ST_RAN, s->start = 1050, s->end = 1070;
+    model_add_pid(s, 300);
+    s = model_add_scenario(m, "d", "binary", 1, 70);
+    s->status = ST_SKIPPED;
+    model_add_expect(s, "d1", 1);
+    s = model_add_scenario(m, "e", "cloud", 1, 100);
+    s->status = ST_RAN, s->start = 2000, s->end = 2010;
+    model_add_pid(s, 500);
+    s = model_add_scenario(m, "f", "benign", 0, 100);
+    s->status = ST_RAN, s->start = 2011, s->end = 2012;
+    model_add_pid(s, 600);
+    model_detector(m, "d1");
+    model_detector(m, "d2");
+    model_finish(m);
+    return m;
+}
+
+static enum alert_verdict add(struct score *s, const char *det, double ts, int pid,
+                              const char *src, const char *dst)
+{
+    struct score_alert a = {det, ts, pid, src, dst};
+    return score_add_alert(s, &a);
+}
+
+static const struct pair_result *pair(struct score *s, size_t det, const char *id)
+{
+    for (size_t i = 0; i < s->m->nscen; i++)
+        if (!strcmp(s->m->scen[i].id, id))
+            return score_pair(s, det, i);
+    return NULL;
+}
+
+static void test_before_start_is_outside(void **state)
+{
+    struct model *m = build();
+    struct score *s = score_new(m);
+    assert_int_equal(add(s, "d1", 999.9, 100, NULL, NULL), AV_OUTSIDE);
+    assert_int_equal(add(s, "d1", 999.9, 0, NULL, NULL), AV_OUTSIDE);
+    assert_int_equal(pair(s, 0, "a")->tp_alerts, 0);
+    score_free(s);
+    model_free(m);
+}
+
+static void test_grace_edges(void **state)
+{
+    struct model *m = build();
+    struct score *s = score_new(m);
+    /* Inside the grace of C (nothing runs after it): true positive. */
+    assert_int_equal(add(s, "d1", 1079.9, 300, NULL, NULL), AV_TP);
+    /* After end + grace: outside every window. */
+    assert_int_equal(add(s, "d1", 1080.1, 300, NULL, NULL), AV_OUTSIDE);
+    assert_int_equal(add(s, "d1", 1080.1, 0, NULL, NULL), AV_OUTSIDE);
+    assert_int_equal(pair(s, 0, "c")->tp_alerts, 1);
+    /* A's pid after A's end + grace, during B: names no workload there. */
+    assert_int_equal(add(s, "d2", 1030.5, 100, NULL, NULL), AV_UNMATCHED);
+    assert_int_equal(pair(s, 1, "a")->tp_alerts, 0);
+    score_free(s);
+    model_free(m);
+}
+
+static void test_pid_and_flow_match(void **state)
+{
+    struct model *m = build();
+    struct score *s = score_new(m);
+    assert_int_equal(add(s, "d1", 1005, 101, NULL, NULL), AV_TP);
+    /* Flow given the other way round still matches. */
+    assert_int_equal(add(s, "d2", 1006, 0, "127.0.0.1:3333", "127.0.0.1:5000"), AV_TP);
+    /* A flow that is not the scenario's: names no workload. */
+    assert_int_equal(add(s, "d2", 1007, 0, "127.0.0.1:5001", "127.0.0.1:3333"), AV_UNMATCHED);
+    /* A pid alert for A inside A's grace while B already runs: still A's. */
+    assert_int_equal(add(s, "d2", 1025, 100, NULL, NULL), AV_TP);
+    assert_int_equal(pair(s, 1, "a")->tp_alerts, 2);
+    assert_int_equal(pair(s, 1, "b")->fp_alerts, 0);
+    score_free(s);
+    model_free(m);
+}
+
+static void test_host_level(void **state)
+{
+    struct model *m = build();
+    struct score *s = score_new(m);
+    /* Only A runs: a host-level alert is A's. */
+    assert_int_equal(add(s, "d1", 1010, 0, NULL, NULL), AV_TP);
+    /* A's grace overlaps B's window: B is the one running, so it is B's (FP). */
+    assert_int_equal(add(s, "d2", 1025, 0, NULL, NULL), AV_FP);
+    assert_int_equal(pair(s, 1, "a")->tp_alerts, 0);
+    assert_int_equal(pair(s, 1, "b")->fp_alerts, 1);
+    /* In the gap between A and B only A's grace is open: A's. */
+    assert_int_equal(add(s, "d2", 1021.5, 0, NULL, NULL), AV_TP);
+    /* After F ends both E's and F's graces are open and nothing runs. */
+    assert_int_equal(add(s, "d2", 2013, 0, NULL, NULL), AV_AMBIGUOUS);
+    assert_int_equal(pair(s, 1, "e")->tp_alerts, 0);
+    assert_int_equal(pair(s, 1, "f")->fp_alerts, 0);
+    /* A pid still disambiguates there. */
+    assert_int_equal(add(s, "d2", 2013, 500, NULL, NULL), AV_TP);
+    score_free(s);
+    model_free(m);
+}
+
+static void test_benign_fp_and_rates(void **state)
+{
+    struct model *m = build();
+    struct score *s = score_new(m);
+    add(s, "d1", 1003, 100, NULL, NULL);   /* A detected, TTD 2 s */
+    add(s, "d1", 1030, 200, NULL, NULL);   /* B false positive by pid */
+    add(s, "d1", 2004, 500, NULL, NULL);   /* E detected, TTD 4 s */
+    assert_int_equal(score_finish(s), 0);
+    const struct det_result *r = &s->det[0];
+    assert_int_equal(r->mal_ran, 3); /* a, c, e; d was skipped */
+    assert_int_equal(r->mal_detected, 2);
+    assert_int_equal(r->ben_ran, 2);
+    assert_int_equal(r->ben_flagged, 1);
+    assert_true(fabs(r->tpr - 2.0 / 3) < 1e-9);
+    assert_true(fabs(r->fpr - 0.5) < 1e-9);
+    assert_true(fabs(r->precision - 2.0 / 3) < 1e-9);
+    assert_true(fabs(r->median_ttd_s - 3.0) < 1e-9);
+    assert_true(fabs(pair(s, 0, "a")->ttd_s - 2.0) < 1e-9);
+    /* d2 saw nothing: rates defined, precision and TTD undefined. */
+    assert_true(s->det[1].tpr == 0 && s->det[1].precision < 0 && s->det[1].median_ttd_s < 0);
+    score_free(s);
+    model_free(m);
+}
+
+static void test_dedup_and_ttd_origin(void **state)
+{
+    struct model *m = build();
+    struct score *s = score_new(m);
+    for (int i = 0; i < 50; i++)
+        add(s, "d1", 1015 - i * 0.1, 100, NULL, NULL); /* out of order on purpose */
+    /* Alert before the miner started (launcher flagged): TTD floors at 0. */
+    add(s, "d2", 1000.5, 0, NULL, NULL);
+    score_finish(s);
+    const struct pair_result *p = pair(s, 0, "a");
+    assert_int_equal(p->tp_alerts, 50);
+    assert_true(fabs(p->first_tp_ts - 1010.1) < 1e-6);
+    assert_true(fabs(p->ttd_s - 9.1) < 1e-6); /* from miner_start 1001 */
+    assert_int_equal(s->det[0].mal_detected, 1); /* one scenario, counted once */
+    assert_int_equal(s->det[0].tp_pairs, 1);
+    assert_true(pair(s, 1, "a")->ttd_s == 0);
+    score_free(s);
+    model_free(m);
+}
+
+static void test_duty_curve(void **state)
+{
+    struct model *m = build();
+    struct score *s = score_new(m);
+    add(s, "d1", 1005, 100, NULL, NULL);   /* binary 30 % caught */
+    add(s, "d1", 2005, 500, NULL, NULL);   /* cloud 100 % caught; binary 10 % missed */
+    score_finish(s);
+    const struct det_result *r = &s->det[0];
+    assert_int_equal(r->lowest_duty_pct, 30);
+    assert_int_equal(r->ncurve, 3);
+    /* Sorted by type then duty: binary 10, binary 30, cloud 100. */
+    assert_string_equal(r->curve[0].type, "binary");
+    assert_int_equal(r->curve[0].duty_pct, 10);
+    assert_int_equal(r->curve[0].detected, 0);
+    assert_int_equal(r->curve[1].duty_pct, 30);
+    assert_int_equal(r->curve[1].detected, 1);
+    assert_string_equal(r->curve[2].type, "cloud");
+    assert_int_equal(s->det[1].lowest_duty_pct, -1);
+    score_free(s);
+    model_free(m);
+}
+
+static void test_expectations(void **state)
+{
+    struct model *m = build();
+    struct score *s = score_new(m);
+    add(s, "d1", 1005, 100, NULL, NULL);
+    score_finish(s);
+    assert_string_equal(score_expect_outcome(s, 0, 0), "pass"); /* a: detect, caught */
+    assert_string_equal(score_expect_outcome(s, 1, 0), "fail"); /* a: d2 missed */
+    assert_string_equal(score_expect_outcome(s, 0, 1), "pass"); /* b: miss, quiet */
+    assert_string_equal(score_expect_outcome(s, 0, 3), "skipped");
+    assert_null(score_expect_outcome(s, 0, 2));
+    score_free(s);
+    model_free(m);
+}
+
+static void test_unknown_detector(void **state)
+{
+    struct model *m = build();
+    struct score *s = score_new(m);
+    assert_int_equal(add(s, "nobody", 1005, 100, NULL, NULL), AV_UNKNOWN);
+    assert_int_equal(s->unknown_alerts, 1);
+    score_free(s);
+    model_free(m);
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* The same rules through the files a run writes, including a torn last line. */
+static void test_rundir_roundtrip(void **state)
+{
+    char dir[] = "/tmp/test_harness_score-XXXXXX", path[256], err[256];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/run.json", dir);
+    write_file(path, "{\"run_id\":\"t\",\"settings\":{\"grace_s\":5},"
+                     "\"detectors\":[{\"name\":\"d1\",\"cmd\":\"x\"}],"
+                     "\"scenarios\":[{\"id\":\"a\",\"type\":\"binary\",\"label\":\"malicious\","
+                     "\"duty_pct\":30,\"expect\":{\"d1\":\"detect\"}},"
+                     "{\"id\":\"b\",\"type\":\"benign\",\"label\":\"benign\",\"duty_pct\":100}]}");
+    snprintf(path, sizeof(path), "%s/timeline.jsonl", dir);
+    write_file(path,
+               "{\"ts\":100,\"event\":\"scenario_start\",\"scenario\":\"a\"}\n"
+               "{\"ts\":100.5,\"event\":\"pid\",\"scenario\":\"a\",\"pid\":42}\n"
+               "{\"ts\":101,\"event\":\"miner_start\",\"scenario\":\"a\",\"pid\":42}\n"
+               "{\"ts\":101.5,\"event\":\"conn\",\"scenario\":\"a\",\"src\":\"127.0.0.1:6000\","
+               "\"dst\":\"127.0.0.1:3333\"}\n"
+               "{\"ts\":120,\"event\":\"scenario_end\",\"scenario\":\"a\",\"status\":\"ran\"}\n"
+               "{\"ts\":130,\"event\":\"scenario_start\",\"scenario\":\"b\"}\n"
+               "{\"ts\":140,\"event\":\"pid\",\"scenario\":\"b\",\"pid\":77}\n"
+               "{\"ts\":145,\"event\":\"scenario_e");
+    snprintf(path, sizeof(path), "%s/alerts.jsonl", dir);
+    write_file(path,
+               "{\"ts\":110,\"detector\":\"x\",\"detector_name\":\"d1\",\"technique\":\"network\","
+               "\"flow\":{\"src\":\"127.0.0.1:6000\",\"dst\":\"127.0.0.1:3333\"}}\n"
+               "{\"ts\":141,\"detector\":\"x\",\"detector_name\":\"d1\",\"technique\":\"memory\","
+               "\"pid\":77}\n"
+               "not json\n");
+    struct model *m = NULL;
+    assert_int_equal(rundir_load(dir, &m, err, sizeof(err)), 0);
+    assert_true(m->grace_s == 5);
+    struct model_scenario *b = model_find_scenario(m, "b");
+    assert_int_equal(b->status, ST_INTERRUPTED); /* torn scenario_end */
+    assert_true(b->end == 140);                  /* closes at the last record */
+    struct score *s = score_new(m);
+    assert_int_equal(score_read_alerts(s, dir, err, sizeof(err)), 0);
+    assert_int_equal(score_finish(s), 0);
+    assert_int_equal(s->det[0].mal_detected, 1);
+    assert_true(fabs(score_pair(s, 0, 0)->ttd_s - 9) < 1e-9);
+    assert_int_equal(s->det[0].ben_flagged, 1);
+    assert_int_equal(s->det[0].alerts, 2);
+    score_free(s);
+    model_free(m);
+    char cmd[300];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_before_start_is_outside),
+        cmocka_unit_test(test_grace_edges),
+        cmocka_unit_test(test_pid_and_flow_match),
+        cmocka_unit_test(test_host_level),
+        cmocka_unit_test(test_benign_fp_and_rates),
+        cmocka_unit_test(test_dedup_and_ttd_origin),
+        cmocka_unit_test(test_duty_curve),
+        cmocka_unit_test(test_expectations),
+        cmocka_unit_test(test_unknown_detector),
+        cmocka_unit_test(test_rundir_roundtrip),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
