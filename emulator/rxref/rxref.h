@@ -5,10 +5,10 @@
  * with the CUDA kernel. This module gives it a heap-allocated scratchpad and
  * a source of dataset items:
  *   - fast: a full dataset in memory (e.g. librandomx's, 2080 MiB), or
- *   - light: items computed on demand; rxref_librx_items computes them with
+ *   - light: items computed on demand; rxref_librx computes them with
  *     librandomx's public API (randomx_init_dataset for one item at a time
- *     into a lazily-touched dataset whose pages are released after each
- *     hash), so only the 256 MiB cache stays resident.
+ *     into a lazily-touched dataset), so the 2080 MiB dataset is never
+ *     built as a whole.
  *
  * Threads: an rxref_vm belongs to one thread. A hash sets the thread's
  * floating-point rounding mode while it runs and restores it afterwards.
@@ -40,28 +40,48 @@ int rxref_vm_hash(struct rxref_vm *vm, const void *in, size_t len, uint8_t out[3
 const struct rxref_aes_tables *rxref_vm_tables(const struct rxref_vm *vm);
 void rxref_vm_destroy(struct rxref_vm *vm);
 
-/* ---- dataset items from librandomx, light mode (256 MiB resident) ---- */
+/* ---- dataset items from librandomx, light mode ---- */
 
 struct rxref_librx;
 
+enum rxref_librx_pages {
+    /* Small pages, released by rxref_librx_trim: ~256 MiB resident, but
+     * every item touches a fresh page (a page fault per item). */
+    RXREF_LIBRX_SPARSE = 0,
+    /* Transparent huge pages, never released: grows towards 2080 MiB over a
+     * few hundred hashes, items then cost no fault (tests use this). */
+    RXREF_LIBRX_RESIDENT = 1,
+};
+
 /*
- * Creates a librandomx cache keyed with key[0..keylen) and a lazily
- * allocated dataset used as a one-item-at-a-time buffer. 0 or -ENOMEM.
+ * Creates a librandomx cache keyed with key[0..keylen), a lazily allocated
+ * dataset that items are computed into one at a time, and two librandomx
+ * VMs (light, and fast over that same sparse dataset). 0 or -ENOMEM.
  */
-int rxref_librx_create(const void *key, size_t keylen, struct rxref_librx **out,
-                       char *err, size_t errlen);
-/* Re-keys the cache; no re-allocation. */
+int rxref_librx_create(const void *key, size_t keylen, enum rxref_librx_pages pages,
+                       struct rxref_librx **out, char *err, size_t errlen);
+/* Re-keys the cache; items computed for the old key are forgotten. */
 void rxref_librx_rekey(struct rxref_librx *lx, const void *key, size_t keylen);
 /* rxref_item_fn for rxref_vm_set_item_fn (ud = the rxref_librx). */
 void rxref_librx_item(void *ud, uint64_t index, uint8_t out[64]);
 /* Returns the dataset pages touched so far to the kernel (MADV_DONTNEED). */
 void rxref_librx_trim(struct rxref_librx *lx);
 /*
- * librandomx's own light-mode hash of the same input, for comparisons
- * (restores the caller's rounding mode too).
+ * librandomx's own light-mode hash of the input, fully independent of rxref
+ * (restores the caller's rounding mode too). ~40 ms.
  */
 void rxref_librx_hash(struct rxref_librx *lx, const void *in, size_t len,
                       uint8_t out[32]);
+/*
+ * librandomx's fast-mode hash over the sparse dataset: only the items that
+ * rxref computed (through rxref_librx_item) are present, the rest read as
+ * zero. Call it right after rxref_vm_hash() of the same input: when the two
+ * VMs agree, librandomx reads exactly the items rxref computed and returns
+ * the true hash; when they diverge, it reads a missing item and the hashes
+ * differ, so a comparison still fails as it should. ~3 ms.
+ */
+void rxref_librx_hash_sparse(struct rxref_librx *lx, const void *in, size_t len,
+                             uint8_t out[32]);
 void rxref_librx_destroy(struct rxref_librx *lx);
 
 #endif

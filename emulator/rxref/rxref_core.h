@@ -26,11 +26,12 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <fenv.h>
+#include <math.h>
+
 #ifdef __CUDACC__
 #define RXREF_FN static __host__ __device__ inline
 #else
-#include <fenv.h>
-#include <math.h>
 #define RXREF_FN static inline
 #endif
 

@@ -70,7 +70,7 @@ int main(int argc, char **argv)
         return 2;
     }
     if (rxref_vm_create(&vm, err, sizeof(err)) != 0 ||
-        rxref_librx_create(key, keylen, &lx, err, sizeof(err)) != 0) {
+        rxref_librx_create(key, keylen, RXREF_LIBRX_SPARSE, &lx, err, sizeof(err)) != 0) {
         fprintf(stderr, "rxref-hash: %s\n", err);
         goto out;
     }

@@ -329,6 +329,7 @@ struct rxref_state {
     struct rxref_config cfg;
     uint32_t mx, ma;
     int rm; /* current rounding mode, persists across the 8 programs */
+    uint8_t seed[64]; /* Blake2b state chaining the programs */
     uint8_t program[RXREF_PROGRAM_BYTES];
     struct rxref_instr code[RXREF_PROGRAM_SIZE];
 };
@@ -512,29 +513,56 @@ RXREF_FN void rxref_run_loop(struct rxref_state *st, uint8_t *sp,
 }
 
 /*
- * One RandomX hash (specs.md 4.2). scratchpad: RXREF_SCRATCHPAD_L3 bytes,
- * st: caller-provided work area (about 6.5 KiB). On the host the caller's
- * rounding mode is clobbered; rxref_hash() in rxref.c restores it.
+ * One RandomX hash (specs.md 4.2) in three steps so that a GPU can run the
+ * eight programs as eight short kernel launches (finer duty-cycle control):
+ *   rxref_hash_begin   Blake2b of the input, scratchpad fill, mode reset
+ *   rxref_hash_program program `chain` (0..7): generate, run 2048 iterations
+ *   rxref_hash_end     AesHash1R of the scratchpad, final Blake2b-256
+ * scratchpad: RXREF_SCRATCHPAD_L3 bytes; st: caller-provided work area
+ * (about 9 KiB). On the host the caller's rounding mode is clobbered;
+ * rxref_vm_hash() in rxref.c restores it.
  */
+RXREF_FN void rxref_hash_begin(const struct rxref_aes_tables *t, struct rxref_state *st,
+                               uint8_t *sp, const void *in, size_t len)
+{
+    rxref_blake2b(st->seed, 64, in, len);
+    rxref_fill_aes1rx4(t, st->seed, RXREF_SCRATCHPAD_L3, sp);
+    st->rm = 0;
+    rxref_set_round(0);
+}
+
+RXREF_FN void rxref_hash_program(const struct rxref_aes_tables *t,
+                                 const struct rxref_dsrc *ds, struct rxref_state *st,
+                                 uint8_t *sp, int chain)
+{
+    uint8_t regs[256];
+    rxref_set_round(st->rm);
+    rxref_fill_aes4rx4(t, st->seed, RXREF_PROGRAM_BYTES, st->program);
+    rxref_program_init(st);
+    rxref_run_loop(st, sp, ds);
+    if (chain < RXREF_PROGRAM_COUNT - 1) {
+        rxref_regs_bytes(&st->g, regs);
+        rxref_blake2b(st->seed, 64, regs, 256);
+    }
+}
+
+RXREF_FN void rxref_hash_end(const struct rxref_aes_tables *t, struct rxref_state *st,
+                             const uint8_t *sp, uint8_t out[32])
+{
+    uint8_t regs[256];
+    rxref_regs_bytes(&st->g, regs);
+    rxref_hash_aes1rx4(t, sp, RXREF_SCRATCHPAD_L3, regs + 192);
+    rxref_blake2b(out, 32, regs, 256);
+}
+
 RXREF_FN void rxref_hash_core(const struct rxref_aes_tables *t,
                               const struct rxref_dsrc *ds, struct rxref_state *st,
                               uint8_t *sp, const void *in, size_t len, uint8_t out[32])
 {
-    uint8_t seed[64], regs[256];
-    rxref_blake2b(seed, 64, in, len);
-    rxref_fill_aes1rx4(t, seed, RXREF_SCRATCHPAD_L3, sp);
-    st->rm = 0;
-    rxref_set_round(0);
-    for (int chain = 0; chain < RXREF_PROGRAM_COUNT; chain++) {
-        rxref_fill_aes4rx4(t, seed, RXREF_PROGRAM_BYTES, st->program);
-        rxref_program_init(st);
-        rxref_run_loop(st, sp, ds);
-        rxref_regs_bytes(&st->g, regs);
-        if (chain < RXREF_PROGRAM_COUNT - 1)
-            rxref_blake2b(seed, 64, regs, 256);
-    }
-    rxref_hash_aes1rx4(t, sp, RXREF_SCRATCHPAD_L3, regs + 192);
-    rxref_blake2b(out, 32, regs, 256);
+    rxref_hash_begin(t, st, sp, in, len);
+    for (int chain = 0; chain < RXREF_PROGRAM_COUNT; chain++)
+        rxref_hash_program(t, ds, st, sp, chain);
+    rxref_hash_end(t, st, sp, out);
 }
 
 #endif
