@@ -35,7 +35,7 @@ static inline void capture_begin(void)
 }
 
 /* Restores stdout and returns what was written (caller frees). */
-static char *capture_end(void)
+static inline char *capture_end(void)
 {
     fflush(stdout);
     dup2(cap_saved_fd, 1);
@@ -82,7 +82,7 @@ static inline int count_lines(const char *out, int pid, int degraded)
 }
 
 /* ML_SOURCE_DIR/tests/data/dethost/NAME into buf. */
-static const char *data_path(char *buf, size_t len, const char *name)
+static inline const char *data_path(char *buf, size_t len, const char *name)
 {
     const char *src = getenv("ML_SOURCE_DIR");
     snprintf(buf, len, "%s/tests/data/dethost/%s", src ? src : ".", name);
