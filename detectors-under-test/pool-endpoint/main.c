@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "det_pcap.h"
 #include "ml_util.h"
@@ -33,22 +32,6 @@ static int parse_ports(const char *s, uint16_t *ports, size_t *n)
         ports[(*n)++] = (uint16_t)v;
     }
     return *n ? 0 : -EINVAL;
-}
-
-/* The list next to the executable (installed copy) or in the source tree. */
-static const char *default_domains(char *buf, size_t len)
-{
-    ssize_t n = readlink("/proc/self/exe", buf, len - 32);
-    if (n > 0) {
-        buf[n] = '\0';
-        char *slash = strrchr(buf, '/');
-        if (slash) {
-            strcpy(slash + 1, "pool-domains.txt");
-            if (access(buf, R_OK) == 0)
-                return buf;
-        }
-    }
-    return POOL_DOMAINS_SOURCE;
 }
 
 int main(int argc, char **argv)
@@ -88,7 +71,7 @@ int main(int argc, char **argv)
         return 1;
     }
     if (!domains)
-        domains = default_domains(pathbuf, sizeof(pathbuf));
+        domains = pep_default_domains_path(pathbuf, sizeof(pathbuf), POOL_DOMAINS_SOURCE);
     if (pep_load_domains(p, domains, err, sizeof(err)) < 0) {
         char why[600];
         snprintf(why, sizeof(why), "%s; only the port rule runs", err);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ml_util.h"
 
@@ -196,6 +197,27 @@ int pep_load_domains(struct pep *p, const char *path, char *err, size_t errlen)
     }
     fclose(f);
     return rc;
+}
+
+const char *const *pep_domains(const struct pep *p, size_t *n)
+{
+    *n = p->ndomains;
+    return (const char *const *)p->domains;
+}
+
+const char *pep_default_domains_path(char *buf, size_t len, const char *fallback)
+{
+    ssize_t n = len > 32 ? readlink("/proc/self/exe", buf, len - 32) : -1;
+    if (n > 0) {
+        buf[n] = '\0';
+        char *slash = strrchr(buf, '/');
+        if (slash) {
+            strcpy(slash + 1, "pool-domains.txt");
+            if (access(buf, R_OK) == 0)
+                return buf;
+        }
+    }
+    return fallback;
 }
 
 static void alert(struct pep *p, struct det_flow_entry *f, enum pep_rule r, double score,

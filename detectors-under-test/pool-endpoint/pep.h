@@ -50,6 +50,11 @@ int pep_create(struct pep **out, const struct pep_config *cfg);
 int pep_load_domains(struct pep *p, const char *path, char *err, size_t errlen);
 /* Returns the list entry name matches (exactly or as a subdomain), or NULL. */
 const char *pep_match_domain(const struct pep *p, const char *name);
+/* The loaded domain list (lowercase), *n set to its length. Owned by p. */
+const char *const *pep_domains(const struct pep *p, size_t *n);
+/* Default domain-list path: pool-domains.txt beside the running executable
+ * when present, else fallback. buf holds the result when it is the former. */
+const char *pep_default_domains_path(char *buf, size_t len, const char *fallback);
 /* det_pkt_fn / det_tick_fn; ctx is the pep. */
 void pep_packet(void *ctx, const struct det_pkt *pk);
 void pep_tick(void *ctx, double now);

@@ -16,3 +16,13 @@ if(TARGET det_stratum_dpi AND TARGET det_pool_endpoint AND TARGET det_flow_caden
         target_include_directories(test_det_net_${_t} PRIVATE ${_dn})
     endforeach()
 endif()
+
+# The adapters run Debian's yara and tshark for real (skipped when missing).
+if(TARGET minerlab-det-yara AND TARGET minerlab-det-tshark AND TARGET PkgConfig::CMOCKA)
+    add_cmocka_test(test_det_net_adapters
+        SOURCES ${CMAKE_SOURCE_DIR}/tests/unit/test_det_net_adapters.c
+                ${CMAKE_SOURCE_DIR}/tests/unit/test_det_net_util.c
+        LINK minerlab_detcommon PkgConfig::PCAP)
+    target_include_directories(test_det_net_adapters PRIVATE ${CMAKE_SOURCE_DIR}/tests/unit)
+    add_dependencies(test_det_net_adapters minerlab-det-yara minerlab-det-tshark)
+endif()

@@ -1,0 +1,336 @@
+/*
+ * minerlab-det-yara: runs Debian's yara against live processes
+ * (`yara -s RULES PID`, one process at a time, niced and rate-limited) and
+ * turns rule matches into memory-technique alerts with the pid.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "det_alert.h"
+#include "det_pcap.h"
+#include "ml_util.h"
+#include "ya.h"
+
+#define DETECTOR "yara"
+#define MAX_TRACKED 4096
+#define MAX_PIDS 16
+
+struct opts {
+    const char *rules, *yara;
+    double interval_s, rescan_s;
+    long max_per_round, timeout_s;
+    int pids[MAX_PIDS];
+    size_t npids;
+    int once;
+};
+
+struct proc {
+    int pid;
+    unsigned long long start;
+    double last_scan;
+    int nfired;
+    char fired[YA_MAX_RULES][64];
+    int seen_round;
+};
+
+struct state {
+    struct opts o;
+    struct proc procs[MAX_TRACKED];
+    size_t nprocs;
+    int round;
+    unsigned long scans, failed_scans, alerts;
+    int degraded_perm;
+    volatile sig_atomic_t *stop;
+};
+
+static void usage(FILE *to)
+{
+    fprintf(to, "usage: minerlab-det-yara [options]\n"
+                "  --rules FILE        yara rules (default: miner-memory.yar beside the binary)\n"
+                "  --interval SEC      time between scan rounds (default 5)\n"
+                "  --rescan SEC        least time between two scans of a process (default 60)\n"
+                "  --max-per-round N   processes scanned per round (default 4)\n"
+                "  --timeout SEC       yara's per-scan timeout (default 20)\n"
+                "  --pid PID           scan only this process (repeatable)\n"
+                "  --once              one round, then exit\n"
+                "  --yara PATH         yara binary (default: yara on PATH)\n");
+}
+
+/* Runs cmd (no shell) and keeps the first output line. 0 or -ENOENT. */
+static int first_line(char *const *argv, char *out, size_t len)
+{
+    int fd[2];
+    if (pipe(fd) < 0)
+        return -errno;
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(fd[1], 1);
+        close(fd[0]);
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    close(fd[1]);
+    ssize_t n = pid > 0 ? read(fd[0], out, len - 1) : -1;
+    close(fd[0]);
+    int st = 0;
+    if (pid > 0)
+        waitpid(pid, &st, 0);
+    if (n <= 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        return -ENOENT;
+    out[n] = '\0';
+    out[strcspn(out, "\r\n")] = '\0';
+    return 0;
+}
+
+/* Runs yara on one pid; fills r. Returns 0, or -EINTR when stopped. */
+static int scan(struct state *st, int pid, struct ya_result *r)
+{
+    char tbuf[16], pbuf[16], line[4096];
+    int fd[2];
+    memset(r, 0, sizeof(*r));
+    snprintf(tbuf, sizeof(tbuf), "%ld", st->o.timeout_s);
+    snprintf(pbuf, sizeof(pbuf), "%d", pid);
+    char *argv[] = {(char *)st->o.yara, "-s", "-a", tbuf, (char *)st->o.rules, pbuf, NULL};
+    if (pipe2(fd, O_CLOEXEC) < 0)
+        return -errno;
+    pid_t child = fork();
+    if (child == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        setpriority(PRIO_PROCESS, 0, 10); /* a scanner must not be the host's heaviest job */
+        dup2(fd[1], 1);
+        dup2(fd[1], 2);
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    close(fd[1]);
+    FILE *in = child > 0 ? fdopen(fd[0], "r") : NULL;
+    if (!in) {
+        close(fd[0]);
+        if (child > 0) {
+            kill(child, SIGKILL);
+            waitpid(child, NULL, 0);
+        }
+        return -ENOMEM;
+    }
+    while (fgets(line, sizeof(line), in)) {
+        line[strcspn(line, "\n")] = '\0';
+        if (strstr(line, "may slow down scanning"))
+            continue; /* yara's compile warning about the wallet regex */
+        ya_parse_line(r, pid, line);
+    }
+    fclose(in);
+    int status = 0;
+    waitpid(child, &status, 0);
+    st->scans++;
+    if (r->scan_errors)
+        st->failed_scans++;
+    return *st->stop ? -EINTR : 0;
+}
+
+static struct proc *track(struct state *st, int pid, unsigned long long start)
+{
+    for (size_t i = 0; i < st->nprocs; i++)
+        if (st->procs[i].pid == pid && st->procs[i].start == start)
+            return &st->procs[i];
+    if (st->nprocs == MAX_TRACKED)
+        return NULL;
+    struct proc *p = &st->procs[st->nprocs++];
+    memset(p, 0, sizeof(*p));
+    p->pid = pid;
+    p->start = start;
+    return p;
+}
+
+static void report(struct state *st, struct proc *p, const struct ya_result *r)
+{
+    char comm[64], reason[400];
+    ya_comm(p->pid, comm, sizeof(comm));
+    for (int i = 0; i < r->nmatches; i++) {
+        int seen = 0;
+        for (int k = 0; k < p->nfired; k++)
+            seen |= !strcmp(p->fired[k], r->m[i].rule);
+        if (seen || p->nfired == YA_MAX_RULES)
+            continue;
+        snprintf(p->fired[p->nfired++], 64, "%s", r->m[i].rule);
+        snprintf(reason, sizeof(reason), "rule %s: yara matched process memory of pid %d (%s): %s",
+                 r->m[i].rule, p->pid, comm, r->m[i].evidence);
+        struct det_alert a = {.detector = DETECTOR, .technique = DET_MEMORY, .pid = p->pid,
+                              .score = 0.8, .reason = reason};
+        det_alert_emit(&a);
+        st->alerts++;
+    }
+}
+
+/* Drops tracked processes that were not seen this round (they exited). */
+static void forget_gone(struct state *st)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < st->nprocs; i++)
+        if (st->procs[i].seen_round == st->round)
+            st->procs[w++] = st->procs[i];
+    st->nprocs = w;
+}
+
+static int candidate_pids(struct state *st, int *pids, size_t cap)
+{
+    size_t n = 0;
+    if (st->o.npids) {
+        for (size_t i = 0; i < st->o.npids && n < cap; i++)
+            pids[n++] = st->o.pids[i];
+        return (int)n;
+    }
+    DIR *d = opendir("/proc");
+    if (!d)
+        return -errno;
+    struct dirent *e;
+    while ((e = readdir(d)) && n < cap) {
+        long v;
+        if (ml_parse_long(e->d_name, 1, 1 << 22, &v) == 0)
+            pids[n++] = (int)v;
+    }
+    closedir(d);
+    return (int)n;
+}
+
+static void round_once(struct state *st)
+{
+    static int pids[32768];
+    double now = ml_now_unix();
+    int n = candidate_pids(st, pids, sizeof(pids) / sizeof(pids[0]));
+    long budget = st->o.max_per_round;
+    unsigned long failed_before = st->failed_scans, scans_before = st->scans;
+    st->round++;
+    /* Two passes: never-scanned processes first, then the stale ones. */
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < n && !*st->stop; i++) {
+            unsigned long long start = ya_start_time(pids[i]);
+            if (!start || !ya_scannable(pids[i], NULL, 0))
+                continue;
+            struct proc *p = track(st, pids[i], start);
+            if (!p)
+                continue;
+            p->seen_round = st->round;
+            int fresh = p->last_scan == 0;
+            if (budget <= 0 || (pass == 0 && !fresh) ||
+                (pass == 1 && (fresh || now - p->last_scan < st->o.rescan_s)))
+                continue;
+            struct ya_result r;
+            p->last_scan = now;
+            budget--;
+            if (scan(st, p->pid, &r) == 0)
+                report(st, p, &r);
+        }
+    }
+    forget_gone(st);
+    unsigned long scans = st->scans - scans_before, failed = st->failed_scans - failed_before;
+    if (scans > 0 && failed == scans && !st->degraded_perm) {
+        char why[200];
+        snprintf(why, sizeof(why),
+                 "yara could not read the memory of %lu of %lu processes (run as root or "
+                 "with CAP_SYS_PTRACE)", failed, scans);
+        det_alert_degraded(DETECTOR, DET_MEMORY, why);
+        st->degraded_perm = 1;
+    }
+}
+
+/* Parses argv into o. 0, or -EINVAL after printing why. */
+static int parse_args(struct opts *o, int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        long l = 0;
+        int ok = 1;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            usage(stdout);
+            exit(0);
+        } else if (!strcmp(a, "--once")) {
+            o->once = 1;
+            continue;
+        } else if (!v) {
+            ok = 0;
+        } else if (!strcmp(a, "--rules")) {
+            o->rules = v;
+        } else if (!strcmp(a, "--yara")) {
+            o->yara = v;
+        } else if (!strcmp(a, "--interval")) {
+            ok = ml_parse_long(v, 1, 3600, &l) == 0;
+            o->interval_s = (double)l;
+        } else if (!strcmp(a, "--rescan")) {
+            ok = ml_parse_long(v, 1, 86400, &l) == 0;
+            o->rescan_s = (double)l;
+        } else if (!strcmp(a, "--max-per-round")) {
+            ok = ml_parse_long(v, 1, 1000, &o->max_per_round) == 0;
+        } else if (!strcmp(a, "--timeout")) {
+            ok = ml_parse_long(v, 1, 3600, &o->timeout_s) == 0;
+        } else if (!strcmp(a, "--pid")) {
+            ok = o->npids < MAX_PIDS && ml_parse_long(v, 1, 1 << 22, &l) == 0;
+            if (ok)
+                o->pids[o->npids++] = (int)l;
+        } else {
+            ok = 0;
+        }
+        if (!ok) {
+            fprintf(stderr, "minerlab-det-yara: bad option or value: %s (see --help)\n", a);
+            return -EINVAL;
+        }
+        i++;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static struct state st;
+    char version[128], rules_buf[4096];
+    st.o = (struct opts){.yara = "yara", .interval_s = 5, .rescan_s = 60,
+                         .max_per_round = 4, .timeout_s = 20};
+    if (parse_args(&st.o, argc, argv) < 0)
+        return 64;
+    st.stop = det_install_stop_handler();
+    if (!st.o.rules) {
+        ssize_t n = readlink("/proc/self/exe", rules_buf, sizeof(rules_buf) - 32);
+        char *slash = n > 0 ? (rules_buf[n] = '\0', strrchr(rules_buf, '/')) : NULL;
+        if (slash)
+            strcpy(slash + 1, "miner-memory.yar");
+        st.o.rules = slash && access(rules_buf, R_OK) == 0 ? rules_buf : YARA_RULES_SOURCE;
+    }
+    char *vargv[] = {(char *)st.o.yara, "--version", NULL};
+    if (first_line(vargv, version + 5, sizeof(version) - 5) < 0) {
+        det_alert_degraded(DETECTOR, DET_MEMORY, "yara not found or not runnable");
+        return 1;
+    }
+    memcpy(version, "yara ", 5);
+    if (access(st.o.rules, R_OK) != 0) {
+        char why[4200];
+        snprintf(why, sizeof(why), "cannot read rules %s: %s", st.o.rules, strerror(errno));
+        det_alert_degraded(DETECTOR, DET_MEMORY, why);
+        return 1;
+    }
+    det_info_line(DETECTOR, DET_MEMORY,
+                  json_pack("{s:s,s:s}", "version", version, "rules", st.o.rules));
+    while (!*st.stop) {
+        double t0 = ml_now_unix();
+        round_once(&st);
+        if (st.o.once)
+            break;
+        while (!*st.stop && ml_now_unix() - t0 < st.o.interval_s)
+            usleep(100 * 1000);
+    }
+    fprintf(stderr, "minerlab-det-yara: %lu scans, %lu failed, %lu alerts\n", st.scans,
+            st.failed_scans, st.alerts);
+    det_info_line(DETECTOR, DET_MEMORY,
+                  json_pack("{s:s,s:I,s:I,s:I}", "version", version, "scans",
+                            (json_int_t)st.scans, "failed_scans", (json_int_t)st.failed_scans,
+                            "alerts", (json_int_t)st.alerts));
+    return 0;
+}
