@@ -1,0 +1,19 @@
+#!/bin/sh
+# Test launcher: the real minerlab-miner, straight from ML_MINER, nothing hidden.
+case "$1" in
+check)
+    [ -x "$ML_MINER" ] || { echo "minerlab-miner not built" >&2; exit 77; }
+    exit 0 ;;
+start)
+    "$ML_MINER" -o "$ML_POOL_URL" -u "$ML_WALLET" -p x -t "$ML_THREADS" \
+        --duty "$ML_DUTY" --mode "$ML_MODE" --max-duration $((ML_DURATION + 5)) &
+    pid=$!
+    echo "ML-PID $pid miner"
+    sleep "$ML_DURATION"
+    kill "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    exit 0 ;;
+cleanup)
+    exit 0 ;;
+esac
+exit 2

@@ -1,0 +1,45 @@
+# Shared by the harness integration tests: paths, a private work dir, and a
+# check that no process carrying this test's marker is left.
+set -euo pipefail
+: "${ML_BIN_DIR:?set by ctest}" "${ML_SOURCE_DIR:?set by ctest}"
+MINERLAB=$ML_BIN_DIR/minerlab
+DATA=$ML_SOURCE_DIR/tests/data/harness
+WORK=$(mktemp -d /tmp/ml-harness-it.XXXXXX)
+export ML_TEST_MARKER="ml-harness-it-$$-$RANDOM"
+HPID=
+
+fail() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+
+# Processes whose command line carries the marker (our workloads only).
+marked_pids() {
+    local p
+    for p in /proc/[0-9]*; do
+        tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q -- "$ML_TEST_MARKER" && echo "${p#/proc/}"
+    done
+    return 0
+}
+
+cleanup() {
+    [[ -n $HPID ]] && kill -KILL "$HPID" 2>/dev/null
+    local p
+    for p in $(marked_pids); do kill -KILL "$p" 2>/dev/null || true; done
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# The common flags of a fast run on fake pool and detectors.
+fast_flags=(--scenarios "$DATA/scenarios" --launch-dir "$DATA/launch"
+            --pool "$DATA/bin/fakepool.sh" --gap 0.5 --grace 1 --warmup 0.5 --quiet)
+
+# Waits up to $2 seconds for file $1 to contain $3.
+wait_for() {
+    local i
+    for ((i = 0; i < $2 * 10; i++)); do
+        grep -q -- "$3" "$1" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
