@@ -20,8 +20,6 @@ static const struct {
     {"stratum-scheme", 0.9, "stratum2+tcp://"},
     {"donate-level", 0.8, "--donate-level"},
     {"cpu-priority", 0.6, "--cpu-priority"},
-    {"pool-host", 0.6, " -o pool."},
-    {"pool-host", 0.6, "--url=pool."},
     {"nicehash", 0.6, "--nicehash"},
     {"algo-rx0", 0.7, "--algo=rx/0"},
     {"algo-rx0", 0.7, "--algo rx/0"},
@@ -137,6 +135,26 @@ static void b64_offset_form(const char *kw, int shift, char *out, size_t outlen)
     size_t from = (size_t)lead[shift];
     size_t n = elen - cut > from ? elen - cut - from : 0;
     snprintf(out, outlen, "%.*s", (int)n, enc + from);
+}
+
+/*
+ * Sigma's " -o pool." names a pool host: "pool." followed by a label and
+ * then a dot or a port ("pool.example.org", "pool.x:3333"). Requiring that
+ * keeps "gcc -c pool.c -o pool.o" quiet.
+ */
+static int pool_host_at(const char *low)
+{
+    static const char *prefixes[] = {" -o pool.", " --url=pool.", " --url pool.",
+                                     "://pool."};
+    for (size_t k = 0; k < sizeof(prefixes) / sizeof(prefixes[0]); k++) {
+        for (const char *p = strstr(low, prefixes[k]); p; p = strstr(p + 1, prefixes[k])) {
+            const char *s = p + strlen(prefixes[k]);
+            size_t label = strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-");
+            if (label > 0 && (s[label] == '.' || s[label] == ':'))
+                return 1;
+        }
+    }
+    return 0;
 }
 
 static void match_base64(const char *cmd, struct exec_hit *hits, size_t max, size_t *n)
@@ -265,6 +283,8 @@ size_t exec_rules_match(const struct exec_proc *p, struct exec_hit *hits, size_t
             add_hit(hits, max, &n, cmd_rules[i].rule, cmd_rules[i].weight, detail);
         }
     }
+    if (pool_host_at(low))
+        add_hit(hits, max, &n, "pool-host", 0.6, "cmdline names a pool.* host");
     match_base64(p->cmdline, hits, max, &n);
     match_names(p, hits, max, &n);
     match_exe(p, hits, max, &n);

@@ -115,7 +115,7 @@ struct exec_watch *exec_watch_new(const struct exec_watch_config *cfg, char *err
     if (rc >= 0) {
         ew->nl_fd = rc;
         fprintf(stderr, "exec-watch: using the netlink process connector, /proc sweep every "
-                        "%.0f s\n", cfg->sweep_s);
+                        "%.1f s\n", cfg->sweep_s);
         return ew;
     }
     if (strcmp(cfg->mode, "netlink") == 0) {
