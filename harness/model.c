@@ -165,7 +165,8 @@ static int cmp_int(const void *a, const void *b)
 void model_finish(struct model *m)
 {
     for (size_t i = 0; i < m->nscen; i++)
-        qsort(m->scen[i].pids, m->scen[i].npids, sizeof(int), cmp_int);
+        if (m->scen[i].npids)
+            qsort(m->scen[i].pids, m->scen[i].npids, sizeof(int), cmp_int);
 }
 
 int model_has_pid(const struct model_scenario *s, int pid)

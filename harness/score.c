@@ -14,12 +14,11 @@ int score_scenario_counts(const struct model_scenario *sc)
     return sc->start > 0 && (sc->status == ST_RAN || sc->status == ST_INTERRUPTED);
 }
 
-static const struct model *sort_model; /* qsort has no context argument */
-
-static int cmp_start(const void *a, const void *b)
+static int cmp_start(const void *a, const void *b, void *ctx)
 {
-    double x = sort_model->scen[*(const size_t *)a].start;
-    double y = sort_model->scen[*(const size_t *)b].start;
+    const struct model *m = ctx;
+    double x = m->scen[*(const size_t *)a].start;
+    double y = m->scen[*(const size_t *)b].start;
     return (x > y) - (x < y);
 }
 
@@ -42,8 +41,7 @@ struct score *score_new(const struct model *m)
     for (size_t i = 0; i < m->nscen; i++)
         if (score_scenario_counts(&m->scen[i]))
             s->by_start[s->nwin++] = i;
-    sort_model = m;
-    qsort(s->by_start, s->nwin, sizeof(size_t), cmp_start);
+    qsort_r(s->by_start, s->nwin, sizeof(size_t), cmp_start, (void *)m);
     return s;
 }
 
@@ -250,7 +248,8 @@ static int finish_detector(struct score *s, size_t d, double *ttds)
         r->median_ttd_s = nttd % 2 ? ttds[nttd / 2]
                                    : (ttds[nttd / 2 - 1] + ttds[nttd / 2]) / 2;
     }
-    qsort(r->curve, r->ncurve, sizeof(*r->curve), cmp_point);
+    if (r->ncurve)
+        qsort(r->curve, r->ncurve, sizeof(*r->curve), cmp_point);
     return 0;
 }
 
