@@ -25,6 +25,14 @@ const char *mlconn_transport_name(enum mlconn_transport t)
     return (unsigned)t < 4 ? names[t] : "?";
 }
 
+struct mlconn *mlconn_of_handle(uv_handle_t *h)
+{
+    struct mlconn *c = h->data;
+    if (h->type != UV_TCP || (void *)c != (void *)h || c->magic != MLCONN_MAGIC)
+        return NULL;
+    return c;
+}
+
 struct mlconn *mlconn_new(uv_loop_t *loop, enum mlconn_transport t, int server,
                           SSL_CTX *tls_ctx, size_t max_line,
                           const struct mlconn_callbacks *cb, void *ud)
@@ -37,6 +45,7 @@ struct mlconn *mlconn_new(uv_loop_t *loop, enum mlconn_transport t, int server,
         return NULL;
     }
     c->tcp.data = c;
+    c->magic = MLCONN_MAGIC;
     c->transport = t;
     c->server = server;
     c->cb = cb;

@@ -43,8 +43,11 @@ struct mlconn_callbacks {
     void (*on_close)(struct mlconn *c, const char *reason);
 };
 
+#define MLCONN_MAGIC 0x6d6c636eu
+
 struct mlconn {
     uv_tcp_t tcp;                   /* handle; tcp.data == this */
+    uint32_t magic;                 /* MLCONN_MAGIC, see mlconn_of_handle */
     uv_connect_t connect_req;
     enum mlconn_transport transport;
     int server;
@@ -95,6 +98,9 @@ int mlconn_send(struct mlconn *c, const char *msg, size_t len);
 int mlconn_send_raw(struct mlconn *c, const void *data, size_t len);
 /* Closes once (WS: a close frame first); on_close follows. */
 void mlconn_close(struct mlconn *c, const char *reason);
+/* The mlconn whose handle h is, or NULL (for uv_walk at shutdown, so that
+ * connections close through mlconn_close and their on_close still runs). */
+struct mlconn *mlconn_of_handle(uv_handle_t *h);
 /* Transport name for logs and events: "tcp", "tls", "ws", "http". */
 const char *mlconn_transport_name(enum mlconn_transport t);
 

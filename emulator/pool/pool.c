@@ -1,6 +1,7 @@
 /* The pool's loop: listeners, job templates, timers, signals, shutdown. */
 #include <errno.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -200,7 +201,13 @@ static void on_flush(uv_timer_t *t)
 
 static void close_walk(uv_handle_t *h, void *arg)
 {
-    if (!uv_is_closing(h))
+    /* Signal watchers are closed last (see the caller). */
+    struct mlconn *c = mlconn_of_handle(h);
+    if (c)
+        mlconn_close(c, "shutting down");
+    else if (h->type == UV_SIGNAL)
+        uv_unref(h); /* stays installed but no longer keeps the loop alive */
+    else if (!uv_is_closing(h))
         uv_close(h, NULL);
 }
 
@@ -303,7 +310,20 @@ int pool_run(const struct pool_config *cfg)
     rc = 0;
 out:
     /* Let closes and in-flight verifications finish, then close the rest. */
+    /* Stopping already: further SIGINT/SIGTERM (timeout(1) signals its whole
+     * process group too) stay pending until exit instead of killing us
+     * half-way through the shutdown once the watchers are closed. */
+    sigset_t stop_sigs;
+    sigemptyset(&stop_sigs);
+    sigaddset(&stop_sigs, SIGINT);
+    sigaddset(&stop_sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_sigs, NULL);
     uv_walk(p->loop, close_walk, NULL);
+    uv_run(p->loop, UV_RUN_DEFAULT);
+    if (p->sigint.loop)
+        uv_close((uv_handle_t *)&p->sigint, NULL);
+    if (p->sigterm.loop)
+        uv_close((uv_handle_t *)&p->sigterm, NULL);
     uv_run(p->loop, UV_RUN_DEFAULT);
     pool_event(p, "exit", NULL,
                json_pack("{s:I,s:I}", "accepted", (json_int_t)p->accepted, "rejected",

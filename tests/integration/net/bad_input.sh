@@ -6,4 +6,5 @@ start_pool --listen 127.0.0.1:0 --tls-listen 127.0.0.1:0 --ws-listen 127.0.0.1:0
 timeout -k 5 100 python3 "$(dirname "$0")/bad_input.py" "$TCP_PORT" "$TLS_PORT" \
     "$WS_PORT" "$EVENTS" || fail "bad_input.py"
 kill -0 "$POOL_PID" || fail "pool died"
+stop_pool
 ok "pool alive"

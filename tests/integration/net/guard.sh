@@ -37,3 +37,5 @@ done
 wait_event '"event":"login"' 2 || fail "pool saw no login"
 grep -q '"event":"share"' "$EVENTS" && fail "miner submitted a share"
 ok "no hashing without the lab handshake (tcp and ws)"
+no_sanitizer_report "$TMP/e"
+stop_pool

@@ -44,3 +44,21 @@ wait_event() {
     done
     return 1
 }
+
+# stop_pool: SIGTERM, then the pool must exit 0 with no sanitizer report.
+stop_pool() {
+    kill -TERM "$POOL_PID"
+    wait "$POOL_PID"
+    local rc=$?
+    grep -q 'AddressSanitizer\|LeakSanitizer\|runtime error' "$TMP/pool.err" &&
+        { cat "$TMP/pool.err" >&2; fail "sanitizer report from the pool"; }
+    [ $rc = 0 ] || fail "pool exit code $rc"
+    ok "pool stopped cleanly"
+}
+
+# no_sanitizer_report FILE: fails when FILE has an ASan/UBSan report.
+no_sanitizer_report() {
+    grep -q 'AddressSanitizer\|LeakSanitizer\|runtime error' "$1" &&
+        { cat "$1" >&2; fail "sanitizer report in $1"; }
+    return 0
+}

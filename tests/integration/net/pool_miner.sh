@@ -42,3 +42,5 @@ tls) grep -q '"event":"tls_handshake"' "$EVENTS" || fail "no tls_handshake event
 ws) grep -q '"event":"ws_upgrade"' "$EVENTS" || fail "no ws_upgrade event" ;;
 esac
 ok "events logged"
+no_sanitizer_report "$TMP/miner.err"
+stop_pool
