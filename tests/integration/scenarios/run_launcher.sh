@@ -147,6 +147,8 @@ export ML_WALLET=44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsa
 [[ -z $CONFIG ]] && unset ML_CONFIG
 
 # Start it the way the harness does: cwd = sandbox, own process group.
+: >"$TMP/launch.out"
+: >"$TMP/launch.err"
 (cd "$SANDBOX" && exec setsid "$SCRIPT" start) >"$TMP/launch.out" 2>"$TMP/launch.err" &
 LAUNCH_PID=$!
 STARTED=$SECONDS
