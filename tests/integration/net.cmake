@@ -2,7 +2,7 @@
 # each other over TCP, TLS and WebSocket; the lab guard; bad input.
 set(_net_dir ${CMAKE_SOURCE_DIR}/tests/integration/net)
 set(_net_env "ML_BIN_DIR=${CMAKE_BINARY_DIR}/bin;ML_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
-foreach(t tcp tls ws)
+foreach(t tcp tls ws rotate)
     add_test(NAME net_pool_miner_${t} COMMAND bash ${_net_dir}/pool_miner.sh ${t})
     set_tests_properties(net_pool_miner_${t} PROPERTIES TIMEOUT 90
         ENVIRONMENT "${_net_env}" LABELS "net;integration")
@@ -12,4 +12,7 @@ set_tests_properties(net_guard PROPERTIES TIMEOUT 90 ENVIRONMENT "${_net_env}"
     LABELS "net;integration")
 add_test(NAME net_pool_bad_input COMMAND bash ${_net_dir}/bad_input.sh)
 set_tests_properties(net_pool_bad_input PROPERTIES TIMEOUT 120 ENVIRONMENT "${_net_env}"
+    LABELS "net;integration")
+add_test(NAME net_browser_lane COMMAND bash ${_net_dir}/browser_lane.sh)
+set_tests_properties(net_browser_lane PROPERTIES TIMEOUT 90 ENVIRONMENT "${_net_env}"
     LABELS "net;integration")
