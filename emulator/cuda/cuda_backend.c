@@ -128,8 +128,9 @@ static void emit_shares(struct cuda_backend *be, const struct miner_job *job, ui
             be->results++;
         pthread_mutex_unlock(&be->lock);
         if (bad) {
-            if (be->cfg.verbose)
-                fprintf(stderr, "cuda: GPU hash differs from the CPU, share dropped\n");
+            /* Rare and important: always said, never submitted. */
+            fprintf(stderr, "cuda: GPU hash differs from the CPU for nonce %08x, share "
+                            "dropped\n", ml_load32le(in + MINER_NONCE_OFFSET));
             continue;
         }
         struct miner_result r;
