@@ -263,7 +263,7 @@ static void match_exe(const struct exec_proc *p, struct exec_hit *hits, size_t m
     } else if (strncmp(p->exe, "/dev/shm/", 9) == 0 || strncmp(p->exe, "/run/shm/", 9) == 0)
         add_hit(hits, max, n, "exe-shm", 0.7, detail);
     else if (l > 10 && strcmp(p->exe + l - 10, " (deleted)") == 0)
-        add_hit(hits, max, n, "exe-deleted", 0.6, detail);
+        add_hit(hits, max, n, "exe-deleted", 0.45, detail);
 }
 
 size_t exec_rules_match(const struct exec_proc *p, struct exec_hit *hits, size_t max)

@@ -1,6 +1,7 @@
 #include "exec_watch.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <linux/cn_proc.h>
 #include <linux/connector.h>
 #include <linux/netlink.h>
@@ -94,6 +95,26 @@ static int netlink_open(void)
     return fd;
 }
 
+/*
+ * The protocol's optional first "info" line, saying which event source is in
+ * use (the polling fallback says it with a degraded notice instead).
+ */
+static void write_info(const char *source)
+{
+    char version[128];
+    snprintf(version, sizeof(version), "minerlab %s exec-watch, %s", MINERLAB_VERSION, source);
+    json_t *o = json_pack("{s:f,s:s,s:s,s:{s:s,s:s}}", "ts", ml_now_unix(), "detector",
+                          DETECTOR, "technique", det_technique_name(DET_SCRIPT), "info",
+                          "version", version, "event_source", source);
+    char *line = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    if (line) {
+        printf("%s\n", line);
+        fflush(stdout);
+    }
+    free(line);
+    json_decref(o);
+}
+
 struct exec_watch *exec_watch_new(const struct exec_watch_config *cfg, char *err,
                                   size_t errlen)
 {
@@ -116,6 +137,7 @@ struct exec_watch *exec_watch_new(const struct exec_watch_config *cfg, char *err
         ew->nl_fd = rc;
         fprintf(stderr, "exec-watch: using the netlink process connector, /proc sweep every "
                         "%.1f s\n", cfg->sweep_s);
+        write_info("netlink proc connector");
         return ew;
     }
     if (strcmp(cfg->mode, "netlink") == 0) {

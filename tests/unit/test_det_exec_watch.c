@@ -87,6 +87,9 @@ static void test_exe_and_name_rules(void **state)
     assert_string_equal(RULES("svc", "svc", "svc", "/memfd:kworker (deleted)"), "exe-memfd");
     assert_string_equal(RULES("svc", "svc", "svc", "/dev/shm/.x/svc"), "exe-shm");
     assert_string_equal(RULES("svc", "svc", "svc", "/tmp/svc (deleted)"), "exe-deleted");
+    /* A deleted binary alone (a daemon after a package upgrade) stays under the threshold. */
+    struct exec_hit hit = {"exe-deleted", 0.45, ""};
+    assert_true(exec_rules_score(&hit, 1) < 0.5);
     assert_string_equal(RULES("[kworker/0:2-events] -t 1", "[kworker/0:2-events]",
                               "[kworker/0:2-ev", "/var/tmp/sbx/kworker"),
                         "kthread-masquerade");

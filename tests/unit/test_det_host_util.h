@@ -53,9 +53,9 @@ static inline char *capture_end(void)
 }
 
 /*
- * Counts protocol lines in out: alerts (pid == 0: any pid; -1: none wanted)
- * or, with degraded set, degraded notices. Lines must be valid JSON with
- * ts, detector and technique.
+ * Counts protocol lines in out: alerts (pid == 0: any pid) or, with
+ * degraded set, degraded notices; "info" lines count as neither. Lines must
+ * be valid JSON with ts, detector and technique.
  */
 static inline int count_lines(const char *out, int pid, int degraded)
 {
@@ -72,8 +72,10 @@ static inline int count_lines(const char *out, int pid, int degraded)
             abort();
         }
         int is_degraded = json_is_true(json_object_get(o, "degraded"));
+        int is_info = json_object_get(o, "info") != NULL; /* neither alert nor notice */
         json_int_t apid = json_integer_value(json_object_get(o, "pid"));
-        if (degraded ? is_degraded : (!is_degraded && (pid == 0 || apid == pid)))
+        if (!is_info &&
+            (degraded ? is_degraded : (!is_degraded && (pid == 0 || apid == pid))))
             n++;
         json_decref(o);
         p = nl ? nl + 1 : NULL;
