@@ -255,10 +255,13 @@ int det_pcap_parse_option(struct det_pcap_config *cfg, int argc, char **argv, in
     static const struct {
         const char *s, *l;
         size_t off;
+        int numeric;
     } opts[] = {
-        {"-i", "--iface", offsetof(struct det_pcap_config, iface)},
-        {"-r", "--read", offsetof(struct det_pcap_config, read_file)},
-        {"-f", "--filter", offsetof(struct det_pcap_config, filter)},
+        {"-i", "--iface", offsetof(struct det_pcap_config, iface), 0},
+        {"-r", "--read", offsetof(struct det_pcap_config, read_file), 0},
+        {"-f", "--filter", offsetof(struct det_pcap_config, filter), 0},
+        {"--snaplen", "--snaplen", offsetof(struct det_pcap_config, snaplen), 1},
+        {"--buffer-mib", "--buffer-mib", offsetof(struct det_pcap_config, buffer_mib), 1},
     };
     const char *a = argv[*i];
     for (size_t k = 0; k < sizeof(opts) / sizeof(opts[0]); k++) {
@@ -273,7 +276,14 @@ int det_pcap_parse_option(struct det_pcap_config *cfg, int argc, char **argv, in
         } else {
             continue;
         }
-        *(const char **)((char *)cfg + opts[k].off) = val;
+        if (opts[k].numeric) {
+            long v;
+            if (ml_parse_long(val, 64, 1 << 20, &v) < 0)
+                return ml_err(err, errlen, -EINVAL, "bad value for %s: %s", opts[k].l, val);
+            *(int *)((char *)cfg + opts[k].off) = (int)v;
+        } else {
+            *(const char **)((char *)cfg + opts[k].off) = val;
+        }
         return 1;
     }
     return 0;
@@ -309,9 +319,12 @@ static pcap_t *open_live(const char *iface, const struct det_pcap_config *cfg, c
     }
     pcap_set_snaplen(p, cfg->snaplen > 0 ? cfg->snaplen : 65535);
     pcap_set_promisc(p, 0);
+    /* Not immediate mode: Linux then uses TPACKET_V3, whose blocks pack packets
+     * by their real size, so the ring holds far more small Stratum packets
+     * than V2's fixed snaplen-sized slots; the 100 ms block timeout bounds the
+     * alert latency. */
     pcap_set_timeout(p, 100);
-    pcap_set_immediate_mode(p, 1);
-    pcap_set_buffer_size(p, (cfg->buffer_mib > 0 ? cfg->buffer_mib : 16) << 20);
+    pcap_set_buffer_size(p, (cfg->buffer_mib > 0 ? cfg->buffer_mib : 32) << 20);
     int rc = pcap_activate(p);
     if (rc < 0) {
         const char *why = rc == PCAP_ERROR_PERM_DENIED

@@ -43,7 +43,7 @@ struct det_pcap_config {
     const char *read_file; /* offline capture; overrides iface when set */
     const char *filter;    /* BPF filter expression, NULL = everything */
     int snaplen;           /* 0 = 65535 */
-    int buffer_mib;        /* kernel ring size for live capture, 0 = 16 MiB */
+    int buffer_mib;        /* kernel ring size for live capture, 0 = 32 MiB */
 };
 
 struct det_pcap_stats {
@@ -95,7 +95,8 @@ int det_pcap_run_detector(const char *detector, const struct det_pcap_config *cf
                           volatile sig_atomic_t *stop);
 
 /*
- * Parses the shared options (--iface/-i, --read/-r, --filter/-f) at argv[*i].
+ * Parses the shared options (--iface/-i, --read/-r, --filter/-f, --snaplen,
+ * --buffer-mib) at argv[*i].
  * Returns 1 when argv[*i] was one of them (and advances *i past its value),
  * 0 when it is not a shared option, -EINVAL (message in err) on a missing value.
  */
@@ -104,7 +105,9 @@ int det_pcap_parse_option(struct det_pcap_config *cfg, int argc, char **argv, in
 #define DET_PCAP_USAGE                                                                     \
     "  -i, --iface IFACE   capture interface (default $ML_IFACE, else lo; \"any\" ok)\n"   \
     "  -r, --read FILE     read a pcap file instead of capturing\n"                        \
-    "  -f, --filter BPF    capture filter expression\n"
+    "  -f, --filter BPF    capture filter expression\n"                               \
+    "  --snaplen N         bytes kept per packet (default 65535)\n"                       \
+    "  --buffer-mib N      kernel capture ring in MiB (default 32)\n"
 
 /*
  * Writes an info line {"ts":..,"detector":..,"technique":..,"info":<info>}

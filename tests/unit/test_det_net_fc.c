@@ -40,6 +40,15 @@ static void stratum_over_tls_found_by_shape(void **state)
     assert_true(every >= 4 && every <= 6);
 }
 
+static void real_minerlab_tls_session(void **state)
+{
+    (void)state;
+    /* 75 s of minerlab-miner over stratum+ssl to minerlab-pool (gen.sh). */
+    struct tdn_alerts got = run("real_tls.pcap", 0);
+    assert_int_equal(got.n, 1);
+    assert_string_equal(got.a[0].dst, "127.0.0.1:3334");
+}
+
 static void young_or_short_flows_stay_quiet(void **state)
 {
     (void)state;
@@ -78,6 +87,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(stratum_over_tls_found_by_shape),
+        cmocka_unit_test(real_minerlab_tls_session),
         cmocka_unit_test(young_or_short_flows_stay_quiet),
         cmocka_unit_test(each_condition_matters),
     };

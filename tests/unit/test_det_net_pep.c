@@ -39,6 +39,9 @@ static void pool_port_once_per_connection(void **state)
     /* Falco's own behaviour: loopback servers are ignored. */
     got = run("xmrig_login.pcap", 1);
     assert_int_equal(got.n, 0);
+    got = run("real_tls.pcap", 0); /* minerlab's TLS port 3334 is on the list too */
+    assert_int_equal(got.n, 1);
+    assert_string_equal(got.a[0].dst, "127.0.0.1:3334");
     got = run("xmrig_login_v6.pcap", 0);
     assert_int_equal(tdn_count(&got, "pool-port"), 1);
     assert_string_equal(got.a[0].dst, "[::1]:3333");

@@ -77,6 +77,23 @@ static void coinhive_over_websocket_split_frames(void **state)
     assert_int_equal(got.n, 3);
 }
 
+static void real_minerlab_traffic(void **state)
+{
+    (void)state;
+    int rc;
+    /* minerlab-miner <-> minerlab-pool, captured by gen.sh. */
+    struct tdn_alerts got = run("real_tcp.pcap", &rc);
+    assert_int_equal(tdn_count(&got, "et-checkin"), 1);
+    assert_int_equal(tdn_count(&got, "stratum-login"), 1);
+    assert_int_equal(tdn_count(&got, "stratum-job"), 1);
+    assert_string_equal(tdn_find(&got, "et-checkin")->dst, "127.0.0.1:3333");
+    got = run("real_ws.pcap", &rc);
+    assert_int_equal(tdn_count(&got, "ws-miner-auth"), 1);
+    assert_int_equal(tdn_count(&got, "ws-miner-job"), 1);
+    got = run("real_tls.pcap", &rc); /* the documented blind spot */
+    assert_int_equal(got.n, 0);
+}
+
 static void benign_traffic_stays_quiet(void **state)
 {
     (void)state;
@@ -143,6 +160,7 @@ int main(void)
         cmocka_unit_test(ipv6_and_linux_any_capture),
         cmocka_unit_test(bitcoin_style_stratum),
         cmocka_unit_test(coinhive_over_websocket_split_frames),
+        cmocka_unit_test(real_minerlab_traffic),
         cmocka_unit_test(benign_traffic_stays_quiet),
         cmocka_unit_test(bad_captures_degrade_without_crashing),
         cmocka_unit_test(match_is_exact_about_the_et_bytes),

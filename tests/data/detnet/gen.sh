@@ -19,7 +19,7 @@ capture() { # capture NAME IFACE LINKTYPE FILTER -- command...
     shift 5
     local snap=()
     # The cadence capture only needs headers and sizes: keep the file small.
-    [[ $name == tls_cadence ]] && snap=(-s 200)
+    [[ $name == tls_cadence || $name == real_tls ]] && snap=(-s 200)
     if [[ -n ${ONLY:-} && $ONLY != "$name" ]]; then return; fi
     local ltopt=()
     [[ -n $link ]] && ltopt=(-y "$link")
@@ -50,6 +50,30 @@ capture ws_chat lo "" "tcp port 8082" -- $PY ws_chat 8082
 capture dns_queries lo "" "udp port 5353" -- $PY dns 5353
 capture tls_sni lo "" "tcp port 9443" -- $PY sni 9443 "$TMP"
 capture tls_cadence lo "" "tcp port 9444" -- $PY cadence 9444 "$TMP" 70
+
+# Real minerlab-miner <-> minerlab-pool traffic, when a build is at hand:
+#   ML_BIN_DIR=build/bin tests/data/detnet/gen.sh real_tcp   (also real_tls, real_ws)
+real() { # real PORT_ARGS URL SECONDS
+    local poolargs=$1 url=$2 secs=$3
+    "$ML_BIN_DIR/minerlab-pool" $poolargs --diff 100 --job-interval 10 --verify none \
+        --quiet &
+    local pool=$!
+    sleep 1
+    "$ML_BIN_DIR/minerlab-miner" -o "$url" -u "$WALLET" -p x -t 1 --duty 20 \
+        --mode light --max-duration "$secs" >/dev/null 2>&1 || true
+    kill "$pool"
+    wait "$pool" || true
+}
+WALLET=44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A
+if [[ -x ${ML_BIN_DIR:-/nonexistent}/minerlab-pool ]]; then
+    capture real_tcp lo "" "tcp port 3333" -- \
+        real "--listen 127.0.0.1:3333" stratum+tcp://127.0.0.1:3333 12
+    capture real_ws lo "" "tcp port 8080" -- \
+        real "--listen 127.0.0.1:3335 --ws-listen 127.0.0.1:8080" ws://127.0.0.1:8080/ 12
+    capture real_tls lo "" "tcp port 3334" -- \
+        real "--listen 127.0.0.1:3335 --tls-listen 127.0.0.1:3334" \
+        stratum+ssl://127.0.0.1:3334 75
+fi
 
 # A capture cut in the middle of its last record.
 if [[ -z $ONLY || $ONLY == truncated ]]; then

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Keep-up benchmark for the network detectors: each detector captures on lo
+# (default settings, no filter) while det_net_load pushes Stratum-like lines
+# over loopback; prints packets seen, kernel drops and the detector's CPU.
+#   tests/bench/det_net_load.sh BIN_DIR [SECONDS=20] [RATE=5000] [CONNS=100]
+set -euo pipefail
+BIN=${1:?usage: det_net_load.sh BIN_DIR [SECONDS] [RATE] [CONNS]}
+SECS=${2:-20} RATE=${3:-5000} CONNS=${4:-100}
+OUT=$(mktemp -d)
+DET_PID=
+cleanup() {
+    if [[ -n $DET_PID ]]; then kill "$DET_PID" 2>/dev/null || true; fi
+    rm -rf "$OUT"
+}
+trap cleanup EXIT
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# CPU ticks of a process and its children (tshark's work is in its child).
+tree_ticks() {
+    local t
+    t=$(ticks "$1")
+    for c in $(pgrep -P "$1" || true); do t=$((t + $(ticks "$c"))); done
+    echo "$t"
+}
+printf '%-14s %9s %9s %9s %7s %7s\n' detector packets dropped ifdrop cpu% alerts
+for det in stratum-dpi pool-endpoint flow-cadence tshark; do
+    "$BIN/minerlab-det-$det" -i lo >"$OUT/$det.jsonl" 2>"$OUT/$det.err" &
+    DET_PID=$!
+    sleep 3 # capture is open (tshark needs a moment) before the load starts
+    t0=$(tree_ticks "$DET_PID") s0=$(date +%s.%N)
+    "$BIN/det_net_load" --conns "$CONNS" --rate "$RATE" --seconds "$SECS" >"$OUT/load.json"
+    sleep 1
+    t1=$(tree_ticks "$DET_PID") s1=$(date +%s.%N)
+    kill -TERM "$DET_PID"
+    wait "$DET_PID" || true
+    DET_PID=
+    cpu=$(awk -v a="$t0" -v b="$t1" -v s="$s0" -v e="$s1" -v hz="$(getconf CLK_TCK)" \
+        'BEGIN { printf "%.1f", 100 * (b - a) / hz / (e - s) }')
+    alerts=$(grep -c '"reason"' "$OUT/$det.jsonl" || true)
+    if [[ $det == tshark ]]; then
+        # tshark reports drops on stderr ("N packets captured", "N packets dropped").
+        pk=$(grep -o "[0-9]* packets captured" "$OUT/$det.err" | awk "{print \$1}" | tail -1 || true)
+        dr=$(grep -o '[0-9]* packets dropped' "$OUT/$det.err" | awk '{s+=$1} END {print s+0}')
+        printf '%-14s %9s %9s %9s %7s %7s\n' "$det" "${pk:-?}" "$dr" - "$cpu" "$alerts"
+    else
+        info=$(grep '"info"' "$OUT/$det.jsonl" | tail -1)
+        get() { sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p" <<<"$info"; }
+        printf '%-14s %9s %9s %9s %7s %7s\n' "$det" "$(get packets)" "$(get dropped)" \
+            "$(get ifdropped)" "$cpu" "$alerts"
+    fi
+done
+echo "load: $(tail -1 "$OUT/load.json")"
