@@ -1,0 +1,17 @@
+# Fuzz targets of the network layer. With clang and -DMINERLAB_FUZZ=ON they
+# build as libFuzzer binaries (fuzz_stratum, fuzz_ws); otherwise they build
+# as corpus replays that ctest runs over the seed corpus.
+option(MINERLAB_FUZZ "Build libFuzzer targets (clang)" OFF)
+set(_fz ${CMAKE_SOURCE_DIR}/tests/fuzz)
+foreach(t stratum ws)
+    if(MINERLAB_FUZZ)
+        add_executable(fuzz_${t} ${_fz}/fuzz_${t}.c)
+        target_compile_options(fuzz_${t} PRIVATE -fsanitize=fuzzer,address,undefined)
+        target_link_options(fuzz_${t} PRIVATE -fsanitize=fuzzer,address,undefined)
+    else()
+        add_executable(fuzz_${t} ${_fz}/fuzz_${t}.c ${_fz}/fuzz_replay.c)
+        add_test(NAME fuzz_replay_${t} COMMAND fuzz_${t} ${_fz}/corpus/${t})
+        set_tests_properties(fuzz_replay_${t} PROPERTIES TIMEOUT 60 LABELS "net;fuzz")
+    endif()
+    target_link_libraries(fuzz_${t} PRIVATE minerlab_common minerlab_warnings)
+endforeach()
