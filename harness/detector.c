@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -239,6 +240,9 @@ void detector_exited(struct detector *d, int wstatus, struct jsonl *timeline)
         fprintf(stderr, "\nminerlab: detector %s stopped on its own (%s); the run goes on\n",
                 d->name, st);
     d->pid = 0;
+    /* The leader is gone; take its helpers with it while the group number is still ours. */
+    proc_kill_group(d->pgid, SIGKILL);
+    proc_watchdog_forget_group(d->pgid);
 }
 
 void detector_summary(const struct detector *d, struct jsonl *timeline)

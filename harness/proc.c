@@ -308,12 +308,31 @@ unsigned long proc_tcp_inode(const char *ip, unsigned port)
     return ino ? ino : scan_tcp("/proc/net/tcp6", ip, port, 1);
 }
 
+int proc_has_token(pid_t pid, const char *token)
+{
+    char want[128], path[64];
+    static char env[65536]; /* single-threaded; environments are small */
+    int wl = snprintf(want, sizeof(want), "ML_RUN_TOKEN=%s", token) + 1; /* with NUL */
+    snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, env, sizeof(env));
+    close(fd);
+    for (ssize_t i = 0; n > 0 && i + wl <= n;) {
+        if (memcmp(env + i, want, (size_t)wl) == 0)
+            return 1;
+        char *z = memchr(env + i, '\0', (size_t)(n - i));
+        if (!z)
+            break;
+        i = z - env + 1;
+    }
+    return 0;
+}
+
 int proc_kill_token(const char *token)
 {
-    char want[128];
     int killed = 0;
-    hx_fmt(want, sizeof(want), "ML_RUN_TOKEN=%s", token);
-    size_t wl = strlen(want) + 1; /* match the NUL too: no prefix matches */
     DIR *d = opendir("/proc");
     if (!d)
         return 0;
@@ -323,24 +342,9 @@ int proc_kill_token(const char *token)
         long pid;
         if (ml_parse_long(e->d_name, 2, 1L << 30, &pid) || pid == self)
             continue;
-        char path[64];
-        hx_fmt(path, sizeof(path), "/proc/%ld/environ", pid);
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            continue;
-        static char env[65536];
-        ssize_t n = read(fd, env, sizeof(env));
-        close(fd);
-        for (ssize_t i = 0; n > 0 && i + (ssize_t)wl <= n;) {
-            if (memcmp(env + i, want, wl) == 0) {
-                kill((pid_t)pid, SIGKILL);
-                killed++;
-                break;
-            }
-            char *z = memchr(env + i, '\0', (size_t)(n - i));
-            if (!z)
-                break;
-            i = z - env + 1;
+        if (proc_has_token((pid_t)pid, token)) {
+            kill((pid_t)pid, SIGKILL);
+            killed++;
         }
     }
     closedir(d);
@@ -371,8 +375,14 @@ static void watchdog_main(int rfd, const char *token)
         while ((nl = strchr(line, '\n'))) {
             *nl = '\0';
             long g;
-            if (ng < sizeof(groups) / sizeof(groups[0]) && !ml_parse_long(line, 2, 1L << 30, &g))
+            if (line[0] == '-' && !ml_parse_long(line + 1, 2, 1L << 30, &g)) {
+                for (size_t i = 0; i < ng; i++)
+                    if (groups[i] == (pid_t)g)
+                        groups[i--] = groups[--ng];
+            } else if (ng < sizeof(groups) / sizeof(groups[0]) &&
+                       !ml_parse_long(line, 2, 1L << 30, &g)) {
                 groups[ng++] = (pid_t)g;
+            }
             line = nl + 1;
         }
         have = strlen(line);
@@ -420,6 +430,16 @@ void proc_watchdog_add_group(pid_t pgid)
         return;
     char line[32];
     int n = hx_fmt(line, sizeof(line), "%d\n", (int)pgid);
+    if (write(wd_fd, line, (size_t)n) != n)
+        return;
+}
+
+void proc_watchdog_forget_group(pid_t pgid)
+{
+    if (wd_fd < 0)
+        return;
+    char line[32];
+    int n = snprintf(line, sizeof(line), "-%d\n", (int)pgid);
     if (write(wd_fd, line, (size_t)n) != n)
         return;
 }

@@ -79,11 +79,15 @@ unsigned long proc_tcp_inode(const char *ip, unsigned port);
  */
 int proc_watchdog_start(const char *token);
 void proc_watchdog_add_group(pid_t pgid);
+/* Tells the watchdog a group is gone, so a recycled number is never killed. */
+void proc_watchdog_forget_group(pid_t pgid);
 /* The watchdog's pid (0 when not running): never part of a scenario. */
 pid_t proc_watchdog_pid(void);
 /* Closes the pipe and waits (up to 2 s) for the sweep to finish. */
 void proc_watchdog_stop(void);
 /* The sweep itself: kills processes carrying the token. Returns the count. */
 int proc_kill_token(const char *token);
+/* 1 when pid's environment carries ML_RUN_TOKEN=token (it is one of ours). */
+int proc_has_token(pid_t pid, const char *token);
 
 #endif

@@ -135,6 +135,8 @@ static void reap(struct runner *r)
             char s[64];
             proc_status_str(st, s, sizeof(s));
             timeline_event(&r->tl, "pool_exit", NULL, json_pack("{s:s}", "status", s));
+            proc_kill_group(pid, SIGKILL);
+            proc_watchdog_forget_group(pid);
             r->pool_pid = 0;
             continue;
         }
@@ -150,7 +152,7 @@ static void reap(struct runner *r)
     }
 }
 
-static void handle_signals(struct runner *r)
+void runner_poll_signals(struct runner *r)
 {
     struct signalfd_siginfo si;
     while (read(r->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
@@ -190,7 +192,7 @@ void runner_loop_once(struct runner *r, int timeout_ms)
     if (poll(pfd, n, timeout_ms) < 0 && errno != EINTR)
         return;
     if (pfd[0].revents)
-        handle_signals(r);
+        runner_poll_signals(r);
     if (pfd[1].revents)
         scen_read_launcher(r);
     if (pfd[2].revents)
@@ -229,7 +231,7 @@ static int pool_wait_ready(struct runner *r, int want_lab, char *err, size_t err
     double deadline = runner_now() + 20;
     while (runner_now() < deadline && !r->stop) {
         if (r->port_tcp && r->port_tls && r->port_ws && r->port_api &&
-            (!want_lab || r->port_lab))
+            (!want_lab || (r->port_lab && r->port_lab_tls && r->port_lab_ws)))
             return 0;
         struct pollfd p = {r->pool_out, POLLIN, 0};
         if (poll(&p, 1, 100) <= 0) {
@@ -252,8 +254,13 @@ static int pool_wait_ready(struct runner *r, int want_lab, char *err, size_t err
                 unsigned port = colon ? (unsigned)atoi(colon + 1) : 0;
                 if (colon)
                     *colon = '\0';
-                if (!strcmp(kind, "tcp") && want_lab && !strcmp(addr, r->lab_host))
+                int lab = want_lab && !strcmp(addr, r->lab_host);
+                if (lab && !strcmp(kind, "tcp"))
                     r->port_lab = port;
+                else if (lab && !strcmp(kind, "tls"))
+                    r->port_lab_tls = port;
+                else if (lab && !strcmp(kind, "ws"))
+                    r->port_lab_ws = port;
                 else if (!strcmp(kind, "tcp"))
                     r->port_tcp = port;
                 else if (!strcmp(kind, "tls"))
@@ -291,8 +298,12 @@ static int pool_start(struct runner *r, int want_lab, char *err, size_t errlen)
         argv[n++] = "--www";
         argv[n++] = c->www_dir;
     }
-    if (want_lab) {
+    if (want_lab) { /* cloud scenarios reach the pool over the veth link, any transport */
         argv[n++] = "--listen";
+        argv[n++] = lab;
+        argv[n++] = "--tls-listen";
+        argv[n++] = lab;
+        argv[n++] = "--ws-listen";
         argv[n++] = lab;
     }
     int p[2];
@@ -313,10 +324,11 @@ static int pool_start(struct runner *r, int want_lab, char *err, size_t errlen)
     rc = pool_wait_ready(r, want_lab, err, errlen);
     fcntl(r->pool_out, F_SETFL, O_NONBLOCK);
     timeline_event(&r->tl, "pool_start", NULL,
-                   json_pack("{s:i,s:i,s:i,s:i,s:i,s:i}", "pid", (int)r->pool_pid, "tcp",
-                             (int)r->port_tcp, "tls", (int)r->port_tls, "ws",
+                   json_pack("{s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i}", "pid", (int)r->pool_pid,
+                             "tcp", (int)r->port_tcp, "tls", (int)r->port_tls, "ws",
                              (int)r->port_ws, "api", (int)r->port_api, "lab_tcp",
-                             (int)r->port_lab));
+                             (int)r->port_lab, "lab_tls", (int)r->port_lab_tls, "lab_ws",
+                             (int)r->port_lab_ws));
     r->events_fd = open(events, O_RDONLY | O_CLOEXEC);
     return rc;
 }
@@ -417,7 +429,6 @@ static void detectors_stop(struct runner *r, double patience)
     for (size_t i = 0; i < r->ndet; i++) {
         /* Anything a group member still holds open is cut off here. */
         detector_drain(&r->det[i], &sink, 1 << 20);
-        proc_kill_group(r->det[i].pgid, SIGKILL); /* helpers it left behind */
         detector_summary(&r->det[i], &r->tl);
     }
 }

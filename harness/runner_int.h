@@ -30,6 +30,7 @@ struct run_scen {
     unsigned long *inodes;    /* sockets held by the tree at the last scan */
     size_t ninodes, capinodes;
     double next_duty_ts;
+    double next_scan;         /* monotonic time of the next /proc scan */
     unsigned long logins, shares_ok, shares_bad, conns;
     long conn_ids[256];       /* pool connection ids already attributed */
     size_t nconn_ids;
@@ -42,7 +43,8 @@ struct runner {
     size_t ndet;
     pid_t pool_pid;
     int pool_out;
-    unsigned port_tcp, port_tls, port_ws, port_api, port_lab;
+    unsigned port_tcp, port_tls, port_ws, port_api;
+    unsigned port_lab, port_lab_tls, port_lab_ws; /* listeners on the lab host */
     char lab_host[64], lab_netns[80], lab_cidr[64];
     int lab_up;
     char token[40];
@@ -63,6 +65,8 @@ struct runner {
 
 /* One pass of the event loop: poll up to timeout_ms, drain, reap, scan. */
 void runner_loop_once(struct runner *r, int timeout_ms);
+/* Reads pending SIGINT/SIGTERM from the signalfd into r->stop (non-blocking). */
+void runner_poll_signals(struct runner *r);
 /* Loops until deadline (monotonic seconds) or a stop request. */
 void runner_wait(struct runner *r, double seconds);
 /* Monotonic seconds. */

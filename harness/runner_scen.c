@@ -52,6 +52,8 @@ static char **scen_env(struct runner *r, const struct scenario *sc, const char *
     int lab = r->lab_up && scenario_requires(sc, "netns");
     const char *host = lab ? r->lab_host : "127.0.0.1";
     unsigned tcp = lab ? r->port_lab : r->port_tcp;
+    unsigned tls = lab ? r->port_lab_tls : r->port_tls;
+    unsigned ws = lab ? r->port_lab_ws : r->port_ws;
     e.n = 0;
     e.v[0] = NULL;
     env_add(&e, "ML_BIN_DIR", "%s", c->bin_dir);
@@ -62,8 +64,8 @@ static char **scen_env(struct runner *r, const struct scenario *sc, const char *
     env_add(&e, "ML_DURATION", "%u", sc->duration_s);
     env_add(&e, "ML_POOL_HOST", "%s", host);
     env_add(&e, "ML_POOL_PORT_TCP", "%u", tcp);
-    env_add(&e, "ML_POOL_PORT_TLS", "%u", r->port_tls);
-    env_add(&e, "ML_POOL_PORT_WS", "%u", r->port_ws);
+    env_add(&e, "ML_POOL_PORT_TLS", "%u", tls);
+    env_add(&e, "ML_POOL_PORT_WS", "%u", ws);
     /*
      * Benign workloads get no pool URL and no wallet: those strings in a
      * benign process's environment would be the harness planting evidence.
@@ -71,9 +73,9 @@ static char **scen_env(struct runner *r, const struct scenario *sc, const char *
     if (!scenario_is_malicious(sc))
         ;
     else if (!strcmp(tr, "tls"))
-        env_add(&e, "ML_POOL_URL", "stratum+ssl://%s:%u", host, r->port_tls);
+        env_add(&e, "ML_POOL_URL", "stratum+ssl://%s:%u", host, tls);
     else if (!strcmp(tr, "ws"))
-        env_add(&e, "ML_POOL_URL", "ws://%s:%u", host, r->port_ws);
+        env_add(&e, "ML_POOL_URL", "ws://%s:%u", host, ws);
     else
         env_add(&e, "ML_POOL_URL", "stratum+tcp://%s:%u", host, tcp);
     if (r->lab_up) {
@@ -107,7 +109,7 @@ static void launcher_path(const struct runner *r, const struct scenario *sc, cha
 
 void scen_prepare_checks(struct runner *r)
 {
-    for (size_t i = 0; i < r->cfg->nscen && !r->stop; i++) {
+    for (size_t i = 0; i < r->cfg->nscen && (runner_poll_signals(r), !r->stop); i++) {
         const struct scenario *sc = r->cfg->scen[i];
         char path[4096], last[512], reason[4700];
         launcher_path(r, sc, path, sizeof(path));
@@ -183,12 +185,11 @@ static void refresh_inodes(struct runner *r)
 
 void scen_scan_tree(struct runner *r)
 {
-    static double next;
     struct run_scen *c = &r->cur;
     double now = runner_now();
-    if (c->idx < 0 || c->end > 0 || now < next)
+    if (c->idx < 0 || c->end > 0 || now < c->next_scan)
         return;
-    next = now + 1.0;
+    c->next_scan = now + 1.0;
     struct proc_snapshot s = {0};
     if (proc_snapshot_take(&s) == 0) {
         pid_t self = getpid();
@@ -399,21 +400,25 @@ static void last_line_of(const char *path, char *out, size_t len)
 static void kill_workload(struct runner *r, pid_t pgid)
 {
     struct run_scen *c = &r->cur;
+    /* Pids of the tree are signalled only while they still carry our token:
+     * a pid that exited may have been reused by someone else's process. */
     proc_kill_group(pgid, SIGTERM);
     for (size_t i = 0; i < c->ntree; i++)
-        kill(c->tree[i], SIGTERM);
+        if (proc_has_token(c->tree[i], r->token))
+            kill(c->tree[i], SIGTERM);
     double end = runner_now() + (r->stop ? 0.4 : 1.0);
     while (runner_now() < end) {
         int alive = kill(-pgid, 0) == 0;
         for (size_t i = 0; i < c->ntree && !alive; i++)
-            alive = kill(c->tree[i], 0) == 0 && getpgid(c->tree[i]) >= 0;
+            alive = proc_has_token(c->tree[i], r->token);
         if (!alive)
             break;
         runner_loop_once(r, 50);
     }
     proc_kill_group(pgid, SIGKILL);
     for (size_t i = 0; i < c->ntree; i++)
-        kill(c->tree[i], SIGKILL);
+        if (proc_has_token(c->tree[i], r->token))
+            kill(c->tree[i], SIGKILL);
 }
 
 static void scen_finish(struct runner *r, const char *dir, int at_deadline)
@@ -552,6 +557,8 @@ void scen_run(struct runner *r, size_t idx)
     for (int i = 0; i < 20 && c->launcher; i++)
         runner_loop_once(r, 10);
     scen_read_launcher(r);
+    if (kill(-pid, 0) != 0) /* group empty: its number may be reused from now on */
+        proc_watchdog_forget_group(pid);
     scen_finish(r, dir, at_deadline);
     scen_cleanup(r, sc, sandbox);
     scen_reset(r);

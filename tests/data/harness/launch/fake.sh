@@ -11,6 +11,10 @@ check)
     fi
     exit 0 ;;
 start)
+    if [ "$ML_SCENARIO_ID" = fake-fail ]; then
+        echo "minerlab-miner: exited at once: cannot load its config" >&2
+        exit 1
+    fi
     sh -c 'while :; do sleep 0.2; done' "$marker-work" &
     echo "ML-PID $! miner"
     if [ "$ML_SCENARIO_ID" = fake-escape ]; then
