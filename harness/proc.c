@@ -308,6 +308,15 @@ unsigned long proc_tcp_inode(const char *ip, unsigned port)
     return ino ? ino : scan_tcp("/proc/net/tcp6", ip, port, 1);
 }
 
+unsigned long proc_tcp_inode_of(pid_t pid, const char *ip, unsigned port)
+{
+    char p4[64], p6[64];
+    snprintf(p4, sizeof(p4), "/proc/%d/net/tcp", (int)pid);
+    snprintf(p6, sizeof(p6), "/proc/%d/net/tcp6", (int)pid);
+    unsigned long ino = scan_tcp(p4, ip, port, 0);
+    return ino ? ino : scan_tcp(p6, ip, port, 1);
+}
+
 int proc_has_token(pid_t pid, const char *token)
 {
     char want[128], path[64];

@@ -70,6 +70,8 @@ int proc_socket_inodes(pid_t pid, unsigned long **inodes, size_t *n, size_t *cap
  * from /proc/net/tcp and tcp6. 0 when not found.
  */
 unsigned long proc_tcp_inode(const char *ip, unsigned port);
+/* Same, as seen from pid's network namespace (/proc/PID/net/tcp*). */
+unsigned long proc_tcp_inode_of(pid_t pid, const char *ip, unsigned port);
 
 /*
  * Watchdog: a forked helper that holds a pipe from the harness. Every group

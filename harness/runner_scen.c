@@ -283,16 +283,20 @@ static void attribute_conn(struct runner *r, json_t *ev)
     char ip[64];
     const char *colon = strrchr(peer, ':');
     unsigned long inode = 0;
+    int have_ip = 0, owned = 0;
     if (colon && (size_t)(colon - peer) < sizeof(ip)) {
         memcpy(ip, peer, (size_t)(colon - peer));
         ip[colon - peer] = '\0';
         inode = proc_tcp_inode(ip, (unsigned)atoi(colon + 1));
+        have_ip = 1;
     }
-    int owned = 0;
-    for (int attempt = 0; inode && attempt < 2 && !owned; attempt++) {
-        if (attempt)
+    for (int attempt = 0; have_ip && attempt < 3 && !owned; attempt++) {
+        if (attempt == 1)
             refresh_inodes(r);
-        for (size_t i = 0; i < c->ninodes && !owned; i++)
+        /* A miner in its own network namespace: look through the newest pids' eyes. */
+        for (size_t k = c->ntree; attempt == 2 && k-- > 0 && !inode && c->ntree - k <= 16;)
+            inode = proc_tcp_inode_of(c->tree[k], ip, (unsigned)atoi(colon + 1));
+        for (size_t i = 0; inode && i < c->ninodes && !owned; i++)
             owned = c->inodes[i] == inode;
     }
     c->conns++;
