@@ -145,11 +145,24 @@ static void on_out(void *arg, char *line)
 static void on_err(void *arg, char *line)
 {
     struct state *st = arg;
-    if (strstr(line, "Running as user") || strstr(line, "Capture started") ||
-        strstr(line, "File: ") || !*line)
+    /* tshark's start-up chatter, and its complaints about an unreadable
+     * ~/.config/wireshark when run as another user, are not the error. */
+    static const char *const noise[] = {"Running as user", "Capture started", "File: ",
+                                        "Error loading table", "permission to read the file",
+                                        "Could not open your", "preferences file", NULL};
+    const char *msg = !strncmp(line, "tshark: ", 8) ? line + 8 : line;
+    for (int i = 0; noise[i]; i++)
+        if (strstr(msg, noise[i]))
+            return;
+    if (!*msg || msg[0] == '"')
         return;
-    fprintf(stderr, "tshark: %s\n", line);
-    snprintf(st->last_err, sizeof(st->last_err), "%s", line);
+    fprintf(stderr, "tshark: %s\n", msg);
+    /* Keep the most telling line: a capture-permission or interface error wins. */
+    if (strstr(st->last_err, "permission") || strstr(st->last_err, "o such device"))
+        return;
+    if (strstr(msg, "packets captured") || strstr(msg, "packets dropped"))
+        return;
+    snprintf(st->last_err, sizeof(st->last_err), "%s", msg);
 }
 
 static int parse_args(struct opts *o, int argc, char **argv)

@@ -3,6 +3,7 @@
 # (default settings, no filter) while det_net_load pushes Stratum-like lines
 # over loopback; prints packets seen, kernel drops and the detector's CPU.
 #   tests/bench/det_net_load.sh BIN_DIR [SECONDS=20] [RATE=5000] [CONNS=100]
+# DETS="stratum-dpi tshark" limits the run to some detectors.
 set -euo pipefail
 BIN=${1:?usage: det_net_load.sh BIN_DIR [SECONDS] [RATE] [CONNS]}
 SECS=${2:-20} RATE=${3:-5000} CONNS=${4:-100}
@@ -22,7 +23,7 @@ tree_ticks() {
     echo "$t"
 }
 printf '%-14s %9s %9s %9s %7s %7s\n' detector packets dropped ifdrop cpu% alerts
-for det in stratum-dpi pool-endpoint flow-cadence tshark; do
+for det in ${DETS:-stratum-dpi pool-endpoint flow-cadence tshark}; do
     "$BIN/minerlab-det-$det" -i lo >"$OUT/$det.jsonl" 2>"$OUT/$det.err" &
     DET_PID=$!
     sleep 3 # capture is open (tshark needs a moment) before the load starts
@@ -39,7 +40,8 @@ for det in stratum-dpi pool-endpoint flow-cadence tshark; do
     if [[ $det == tshark ]]; then
         # tshark reports drops on stderr ("N packets captured", "N packets dropped").
         pk=$(grep -o "[0-9]* packets captured" "$OUT/$det.err" | awk "{print \$1}" | tail -1 || true)
-        dr=$(grep -o '[0-9]* packets dropped' "$OUT/$det.err" | awk '{s+=$1} END {print s+0}')
+        dr=$(grep -o '[0-9]* packets dropped' "$OUT/$det.err" | awk '{s+=$1} END {print s+0}' ||
+            true)
         printf '%-14s %9s %9s %9s %7s %7s\n' "$det" "${pk:-?}" "$dr" - "$cpu" "$alerts"
     else
         info=$(grep '"info"' "$OUT/$det.jsonl" | tail -1)
