@@ -105,7 +105,7 @@ fi
 
 # The pool: every transport on loopback, the lab host too when it is up.
 pool_args=(--listen 127.0.0.1:0 --tls-listen 127.0.0.1:0 --ws-listen 127.0.0.1:0
-    --www "$SRC/scenarios/www" --events "$TMP/events.jsonl" --diff 20
+    --www "$SRC/scenarios/www" --events "$TMP/events.jsonl" --diff 5
     --browser-diff 200000)
 if ((LAB)); then
     pool_args+=(--listen "$ML_LAB_HOST:0" --tls-listen "$ML_LAB_HOST:0")
