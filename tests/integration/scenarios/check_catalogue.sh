@@ -75,5 +75,15 @@ msg=$(ML_CHROMIUM=/nonexistent/chromium \
 [[ $rc == 77 && $msg == *"chromium not installed"* ]] ||
     fail "browser-chromium.sh check without chromium: rc $rc '$msg'"
 
+# Without root, the cloud launcher and the lab link must skip with a reason.
+if [[ $(id -u) -eq 0 ]] && command -v setpriv >/dev/null; then
+    for l in cloud.sh labnet.sh; do
+        rc=0
+        msg=$(setpriv --reuid 65534 --regid 65534 --clear-groups env ML_BIN_DIR="$BIN" \
+            ML_MINER="$BIN/minerlab-miner" bash "$SRC/harness/launch/$l" check 2>&1) || rc=$?
+        [[ $rc == 77 && $msg == *root* ]] || fail "$l check as nobody: rc $rc '$msg'"
+    done
+fi
+
 ((FAILS == 0)) || exit 1
 echo "catalogue ok: $n scenarios, 4 suites" >&2
