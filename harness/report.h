@@ -48,6 +48,14 @@ void report_scorecard(FILE *out, json_t *doc);
 FILE *report_open(const char *dir, const char *name, char *err, size_t errlen);
 int report_commit(FILE *f, const char *dir, const char *name, char *err, size_t errlen);
 
+/*
+ * Index of doc's results by "detector\tscenario" (new object, borrowed
+ * values) so renderers look pairs up in O(1) instead of scanning.
+ */
+json_t *report_result_index(json_t *doc);
+/* The result for (det, scen) from such an index, or NULL. */
+json_t *report_result(json_t *index, const char *det, const char *scen);
+
 /* Formats a ratio (-1 = "n/a") as "83.3%" into buf. */
 const char *report_pct(double r, char *buf, size_t len);
 

@@ -13,25 +13,15 @@ static const char *jstr(json_t *o, const char *k, const char *dflt)
     return s ? s : dflt;
 }
 
-static json_t *find_result(json_t *doc, const char *det, const char *scen)
-{
-    size_t i;
-    json_t *r;
-    json_array_foreach(json_object_get(doc, "results"), i, r)
-        if (!strcmp(jstr(r, "detector", ""), det) && !strcmp(jstr(r, "scenario", ""), scen))
-            return r;
-    return NULL;
-}
-
 /* Cell colour and word for the coverage matrix. */
-static const char *cell_state(json_t *doc, json_t *det, json_t *sc, const char **word)
+static const char *cell_state(json_t *idx, json_t *det, json_t *sc, const char **word)
 {
     const char *status = jstr(sc, "status", "");
     if (strcmp(status, "ran") && strcmp(status, "interrupted")) {
         *word = status;
         return "#d0d0d0";
     }
-    json_t *r = find_result(doc, jstr(det, "name", ""), jstr(sc, "id", ""));
+    json_t *r = report_result(idx, jstr(det, "name", ""), jstr(sc, "id", ""));
     int mal = !strcmp(jstr(sc, "label", ""), "malicious");
     if (r && json_is_true(json_object_get(r, "detected"))) {
         *word = "hit";
@@ -50,7 +40,7 @@ static void chart_matrix(FILE *f, json_t *doc)
     json_t *dets = json_object_get(doc, "detectors"), *scens = json_object_get(doc, "scenarios");
     size_t nd = json_array_size(dets), ns = json_array_size(scens), i, j;
     double cw = 70, ch = 18, left = 220, top = 110;
-    json_t *det, *sc;
+    json_t *det, *sc, *idx = report_result_index(doc);
     svg_begin(f, left + cw * (double)(nd ? nd : 1) + 20, top + ch * (double)ns + 20,
               "Coverage matrix: detector x scenario");
     json_array_foreach(dets, i, det)
@@ -65,13 +55,14 @@ static void chart_matrix(FILE *f, json_t *doc)
         json_array_foreach(dets, i, det)
         {
             const char *word;
-            const char *fill = cell_state(doc, det, sc, &word);
+            const char *fill = cell_state(idx, det, sc, &word);
             char t[256];
             snprintf(t, sizeof(t), "%s x %s: %s", jstr(det, "name", "?"),
                      jstr(sc, "id", "?"), word);
             svg_rect(f, left + cw * (double)i, top + ch * (double)j, cw, ch, fill, t);
         }
     }
+    json_decref(idx);
     svg_end(f);
 }
 

@@ -222,6 +222,28 @@ int report_write_json(const char *dir, json_t *doc, char *err, size_t errlen)
     return report_commit(f, dir, "report.json", err, errlen);
 }
 
+json_t *report_result_index(json_t *doc)
+{
+    json_t *idx = json_object(), *r;
+    size_t i;
+    json_array_foreach(json_object_get(doc, "results"), i, r)
+    {
+        char key[512];
+        hx_fmt(key, sizeof(key), "%s\t%s",
+               json_string_value(json_object_get(r, "detector")) ?: "",
+               json_string_value(json_object_get(r, "scenario")) ?: "");
+        json_object_set(idx, key, r);
+    }
+    return idx;
+}
+
+json_t *report_result(json_t *index, const char *det, const char *scen)
+{
+    char key[512];
+    hx_fmt(key, sizeof(key), "%s\t%s", det, scen);
+    return json_object_get(index, key);
+}
+
 const char *report_pct(double r, char *buf, size_t len)
 {
     if (r < 0)

@@ -82,31 +82,26 @@ void report_scorecard(FILE *out, json_t *doc)
     identity(out, doc, "");
 }
 
-static const char *cell(json_t *doc, const char *det, json_t *scen)
+static const char *cell(json_t *idx, const char *det, json_t *scen)
 {
     const char *id = jstr(scen, "id", "");
     const char *status = jstr(scen, "status", "");
     if (strcmp(status, "ran") && strcmp(status, "interrupted"))
         return status;
-    size_t i;
-    json_t *r;
-    json_array_foreach(json_object_get(doc, "results"), i, r)
-    {
-        if (strcmp(jstr(r, "detector", ""), det) || strcmp(jstr(r, "scenario", ""), id))
-            continue;
-        if (json_is_true(json_object_get(r, "detected")))
-            return json_is_true(json_object_get(r, "false_positive")) ? "hit+FP" : "hit";
-        if (json_is_true(json_object_get(r, "false_positive")))
-            return "FP";
-        return strcmp(jstr(scen, "label", ""), "malicious") == 0 ? "miss" : "ok";
-    }
-    return "?";
+    json_t *r = report_result(idx, det, id);
+    if (!r)
+        return "?";
+    if (json_is_true(json_object_get(r, "detected")))
+        return json_is_true(json_object_get(r, "false_positive")) ? "hit+FP" : "hit";
+    if (json_is_true(json_object_get(r, "false_positive")))
+        return "FP";
+    return strcmp(jstr(scen, "label", ""), "malicious") == 0 ? "miss" : "ok";
 }
 
 static void md_matrix(FILE *f, json_t *doc)
 {
     size_t i, j;
-    json_t *det, *sc;
+    json_t *det, *sc, *idx = report_result_index(doc);
     fputs("\n## Coverage matrix\n\n| scenario | label | duty |", f);
     json_array_foreach(json_object_get(doc, "detectors"), i, det)
         fprintf(f, " %s |", jstr(det, "name", "?"));
@@ -119,9 +114,10 @@ static void md_matrix(FILE *f, json_t *doc)
         fprintf(f, "| %s | %s | %lld%% |", jstr(sc, "id", "?"), jstr(sc, "label", "?"),
                 (long long)json_integer_value(json_object_get(sc, "duty_pct")));
         json_array_foreach(json_object_get(doc, "detectors"), i, det)
-            fprintf(f, " %s |", cell(doc, jstr(det, "name", ""), sc));
+            fprintf(f, " %s |", cell(idx, jstr(det, "name", ""), sc));
         fputc('\n', f);
     }
+    json_decref(idx);
 }
 
 static void md_detectors(FILE *f, json_t *doc)

@@ -1,6 +1,8 @@
 #include "hxutil.h"
 #include "score.h"
 
+#include "alert_scan.h"
+
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -318,7 +320,16 @@ int score_read_alerts(struct score *s, const char *dir, char *err, size_t errlen
     size_t cap = 0;
     ssize_t n;
     while ((n = getline(&line, &cap, f)) > 0) {
-        json_t *o = json_loadb(line, (size_t)n, JSON_DISABLE_EOF_CHECK, NULL);
+        struct alert_fields af;
+        if (n > 0 && line[n - 1] == '\n')
+            n--;
+        if (alert_scan(line, (size_t)n, &af) == 0) {
+            struct score_alert a = {af.detector, af.ts, af.pid, af.src[0] ? af.src : NULL,
+                                    af.dst[0] ? af.dst : NULL};
+            count_verdict(s, a.detector, score_add_alert(s, &a));
+            continue;
+        }
+        json_t *o = json_loadb(line, (size_t)n, 0, NULL);
         if (!o)
             continue;
         json_t *flow = json_object_get(o, "flow");

@@ -7,7 +7,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${1:-$ROOT/build}
 N=${2:-1000000}
 DIR=$(mktemp -d /tmp/ml-report-bench.XXXXXX)
-trap 'rm -rf "$DIR"' EXIT
+trap '[[ -n ${KEEP:-} ]] || rm -rf "$DIR"' EXIT
 python3 - "$DIR" "$N" <<'PY'
 import json, random, sys
 d, n = sys.argv[1], int(sys.argv[2])

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alert_scan.h"
 #include "model.h"
 #include "score.h"
 
@@ -285,6 +286,39 @@ static void test_rundir_roundtrip(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* The fast alert scanner agrees with jansson, or declines and lets jansson decide. */
+static void test_alert_scan(void **state)
+{
+    struct alert_fields f;
+    const char *ok = "{\"detector\":\"own\",\"detector_name\":\"d1\",\"flow\":{\"dst\":"
+                     "\"127.0.0.1:3333\",\"proto\":\"tcp\",\"src\":\"127.0.0.1:5000\"},"
+                     "\"info\":{\"ts\":1,\"pid\":9,\"x\":[{\"a\":\"}\\\"\"}]},\"pid\":101,"
+                     "\"reason\":\"caf\\u00e9 \\\"q\\\" }\",\"score\":0.9,\"ts\":1005.25}";
+    assert_int_equal(alert_scan(ok, strlen(ok), &f), 0);
+    assert_string_equal(f.detector, "d1");
+    assert_int_equal(f.pid, 101);
+    assert_true(f.ts == 1005.25);
+    assert_string_equal(f.src, "127.0.0.1:5000");
+    assert_string_equal(f.dst, "127.0.0.1:3333");
+    const char *plain = "{\"ts\":7,\"detector\":\"raw\",\"pid\":null,\"technique\":\"other\"}";
+    assert_int_equal(alert_scan(plain, strlen(plain), &f), 0);
+    assert_string_equal(f.detector, "raw");
+    assert_int_equal(f.pid, 0);
+    assert_string_equal(f.src, "");
+    const char *decline[] = {
+        "{\"ts\":1,\"detector_name\":\"d\\u0031\"}", /* escape in a needed string */
+        "{\"ts\":1,\"detector_name\":\"d1\",\"pid\":1.5}",
+        "{\"ts\":1,\"detector_name\":\"d1\",\"flow\":{\"src\":\"a:1\"}}",
+        "{\"detector_name\":\"d1\"}",
+        "{\"ts\":1,\"detector_name\":\"d1\"",
+        "{\"ts\":1,\"detector_name\":\"d1\"} trailing",
+        "[1]",
+    };
+    for (size_t i = 0; i < sizeof(decline) / sizeof(decline[0]); i++)
+        if (alert_scan(decline[i], strlen(decline[i]), &f) == 0)
+            fail_msg("accepted: %s", decline[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -298,6 +332,7 @@ int main(void)
         cmocka_unit_test(test_expectations),
         cmocka_unit_test(test_unknown_detector),
         cmocka_unit_test(test_rundir_roundtrip),
+        cmocka_unit_test(test_alert_scan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
