@@ -41,8 +41,17 @@ static void chart_matrix(FILE *f, json_t *doc)
     size_t nd = json_array_size(dets), ns = json_array_size(scens), i, j;
     double cw = 70, ch = 18, left = 220, top = 110;
     json_t *det, *sc, *idx = report_result_index(doc);
-    svg_begin(f, left + cw * (double)(nd ? nd : 1) + 20, top + ch * (double)ns + 20,
+    static const char *const legend[][2] = {{"#2ca02c", "caught"}, {"#d62728", "missed"},
+                                            {"#ff7f0e", "false positive"},
+                                            {"#a6d8a6", "benign, quiet"},
+                                            {"#d0d0d0", "did not run"}};
+    svg_begin(f, left + cw * (double)(nd ? nd : 1) + 20, top + ch * (double)ns + 44,
               "Coverage matrix: detector x scenario");
+    for (size_t k = 0; k < 5; k++) {
+        double x = left + 110 * (double)k, y = top + ch * (double)ns + 14;
+        svg_rect(f, x, y, 12, 12, legend[k][0], NULL);
+        svg_text(f, x + 16, y + 10, "start", 0, legend[k][1]);
+    }
     json_array_foreach(dets, i, det)
         svg_text(f, left + cw * (double)i + cw / 2, top - 6, "start", -45,
                  jstr(det, "name", "?"));
@@ -100,7 +109,9 @@ static void chart_duty(FILE *f, json_t *doc)
         for (int d = 0; d <= 100; d++) {
             if (!ran[d])
                 continue;
-            double x = l + pw * d / 100.0, y = t + ph - ph * hit[d] / ran[d];
+            /* A small per-detector offset keeps identical curves visible. */
+            double x = l + pw * d / 100.0,
+                   y = t + ph - ph * hit[d] / ran[d] - 2.0 * (double)(i % 5);
             char tt[160];
             snprintf(tt, sizeof(tt), "%s at %d%%: %u/%u", jstr(det, "name", "?"), d, hit[d],
                      ran[d]);
@@ -153,7 +164,7 @@ static void chart_ttd(FILE *f, json_t *doc)
     svg_line(f, l, ay, l + pw, ay, "#333");
     for (int q = 0; q <= 4; q++) {
         char s[24];
-        snprintf(s, sizeof(s), "%.0f s", maxttd * q / 4);
+        snprintf(s, sizeof(s), maxttd < 10 ? "%.1f s" : "%.0f s", maxttd * q / 4);
         svg_text(f, l + pw * q / 4, ay + 14, "middle", 0, s);
     }
     svg_text(f, l + pw / 2, ay + 30, "middle", 0, "time to detect (first true alert - miner start)");
