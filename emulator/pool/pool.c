@@ -147,6 +147,7 @@ void pool_new_template(struct pool *p, int new_seed)
                json_pack("{s:I,s:s,s:b}", "height", (json_int_t)p->tmpl.height,
                          "seed_hash", seed_hex, "seed_rotated", new_seed));
     double t0 = ml_now_unix();
+    uint64_t cpu0 = ml_thread_cpu_ns();
     uint64_t n = 0;
     for (struct pool_session *s = p->sessions.next; s != &p->sessions; s = s->next)
         if (s->logged_in && s->conn) {
@@ -155,8 +156,9 @@ void pool_new_template(struct pool *p, int new_seed)
         }
     if (n)
         pool_event(p, "broadcast", NULL,
-                   json_pack("{s:I,s:f}", "sessions", (json_int_t)n, "duration_s",
-                             ml_now_unix() - t0));
+                   json_pack("{s:I,s:f,s:f}", "sessions", (json_int_t)n, "duration_s",
+                             ml_now_unix() - t0, "cpu_s",
+                             (double)(ml_thread_cpu_ns() - cpu0) / 1e9));
 }
 
 static void on_job_timer(uv_timer_t *t)

@@ -161,6 +161,8 @@ const char *pool_reject_key(enum pool_reject r);
 void pool_event(struct pool *p, const char *event, const struct mlconn *conn,
                 json_t *extra);
 void pool_events_flush(struct pool *p);
+/* 1 when an event log is open (hot paths skip building events otherwise). */
+int pool_events_on(const struct pool *p);
 
 /* pool_session.c */
 void pool_session_open(struct pool *p, struct mlconn *c);

@@ -1,6 +1,9 @@
-/* Ground truth: one JSON object per line, keys sorted, flushed every 250 ms
- * by the pool's flush timer so a killed pool loses at most that much. */
+/* Ground truth: one JSON object per line (ts, event, the connection's
+ * 5-tuple, then the event's own fields), flushed every 250 ms by the pool's
+ * flush timer so a killed pool loses at most that much. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "ml_util.h"
 #include "pool.h"
@@ -12,9 +15,7 @@ void pool_event(struct pool *p, const char *event, const struct mlconn *conn,
         json_decref(extra);
         return;
     }
-    json_t *o = extra && json_is_object(extra) ? extra : json_object();
-    if (o != extra)
-        json_decref(extra);
+    json_t *o = json_object();
     /* Microsecond precision: 10 integer digits + 6 decimals. */
     json_object_set_new(o, "ts", json_real((double)(int64_t)(ml_now_unix() * 1e6) / 1e6));
     json_object_set_new(o, "event", json_string(event));
@@ -25,9 +26,23 @@ void pool_event(struct pool *p, const char *event, const struct mlconn *conn,
         json_object_set_new(o, "transport",
                             json_string(mlconn_transport_name(conn->transport)));
     }
-    json_dumpf(o, p->events, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(16));
-    fputc('\n', p->events);
+    if (json_is_object(extra))
+        json_object_update(o, extra);
+    json_decref(extra);
+    /* One string, one fwrite: json_dumpf writes token by token. */
+    char *line = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(16));
     json_decref(o);
+    if (line) {
+        size_t n = strlen(line);
+        line[n] = '\n';
+        fwrite(line, 1, n + 1, p->events);
+        free(line);
+    }
+}
+
+int pool_events_on(const struct pool *p)
+{
+    return p->events != NULL;
 }
 
 void pool_events_flush(struct pool *p)

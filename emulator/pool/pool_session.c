@@ -215,11 +215,11 @@ void pool_session_send_job(struct pool_session *s, int is_login_reply, int64_t i
     } else {
         send_str(s, stratum_encode_job_notify(&sj));
     }
-    pool_event(p, "job", s->conn,
-               json_pack("{s:s,s:I,s:I,s:s,s:b}", "job_id", j->job_id, "height",
-                         (json_int_t)j->height, "difficulty",
-                         (json_int_t)j->difficulty, "target", sj.target_hex,
-                         "login_reply", is_login_reply));
+    if (pool_events_on(p))
+        pool_event(p, "job", s->conn,
+                   json_pack("{s:s,s:I,s:I}", "job_id", j->job_id, "height",
+                             (json_int_t)j->height, "difficulty",
+                             (json_int_t)j->difficulty));
 }
 
 void pool_share_done(struct pool_session *s, int64_t req_id, const char *job_id,
@@ -240,7 +240,7 @@ void pool_share_done(struct pool_session *s, int64_t req_id, const char *job_id,
             s->bad++;
     }
     p->verified += verified;
-    if (s->conn)
+    if (s->conn && pool_events_on(p))
         pool_event(p, "share", s->conn,
                    json_pack("{s:s,s:s,s:s,s:b,s:s,s:b,s:s,s:I}", "job_id", job_id,
                              "nonce", nonce_hex, "status",

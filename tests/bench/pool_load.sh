@@ -43,7 +43,7 @@ smoke)
     echo "ok: smoke" ;;
 sessions)
     N=${2:-10000}
-    start_pool --verify none --job-interval 2
+    start_pool --verify none --job-interval 2 --events "$TMP/events.jsonl"
     sleep 1
     IDLE=$(rss_kib)
     "$BIN/pool_load" --pool 127.0.0.1:$PORT --sessions "$N" --rate 0 --duration 12 \
@@ -54,7 +54,15 @@ sessions)
     wait $LP
     cat "$TMP/r.json"
     echo "pool RSS idle ${IDLE} KiB, with $N sessions ${FULL} KiB," \
-        "$(( (FULL - IDLE) * 1024 / N )) bytes per session" ;;
+        "$(( (FULL - IDLE) * 1024 / N )) bytes per session"
+    # The pool's own time to write the job to every session (loop thread).
+    grep '"event":"broadcast"' "$TMP/events.jsonl" | python3 -c '
+import json, sys
+d = [json.loads(l) for l in sys.stdin]
+d = [e for e in d if e["sessions"] == max(x["sessions"] for x in d)]
+print("pool-side broadcast to %d sessions: wall %s ms, loop-thread CPU %s ms" % (
+      d[0]["sessions"], " ".join("%.0f" % (e["duration_s"] * 1e3) for e in d),
+      " ".join("%.0f" % (e["cpu_s"] * 1e3) for e in d)))' ;;
 submits)
     RATE=${2:-20000}
     start_pool --verify none --job-interval 30 --ban-after 0
