@@ -40,6 +40,21 @@ int rxref_vm_hash(struct rxref_vm *vm, const void *in, size_t len, uint8_t out[3
 const struct rxref_aes_tables *rxref_vm_tables(const struct rxref_vm *vm);
 void rxref_vm_destroy(struct rxref_vm *vm);
 
+/* ---- minerlab's own light mode: Argon2d cache + SuperscalarHash ---- */
+
+struct rxref_cache;
+
+/* Allocates the 256 MiB cache (not initialised). 0 or -ENOMEM with reason. */
+int rxref_cache_create(struct rxref_cache **out, char *err, size_t errlen);
+/*
+ * Keys the cache: Argon2d over 256 MiB (3 passes) and the 8 SuperscalarHash
+ * programs from the key. About 1-2 s on one core. Single thread.
+ */
+void rxref_cache_init(struct rxref_cache *c, const void *key, size_t keylen);
+/* rxref_item_fn computing dataset item `index` (ud = the rxref_cache). */
+void rxref_cache_item(void *ud, uint64_t index, uint8_t out[64]);
+void rxref_cache_destroy(struct rxref_cache *c);
+
 /* ---- dataset items from librandomx, light mode ---- */
 
 struct rxref_librx;

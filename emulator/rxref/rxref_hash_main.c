@@ -4,7 +4,10 @@
  * librandomx too. Exit 0 when the hashes agree (or no comparison), 1 when
  * they differ, 2 on usage errors.
  *
- *   rxref-hash [--key TEXT | --key-hex HEX] [--hex] [--compare] INPUT
+ * --own computes the dataset items with rxref's own Argon2d cache and
+ * SuperscalarHash instead (no librandomx in the hash at all).
+ *
+ *   rxref-hash [--key TEXT | --key-hex HEX] [--hex] [--compare] [--own] INPUT
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -38,17 +41,19 @@ int main(int argc, char **argv)
                                          {"key-hex", required_argument, NULL, 'K'},
                                          {"hex", no_argument, NULL, 'x'},
                                          {"compare", no_argument, NULL, 'c'},
+                                         {"own", no_argument, NULL, 'o'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     uint8_t key[MAX_IN], in[MAX_IN], ours[32], theirs[32];
     size_t keylen = 12, inlen = 0;
-    int hex = 0, compare = 0, c, rc = 2;
+    int hex = 0, compare = 0, own = 0, c, rc = 2;
     char err[256], out_hex[65];
     struct rxref_vm *vm = NULL;
     struct rxref_librx *lx = NULL;
+    struct rxref_cache *cache = NULL;
 
     memcpy(key, "test key 000", 12);
-    while ((c = getopt_long(argc, argv, "k:K:xch", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "k:K:xcoh", opts, NULL)) != -1) {
         switch (c) {
         case 'k':
         case 'K':
@@ -59,9 +64,10 @@ int main(int argc, char **argv)
             break;
         case 'x': hex = 1; break;
         case 'c': compare = 1; break;
+        case 'o': own = 1; break;
         default:
             fprintf(stderr, "usage: rxref-hash [--key TEXT|--key-hex HEX] [--hex] "
-                            "[--compare] INPUT\n");
+                            "[--compare] [--own] INPUT\n");
             return c == 'h' ? 0 : 2;
         }
     }
@@ -74,7 +80,16 @@ int main(int argc, char **argv)
         fprintf(stderr, "rxref-hash: %s\n", err);
         goto out;
     }
-    rxref_vm_set_item_fn(vm, rxref_librx_item, lx);
+    if (own) {
+        if (rxref_cache_create(&cache, err, sizeof(err)) != 0) {
+            fprintf(stderr, "rxref-hash: %s\n", err);
+            goto out;
+        }
+        rxref_cache_init(cache, key, keylen);
+        rxref_vm_set_item_fn(vm, rxref_cache_item, cache);
+    } else {
+        rxref_vm_set_item_fn(vm, rxref_librx_item, lx);
+    }
     rxref_vm_hash(vm, in, inlen, ours);
     ml_hex_encode(ours, 32, out_hex);
     printf("%s\n", out_hex);
@@ -86,6 +101,7 @@ int main(int argc, char **argv)
         rc = memcmp(ours, theirs, 32) ? 1 : 0;
     }
 out:
+    rxref_cache_destroy(cache);
     rxref_librx_destroy(lx);
     rxref_vm_destroy(vm);
     return rc;

@@ -256,6 +256,38 @@ static void test_no_item_source(void **state)
 }
 
 /*
+ * minerlab's own light mode (Argon2d + SuperscalarHash, no librandomx):
+ * dataset items equal librandomx's, and two vectors hash right with it.
+ */
+static void test_own_light_mode(void **state)
+{
+    struct fixture *f = *state;
+    struct rxref_cache *c = NULL;
+    struct rxref_vm *vm = NULL;
+    char err[128];
+    uint8_t ours[64], ref[64], want[32], got[32];
+    assert_int_equal(rxref_cache_create(&c, err, sizeof(err)), 0);
+    assert_int_equal(rxref_vm_create(&vm, err, sizeof(err)), 0);
+    rxref_vm_set_item_fn(vm, rxref_cache_item, c);
+    for (size_t v = 0; v < sizeof(vectors) / sizeof(vectors[0]); v += 3) {
+        const char *key = vectors[v].key;
+        rxref_cache_init(c, key, strlen(key));
+        rxref_librx_rekey(f->lx, key, strlen(key));
+        for (int i = 0; i < 256; i++) {
+            uint64_t item = rng() % RXREF_DATASET_ITEMS;
+            rxref_cache_item(c, item, ours);
+            rxref_librx_item(f->lx, item, ref);
+            assert_memory_equal(ours, ref, 64);
+        }
+        assert_int_equal(ml_hex_decode(vectors[v].hash, want, 32), 0);
+        assert_int_equal(rxref_vm_hash(vm, vectors[v].input, strlen(vectors[v].input), got), 0);
+        assert_memory_equal(got, want, 32);
+    }
+    rxref_vm_destroy(vm);
+    rxref_cache_destroy(c);
+}
+
+/*
  * The sparse comparison must fail when the VMs diverge: librandomx's fast VM
  * on an input rxref has not hashed reads items nobody computed.
  */
@@ -328,6 +360,7 @@ int main(void)
     const struct CMUnitTest hashes[] = {
         cmocka_unit_test(test_five_vectors),
         cmocka_unit_test(test_rounding_mode_restored),
+        cmocka_unit_test(test_own_light_mode),
         cmocka_unit_test(test_sparse_detects_divergence),
         cmocka_unit_test(test_random_vs_librandomx),
     };
