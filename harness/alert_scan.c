@@ -9,7 +9,8 @@ struct cur {
 
 static void ws(struct cur *c)
 {
-    while (c->p < c->end && (*c->p == ' ' || *c->p == '\t' || *c->p == '\n' || *c->p == '\r'))
+    while (c->p < c->end &&
+           (*c->p == ' ' || *c->p == '\t' || *c->p == '\n' || *c->p == '\r'))
         c->p++;
 }
 
@@ -82,7 +83,8 @@ static int number(struct cur *c, double *v)
 }
 
 /* Walks an object, calling member() per key; member consumes the value. */
-static int object(struct cur *c, int (*member)(struct cur *, const char *, void *), void *ctx)
+static int object(struct cur *c, int (*member)(struct cur *, const char *, void *),
+                  void *ctx)
 {
     ws(c);
     if (c->p >= c->end || *c->p++ != '{')

@@ -16,8 +16,8 @@ struct alert_fields {
     double ts;
     int has_ts;
     int pid;
-    char detector[128];     /* detector_name, else detector */
-    char src[80], dst[80];  /* empty when no flow */
+    char detector[128];    /* detector_name, else detector */
+    char src[80], dst[80]; /* empty when no flow */
 };
 
 /* 0 and the fields, or -1 when the line needs the full parser. */

@@ -33,13 +33,15 @@ static int compare_pair(json_t *old, json_t *now, double tol, FILE *out)
         return 0;
     if (json_is_true(json_object_get(old, "detected")) &&
         !json_is_true(json_object_get(now, "detected"))) {
-        fprintf(out, "REGRESSION %s: missed %s (detected in the baseline)\n", det, scen);
+        fprintf(out, "REGRESSION %s: missed %s (detected in the baseline)\n", det,
+                scen);
         return 1;
     }
     json_t *t0 = json_object_get(old, "ttd_s"), *t1 = json_object_get(now, "ttd_s");
     if (json_is_number(t0) && json_is_number(t1) &&
         json_number_value(t1) > json_number_value(t0) + tol) {
-        fprintf(out, "REGRESSION %s: %s time to detect %.1f s > baseline %.1f s + %.1f s\n",
+        fprintf(out,
+                "REGRESSION %s: %s time to detect %.1f s > baseline %.1f s + %.1f s\n",
                 det, scen, json_number_value(t1), json_number_value(t0), tol);
         return 1;
     }
@@ -55,11 +57,12 @@ int baseline_compare(const char *baseline_path, json_t *current, double ttd_tole
     json_error_t je;
     json_t *base = json_load_file(baseline_path, 0, &je);
     if (!base)
-        return ml_err(err, errlen, -EINVAL, "%s:%d: %s", baseline_path, je.line, je.text);
+        return ml_err(err, errlen, -EINVAL, "%s:%d: %s", baseline_path, je.line,
+                      je.text);
     if (!json_is_array(json_object_get(base, "results"))) {
         json_decref(base);
-        return ml_err(err, errlen, -EINVAL, "%s: not a minerlab report.json (no results)",
-                      baseline_path);
+        return ml_err(err, errlen, -EINVAL,
+                      "%s: not a minerlab report.json (no results)", baseline_path);
     }
     json_t *idx = index_results(current), *old;
     size_t i;
@@ -69,14 +72,16 @@ int baseline_compare(const char *baseline_path, json_t *current, double ttd_tole
         char key[512];
         if (!json_is_true(json_object_get(old, "counted")))
             continue;
-        hx_fmt(key, sizeof(key), "%s\t%s", jstr(old, "detector"), jstr(old, "scenario"));
+        hx_fmt(key, sizeof(key), "%s\t%s", jstr(old, "detector"),
+               jstr(old, "scenario"));
         json_t *now = json_object_get(idx, key);
         if (!now)
             continue;
         compared++;
         regressions += compare_pair(old, now, ttd_tolerance_s, out);
     }
-    fprintf(out, "baseline %s: %d pairs compared, %d regression%s (TTD tolerance %.1f s)\n",
+    fprintf(out,
+            "baseline %s: %d pairs compared, %d regression%s (TTD tolerance %.1f s)\n",
             baseline_path, compared, regressions, regressions == 1 ? "" : "s",
             ttd_tolerance_s);
     json_decref(idx);

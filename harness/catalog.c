@@ -71,7 +71,7 @@ static void load_one(struct catalog *c, const char *path)
     }
     if (catalog_find(c, s->id)) {
         hx_fmt(err, sizeof(err), "%s:1: id: '%s' is already defined in %s", path, s->id,
-                 catalog_find(c, s->id)->path);
+               catalog_find(c, s->id)->path);
         add_error(c, err);
         scenario_free(s);
         return;

@@ -13,7 +13,7 @@
 struct catalog {
     struct scenario **scen;
     size_t n;
-    char **errors;   /* one "FILE:LINE: ..." per file that failed to load */
+    char **errors; /* one "FILE:LINE: ..." per file that failed to load */
     size_t nerr;
 };
 
@@ -25,8 +25,8 @@ struct scenario *catalog_find(const struct catalog *c, const char *id);
 void catalog_free(struct catalog *c);
 
 struct hx_paths {
-    char bin[2048];       /* minerlab-* executables */
-    char source[2048];    /* repo root or install data dir */
+    char bin[2048];    /* minerlab-* executables */
+    char source[2048]; /* repo root or install data dir */
     char scenarios[2048];
     char launch[2048];
 };

@@ -15,7 +15,8 @@ struct cmd_entry {
 };
 
 static const struct cmd_entry commands[] = {
-    {"run", cmd_run, "run scenarios against detectors and write a report (default: quick suite)"},
+    {"run", cmd_run,
+     "run scenarios against detectors and write a report (default: quick suite)"},
     {"list", cmd_list, "list scenarios, suites and the reference detectors found"},
     {"report", cmd_report, "re-score a run directory and re-render its reports"},
     {"bench", cmd_bench, "hash-kernel benchmark matrix (minerlab-miner --bench)"},
@@ -33,7 +34,8 @@ int cmd_main(int argc, char **argv)
 {
     if (argc < 2)
         return cmd_run(argc, argv);
-    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
+        !strcmp(argv[1], "help")) {
         usage(stdout);
         return HX_EXIT_OK;
     }
@@ -61,7 +63,8 @@ int cmd_score_dir(const char *dir, const char *junit_path, const char *baseline,
     int status = HX_EXIT_USAGE;
     if (rundir_load(dir, &m, err, sizeof(err)) || !(s = score_new(m)) ||
         score_read_alerts(s, dir, err, sizeof(err)) || score_finish(s)) {
-        fprintf(stderr, "minerlab: cannot score %s: %s\n", dir, err[0] ? err : "out of memory");
+        fprintf(stderr, "minerlab: cannot score %s: %s\n", dir,
+                err[0] ? err : "out of memory");
         goto out;
     }
     status = HX_EXIT_OK;
@@ -73,10 +76,12 @@ int cmd_score_dir(const char *dir, const char *junit_path, const char *baseline,
     if (scorecard && doc)
         report_scorecard(stdout, doc);
     if (fail_on_expect && doc &&
-        json_integer_value(json_object_get(json_object_get(doc, "expectations"), "fail")))
+        json_integer_value(
+            json_object_get(json_object_get(doc, "expectations"), "fail")))
         status = status ? status : HX_EXIT_EXPECT;
     if (baseline && doc) {
-        int rc = baseline_compare(baseline, doc, ttd_tolerance_s, stdout, err, sizeof(err));
+        int rc =
+            baseline_compare(baseline, doc, ttd_tolerance_s, stdout, err, sizeof(err));
         if (rc < 0) {
             fprintf(stderr, "minerlab: baseline: %s\n", err);
             status = HX_EXIT_USAGE;

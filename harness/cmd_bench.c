@@ -33,15 +33,16 @@ static json_t *bench_one(const char *miner, const char *mode, int threads, long 
     buf[len > 0 ? len : 0] = '\0';
     json_t *o = rc == 0 ? json_loads(buf, JSON_DISABLE_EOF_CHECK, NULL) : NULL;
     if (!o)
-        fprintf(stderr, "minerlab bench: %s -t %d failed (%d): %s\n", mode, threads, rc, last);
+        fprintf(stderr, "minerlab bench: %s -t %d failed (%d): %s\n", mode, threads, rc,
+                last);
     return o;
 }
 
 int cmd_bench(int argc, char **argv)
 {
-    static const struct option opts[] = {{"hashes", 1, NULL, 'n'}, {"threads", 1, NULL, 't'},
-                                         {"modes", 1, NULL, 'm'},  {"json", 1, NULL, 'j'},
-                                         {"help", 0, NULL, 'h'},   {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"hashes", 1, NULL, 'n'}, {"threads", 1, NULL, 't'}, {"modes", 1, NULL, 'm'},
+        {"json", 1, NULL, 'j'},   {"help", 0, NULL, 'h'},    {NULL, 0, NULL, 0}};
     long hashes = 200;
     char threads[128], modes[128] = "light";
     const char *json_out = NULL;
@@ -54,11 +55,18 @@ int cmd_bench(int argc, char **argv)
             if (ml_parse_long(optarg, 1, 100000000, &hashes))
                 return HX_EXIT_USAGE;
             break;
-        case 't': hx_fmt(threads, sizeof(threads), "%s", optarg); break;
-        case 'm': hx_fmt(modes, sizeof(modes), "%s", optarg); break;
-        case 'j': json_out = optarg; break;
+        case 't':
+            hx_fmt(threads, sizeof(threads), "%s", optarg);
+            break;
+        case 'm':
+            hx_fmt(modes, sizeof(modes), "%s", optarg);
+            break;
+        case 'j':
+            json_out = optarg;
+            break;
         default:
-            puts("usage: minerlab bench [--hashes N] [--threads 1,2] [--modes light,fast] "
+            puts("usage: minerlab bench [--hashes N] [--threads 1,2] [--modes "
+                 "light,fast] "
                  "[--json FILE]");
             return c == 'h' ? HX_EXIT_OK : HX_EXIT_USAGE;
         }
@@ -73,7 +81,8 @@ int cmd_bench(int argc, char **argv)
     for (char *m = strtok_r(modes, ",", &msave); m; m = strtok_r(NULL, ",", &msave)) {
         char tcopy[128], *tsave = NULL;
         hx_fmt(tcopy, sizeof(tcopy), "%s", threads);
-        for (char *t = strtok_r(tcopy, ",", &tsave); t; t = strtok_r(NULL, ",", &tsave)) {
+        for (char *t = strtok_r(tcopy, ",", &tsave); t;
+             t = strtok_r(NULL, ",", &tsave)) {
             json_t *o = bench_one(miner, m, atoi(t), hashes);
             if (!o)
                 continue;

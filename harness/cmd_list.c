@@ -25,7 +25,8 @@ static void list_suites(const char *dir)
             struct suite *s;
             hx_fmt(path, sizeof(path), "%s/%s", sdir, nm);
             if (suite_load(path, &s, err, sizeof(err)) == 0) {
-                printf("  %-12s %3zu scenarios  %s\n", s->name, s->id_count, s->description);
+                printf("  %-12s %3zu scenarios  %s\n", s->name, s->id_count,
+                       s->description);
                 suite_free(s);
             } else {
                 printf("  ERROR %s\n", err);
@@ -55,9 +56,8 @@ static void list_detectors(const char *bin)
 
 int cmd_list(int argc, char **argv)
 {
-    static const struct option opts[] = {{"scenarios", 1, NULL, 'S'},
-                                         {"help", 0, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"scenarios", 1, NULL, 'S'}, {"help", 0, NULL, 'h'}, {NULL, 0, NULL, 0}};
     const char *sdir = NULL;
     int c;
     optind = 1;
@@ -77,12 +77,14 @@ int cmd_list(int argc, char **argv)
         return HX_EXIT_USAGE;
     }
     printf("scenarios (%s):\n", p.scenarios);
-    printf("  %-28s %-12s %-9s %5s %5s  %s\n", "id", "type", "label", "duty", "dur", "title");
+    printf("  %-28s %-12s %-9s %5s %5s  %s\n", "id", "type", "label", "duty", "dur",
+           "title");
     for (size_t i = 0; i < cat.n; i++) {
         const struct scenario *s = cat.scen[i];
         char duty[16];
         if (s->has_miner && s->miner.has_ramp)
-            hx_fmt(duty, sizeof(duty), "%u-%u", s->miner.ramp.from_pct, s->miner.ramp.to_pct);
+            hx_fmt(duty, sizeof(duty), "%u-%u", s->miner.ramp.from_pct,
+                   s->miner.ramp.to_pct);
         else
             hx_fmt(duty, sizeof(duty), "%u", scenario_nominal_duty(s));
         printf("  %-28s %-12s %-9s %5s %4us  %.60s\n", s->id, s->type, s->label, duty,

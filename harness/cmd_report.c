@@ -21,16 +21,27 @@ int cmd_report(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "j:b:t:qeh", opts, NULL)) != -1) {
         switch (c) {
-        case 'j': junit = optarg; break;
-        case 'b': baseline = optarg; break;
-        case 't': tol = atof(optarg); break;
-        case 'q': quiet = 1; break;
-        case 'e': fail_on_expect = 1; break;
+        case 'j':
+            junit = optarg;
+            break;
+        case 'b':
+            baseline = optarg;
+            break;
+        case 't':
+            tol = atof(optarg);
+            break;
+        case 'q':
+            quiet = 1;
+            break;
+        case 'e':
+            fail_on_expect = 1;
+            break;
         case 'h':
             puts("usage: minerlab report DIR [--junit FILE] [--baseline REPORT.json] "
                  "[--ttd-tolerance SEC] [--fail-on-expect] [--quiet]");
             return HX_EXIT_OK;
-        default: return HX_EXIT_USAGE;
+        default:
+            return HX_EXIT_USAGE;
         }
     }
     if (optind != argc - 1) {

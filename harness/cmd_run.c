@@ -31,22 +31,32 @@ struct run_opts {
 
 static void run_usage(FILE *f)
 {
-    fputs("usage: minerlab run [SCENARIO.yaml|ID ...] [--suite NAME] [--detector NAME|CMD ...]\n"
+    fputs("usage: minerlab run [SCENARIO.yaml|ID ...] [--suite NAME] [--detector "
+          "NAME|CMD ...]\n"
           "                    [--out DIR] [--junit FILE] [--baseline REPORT.json]\n"
-          "  --suite NAME        scenarios/suites/NAME.yaml (default quick when no scenario given)\n"
-          "  --detector X        reference detector NAME (build/bin/minerlab-det-NAME), or an\n"
-          "                      external command (anything with a space or '/'; 'name=CMD' names it).\n"
+          "  --suite NAME        scenarios/suites/NAME.yaml (default quick when no "
+          "scenario given)\n"
+          "  --detector X        reference detector NAME "
+          "(build/bin/minerlab-det-NAME), or an\n"
+          "                      external command (anything with a space or '/'; "
+          "'name=CMD' names it).\n"
           "                      Repeatable; default: every reference detector found\n"
-          "  --out DIR           run directory (default ./minerlab-report/<timestamp>, + latest link)\n"
+          "  --out DIR           run directory (default ./minerlab-report/<timestamp>, "
+          "+ latest link)\n"
           "  --junit FILE        also copy junit.xml there\n"
-          "  --baseline FILE     compare with an earlier report.json; exit 3 on a regression\n"
+          "  --baseline FILE     compare with an earlier report.json; exit 3 on a "
+          "regression\n"
           "  --ttd-tolerance S   TTD growth allowed by --baseline (default 10 s)\n"
           "  --fail-on-expect    exit 1 when a scenario expectation fails\n"
-          "  --grace S --gap S --warmup S   scoring grace (10), quiet gap (3), detector warm-up (3)\n"
-          "  --scenarios DIR --launch-dir DIR --pool CMD   overrides for tests and installs\n"
-          "  --max-alerts N      alerts stored per detector (default 1000000; more are counted)\n"
+          "  --grace S --gap S --warmup S   scoring grace (10), quiet gap (3), "
+          "detector warm-up (3)\n"
+          "  --scenarios DIR --launch-dir DIR --pool CMD   overrides for tests and "
+          "installs\n"
+          "  --max-alerts N      alerts stored per detector (default 1000000; more are "
+          "counted)\n"
           "  --diff N            pool difficulty (default 1000)\n"
-          "  --quiet             no progress line\n", f);
+          "  --quiet             no progress line\n",
+          f);
 }
 
 static int parse_double(const char *s, double max, double *out)
@@ -62,37 +72,66 @@ static int parse_double(const char *s, double max, double *out)
 static int parse_opts(int argc, char **argv, struct run_opts *o)
 {
     static const struct option opts[] = {
-        {"suite", 1, NULL, 's'},       {"detector", 1, NULL, 'd'},  {"out", 1, NULL, 'o'},
-        {"junit", 1, NULL, 'j'},       {"baseline", 1, NULL, 'b'},  {"scenarios", 1, NULL, 'S'},
-        {"launch-dir", 1, NULL, 'L'},  {"pool", 1, NULL, 'P'},      {"grace", 1, NULL, 'g'},
-        {"gap", 1, NULL, 'G'},         {"warmup", 1, NULL, 'w'},    {"ttd-tolerance", 1, NULL, 't'},
-        {"max-alerts", 1, NULL, 'm'},  {"diff", 1, NULL, 'D'},      {"quiet", 0, NULL, 'q'},
-        {"fail-on-expect", 0, NULL, 'e'}, {"help", 0, NULL, 'h'},   {NULL, 0, NULL, 0}};
+        {"suite", 1, NULL, 's'},      {"detector", 1, NULL, 'd'},
+        {"out", 1, NULL, 'o'},        {"junit", 1, NULL, 'j'},
+        {"baseline", 1, NULL, 'b'},   {"scenarios", 1, NULL, 'S'},
+        {"launch-dir", 1, NULL, 'L'}, {"pool", 1, NULL, 'P'},
+        {"grace", 1, NULL, 'g'},      {"gap", 1, NULL, 'G'},
+        {"warmup", 1, NULL, 'w'},     {"ttd-tolerance", 1, NULL, 't'},
+        {"max-alerts", 1, NULL, 'm'}, {"diff", 1, NULL, 'D'},
+        {"quiet", 0, NULL, 'q'},      {"fail-on-expect", 0, NULL, 'e'},
+        {"help", 0, NULL, 'h'},       {NULL, 0, NULL, 0}};
     int c;
     long v;
-    *o = (struct run_opts){.grace_s = 10, .gap_s = 3, .warmup_s = 3, .ttd_tol = 10,
-                           .max_alerts = 1000000, .diff = 1000};
+    *o = (struct run_opts){.grace_s = 10,
+                           .gap_s = 3,
+                           .warmup_s = 3,
+                           .ttd_tol = 10,
+                           .max_alerts = 1000000,
+                           .diff = 1000};
     optind = 1;
     while ((c = getopt_long(argc, argv, "s:d:o:j:b:qeh", opts, NULL)) != -1) {
         int bad = 0;
         switch (c) {
-        case 's': o->suite = optarg; break;
+        case 's':
+            o->suite = optarg;
+            break;
         case 'd':
             if (o->ndet_args == MAX_DETECTORS)
                 bad = 1;
             else
                 o->det_args[o->ndet_args++] = optarg;
             break;
-        case 'o': o->out = optarg; break;
-        case 'j': o->junit = optarg; break;
-        case 'b': o->baseline = optarg; break;
-        case 'S': o->scen_dir = optarg; break;
-        case 'L': o->launch_dir = optarg; break;
-        case 'P': o->pool = optarg; break;
-        case 'g': bad = parse_double(optarg, 600, &o->grace_s); break;
-        case 'G': bad = parse_double(optarg, 600, &o->gap_s); break;
-        case 'w': bad = parse_double(optarg, 600, &o->warmup_s); break;
-        case 't': bad = parse_double(optarg, 3600, &o->ttd_tol); break;
+        case 'o':
+            o->out = optarg;
+            break;
+        case 'j':
+            o->junit = optarg;
+            break;
+        case 'b':
+            o->baseline = optarg;
+            break;
+        case 'S':
+            o->scen_dir = optarg;
+            break;
+        case 'L':
+            o->launch_dir = optarg;
+            break;
+        case 'P':
+            o->pool = optarg;
+            break;
+        case 'g':
+            bad = parse_double(optarg, 600, &o->grace_s);
+            break;
+        case 'G':
+            bad = parse_double(optarg, 600, &o->gap_s);
+            break;
+        case 'w':
+            bad = parse_double(optarg, 600, &o->warmup_s);
+            break;
+        case 't':
+            bad = parse_double(optarg, 3600, &o->ttd_tol);
+            break;
         case 'm':
             bad = ml_parse_long(optarg, 0, 1L << 40, &v);
             o->max_alerts = (unsigned long)v;
@@ -101,10 +140,18 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
             bad = ml_parse_long(optarg, 1, 1L << 32, &v);
             o->diff = (unsigned)v;
             break;
-        case 'q': o->quiet = 1; break;
-        case 'e': o->fail_on_expect = 1; break;
-        case 'h': run_usage(stdout); return 1;
-        default: run_usage(stderr); return -EINVAL;
+        case 'q':
+            o->quiet = 1;
+            break;
+        case 'e':
+            o->fail_on_expect = 1;
+            break;
+        case 'h':
+            run_usage(stdout);
+            return 1;
+        default:
+            run_usage(stderr);
+            return -EINVAL;
         }
         if (bad) {
             fprintf(stderr, "minerlab run: bad value for --%s: '%s'\n",
@@ -147,15 +194,18 @@ static int name_taken(const struct runner_detector *d, size_t n, const char *nam
 }
 
 /* One --detector argument: a reference name, or NAME=CMD / CMD for an external one. */
-static int add_detector(const char *bin, const char *arg, struct runner_detector *d, size_t n)
+static int add_detector(const char *bin, const char *arg, struct runner_detector *d,
+                        size_t n)
 {
     int external = strchr(arg, ' ') || strchr(arg, '/');
     if (!external) {
         char path[4400];
         hx_fmt(path, sizeof(path), "%s/minerlab-det-%s", bin, arg);
         if (access(path, X_OK) != 0) {
-            fprintf(stderr, "minerlab run: detector '%s': %s not found or not executable "
-                            "(see `minerlab list`)\n", arg, path);
+            fprintf(stderr,
+                    "minerlab run: detector '%s': %s not found or not executable "
+                    "(see `minerlab list`)\n",
+                    arg, path);
             return -ENOENT;
         }
         d[n] = (struct runner_detector){strdup(arg), strdup(path), 1};
@@ -197,9 +247,10 @@ static int add_scenario(struct scenario **list, size_t *n, struct scenario *s)
 }
 
 /* Builds the scenario list: files and ids from argv, then the suite. */
-static int select_scenarios(const struct run_opts *o, const struct hx_paths *p, int argc,
-                            char **argv, struct catalog *cat, struct scenario **list,
-                            size_t *n, struct scenario **owned, size_t *nowned)
+static int select_scenarios(const struct run_opts *o, const struct hx_paths *p,
+                            int argc, char **argv, struct catalog *cat,
+                            struct scenario **list, size_t *n, struct scenario **owned,
+                            size_t *nowned)
 {
     char err[1024];
     int have_cat = 0;
@@ -217,12 +268,14 @@ static int select_scenarios(const struct run_opts *o, const struct hx_paths *p, 
             continue;
         }
         if (!have_cat++ && catalog_load(p->scenarios, cat)) {
-            fprintf(stderr, "minerlab run: cannot read scenarios in %s\n", p->scenarios);
+            fprintf(stderr, "minerlab run: cannot read scenarios in %s\n",
+                    p->scenarios);
             return -ENOENT;
         }
         struct scenario *s = catalog_find(cat, argv[i]);
         if (!s) {
-            fprintf(stderr, "minerlab run: '%s' is neither a file nor a scenario id in %s\n",
+            fprintf(stderr,
+                    "minerlab run: '%s' is neither a file nor a scenario id in %s\n",
                     argv[i], p->scenarios);
             for (size_t k = 0; k < cat->nerr; k++)
                 fprintf(stderr, "  (%s)\n", cat->errors[k]);
@@ -261,7 +314,8 @@ static int select_scenarios(const struct run_opts *o, const struct hx_paths *p, 
 }
 
 /* Creates the run directory; the default one gets a `latest` link beside it. */
-static int make_run_dir(const char *out, char *dir, size_t len, char *run_id, size_t idlen)
+static int make_run_dir(const char *out, char *dir, size_t len, char *run_id,
+                        size_t idlen)
 {
     time_t now = time(NULL);
     struct tm tm;
@@ -282,7 +336,8 @@ static int make_run_dir(const char *out, char *dir, size_t len, char *run_id, si
     char probe[4400];
     hx_fmt(probe, sizeof(probe), "%s/run.json", dir);
     if (access(probe, F_OK) == 0) {
-        fprintf(stderr, "minerlab run: %s already holds a run (use another --out)\n", dir);
+        fprintf(stderr, "minerlab run: %s already holds a run (use another --out)\n",
+                dir);
         return -EEXIST;
     }
     char real[PATH_MAX];
@@ -291,7 +346,8 @@ static int make_run_dir(const char *out, char *dir, size_t len, char *run_id, si
     if (!out) {
         unlink("minerlab-report/latest");
         if (symlink(stamp, "minerlab-report/latest") != 0)
-            fprintf(stderr, "minerlab run: note: cannot update minerlab-report/latest\n");
+            fprintf(stderr,
+                    "minerlab run: note: cannot update minerlab-report/latest\n");
     }
     return 0;
 }
@@ -324,21 +380,34 @@ int cmd_run(int argc, char **argv)
     if (o.ndet_args == 0)
         ndet = find_reference(p.bin, det, MAX_DETECTORS);
     if (ndet == 0)
-        fputs("minerlab run: note: no detectors (none built in the bin dir, none given); "
-              "the run records ground truth only\n", stderr);
+        fputs(
+            "minerlab run: note: no detectors (none built in the bin dir, none given); "
+            "the run records ground truth only\n",
+            stderr);
     if (make_run_dir(o.out, dir, sizeof(dir), run_id, sizeof(run_id)))
         goto out;
     hx_fmt(www, sizeof(www), "%s/www", p.scenarios);
     struct runner_config cfg = {
-        .run_dir = dir, .run_id = run_id, .bin_dir = p.bin, .source_dir = p.source,
-        .launch_dir = p.launch, .www_dir = access(www, R_OK) == 0 ? www : NULL,
-        .pool_cmd = o.pool, .scen = list, .nscen = nlist, .det = det, .ndet = ndet,
+        .run_dir = dir,
+        .run_id = run_id,
+        .bin_dir = p.bin,
+        .source_dir = p.source,
+        .launch_dir = p.launch,
+        .www_dir = access(www, R_OK) == 0 ? www : NULL,
+        .pool_cmd = o.pool,
+        .scen = list,
+        .nscen = nlist,
+        .det = det,
+        .ndet = ndet,
         .suite = o.suite ? o.suite : (nowned || optind < argc ? NULL : "quick"),
-        .grace_s = o.grace_s, .gap_s = o.gap_s, .warmup_s = o.warmup_s,
-        .max_alerts = o.max_alerts, .pool_diff = o.diff,
+        .grace_s = o.grace_s,
+        .gap_s = o.gap_s,
+        .warmup_s = o.warmup_s,
+        .max_alerts = o.max_alerts,
+        .pool_diff = o.diff,
         .progress_tty = !o.quiet && isatty(STDERR_FILENO)};
-    fprintf(stderr, "minerlab: run %s: %zu scenarios, %zu detectors -> %s\n", run_id, nlist,
-            ndet, dir);
+    fprintf(stderr, "minerlab: run %s: %zu scenarios, %zu detectors -> %s\n", run_id,
+            nlist, ndet, dir);
     rc = runner_run(&cfg, err, sizeof(err));
     if (rc < 0) {
         fprintf(stderr, "minerlab run: %s\n", err);

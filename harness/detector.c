@@ -13,8 +13,8 @@
 #include "ml_util.h"
 #include "proc.h"
 
-static const char *const techniques[] = {"system-metrics", "network", "memory", "script",
-                                         "browser",        "other",   NULL};
+static const char *const techniques[] = {
+    "system-metrics", "network", "memory", "script", "browser", "other", NULL};
 
 static int check_flow(json_t *flow, char *why, size_t whylen)
 {
@@ -36,7 +36,8 @@ static int check_flow(json_t *flow, char *why, size_t whylen)
 static int check_common(json_t *o, char *why, size_t whylen)
 {
     json_t *ts = json_object_get(o, "ts");
-    if (!json_is_number(ts) || !(json_number_value(ts) > 0) || !isfinite(json_number_value(ts)))
+    if (!json_is_number(ts) || !(json_number_value(ts) > 0) ||
+        !isfinite(json_number_value(ts)))
         return ml_err(why, whylen, -EINVAL, "ts missing or not Unix seconds");
     const char *det = json_string_value(json_object_get(o, "detector"));
     if (!det || !*det)
@@ -110,7 +111,8 @@ int detector_start(struct detector *d, const char *rundir, const char *iface,
     }
     const char *ref_argv[] = {d->cmd, "--iface", iface, NULL};
     const char *sh_argv[] = {"/bin/sh", "-c", d->cmd, NULL};
-    struct proc_spec spec = {d->reference ? ref_argv : sh_argv, envp, NULL, -1, p[1], errfd};
+    struct proc_spec spec = {
+        d->reference ? ref_argv : sh_argv, envp, NULL, -1, p[1], errfd};
     rc = proc_spawn(&spec, &d->pid);
     if (rc == 0) {
         proc_watchdog_add_group(d->pid);
@@ -126,8 +128,8 @@ out:
         close(p[1]);
     if (errfd >= 0)
         close(errfd);
-    json_t *f = json_pack("{s:s,s:s,s:b}", "detector", d->name, "cmd", d->cmd, "reference",
-                          d->reference);
+    json_t *f = json_pack("{s:s,s:s,s:b}", "detector", d->name, "cmd", d->cmd,
+                          "reference", d->reference);
     if (rc) {
         ml_err(err, errlen, rc, "detector %s: cannot start %s: %s", d->name, d->cmd,
                strerror(-rc));
@@ -142,13 +144,15 @@ out:
     return rc;
 }
 
-static void keep_invalid(struct detector *d, const char *line, size_t len, const char *why)
+static void keep_invalid(struct detector *d, const char *line, size_t len,
+                         const char *why)
 {
     d->invalid++;
     if (!d->invalid_f || d->invalid > DET_INVALID_KEEP)
         return;
     size_t show = len > 200 ? 200 : len;
-    fprintf(d->invalid_f, "%s: %.*s%s\n", why, (int)show, line, len > show ? "..." : "");
+    fprintf(d->invalid_f, "%s: %.*s%s\n", why, (int)show, line,
+            len > show ? "..." : "");
     fflush(d->invalid_f);
 }
 
@@ -169,8 +173,9 @@ static void handle_line(struct detector *d, const struct det_sink *sink, char *l
     case DL_DEGRADED:
         timeline_event(sink->timeline, "detector_degraded", NULL,
                        json_pack("{s:s,s:O}", "detector", d->name, "reason",
-                                 json_object_get(o, "reason") ? json_object_get(o, "reason")
-                                                              : json_null()));
+                                 json_object_get(o, "reason")
+                                     ? json_object_get(o, "reason")
+                                     : json_null()));
         break;
     case DL_INFO:
         timeline_event(sink->timeline, "detector_info", NULL,
@@ -237,10 +242,12 @@ void detector_exited(struct detector *d, int wstatus, struct jsonl *timeline)
                    json_pack("{s:s,s:s,s:b}", "detector", d->name, "status", st,
                              "unexpected", !d->stopping));
     if (!d->stopping)
-        fprintf(stderr, "\nminerlab: detector %s stopped on its own (%s); the run goes on\n",
+        fprintf(stderr,
+                "\nminerlab: detector %s stopped on its own (%s); the run goes on\n",
                 d->name, st);
     d->pid = 0;
-    /* The leader is gone; take its helpers with it while the group number is still ours. */
+    /* The leader is gone; take its helpers with it while the group number is still
+     * ours. */
     proc_kill_group(d->pgid, SIGKILL);
     proc_watchdog_forget_group(d->pgid);
 }

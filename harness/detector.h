@@ -30,16 +30,16 @@ enum det_line_kind det_classify(const char *line, size_t len, json_t **out, char
                                 size_t whylen);
 
 struct detector {
-    char *name;          /* as the harness knows it (report key) */
-    char *cmd;           /* reference: executable path; external: shell command */
+    char *name; /* as the harness knows it (report key) */
+    char *cmd;  /* reference: executable path; external: shell command */
     int reference;
-    pid_t pid;           /* 0 when not running */
-    pid_t pgid;          /* its process group, kept after it exits */
-    int out_fd;          /* stdout pipe, -1 when closed */
-    int stopping;        /* the harness asked it to stop */
+    pid_t pid;    /* 0 when not running */
+    pid_t pgid;   /* its process group, kept after it exits */
+    int out_fd;   /* stdout pipe, -1 when closed */
+    int stopping; /* the harness asked it to stop */
     char line[DET_LINE_MAX + 1];
     size_t len;
-    int overlong;        /* inside a line that crossed DET_LINE_MAX */
+    int overlong; /* inside a line that crossed DET_LINE_MAX */
     unsigned long lines, alerts, invalid, dropped, max_alerts;
     FILE *invalid_f;
 };

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 
-int hx_fmt(char *out, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int hx_fmt(char *out, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif

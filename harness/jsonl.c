@@ -17,10 +17,12 @@ int jsonl_write(struct jsonl *j, json_t *o)
 {
     if (!o)
         return -ENOMEM;
-    char *line = j->f ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17))
-                      : NULL;
+    char *line =
+        j->f ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17))
+             : NULL;
     json_decref(o);
-    int ok = line && fputs(line, j->f) >= 0 && fputc('\n', j->f) != EOF && fflush(j->f) == 0;
+    int ok =
+        line && fputs(line, j->f) >= 0 && fputc('\n', j->f) != EOF && fflush(j->f) == 0;
     int e = errno;
     free(line);
     if (ok) {
@@ -42,7 +44,8 @@ void jsonl_close(struct jsonl *j)
     j->f = NULL;
 }
 
-int timeline_event(struct jsonl *j, const char *event, const char *scenario, json_t *fields)
+int timeline_event(struct jsonl *j, const char *event, const char *scenario,
+                   json_t *fields)
 {
     json_t *o = fields ? fields : json_object();
     json_object_set_new(o, "ts", json_real(ml_now_unix()));

@@ -26,6 +26,7 @@ void jsonl_close(struct jsonl *j);
  * Timeline record {"ts": now, "event": event, "scenario": scenario (when
  * non-NULL), ...fields}. fields (stolen) may be NULL.
  */
-int timeline_event(struct jsonl *j, const char *event, const char *scenario, json_t *fields);
+int timeline_event(struct jsonl *j, const char *event, const char *scenario,
+                   json_t *fields);
 
 #endif

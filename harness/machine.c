@@ -46,10 +46,15 @@ json_t *machine_info(void)
  */
 static void dpkg_versions(json_t *out)
 {
-    static const char *const pkgs[][2] = {
-        {"librandomx0", "librandomx"}, {"libuv1", "libuv"},     {"libjansson4", "jansson"},
-        {"libcyaml1", "libcyaml"},     {"libssl3", "openssl"},  {"libpcap0.8", "libpcap"},
-        {"yara", "yara"},              {"tshark", "tshark"},    {"chromium", "chromium"}};
+    static const char *const pkgs[][2] = {{"librandomx0", "librandomx"},
+                                          {"libuv1", "libuv"},
+                                          {"libjansson4", "jansson"},
+                                          {"libcyaml1", "libcyaml"},
+                                          {"libssl3", "openssl"},
+                                          {"libpcap0.8", "libpcap"},
+                                          {"yara", "yara"},
+                                          {"tshark", "tshark"},
+                                          {"chromium", "chromium"}};
     FILE *f = fopen("/var/lib/dpkg/status", "r");
     char line[1024], pkg[256] = "";
     while (f && fgets(line, sizeof(line), f)) {

@@ -286,8 +286,8 @@ static int apply_detector_event(struct model *m, const char *ev, json_t *o)
     if (strcmp(ev, "detector_start") == 0) {
         replace(&d->cmd, json_string_value(json_object_get(o, "cmd")));
     } else if (strcmp(ev, "detector_info") == 0) {
-        replace(&d->version,
-                json_string_value(json_object_get(json_object_get(o, "info"), "version")));
+        replace(&d->version, json_string_value(json_object_get(
+                                 json_object_get(o, "info"), "version")));
     } else if (strcmp(ev, "detector_degraded") == 0) {
         d->degraded++;
         replace(&d->degraded_reason, json_string_value(json_object_get(o, "reason")));

@@ -31,13 +31,13 @@ struct model_expect {
 struct model_scenario {
     char *id, *title, *type, *reason;
     int malicious;
-    unsigned duty_pct;      /* nominal duty (ramp: its starting duty) */
+    unsigned duty_pct; /* nominal duty (ramp: its starting duty) */
     int has_ramp;
     unsigned ramp_to_pct;
     enum scen_status status;
-    double start, end;      /* window, Unix seconds; 0 when never started */
-    double miner_start;     /* 0 = unknown, TTD then counts from start */
-    int *pids;              /* sorted after model_finish() */
+    double start, end;  /* window, Unix seconds; 0 when never started */
+    double miner_start; /* 0 = unknown, TTD then counts from start */
+    int *pids;          /* sorted after model_finish() */
     size_t npids, cap_pids;
     struct model_conn *conns;
     size_t nconns, cap_conns;
@@ -47,10 +47,10 @@ struct model_scenario {
 
 struct model_detector {
     char *name, *cmd, *version;
-    char *exit_desc;        /* "exit 1", "signal 11", NULL while running/clean */
-    int crashed;            /* exited on its own before the harness stopped it */
-    unsigned degraded;      /* degraded notices */
-    char *degraded_reason;  /* last one */
+    char *exit_desc;       /* "exit 1", "signal 11", NULL while running/clean */
+    int crashed;           /* exited on its own before the harness stopped it */
+    unsigned degraded;     /* degraded notices */
+    char *degraded_reason; /* last one */
     unsigned long lines, alerts, invalid, dropped;
 };
 
@@ -63,7 +63,7 @@ struct model {
     size_t nscen, cap_scen;
     struct model_detector *det;
     size_t ndet, cap_det;
-    void *run_json;         /* json_t * of run.json (settings, versions, machine) */
+    void *run_json; /* json_t * of run.json (settings, versions, machine) */
 };
 
 struct model *model_new(double grace_s);

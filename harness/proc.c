@@ -292,8 +292,8 @@ static unsigned long scan_tcp(const char *file, const char *ip, unsigned port, i
         char local[64];
         unsigned lport;
         unsigned long ino;
-        if (sscanf(line, " %*d: %63[0-9A-Fa-f]:%x %*s %*s %*s %*s %*s %*s %*s %lu", local,
-                   &lport, &ino) != 3)
+        if (sscanf(line, " %*d: %63[0-9A-Fa-f]:%x %*s %*s %*s %*s %*s %*s %*s %lu",
+                   local, &lport, &ino) != 3)
             continue;
         if (lport == port && strcmp(local, v6 ? want6 : want4) == 0)
             inode = ino;

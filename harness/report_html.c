@@ -37,11 +37,13 @@ static const char *cell_state(json_t *idx, json_t *det, json_t *sc, const char *
 
 static void chart_matrix(FILE *f, json_t *doc)
 {
-    json_t *dets = json_object_get(doc, "detectors"), *scens = json_object_get(doc, "scenarios");
+    json_t *dets = json_object_get(doc, "detectors"),
+           *scens = json_object_get(doc, "scenarios");
     size_t nd = json_array_size(dets), ns = json_array_size(scens), i, j;
     double cw = 70, ch = 18, left = 220, top = 110;
     json_t *det, *sc, *idx = report_result_index(doc);
-    static const char *const legend[][2] = {{"#2ca02c", "caught"}, {"#d62728", "missed"},
+    static const char *const legend[][2] = {{"#2ca02c", "caught"},
+                                            {"#d62728", "missed"},
                                             {"#ff7f0e", "false positive"},
                                             {"#a6d8a6", "benign, quiet"},
                                             {"#d0d0d0", "did not run"}};
@@ -96,7 +98,8 @@ static void chart_duty(FILE *f, json_t *doc)
     json_array_foreach(json_object_get(doc, "detectors"), i, det)
     {
         unsigned ran[101] = {0}, hit[101] = {0};
-        json_array_foreach(json_object_get(json_object_get(det, "duty_curve"), "points"), k, pt)
+        json_array_foreach(
+            json_object_get(json_object_get(det, "duty_curve"), "points"), k, pt)
         {
             json_int_t d = json_integer_value(json_object_get(pt, "duty_pct"));
             if (d < 0 || d > 100)
@@ -113,17 +116,20 @@ static void chart_duty(FILE *f, json_t *doc)
             double x = l + pw * d / 100.0,
                    y = t + ph - ph * hit[d] / ran[d] - 2.0 * (double)(i % 5);
             char tt[160];
-            snprintf(tt, sizeof(tt), "%s at %d%%: %u/%u", jstr(det, "name", "?"), d, hit[d],
-                     ran[d]);
+            snprintf(tt, sizeof(tt), "%s at %d%%: %u/%u", jstr(det, "name", "?"), d,
+                     hit[d], ran[d]);
             if (px >= 0)
-                fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-                           "stroke=\"%s\" stroke-width=\"2\"/>\n", px, py, x, y, col);
+                fprintf(f,
+                        "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                        "stroke=\"%s\" stroke-width=\"2\"/>\n",
+                        px, py, x, y, col);
             svg_circle(f, x, y, 4, col, tt);
             px = x;
             py = y;
         }
         svg_rect(f, l + pw + 10, t + 14 * (double)i, 10, 10, col, NULL);
-        svg_text(f, l + pw + 24, t + 14 * (double)i + 9, "start", 0, jstr(det, "name", "?"));
+        svg_text(f, l + pw + 24, t + 14 * (double)i + 9, "start", 0,
+                 jstr(det, "name", "?"));
     }
     svg_end(f);
 }
@@ -152,12 +158,14 @@ static void chart_ttd(FILE *f, json_t *doc)
         json_array_foreach(json_object_get(doc, "results"), k, r)
         {
             json_t *v = json_object_get(r, "ttd_s");
-            if (!json_is_number(v) || strcmp(jstr(r, "detector", ""), jstr(det, "name", "")))
+            if (!json_is_number(v) ||
+                strcmp(jstr(r, "detector", ""), jstr(det, "name", "")))
                 continue;
             char tt[160];
             snprintf(tt, sizeof(tt), "%s: %.1f s", jstr(r, "scenario", "?"),
                      json_number_value(v));
-            svg_circle(f, l + pw * json_number_value(v) / maxttd, y, 4, svg_color(i), tt);
+            svg_circle(f, l + pw * json_number_value(v) / maxttd, y, 4, svg_color(i),
+                       tt);
         }
     }
     double ay = t + row * (double)nd + 6;
@@ -167,7 +175,8 @@ static void chart_ttd(FILE *f, json_t *doc)
         snprintf(s, sizeof(s), maxttd < 10 ? "%.1f s" : "%.0f s", maxttd * q / 4);
         svg_text(f, l + pw * q / 4, ay + 14, "middle", 0, s);
     }
-    svg_text(f, l + pw / 2, ay + 30, "middle", 0, "time to detect (first true alert - miner start)");
+    svg_text(f, l + pw / 2, ay + 30, "middle", 0,
+             "time to detect (first true alert - miner start)");
     svg_end(f);
 }
 
@@ -177,26 +186,32 @@ static void html_scorecard(FILE *f, json_t *doc)
     json_t *det;
     char a[32], b[32], c[32];
     fputs("<table><tr><th>detector</th><th>detected</th><th>TPR</th><th>FPR</th>"
-          "<th>precision</th><th>median TTD</th><th>lowest duty caught</th><th>health</th>"
-          "</tr>\n", f);
+          "<th>precision</th><th>median TTD</th><th>lowest duty "
+          "caught</th><th>health</th>"
+          "</tr>\n",
+          f);
     json_array_foreach(json_object_get(doc, "detectors"), i, det)
     {
         json_t *ttd = json_object_get(det, "median_ttd_s"),
                *low = json_object_get(det, "lowest_duty_pct");
         fputs("<tr><td>", f);
         svg_escape(f, jstr(det, "name", "?"));
-        fprintf(f, "</td><td>%lld/%lld</td><td>%s</td><td>%s</td><td>%s</td>",
-                (long long)json_integer_value(json_object_get(det, "malicious_detected")),
-                (long long)json_integer_value(json_object_get(det, "malicious_ran")),
-                report_pct(json_is_number(json_object_get(det, "tpr"))
-                               ? json_number_value(json_object_get(det, "tpr")) : -1,
-                           a, sizeof(a)),
-                report_pct(json_is_number(json_object_get(det, "fpr"))
-                               ? json_number_value(json_object_get(det, "fpr")) : -1,
-                           b, sizeof(b)),
-                report_pct(json_is_number(json_object_get(det, "precision"))
-                               ? json_number_value(json_object_get(det, "precision")) : -1,
-                           c, sizeof(c)));
+        fprintf(
+            f, "</td><td>%lld/%lld</td><td>%s</td><td>%s</td><td>%s</td>",
+            (long long)json_integer_value(json_object_get(det, "malicious_detected")),
+            (long long)json_integer_value(json_object_get(det, "malicious_ran")),
+            report_pct(json_is_number(json_object_get(det, "tpr"))
+                           ? json_number_value(json_object_get(det, "tpr"))
+                           : -1,
+                       a, sizeof(a)),
+            report_pct(json_is_number(json_object_get(det, "fpr"))
+                           ? json_number_value(json_object_get(det, "fpr"))
+                           : -1,
+                       b, sizeof(b)),
+            report_pct(json_is_number(json_object_get(det, "precision"))
+                           ? json_number_value(json_object_get(det, "precision"))
+                           : -1,
+                       c, sizeof(c)));
         if (json_is_number(ttd))
             fprintf(f, "<td>%.1f s</td>", json_number_value(ttd));
         else
@@ -223,7 +238,9 @@ static void html_identity(FILE *f, json_t *doc)
     for (size_t s = 0; s < 3; s++)
         json_object_foreach(json_object_get(run, sections[s]), k, v)
         {
-            char *txt = json_is_string(v) ? NULL : json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+            char *txt = json_is_string(v)
+                            ? NULL
+                            : json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
             fprintf(f, "<tr><th>%s.", sections[s]);
             svg_escape(f, k);
             fputs("</th><td>", f);
@@ -241,17 +258,20 @@ int report_write_html(const char *dir, json_t *doc, char *err, size_t errlen)
         return -EIO;
     json_t *run = json_object_get(doc, "run");
     fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-          "<title>minerlab report ", f);
+          "<title>minerlab report ",
+          f);
     svg_escape(f, jstr(run, "run_id", "?"));
     fputs("</title><style>body{font-family:sans-serif;margin:2em;max-width:1200px}"
           "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;"
           "padding:3px 8px;text-align:left}.kv th{font-weight:normal;color:#555}"
-          "svg{display:block;margin:1em 0}</style></head><body>\n<h1>minerlab report — run ",
+          "svg{display:block;margin:1em 0}</style></head><body>\n<h1>minerlab report — "
+          "run ",
           f);
     svg_escape(f, jstr(run, "run_id", "?"));
     fputs("</h1>\n", f);
     if (json_is_true(json_object_get(run, "interrupted")))
-        fputs("<p><strong>This run was interrupted; the report covers what ran.</strong></p>",
+        fputs("<p><strong>This run was interrupted; the report covers what "
+              "ran.</strong></p>",
               f);
     fputs("<h2>Scorecard</h2>\n", f);
     html_scorecard(f, doc);

@@ -11,32 +11,40 @@
 #include "ml_util.h"
 
 const char *const report_definitions[][2] = {
-    {"window", "A scenario's window runs from its start to its end; an alert counts for "
-               "it until end + grace_s (run.json settings.grace_s)."},
-    {"true_positive", "An alert inside a malicious scenario's window (+ grace) whose pid "
-                      "is in the scenario's process tree, or whose flow is one of its "
-                      "connections, or that is host-level (no pid, no flow) while only "
-                      "that scenario's window is open."},
-    {"false_positive", "An alert matching a benign scenario the same way: its pid or flow "
-                       "is the benign workload's, or it is host-level while only that "
-                       "scenario runs."},
-    {"unmatched", "An alert naming a pid or flow that belongs to no scenario of the run "
-                  "(another process on the host): listed, counted for neither."},
-    {"host_level", "A host-level alert belongs to the scenario running at its time, else to the only scenario in its "
-                   "grace period; a late alert in the next scenario's window counts for the "
-                   "running one."},
+    {"window",
+     "A scenario's window runs from its start to its end; an alert counts for "
+     "it until end + grace_s (run.json settings.grace_s)."},
+    {"true_positive",
+     "An alert inside a malicious scenario's window (+ grace) whose pid "
+     "is in the scenario's process tree, or whose flow is one of its "
+     "connections, or that is host-level (no pid, no flow) while only "
+     "that scenario's window is open."},
+    {"false_positive",
+     "An alert matching a benign scenario the same way: its pid or flow "
+     "is the benign workload's, or it is host-level while only that "
+     "scenario runs."},
+    {"unmatched",
+     "An alert naming a pid or flow that belongs to no scenario of the run "
+     "(another process on the host): listed, counted for neither."},
+    {"host_level",
+     "A host-level alert belongs to the scenario running at its time, else to the only "
+     "scenario in its "
+     "grace period; a late alert in the next scenario's window counts for the "
+     "running one."},
     {"ambiguous", "Such an alert while no scenario runs and two grace periods overlap: "
                   "counted for neither."},
     {"outside", "An alert outside every window (+ grace): counted for nothing."},
-    {"dedup", "Alerts are deduplicated per (detector, scenario): a scenario is detected "
-              "or not, flagged falsely or not."},
+    {"dedup",
+     "Alerts are deduplicated per (detector, scenario): a scenario is detected "
+     "or not, flagged falsely or not."},
     {"ttd", "Time to detect = first true-positive alert - miner start (the launcher's "
             "ML-PID miner line, else the scenario start), floored at 0."},
     {"tpr", "Detected malicious scenarios / malicious scenarios that ran."},
     {"fpr", "Benign scenarios with a false positive / benign scenarios that ran."},
     {"precision", "True (detector, scenario) pairs / (true + false pairs)."},
-    {"duty_curve", "Detection rate per attack type and nominal duty (a ramp counts at its "
-                   "starting duty); lowest_duty_pct is the lowest duty still caught."},
+    {"duty_curve",
+     "Detection rate per attack type and nominal duty (a ramp counts at its "
+     "starting duty); lowest_duty_pct is the lowest duty still caught."},
     {"counted", "Only scenarios that ran (or were interrupted after starting) count; "
                 "skipped and failed ones are listed, never scored."},
     {NULL, NULL}};
@@ -48,12 +56,11 @@ static json_t *num_or_null(double v)
 
 static json_t *scenario_json(const struct model_scenario *sc)
 {
-    json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:i,s:s,s:I,s:I}", "id", sc->id, "title",
-                          sc->title, "type", sc->type, "label",
-                          sc->malicious ? "malicious" : "benign", "duty_pct",
-                          (int)sc->duty_pct, "status", model_status_name(sc->status),
-                          "pids", (json_int_t)sc->npids, "connections",
-                          (json_int_t)sc->nconns);
+    json_t *o = json_pack(
+        "{s:s,s:s,s:s,s:s,s:i,s:s,s:I,s:I}", "id", sc->id, "title", sc->title, "type",
+        sc->type, "label", sc->malicious ? "malicious" : "benign", "duty_pct",
+        (int)sc->duty_pct, "status", model_status_name(sc->status), "pids",
+        (json_int_t)sc->npids, "connections", (json_int_t)sc->nconns);
     json_object_set_new(o, "start", sc->start > 0 ? json_real(sc->start) : json_null());
     json_object_set_new(o, "end", sc->end > 0 ? json_real(sc->end) : json_null());
     json_object_set_new(o, "duration_s",
@@ -91,8 +98,10 @@ static json_t *detector_json(const struct model_detector *d, const struct det_re
     json_t *o = json_object();
     json_object_set_new(o, "name", json_string(d->name));
     json_object_set_new(o, "cmd", d->cmd ? json_string(d->cmd) : json_null());
-    json_object_set_new(o, "version", d->version ? json_string(d->version) : json_null());
-    json_object_set_new(o, "exit", d->exit_desc ? json_string(d->exit_desc) : json_null());
+    json_object_set_new(o, "version",
+                        d->version ? json_string(d->version) : json_null());
+    json_object_set_new(o, "exit",
+                        d->exit_desc ? json_string(d->exit_desc) : json_null());
     json_object_set_new(o, "crashed", json_boolean(d->crashed));
     json_object_set_new(o, "degraded", json_integer(d->degraded));
     if (d->degraded_reason)
@@ -114,9 +123,9 @@ static json_t *detector_json(const struct model_detector *d, const struct det_re
     json_object_set_new(o, "fpr", num_or_null(r->fpr));
     json_object_set_new(o, "precision", num_or_null(r->precision));
     json_object_set_new(o, "median_ttd_s", num_or_null(r->median_ttd_s));
-    json_object_set_new(o, "lowest_duty_pct", r->lowest_duty_pct < 0
-                                                  ? json_null()
-                                                  : json_integer(r->lowest_duty_pct));
+    json_object_set_new(o, "lowest_duty_pct",
+                        r->lowest_duty_pct < 0 ? json_null()
+                                               : json_integer(r->lowest_duty_pct));
     json_object_set_new(o, "duty_curve", curve_json(r));
     return o;
 }
@@ -173,9 +182,9 @@ json_t *report_json_build(const struct model *m, const struct score *s)
     json_object_set_new(doc, "scenarios", scen);
     json_object_set_new(doc, "detectors", dets);
     json_object_set_new(doc, "results", pairs);
-    json_object_set_new(doc, "expectations",
-                        json_pack("{s:i,s:i,s:i}", "pass", pass, "fail", fail, "skipped",
-                                  skipped));
+    json_object_set_new(
+        doc, "expectations",
+        json_pack("{s:i,s:i,s:i}", "pass", pass, "fail", fail, "skipped", skipped));
     json_object_set_new(doc, "unknown_detector_alerts",
                         json_integer((json_int_t)s->unknown_alerts));
     return doc;
@@ -216,7 +225,8 @@ int report_write_json(const char *dir, json_t *doc, char *err, size_t errlen)
     FILE *f = report_open(dir, "report.json", err, errlen);
     if (!f)
         return -EIO;
-    if (json_dumpf(doc, f, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(15)) != 0)
+    if (json_dumpf(doc, f, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(15)) !=
+        0)
         errno = ENOSPC;
     fputc('\n', f);
     return report_commit(f, dir, "report.json", err, errlen);

@@ -24,7 +24,8 @@ static struct counts count_det(const struct score *s, size_t d)
     return c;
 }
 
-static void write_case(FILE *f, const struct score *s, size_t d, size_t i, const char *oc)
+static void write_case(FILE *f, const struct score *s, size_t d, size_t i,
+                       const char *oc)
 {
     const struct model_scenario *sc = &s->m->scen[i];
     const struct pair_result *p = score_pair(s, d, i);
@@ -42,8 +43,10 @@ static void write_case(FILE *f, const struct score *s, size_t d, size_t i, const
         fprintf(f, "      <failure type=\"expectation\" message=\"expected %s, %s\">",
                 want ? "detect" : "miss",
                 want ? "no matching alert in the window"
-                     : (sc->malicious ? "the detector caught it" : "it raised a false positive"));
-        fprintf(f, "tp_alerts=%lu fp_alerts=%lu</failure>\n", p->tp_alerts, p->fp_alerts);
+                     : (sc->malicious ? "the detector caught it"
+                                      : "it raised a false positive"));
+        fprintf(f, "tp_alerts=%lu fp_alerts=%lu</failure>\n", p->tp_alerts,
+                p->fp_alerts);
     } else if (strcmp(oc, "skipped") == 0) {
         fputs("      <skipped message=\"scenario ", f);
         svg_escape(f, model_status_name(sc->status));
@@ -70,8 +73,10 @@ int report_write_junit(const char *dir, const struct model *m, const struct scor
         all.skipped += c.skipped;
     }
     fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", f);
-    fprintf(f, "<testsuites name=\"minerlab\" tests=\"%u\" failures=\"%u\" errors=\"0\" "
-               "skipped=\"%u\">\n", all.tests, all.failures, all.skipped);
+    fprintf(f,
+            "<testsuites name=\"minerlab\" tests=\"%u\" failures=\"%u\" errors=\"0\" "
+            "skipped=\"%u\">\n",
+            all.tests, all.failures, all.skipped);
     for (size_t d = 0; d < m->ndet; d++) {
         struct counts c = count_det(s, d);
         fputs("  <testsuite name=\"minerlab.", f);

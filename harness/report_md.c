@@ -41,8 +41,10 @@ static const char *jduty(json_t *o, char *buf, size_t len)
 static void identity(FILE *f, json_t *doc, const char *prefix)
 {
     json_t *run = json_object_get(doc, "run");
-    json_t *mach = json_object_get(run, "machine"), *ver = json_object_get(run, "versions");
-    fprintf(f, "%srun %s on %s (%s, %lld cores, kernel %s); minerlab %s, librandomx %s\n",
+    json_t *mach = json_object_get(run, "machine"),
+           *ver = json_object_get(run, "versions");
+    fprintf(f,
+            "%srun %s on %s (%s, %lld cores, kernel %s); minerlab %s, librandomx %s\n",
             prefix, jstr(run, "run_id", "?"), jstr(mach, "hostname", "?"),
             jstr(mach, "cpu_model", "?"),
             (long long)json_integer_value(json_object_get(mach, "cores")),
@@ -60,19 +62,21 @@ void report_scorecard(FILE *out, json_t *doc)
     json_array_foreach(json_object_get(doc, "detectors"), i, det)
     {
         char caught[32], notes[128] = "";
-        snprintf(caught, sizeof(caught), "%lld/%lld",
-                 (long long)json_integer_value(json_object_get(det, "malicious_detected")),
-                 (long long)json_integer_value(json_object_get(det, "malicious_ran")));
+        snprintf(
+            caught, sizeof(caught), "%lld/%lld",
+            (long long)json_integer_value(json_object_get(det, "malicious_detected")),
+            (long long)json_integer_value(json_object_get(det, "malicious_ran")));
         if (json_is_true(json_object_get(det, "crashed")))
             snprintf(notes, sizeof(notes), "crashed (%s) ", jstr(det, "exit", "?"));
         if (json_integer_value(json_object_get(det, "degraded")))
             strncat(notes, "degraded ", sizeof(notes) - strlen(notes) - 1);
         if (json_integer_value(json_object_get(det, "invalid_lines")))
             strncat(notes, "invalid-lines ", sizeof(notes) - strlen(notes) - 1);
-        fprintf(out, "%-22s %9s %7s %7s %9s %9s %8s  %s\n", jstr(det, "name", "?"), caught,
-                jpct(det, "tpr", a, sizeof(a)), jpct(det, "fpr", b, sizeof(b)),
-                jpct(det, "precision", c, sizeof(c)), jsec(det, "median_ttd_s", d, sizeof(d)),
-                jduty(det, e, sizeof(e)), notes);
+        fprintf(out, "%-22s %9s %7s %7s %9s %9s %8s  %s\n", jstr(det, "name", "?"),
+                caught, jpct(det, "tpr", a, sizeof(a)), jpct(det, "fpr", b, sizeof(b)),
+                jpct(det, "precision", c, sizeof(c)),
+                jsec(det, "median_ttd_s", d, sizeof(d)), jduty(det, e, sizeof(e)),
+                notes);
     }
     json_t *ex = json_object_get(doc, "expectations");
     fprintf(out, "expectations: %lld pass, %lld fail, %lld skipped\n",
@@ -125,28 +129,33 @@ static void md_detectors(FILE *f, json_t *doc)
     size_t i;
     json_t *det;
     char a[32], b[32], c[32], d[32], e[32];
-    fputs("\n## Scorecard\n\n| detector | detected | TPR | FPR | precision | median TTD "
-          "| lowest duty caught | alerts (TP/FP/ambiguous/outside/unmatched) | health |\n"
-          "|---|---|---|---|---|---|---|---|---|\n", f);
+    fputs(
+        "\n## Scorecard\n\n| detector | detected | TPR | FPR | precision | median TTD "
+        "| lowest duty caught | alerts (TP/FP/ambiguous/outside/unmatched) | health |\n"
+        "|---|---|---|---|---|---|---|---|---|\n",
+        f);
     json_array_foreach(json_object_get(doc, "detectors"), i, det)
     {
-        fprintf(f, "| %s | %lld/%lld | %s | %s | %s | %s | %s | %lld/%lld/%lld/%lld/%lld | %s%s"
-                   "%lld invalid lines, %lld degraded |\n",
-                jstr(det, "name", "?"),
-                (long long)json_integer_value(json_object_get(det, "malicious_detected")),
-                (long long)json_integer_value(json_object_get(det, "malicious_ran")),
-                jpct(det, "tpr", a, sizeof(a)), jpct(det, "fpr", b, sizeof(b)),
-                jpct(det, "precision", c, sizeof(c)), jsec(det, "median_ttd_s", d, sizeof(d)),
-                jduty(det, e, sizeof(e)),
-                (long long)json_integer_value(json_object_get(det, "tp_alerts")),
-                (long long)json_integer_value(json_object_get(det, "fp_alerts")),
-                (long long)json_integer_value(json_object_get(det, "ambiguous_alerts")),
-                (long long)json_integer_value(json_object_get(det, "outside_alerts")),
-                (long long)json_integer_value(json_object_get(det, "unmatched_alerts")),
-                json_is_true(json_object_get(det, "crashed")) ? "CRASHED " : "",
-                json_is_true(json_object_get(det, "crashed")) ? jstr(det, "exit", "") : "",
-                (long long)json_integer_value(json_object_get(det, "invalid_lines")),
-                (long long)json_integer_value(json_object_get(det, "degraded")));
+        fprintf(
+            f,
+            "| %s | %lld/%lld | %s | %s | %s | %s | %s | %lld/%lld/%lld/%lld/%lld | "
+            "%s%s"
+            "%lld invalid lines, %lld degraded |\n",
+            jstr(det, "name", "?"),
+            (long long)json_integer_value(json_object_get(det, "malicious_detected")),
+            (long long)json_integer_value(json_object_get(det, "malicious_ran")),
+            jpct(det, "tpr", a, sizeof(a)), jpct(det, "fpr", b, sizeof(b)),
+            jpct(det, "precision", c, sizeof(c)),
+            jsec(det, "median_ttd_s", d, sizeof(d)), jduty(det, e, sizeof(e)),
+            (long long)json_integer_value(json_object_get(det, "tp_alerts")),
+            (long long)json_integer_value(json_object_get(det, "fp_alerts")),
+            (long long)json_integer_value(json_object_get(det, "ambiguous_alerts")),
+            (long long)json_integer_value(json_object_get(det, "outside_alerts")),
+            (long long)json_integer_value(json_object_get(det, "unmatched_alerts")),
+            json_is_true(json_object_get(det, "crashed")) ? "CRASHED " : "",
+            json_is_true(json_object_get(det, "crashed")) ? jstr(det, "exit", "") : "",
+            (long long)json_integer_value(json_object_get(det, "invalid_lines")),
+            (long long)json_integer_value(json_object_get(det, "degraded")));
     }
 }
 
@@ -154,8 +163,10 @@ static void md_scenarios(FILE *f, json_t *doc)
 {
     size_t i;
     json_t *sc;
-    fputs("\n## Scenarios\n\n| scenario | type | label | duty | status | window | pids | "
-          "connections | note |\n|---|---|---|---|---|---|---|---|---|\n", f);
+    fputs(
+        "\n## Scenarios\n\n| scenario | type | label | duty | status | window | pids | "
+        "connections | note |\n|---|---|---|---|---|---|---|---|---|\n",
+        f);
     json_array_foreach(json_object_get(doc, "scenarios"), i, sc)
     {
         char win[32];
@@ -189,6 +200,7 @@ int report_write_md(const char *dir, json_t *doc, char *err, size_t errlen)
     json_object_foreach(json_object_get(doc, "definitions"), k, v)
         fprintf(f, "- **%s**: %s\n", k, json_string_value(v));
     fprintf(f, "\nGrace after each window: %.1f s.\n",
-            json_number_value(json_object_get(json_object_get(run, "settings"), "grace_s")));
+            json_number_value(
+                json_object_get(json_object_get(run, "settings"), "grace_s")));
     return report_commit(f, dir, "report.md", err, errlen);
 }

@@ -61,10 +61,10 @@ void env_free(char **env)
 
 static json_t *scenario_meta(const struct scenario *s)
 {
-    json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:i,s:s,s:i}", "id", s->id, "title", s->title,
-                          "type", s->type, "label", s->label, "duration_s",
-                          (int)s->duration_s, "launcher", s->launcher, "duty_pct",
-                          (int)scenario_nominal_duty(s));
+    json_t *o =
+        json_pack("{s:s,s:s,s:s,s:s,s:i,s:s,s:i}", "id", s->id, "title", s->title,
+                  "type", s->type, "label", s->label, "duration_s", (int)s->duration_s,
+                  "launcher", s->launcher, "duty_pct", (int)scenario_nominal_duty(s));
     json_t *attack = json_array(), *req = json_array(), *exp = json_object();
     for (size_t i = 0; i < s->attack_count; i++)
         json_array_append_new(attack, json_string(s->attack[i]));
@@ -84,16 +84,17 @@ static json_t *scenario_meta(const struct scenario *s)
                                       "transport", s->miner.transport, "config",
                                       s->miner.config, "name", s->miner.name));
         if (s->miner.has_ramp)
-            json_object_set_new(o, "ramp", json_pack("{s:i,s:i,s:i}", "from",
-                                                     (int)s->miner.ramp.from_pct, "to",
-                                                     (int)s->miner.ramp.to_pct, "seconds",
-                                                     (int)s->miner.ramp.seconds));
+            json_object_set_new(o, "ramp",
+                                json_pack("{s:i,s:i,s:i}", "from",
+                                          (int)s->miner.ramp.from_pct, "to",
+                                          (int)s->miner.ramp.to_pct, "seconds",
+                                          (int)s->miner.ramp.seconds));
     }
     return o;
 }
 
-int runner_write_run_json(const struct runner_config *cfg, double started, double finished,
-                          int interrupted, char *err, size_t errlen)
+int runner_write_run_json(const struct runner_config *cfg, double started,
+                          double finished, int interrupted, char *err, size_t errlen)
 {
     json_t *dets = json_array(), *scen = json_array();
     for (size_t i = 0; i < cfg->ndet; i++)
@@ -102,12 +103,12 @@ int runner_write_run_json(const struct runner_config *cfg, double started, doubl
                                               cfg->det[i].reference));
     for (size_t i = 0; i < cfg->nscen; i++)
         json_array_append_new(scen, scenario_meta(cfg->scen[i]));
-    json_t *settings = json_pack(
-        "{s:f,s:f,s:f,s:I,s:i,s:s,s:s,s:s,s:s?}", "grace_s", cfg->grace_s, "gap_s",
-        cfg->gap_s, "warmup_s", cfg->warmup_s, "max_alerts_per_detector",
-        (json_int_t)cfg->max_alerts, "pool_diff", (int)cfg->pool_diff, "launch_dir",
-        cfg->launch_dir, "bin_dir", cfg->bin_dir, "source_dir", cfg->source_dir, "suite",
-        cfg->suite);
+    json_t *settings =
+        json_pack("{s:f,s:f,s:f,s:I,s:i,s:s,s:s,s:s,s:s?}", "grace_s", cfg->grace_s,
+                  "gap_s", cfg->gap_s, "warmup_s", cfg->warmup_s,
+                  "max_alerts_per_detector", (json_int_t)cfg->max_alerts, "pool_diff",
+                  (int)cfg->pool_diff, "launch_dir", cfg->launch_dir, "bin_dir",
+                  cfg->bin_dir, "source_dir", cfg->source_dir, "suite", cfg->suite);
     json_t *doc = json_pack("{s:s,s:f,s:o,s:o,s:o,s:o,s:o,s:b}", "run_id", cfg->run_id,
                             "started", started, "settings", settings, "machine",
                             machine_info(), "versions", machine_versions(), "detectors",
@@ -117,11 +118,13 @@ int runner_write_run_json(const struct runner_config *cfg, double started, doubl
     char tmp[4096], path[4096];
     hx_fmt(tmp, sizeof(tmp), "%s/run.json.tmp", cfg->run_dir);
     hx_fmt(path, sizeof(path), "%s/run.json", cfg->run_dir);
-    int rc = json_dump_file(doc, tmp, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
+    int rc = json_dump_file(doc, tmp,
+                            JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
     json_decref(doc);
     if (rc != 0 || rename(tmp, path) != 0) {
         unlink(tmp);
-        return ml_err(err, errlen, -EIO, "%s: cannot write (disk full or read-only?)", path);
+        return ml_err(err, errlen, -EIO, "%s: cannot write (disk full or read-only?)",
+                      path);
     }
     return 0;
 }
@@ -158,8 +161,10 @@ void runner_poll_signals(struct runner *r)
     while (read(r->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
         if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM) {
             if (r->stop++ == 0)
-                fprintf(stderr, "\nminerlab: %s: stopping children, writing a partial "
-                                "report\n", strsignal((int)si.ssi_signo));
+                fprintf(stderr,
+                        "\nminerlab: %s: stopping children, writing a partial "
+                        "report\n",
+                        strsignal((int)si.ssi_signo));
         }
     }
 }
@@ -277,7 +282,8 @@ static int pool_wait_ready(struct runner *r, int want_lab, char *err, size_t err
     }
     if (r->port_tcp)
         return 0; /* partial listeners: the scenarios that need more will fail */
-    return ml_err(err, errlen, -EIO, "minerlab-pool did not report its listeners "
+    return ml_err(err, errlen, -EIO,
+                  "minerlab-pool did not report its listeners "
                   "(see pool.stderr)");
 }
 
@@ -290,15 +296,26 @@ static int pool_start(struct runner *r, int want_lab, char *err, size_t errlen)
     hx_fmt(errpath, sizeof(errpath), "%s/pool.stderr", c->run_dir);
     hx_fmt(diff, sizeof(diff), "%u", c->pool_diff);
     hx_fmt(lab, sizeof(lab), "%s:0", r->lab_host);
-    const char *argv[32] = {c->pool_cmd ? c->pool_cmd : cmd, "--listen", "127.0.0.1:0",
-                            "--tls-listen", "127.0.0.1:0", "--ws-listen", "127.0.0.1:0",
-                            "--api", "127.0.0.1:0", "--events", events, "--diff", diff};
+    const char *argv[32] = {c->pool_cmd ? c->pool_cmd : cmd,
+                            "--listen",
+                            "127.0.0.1:0",
+                            "--tls-listen",
+                            "127.0.0.1:0",
+                            "--ws-listen",
+                            "127.0.0.1:0",
+                            "--api",
+                            "127.0.0.1:0",
+                            "--events",
+                            events,
+                            "--diff",
+                            diff};
     size_t n = 13;
     if (c->www_dir) {
         argv[n++] = "--www";
         argv[n++] = c->www_dir;
     }
-    if (want_lab) { /* cloud scenarios reach the pool over the veth link, any transport */
+    if (want_lab) { /* cloud scenarios reach the pool over the veth link, any transport
+                     */
         argv[n++] = "--listen";
         argv[n++] = lab;
         argv[n++] = "--tls-listen";
@@ -324,11 +341,11 @@ static int pool_start(struct runner *r, int want_lab, char *err, size_t errlen)
     rc = pool_wait_ready(r, want_lab, err, errlen);
     fcntl(r->pool_out, F_SETFL, O_NONBLOCK);
     timeline_event(&r->tl, "pool_start", NULL,
-                   json_pack("{s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i}", "pid", (int)r->pool_pid,
-                             "tcp", (int)r->port_tcp, "tls", (int)r->port_tls, "ws",
-                             (int)r->port_ws, "api", (int)r->port_api, "lab_tcp",
-                             (int)r->port_lab, "lab_tls", (int)r->port_lab_tls, "lab_ws",
-                             (int)r->port_lab_ws));
+                   json_pack("{s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i}", "pid",
+                             (int)r->pool_pid, "tcp", (int)r->port_tcp, "tls",
+                             (int)r->port_tls, "ws", (int)r->port_ws, "api",
+                             (int)r->port_api, "lab_tcp", (int)r->port_lab, "lab_tls",
+                             (int)r->port_lab_tls, "lab_ws", (int)r->port_lab_ws));
     r->events_fd = open(events, O_RDONLY | O_CLOEXEC);
     return rc;
 }
@@ -359,10 +376,11 @@ static int labnet(struct runner *r, const char *verb)
     if (fd >= 0)
         close(fd);
     timeline_event(&r->tl, strcmp(verb, "up") ? "labnet_down" : "labnet_up", NULL,
-                   json_pack("{s:i,s:s,s:s}", "status", rc, "host", r->lab_host, "last_err",
-                             last));
+                   json_pack("{s:i,s:s,s:s}", "status", rc, "host", r->lab_host,
+                             "last_err", last));
     if (rc && !strcmp(verb, "up"))
-        fprintf(stderr, "minerlab: lab link not available (%s); netns scenarios skipped\n",
+        fprintf(stderr,
+                "minerlab: lab link not available (%s); netns scenarios skipped\n",
                 last[0] ? last : "labnet.sh up failed");
     return rc;
 }
@@ -412,8 +430,8 @@ static void detectors_stop(struct runner *r, double patience)
     for (size_t i = 0; i < r->ndet; i++) {
         if (r->det[i].pid) {
             timeline_event(&r->tl, "detector_hung", NULL,
-                           json_pack("{s:s,s:f}", "detector", r->det[i].name, "patience_s",
-                                     patience));
+                           json_pack("{s:s,s:f}", "detector", r->det[i].name,
+                                     "patience_s", patience));
             proc_kill_group(r->det[i].pid, SIGKILL);
         }
     }
@@ -572,7 +590,8 @@ int runner_run(const struct runner_config *cfg, char *err, size_t errlen)
     if (r.lab_up || lab)
         labnet(&r, "down");
     proc_kill_token(r.token); /* anything that escaped every group */
-    timeline_event(&r.tl, "run_end", NULL, json_pack("{s:b}", "interrupted", interrupted));
+    timeline_event(&r.tl, "run_end", NULL,
+                   json_pack("{s:b}", "interrupted", interrupted));
     scen_progress(&r, 1);
     rc = runner_write_run_json(cfg, started, ml_now_unix(), interrupted, err, errlen);
     if (!rc)

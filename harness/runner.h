@@ -19,25 +19,25 @@
 #include "scenario.h"
 
 struct runner_detector {
-    char *name;    /* report name */
-    char *cmd;     /* reference: executable path; external: shell command */
+    char *name; /* report name */
+    char *cmd;  /* reference: executable path; external: shell command */
     int reference;
 };
 
 struct runner_config {
-    const char *run_dir;        /* exists, empty */
+    const char *run_dir; /* exists, empty */
     const char *run_id;
     const char *bin_dir, *source_dir, *launch_dir, *www_dir;
-    const char *pool_cmd;       /* NULL = bin_dir/minerlab-pool */
+    const char *pool_cmd; /* NULL = bin_dir/minerlab-pool */
     struct scenario *const *scen;
     size_t nscen;
     const struct runner_detector *det;
     size_t ndet;
-    const char *suite;          /* for run.json; may be NULL */
+    const char *suite; /* for run.json; may be NULL */
     double grace_s, gap_s, warmup_s;
-    unsigned long max_alerts;   /* stored per detector; more are counted */
+    unsigned long max_alerts; /* stored per detector; more are counted */
     unsigned pool_diff;
-    int progress_tty;           /* redraw one progress line */
+    int progress_tty; /* redraw one progress line */
 };
 
 /*
@@ -48,7 +48,7 @@ struct runner_config {
 int runner_run(const struct runner_config *cfg, char *err, size_t errlen);
 
 /* Writes run.json (settings, versions, machine, detectors, scenarios). */
-int runner_write_run_json(const struct runner_config *cfg, double started, double finished,
-                          int interrupted, char *err, size_t errlen);
+int runner_write_run_json(const struct runner_config *cfg, double started,
+                          double finished, int interrupted, char *err, size_t errlen);
 
 #endif

@@ -17,22 +17,22 @@
 
 /* The scenario whose window is open (or closing). */
 struct run_scen {
-    long idx;                 /* -1 = none */
+    long idx; /* -1 = none */
     const struct scenario *sc;
-    pid_t launcher;           /* 0 once reaped */
-    int launcher_status;      /* wait status once reaped */
-    double start, end;        /* end = 0 while the window is open */
-    int out_fd;               /* launcher stdout (ML-PID lines) */
+    pid_t launcher;      /* 0 once reaped */
+    int launcher_status; /* wait status once reaped */
+    double start, end;   /* end = 0 while the window is open */
+    int out_fd;          /* launcher stdout (ML-PID lines) */
     char out[512];
     size_t outlen;
     pid_t tree[RUN_MAX_TREE]; /* every pid seen in its tree */
     size_t ntree;
-    unsigned long *inodes;    /* sockets held by the tree at the last scan */
+    unsigned long *inodes; /* sockets held by the tree at the last scan */
     size_t ninodes, capinodes;
     double next_duty_ts;
-    double next_scan;         /* monotonic time of the next /proc scan */
+    double next_scan; /* monotonic time of the next /proc scan */
     unsigned long logins, shares_ok, shares_bad, conns;
-    long conn_ids[256];       /* pool connection ids already attributed */
+    long conn_ids[256]; /* pool connection ids already attributed */
     size_t nconn_ids;
 };
 
@@ -49,16 +49,16 @@ struct runner {
     int lab_up;
     char token[40];
     char lab_id[16];
-    int sfd;                  /* signalfd: SIGINT, SIGTERM, SIGCHLD */
-    int stop;                 /* SIGINT/SIGTERM count */
-    char **env;               /* base environment (harness env + token) */
-    int events_fd;            /* tail of the pool's events.jsonl */
+    int sfd;       /* signalfd: SIGINT, SIGTERM, SIGCHLD */
+    int stop;      /* SIGINT/SIGTERM count */
+    char **env;    /* base environment (harness env + token) */
+    int events_fd; /* tail of the pool's events.jsonl */
     char evbuf[16384];
     size_t evlen;
     struct run_scen cur;
     double run_start;
-    size_t done;              /* scenarios handled */
-    char **skip_reason;       /* per scenario, NULL = runnable */
+    size_t done;        /* scenarios handled */
+    char **skip_reason; /* per scenario, NULL = runnable */
     double last_progress;
     unsigned long alerts_seen;
 };
@@ -72,7 +72,8 @@ void runner_wait(struct runner *r, double seconds);
 /* Monotonic seconds. */
 double runner_now(void);
 
-/* Environment: base + the given NAME=VALUE strings (NULL-terminated). Free with env_free. */
+/* Environment: base + the given NAME=VALUE strings (NULL-terminated). Free with
+ * env_free. */
 char **env_with(char *const *base, const char *const *extra);
 void env_free(char **env);
 

@@ -18,9 +18,9 @@
 #include "runner_int.h"
 
 /* A lab Monero-format address: 95 base58 characters starting with 4. */
-static const char lab_wallet[] =
-    "4AMinerLabTestMinerLabTestMinerLabTestMinerLabTestMinerLabTestMinerLabTestMinerLabTest"
-    "MinerLabT";
+static const char lab_wallet[] = "4AMinerLabTestMinerLabTestMinerLabTestMinerLabTestMin"
+                                 "erLabTestMinerLabTestMinerLabTest"
+                                 "MinerLabT";
 
 struct env_buf {
     char s[24][4200];
@@ -85,10 +85,11 @@ static char **scen_env(struct runner *r, const struct scenario *sc, const char *
     }
     const struct scen_miner *m = &sc->miner;
     env_add(&e, "ML_THREADS", "%u", sc->has_miner ? m->threads : 1);
-    env_add(&e, "ML_DUTY", "%u", sc->has_miner ? (m->has_ramp ? m->ramp.from_pct : m->duty_pct)
-                                               : 100);
+    env_add(&e, "ML_DUTY", "%u",
+            sc->has_miner ? (m->has_ramp ? m->ramp.from_pct : m->duty_pct) : 100);
     if (sc->has_miner && m->has_ramp)
-        env_add(&e, "ML_RAMP", "%u:%u:%u", m->ramp.from_pct, m->ramp.to_pct, m->ramp.seconds);
+        env_add(&e, "ML_RAMP", "%u:%u:%u", m->ramp.from_pct, m->ramp.to_pct,
+                m->ramp.seconds);
     else
         env_add(&e, "ML_RAMP", "%s", "");
     env_add(&e, "ML_MODE", "%s", sc->has_miner ? m->mode : "light");
@@ -128,7 +129,7 @@ void scen_prepare_checks(struct runner *r)
             hx_fmt(reason, sizeof(reason), "%s", last[0] ? last : "launcher check: 77");
         else
             hx_fmt(reason, sizeof(reason), "launcher check failed (%s): %s",
-                     rc < 0 ? strerror(-rc) : "non-zero exit", last);
+                   rc < 0 ? strerror(-rc) : "non-zero exit", last);
         r->skip_reason[i] = strdup(reason);
     }
 }
@@ -218,7 +219,8 @@ void scen_scan_tree(struct runner *r)
     if (c->sc->has_miner && c->sc->miner.has_ramp && now >= c->next_duty_ts) {
         const struct scen_ramp *rp = &c->sc->miner.ramp;
         double t = (ml_now_unix() - c->start) / rp->seconds;
-        double duty = rp->from_pct + ((double)rp->to_pct - rp->from_pct) * (t > 1 ? 1 : t);
+        double duty =
+            rp->from_pct + ((double)rp->to_pct - rp->from_pct) * (t > 1 ? 1 : t);
         timeline_event(&r->tl, "duty", c->sc->id, json_pack("{s:f}", "duty_pct", duty));
         c->next_duty_ts = now + 5;
     }
@@ -243,7 +245,8 @@ void scen_read_launcher(struct runner *r)
             *nl = '\0';
             int pid;
             char role[32];
-            if (c->idx >= 0 && sscanf(line, "ML-PID %d %31s", &pid, role) == 2 && pid > 1) {
+            if (c->idx >= 0 && sscanf(line, "ML-PID %d %31s", &pid, role) == 2 &&
+                pid > 1) {
                 if (!strcmp(role, "miner") && !tree_has(c, pid))
                     timeline_event(&r->tl, "miner_start", c->sc->id,
                                    json_pack("{s:i}", "pid", pid));
@@ -278,7 +281,8 @@ static void attribute_conn(struct runner *r, json_t *ev)
     for (size_t i = 0; json_is_integer(cid) && i < c->nconn_ids; i++)
         if (c->conn_ids[i] == (long)json_integer_value(cid))
             return;
-    if (json_is_integer(cid) && c->nconn_ids < sizeof(c->conn_ids) / sizeof(c->conn_ids[0]))
+    if (json_is_integer(cid) &&
+        c->nconn_ids < sizeof(c->conn_ids) / sizeof(c->conn_ids[0]))
         c->conn_ids[c->nconn_ids++] = (long)json_integer_value(cid);
     char ip[64];
     const char *colon = strrchr(peer, ':');
@@ -294,14 +298,15 @@ static void attribute_conn(struct runner *r, json_t *ev)
         if (attempt == 1)
             refresh_inodes(r);
         /* A miner in its own network namespace: look through the newest pids' eyes. */
-        for (size_t k = c->ntree; attempt == 2 && k-- > 0 && !inode && c->ntree - k <= 16;)
+        for (size_t k = c->ntree;
+             attempt == 2 && k-- > 0 && !inode && c->ntree - k <= 16;)
             inode = proc_tcp_inode_of(c->tree[k], ip, (unsigned)atoi(colon + 1));
         for (size_t i = 0; inode && i < c->ninodes && !owned; i++)
             owned = c->inodes[i] == inode;
     }
     c->conns++;
-    json_t *f = json_pack("{s:s,s:s,s:s,s:s}", "src", peer, "dst", local, "proto", "tcp",
-                          "via", owned ? "proc" : "window");
+    json_t *f = json_pack("{s:s,s:s,s:s,s:s}", "src", peer, "dst", local, "proto",
+                          "tcp", "via", owned ? "proc" : "window");
     json_t *tr = json_object_get(ev, "transport"), *id = json_object_get(ev, "conn");
     if (tr)
         json_object_set(f, "transport", tr);
@@ -321,7 +326,8 @@ static void pool_event(struct runner *r, const char *line, size_t len)
             attribute_conn(r, ev);
         if (!strcmp(type, "login"))
             c->logins++;
-        else if (!strcmp(type, "share") && json_is_true(json_object_get(ev, "accepted")))
+        else if (!strcmp(type, "share") &&
+                 json_is_true(json_object_get(ev, "accepted")))
             c->shares_ok++;
         else if (!strcmp(type, "share"))
             c->shares_bad++;
@@ -332,7 +338,8 @@ static void pool_event(struct runner *r, const char *line, size_t len)
 void scen_events_tail(struct runner *r)
 {
     while (r->events_fd >= 0) {
-        ssize_t n = read(r->events_fd, r->evbuf + r->evlen, sizeof(r->evbuf) - r->evlen - 1);
+        ssize_t n =
+            read(r->events_fd, r->evbuf + r->evlen, sizeof(r->evbuf) - r->evlen - 1);
         if (n <= 0)
             return;
         r->evlen += (size_t)n;
@@ -373,10 +380,11 @@ void scen_progress(struct runner *r, int force)
             left += c->sc->duration_s - in;
         hx_fmt(what, sizeof(what), "%s %.0f/%u s", c->sc->id, in, c->sc->duration_s);
     }
-    fprintf(stderr, "%s[%zu/%zu] %-28s elapsed %d:%02d  remaining ~%d:%02d  alerts %lu%s",
-            r->cfg->progress_tty ? "\r\033[K" : "", r->done + (c->idx >= 0), r->cfg->nscen,
-            what, (int)el / 60, (int)el % 60, (int)left / 60, (int)left % 60, r->alerts_seen,
-            r->cfg->progress_tty && !force ? "" : "\n");
+    fprintf(stderr,
+            "%s[%zu/%zu] %-28s elapsed %d:%02d  remaining ~%d:%02d  alerts %lu%s",
+            r->cfg->progress_tty ? "\r\033[K" : "", r->done + (c->idx >= 0),
+            r->cfg->nscen, what, (int)el / 60, (int)el % 60, (int)left / 60,
+            (int)left % 60, r->alerts_seen, r->cfg->progress_tty && !force ? "" : "\n");
     fflush(stderr);
 }
 
@@ -437,7 +445,8 @@ static void scen_finish(struct runner *r, const char *dir, int at_deadline)
         status = "interrupted";
         hx_fmt(reason, sizeof(reason), "harness stopped by a signal");
     } else if (at_deadline) {
-        hx_fmt(reason, sizeof(reason), "launcher still running at window end + 5 s; killed");
+        hx_fmt(reason, sizeof(reason),
+               "launcher still running at window end + 5 s; killed");
     } else if (WIFEXITED(st) && WEXITSTATUS(st) == 77) {
         status = "skipped";
         hx_fmt(reason, sizeof(reason), "%s", last[0] ? last : "launcher exit 77");
@@ -445,22 +454,24 @@ static void scen_finish(struct runner *r, const char *dir, int at_deadline)
         char s[32];
         proc_status_str(st, s, sizeof(s));
         status = "failed";
-        hx_fmt(reason, sizeof(reason), "launcher %s: %s", s, last[0] ? last : "(no stderr)");
+        hx_fmt(reason, sizeof(reason), "launcher %s: %s", s,
+               last[0] ? last : "(no stderr)");
     }
-    json_t *f = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I}", "status", status, "pids",
-                          (json_int_t)c->ntree, "connections", (json_int_t)c->conns,
-                          "logins", (json_int_t)c->logins, "shares_accepted",
-                          (json_int_t)c->shares_ok, "shares_rejected",
-                          (json_int_t)c->shares_bad);
+    json_t *f =
+        json_pack("{s:s,s:I,s:I,s:I,s:I,s:I}", "status", status, "pids",
+                  (json_int_t)c->ntree, "connections", (json_int_t)c->conns, "logins",
+                  (json_int_t)c->logins, "shares_accepted", (json_int_t)c->shares_ok,
+                  "shares_rejected", (json_int_t)c->shares_bad);
     if (reason[0])
         json_object_set_new(f, "reason", json_string(reason));
     timeline_event(&r->tl, "scenario_end", c->sc->id, f);
     if (strcmp(status, "ran"))
-        fprintf(stderr, "%sminerlab: %s %s: %s\n", r->cfg->progress_tty ? "\r\033[K" : "",
-                c->sc->id, status, reason);
+        fprintf(stderr, "%sminerlab: %s %s: %s\n",
+                r->cfg->progress_tty ? "\r\033[K" : "", c->sc->id, status, reason);
 }
 
-static void scen_cleanup(struct runner *r, const struct scenario *sc, const char *sandbox)
+static void scen_cleanup(struct runner *r, const struct scenario *sc,
+                         const char *sandbox)
 {
     char path[4096], last[512];
     launcher_path(r, sc, path, sizeof(path));
@@ -494,11 +505,11 @@ void scen_run(struct runner *r, size_t idx)
     const struct scenario *sc = r->cfg->scen[idx];
     char dir[4096], sandbox[4200], errpath[4300], path[4096];
     if (r->skip_reason[idx]) {
-        timeline_event(&r->tl, "scenario_end", sc->id,
-                       json_pack("{s:s,s:s}", "status", "skipped", "reason",
-                                 r->skip_reason[idx]));
-        fprintf(stderr, "%sminerlab: %s skipped: %s\n", r->cfg->progress_tty ? "\r\033[K" : "",
-                sc->id, r->skip_reason[idx]);
+        timeline_event(
+            &r->tl, "scenario_end", sc->id,
+            json_pack("{s:s,s:s}", "status", "skipped", "reason", r->skip_reason[idx]));
+        fprintf(stderr, "%sminerlab: %s skipped: %s\n",
+                r->cfg->progress_tty ? "\r\033[K" : "", sc->id, r->skip_reason[idx]);
         r->done++;
         return;
     }
@@ -526,8 +537,9 @@ void scen_run(struct runner *r, size_t idx)
     if (rc) {
         if (p[0] >= 0)
             close(p[0]);
-        timeline_event(&r->tl, "scenario_end", sc->id,
-                       json_pack("{s:s,s:s}", "status", "failed", "reason", strerror(-rc)));
+        timeline_event(
+            &r->tl, "scenario_end", sc->id,
+            json_pack("{s:s,s:s}", "status", "failed", "reason", strerror(-rc)));
         r->done++;
         return;
     }
@@ -543,8 +555,9 @@ void scen_run(struct runner *r, size_t idx)
                              sc->launcher, "duty_pct", (int)scenario_nominal_duty(sc)));
     tree_add(r, pid, getpid(), NULL, "launcher");
     if (sc->has_miner)
-        timeline_event(&r->tl, "duty", sc->id,
-                       json_pack("{s:f}", "duty_pct", (double)scenario_nominal_duty(sc)));
+        timeline_event(
+            &r->tl, "duty", sc->id,
+            json_pack("{s:f}", "duty_pct", (double)scenario_nominal_duty(sc)));
     scen_progress(r, !r->cfg->progress_tty);
     double deadline = runner_now() + sc->duration_s + 5;
     int at_deadline = 0;

@@ -65,7 +65,8 @@ static const cyaml_schema_field_t scenario_fields[] = {
                            SCEN_ID_MAX),
     CYAML_FIELD_STRING_PTR("title", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
                            struct raw_scenario, title, 0, 512),
-    CYAML_FIELD_STRING_PTR("type", CYAML_FLAG_POINTER, struct raw_scenario, type, 1, 32),
+    CYAML_FIELD_STRING_PTR("type", CYAML_FLAG_POINTER, struct raw_scenario, type, 1,
+                           32),
     CYAML_FIELD_STRING_PTR("label", CYAML_FLAG_POINTER, struct raw_scenario, label, 1,
                            32),
     CYAML_FIELD_SEQUENCE("attack", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
@@ -80,8 +81,7 @@ static const cyaml_schema_field_t scenario_fields[] = {
     CYAML_FIELD_STRING_PTR("command", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
                            struct raw_scenario, command, 1, 4096),
     /* Free-form keys (detector names): read from the ytree instead. */
-    CYAML_FIELD_IGNORE("expect", CYAML_FLAG_OPTIONAL),
-    CYAML_FIELD_END};
+    CYAML_FIELD_IGNORE("expect", CYAML_FLAG_OPTIONAL), CYAML_FIELD_END};
 static const cyaml_schema_value_t scenario_schema = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, struct raw_scenario, scenario_fields),
 };
@@ -130,8 +130,9 @@ static void cy_first_message(const struct cy_log *l, char *out, size_t outlen)
 static unsigned cy_error_line(const struct cy_log *l, const struct ynode *root,
                               char *field, size_t fieldlen)
 {
-    static const char *const marks[] = {"Unexpected key: ", "Missing required mapping field: ",
-                                        "in mapping field '", "in mapping field: "};
+    static const char *const marks[] = {
+        "Unexpected key: ", "Missing required mapping field: ", "in mapping field '",
+        "in mapping field: "};
     field[0] = '\0';
     for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
         const char *p = strstr(l->text, marks[i]);
@@ -150,11 +151,13 @@ static unsigned cy_error_line(const struct cy_log *l, const struct ynode *root,
     return root ? root->line : 1;
 }
 
-static int read_file(const char *path, char **data, size_t *len, char *err, size_t errlen)
+static int read_file(const char *path, char **data, size_t *len, char *err,
+                     size_t errlen)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
-        return ml_err(err, errlen, -errno, "%s: cannot open: %s", path, strerror(errno));
+        return ml_err(err, errlen, -errno, "%s: cannot open: %s", path,
+                      strerror(errno));
     char *buf = malloc(SCEN_FILE_MAX + 1);
     size_t n = buf ? fread(buf, 1, SCEN_FILE_MAX + 1, f) : 0;
     int bad = ferror(f);
@@ -183,15 +186,19 @@ static int load_two_ways(const char *name, const char *data, size_t len,
     char msg[512];
     int rc = ytree_parse(data, len, tree, msg, sizeof(msg));
     if (rc)
-        return ml_err(err, errlen, rc, "%s:%s", name, msg + 5); /* "line N: x" -> "name:N: x" */
+        return ml_err(err, errlen, rc, "%s:%s", name,
+                      msg + 5); /* "line N: x" -> "name:N: x" */
     if (!*tree || (*tree)->kind != YNODE_MAPPING)
         return ml_err(err, errlen, -EINVAL, "%s:%u: the document must be a mapping",
                       name, *tree ? (*tree)->line : 1);
     struct cy_log log = {{0}, 0};
-    cyaml_config_t cfg = {
-        .log_fn = cy_log_fn, .log_ctx = &log, .mem_fn = cyaml_mem,
-        .log_level = CYAML_LOG_ERROR, .flags = CYAML_CFG_NO_ALIAS};
-    cyaml_err_t cerr = cyaml_load_data((const uint8_t *)data, len, &cfg, schema, raw, NULL);
+    cyaml_config_t cfg = {.log_fn = cy_log_fn,
+                          .log_ctx = &log,
+                          .mem_fn = cyaml_mem,
+                          .log_level = CYAML_LOG_ERROR,
+                          .flags = CYAML_CFG_NO_ALIAS};
+    cyaml_err_t cerr =
+        cyaml_load_data((const uint8_t *)data, len, &cfg, schema, raw, NULL);
     if (cerr == CYAML_OK)
         return 0;
     char field[128], first[256];
@@ -243,8 +250,10 @@ static int load_expect(const char *name, const struct ynode *root, struct scenar
     if (!e)
         return 0;
     if (e->kind != YNODE_MAPPING)
-        return ml_err(err, errlen, -EINVAL, "%s:%u: expect: must be a mapping of "
-                      "detector: detect|miss", name, e->line);
+        return ml_err(err, errlen, -EINVAL,
+                      "%s:%u: expect: must be a mapping of "
+                      "detector: detect|miss",
+                      name, e->line);
     s->expect = calloc(e->n ? e->n : 1, sizeof(*s->expect));
     if (!s->expect)
         return -ENOMEM;
@@ -253,8 +262,9 @@ static int load_expect(const char *name, const struct ynode *root, struct scenar
         int detect = v->kind == YNODE_SCALAR && strcmp(v->value, "detect") == 0;
         int miss = v->kind == YNODE_SCALAR && strcmp(v->value, "miss") == 0;
         if (!detect && !miss)
-            return ml_err(err, errlen, -EINVAL, "%s:%u: expect.%s: must be detect or miss",
-                          name, v->line, e->keys[i]);
+            return ml_err(err, errlen, -EINVAL,
+                          "%s:%u: expect.%s: must be detect or miss", name, v->line,
+                          e->keys[i]);
         s->expect[i].detector = strdup(e->keys[i]);
         s->expect[i].detect = detect;
         s->expect_count++;
@@ -276,25 +286,30 @@ static int check_miner(const char *name, const struct ynode *root,
     static const char *const transports[] = {"tcp", "tls", "ws", NULL};
     static const char *const configs[] = {"args", "file", "env", "stdin", NULL};
     if (m->duty && m->ramp)
-        return ml_err(err, errlen, -EINVAL, "%s:%u: miner.ramp: use either duty or ramp",
-                      name, line_of(root, "miner", "ramp"));
-    if (m->duty > 100 || (!m->ramp && m->duty == 0 && ytree_key_line(ytree_get(root, "miner"), "duty")))
+        return ml_err(err, errlen, -EINVAL,
+                      "%s:%u: miner.ramp: use either duty or ramp", name,
+                      line_of(root, "miner", "ramp"));
+    if (m->duty > 100 ||
+        (!m->ramp && m->duty == 0 && ytree_key_line(ytree_get(root, "miner"), "duty")))
         return ml_err(err, errlen, -EINVAL, "%s:%u: miner.duty: %u is outside 1..100",
                       name, line_of(root, "miner", "duty"), m->duty);
     if (m->ramp && (m->ramp->from < 1 || m->ramp->from > 100 || m->ramp->to < 1 ||
                     m->ramp->to > 100 || m->ramp->seconds < 1))
         return ml_err(err, errlen, -EINVAL,
-                      "%s:%u: miner.ramp: from/to must be 1..100 and seconds >= 1", name,
-                      line_of(root, "miner", "ramp"));
+                      "%s:%u: miner.ramp: from/to must be 1..100 and seconds >= 1",
+                      name, line_of(root, "miner", "ramp"));
     if (m->threads > 256)
-        return ml_err(err, errlen, -EINVAL, "%s:%u: miner.threads: %u is outside 1..256",
-                      name, line_of(root, "miner", "threads"), m->threads);
+        return ml_err(err, errlen, -EINVAL,
+                      "%s:%u: miner.threads: %u is outside 1..256", name,
+                      line_of(root, "miner", "threads"), m->threads);
     if (m->mode && !in_list(m->mode, modes))
-        return ml_err(err, errlen, -EINVAL, "%s:%u: miner.mode: '%s' is not light|fast|auto",
-                      name, line_of(root, "miner", "mode"), m->mode);
+        return ml_err(err, errlen, -EINVAL,
+                      "%s:%u: miner.mode: '%s' is not light|fast|auto", name,
+                      line_of(root, "miner", "mode"), m->mode);
     if (m->transport && !in_list(m->transport, transports))
-        return ml_err(err, errlen, -EINVAL, "%s:%u: miner.transport: '%s' is not tcp|tls|ws",
-                      name, line_of(root, "miner", "transport"), m->transport);
+        return ml_err(err, errlen, -EINVAL,
+                      "%s:%u: miner.transport: '%s' is not tcp|tls|ws", name,
+                      line_of(root, "miner", "transport"), m->transport);
     if (m->config && !in_list(m->config, configs))
         return ml_err(err, errlen, -EINVAL,
                       "%s:%u: miner.config: '%s' is not args|file|env|stdin", name,
@@ -309,25 +324,30 @@ static int check_raw(const char *name, const struct ynode *root,
                                         "cloud",   "benign", "gpu",          NULL};
     static const char *const labels[] = {"malicious", "benign", NULL};
     if (!valid_id(r->id))
-        return ml_err(err, errlen, -EINVAL, "%s:%u: id: '%s' must match [a-z0-9-]+", name,
-                      line_of(root, NULL, "id"), r->id);
+        return ml_err(err, errlen, -EINVAL, "%s:%u: id: '%s' must match [a-z0-9-]+",
+                      name, line_of(root, NULL, "id"), r->id);
     if (!in_list(r->type, types))
         return ml_err(err, errlen, -EINVAL,
                       "%s:%u: type: '%s' is not browser|binary|supply-chain|fileless|"
-                      "cloud|benign|gpu", name, line_of(root, NULL, "type"), r->type);
+                      "cloud|benign|gpu",
+                      name, line_of(root, NULL, "type"), r->type);
     if (!in_list(r->label, labels))
-        return ml_err(err, errlen, -EINVAL, "%s:%u: label: '%s' is not malicious|benign",
-                      name, line_of(root, NULL, "label"), r->label);
+        return ml_err(err, errlen, -EINVAL,
+                      "%s:%u: label: '%s' is not malicious|benign", name,
+                      line_of(root, NULL, "label"), r->label);
     if (r->duration_s < 1 || r->duration_s > 3600)
         return ml_err(err, errlen, -EINVAL, "%s:%u: duration_s: %u is outside 1..3600",
                       name, line_of(root, NULL, "duration_s"), r->duration_s);
     int malicious = strcmp(r->label, "malicious") == 0;
     if (malicious && !r->miner)
-        return ml_err(err, errlen, -EINVAL, "%s:%u: miner: required for a malicious "
-                      "scenario", name, root->line);
+        return ml_err(err, errlen, -EINVAL,
+                      "%s:%u: miner: required for a malicious "
+                      "scenario",
+                      name, root->line);
     if (!malicious && r->miner)
-        return ml_err(err, errlen, -EINVAL, "%s:%u: miner: only for malicious scenarios",
-                      name, line_of(root, NULL, "miner"));
+        return ml_err(err, errlen, -EINVAL,
+                      "%s:%u: miner: only for malicious scenarios", name,
+                      line_of(root, NULL, "miner"));
     return r->miner ? check_miner(name, root, r->miner, err, errlen) : 0;
 }
 
@@ -351,7 +371,8 @@ static int copy_raw(const struct raw_scenario *r, struct scenario *s)
         s->miner.duty_pct = m->ramp ? 0 : (m->duty ? m->duty : 100);
         if (m->ramp) {
             s->miner.has_ramp = 1;
-            s->miner.ramp = (struct scen_ramp){m->ramp->from, m->ramp->to, m->ramp->seconds};
+            s->miner.ramp =
+                (struct scen_ramp){m->ramp->from, m->ramp->to, m->ramp->seconds};
         }
         s->miner.mode = strdup(m->mode ? m->mode : "light");
         s->miner.transport = strdup(m->transport ? m->transport : "tcp");
@@ -483,15 +504,16 @@ int suite_load(const char *path, struct suite **out, char *err, size_t errlen)
     int rc = read_file(path, &data, &len, err, errlen);
     if (rc)
         goto out;
-    rc = load_two_ways(path, data, len, &suite_schema, (void **)&raw, &tree, err, errlen);
+    rc = load_two_ways(path, data, len, &suite_schema, (void **)&raw, &tree, err,
+                       errlen);
     if (rc)
         goto out;
     const struct ynode *ids = ytree_get(tree, "scenarios");
     for (unsigned i = 0; i < raw->scenarios_count; i++) {
         if (!valid_id(raw->scenarios[i])) {
-            rc = ml_err(err, errlen, -EINVAL, "%s:%u: scenarios: '%s' is not a scenario id",
-                        path, ids && i < ids->n ? ids->items[i]->line : 1,
-                        raw->scenarios[i]);
+            rc = ml_err(err, errlen, -EINVAL,
+                        "%s:%u: scenarios: '%s' is not a scenario id", path,
+                        ids && i < ids->n ? ids->items[i]->line : 1, raw->scenarios[i]);
             goto out;
         }
     }

@@ -19,22 +19,22 @@ struct scen_ramp {
 
 struct scen_miner {
     unsigned threads;
-    unsigned duty_pct;      /* 0 when a ramp is used instead */
+    unsigned duty_pct; /* 0 when a ramp is used instead */
     int has_ramp;
     struct scen_ramp ramp;
-    char *mode;             /* light | fast | auto */
-    char *transport;        /* tcp | tls | ws */
-    char *name;             /* may be NULL */
-    char *config;           /* args | file | env | stdin */
+    char *mode;      /* light | fast | auto */
+    char *transport; /* tcp | tls | ws */
+    char *name;      /* may be NULL */
+    char *config;    /* args | file | env | stdin */
 };
 
 struct scen_expect {
     char *detector;
-    int detect;             /* 1 = detect, 0 = miss */
+    int detect; /* 1 = detect, 0 = miss */
 };
 
 struct scenario {
-    char *path;             /* file it came from */
+    char *path; /* file it came from */
     char *id, *title, *type, *label, *launcher, *command;
     char **attack;
     size_t attack_count;
@@ -68,7 +68,8 @@ void scenario_free(struct scenario *s);
 int scenario_is_malicious(const struct scenario *s);
 /* 1 when `requires` lists word. */
 int scenario_requires(const struct scenario *s, const char *word);
-/* Nominal duty for the duty curve: duty, or the ramp's starting duty; 100 for benign. */
+/* Nominal duty for the duty curve: duty, or the ramp's starting duty; 100 for benign.
+ */
 unsigned scenario_nominal_duty(const struct scenario *s);
 /* Expectation for detector: 1 detect, 0 miss, -1 none. */
 int scenario_expect(const struct scenario *s, const char *detector);

@@ -109,7 +109,8 @@ static void credit(struct score *s, size_t d, size_t si, double ts, int tp)
  * scenario actually running at ts, else the only one in its grace period.
  * -1 when that is not exactly one (ambiguous).
  */
-static long sole_scenario(const struct score *s, const size_t *cand, size_t n, double ts)
+static long sole_scenario(const struct score *s, const size_t *cand, size_t n,
+                          double ts)
 {
     long running = -1;
     for (size_t i = 0; i < n; i++) {
@@ -247,8 +248,8 @@ static int finish_detector(struct score *s, size_t d, double *ttds)
     r->median_ttd_s = -1;
     if (nttd) {
         qsort(ttds, nttd, sizeof(double), cmp_double);
-        r->median_ttd_s = nttd % 2 ? ttds[nttd / 2]
-                                   : (ttds[nttd / 2 - 1] + ttds[nttd / 2]) / 2;
+        r->median_ttd_s =
+            nttd % 2 ? ttds[nttd / 2] : (ttds[nttd / 2 - 1] + ttds[nttd / 2]) / 2;
     }
     if (r->ncurve)
         qsort(r->curve, r->ncurve, sizeof(*r->curve), cmp_point);
@@ -314,8 +315,9 @@ int score_read_alerts(struct score *s, const char *dir, char *err, size_t errlen
     hx_fmt(path, sizeof(path), "%s/alerts.jsonl", dir);
     FILE *f = fopen(path, "r");
     if (!f)
-        return errno == ENOENT ? 0
-                               : ml_err(err, errlen, -errno, "%s: %s", path, strerror(errno));
+        return errno == ENOENT
+                   ? 0
+                   : ml_err(err, errlen, -errno, "%s: %s", path, strerror(errno));
     char *line = NULL;
     size_t cap = 0;
     ssize_t n;
@@ -324,7 +326,8 @@ int score_read_alerts(struct score *s, const char *dir, char *err, size_t errlen
         if (n > 0 && line[n - 1] == '\n')
             n--;
         if (alert_scan(line, (size_t)n, &af) == 0) {
-            struct score_alert a = {af.detector, af.ts, af.pid, af.src[0] ? af.src : NULL,
+            struct score_alert a = {af.detector, af.ts, af.pid,
+                                    af.src[0] ? af.src : NULL,
                                     af.dst[0] ? af.dst : NULL};
             count_verdict(s, a.detector, score_add_alert(s, &a));
             continue;

@@ -26,9 +26,9 @@ enum alert_verdict {
 
 struct score_alert {
     const char *detector;
-    double ts;           /* Unix seconds */
-    int pid;             /* 0 = none */
-    const char *src;     /* flow endpoints or NULL */
+    double ts;       /* Unix seconds */
+    int pid;         /* 0 = none */
+    const char *src; /* flow endpoints or NULL */
     const char *dst;
 };
 
@@ -58,9 +58,9 @@ struct det_result {
 struct score {
     const struct model *m;
     size_t ndet, nscen;
-    struct pair_result *pairs;  /* [det * nscen + scen] */
-    struct det_result *det;     /* after score_finish */
-    size_t *by_start;           /* scenario indices with a window, by start */
+    struct pair_result *pairs; /* [det * nscen + scen] */
+    struct det_result *det;    /* after score_finish */
+    size_t *by_start;          /* scenario indices with a window, by start */
     size_t nwin;
     unsigned long unknown_alerts;
 };

@@ -4,11 +4,21 @@ void svg_escape(FILE *f, const char *s)
 {
     for (; s && *s; s++) {
         switch (*s) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '"': fputs("&quot;", f); break;
-        case '\'': fputs("&apos;", f); break;
+        case '&':
+            fputs("&amp;", f);
+            break;
+        case '<':
+            fputs("&lt;", f);
+            break;
+        case '>':
+            fputs("&gt;", f);
+            break;
+        case '"':
+            fputs("&quot;", f);
+            break;
+        case '\'':
+            fputs("&apos;", f);
+            break;
         default:
             /* XML 1.0 has no control characters but tab and newline. */
             if ((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t')
@@ -21,9 +31,11 @@ void svg_escape(FILE *f, const char *s)
 
 void svg_begin(FILE *f, double w, double h, const char *title)
 {
-    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
-               "viewBox=\"0 0 %.0f %.0f\" role=\"img\" font-family=\"sans-serif\" "
-               "font-size=\"11\"><title>", w, h, w, h);
+    fprintf(f,
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
+            "viewBox=\"0 0 %.0f %.0f\" role=\"img\" font-family=\"sans-serif\" "
+            "font-size=\"11\"><title>",
+            w, h, w, h);
     svg_escape(f, title);
     fputs("</title>\n", f);
 }
@@ -45,23 +57,28 @@ static void tip(FILE *f, const char *tooltip)
 void svg_rect(FILE *f, double x, double y, double w, double h, const char *fill,
               const char *tooltip)
 {
-    fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\" "
-               "stroke=\"#fff\">", x, y, w, h, fill);
+    fprintf(f,
+            "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\" "
+            "stroke=\"#fff\">",
+            x, y, w, h, fill);
     tip(f, tooltip);
     fputs("</rect>\n", f);
 }
 
 void svg_line(FILE *f, double x1, double y1, double x2, double y2, const char *stroke)
 {
-    fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>\n", x1,
-            y1, x2, y2, stroke);
+    fprintf(f,
+            "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>\n",
+            x1, y1, x2, y2, stroke);
 }
 
 void svg_circle(FILE *f, double cx, double cy, double r, const char *fill,
                 const char *tooltip)
 {
-    fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" fill=\"%s\" "
-               "fill-opacity=\"0.8\">", cx, cy, r, fill);
+    fprintf(f,
+            "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" fill=\"%s\" "
+            "fill-opacity=\"0.8\">",
+            cx, cy, r, fill);
     tip(f, tooltip);
     fputs("</circle>\n", f);
 }

@@ -82,8 +82,8 @@ static int parse_node(struct yparser *yp, yaml_event_t *ev, int depth,
 /* Reads children until the closing event of a mapping or sequence. */
 static int parse_children(struct yparser *yp, struct ynode *n, int depth)
 {
-    yaml_event_type_t end = n->kind == YNODE_MAPPING ? YAML_MAPPING_END_EVENT
-                                                     : YAML_SEQUENCE_END_EVENT;
+    yaml_event_type_t end =
+        n->kind == YNODE_MAPPING ? YAML_MAPPING_END_EVENT : YAML_SEQUENCE_END_EVENT;
     for (;;) {
         yaml_event_t ev;
         int rc = next_event(yp, &ev);
@@ -132,8 +132,7 @@ static int parse_node(struct yparser *yp, yaml_event_t *ev, int depth,
 {
     unsigned line = (unsigned)ev->start_mark.line + 1;
     if (depth > YTREE_MAX_DEPTH)
-        return ml_err(yp->err, yp->errlen, -EINVAL, "line %u: nesting too deep",
-                      line);
+        return ml_err(yp->err, yp->errlen, -EINVAL, "line %u: nesting too deep", line);
     struct ynode *n = NULL;
     switch (ev->type) {
     case YAML_SCALAR_EVENT:

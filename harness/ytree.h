@@ -17,12 +17,12 @@ enum ynode_kind { YNODE_SCALAR, YNODE_MAPPING, YNODE_SEQUENCE };
 
 struct ynode {
     enum ynode_kind kind;
-    unsigned line;         /* 1-based line of the node's first token */
-    char *value;           /* scalar text (YNODE_SCALAR only), owned */
-    char **keys;           /* mapping keys, owned (YNODE_MAPPING) */
-    unsigned *key_lines;   /* line of each key */
-    struct ynode **items;  /* mapping values or sequence items, owned */
-    size_t n;              /* number of items */
+    unsigned line;        /* 1-based line of the node's first token */
+    char *value;          /* scalar text (YNODE_SCALAR only), owned */
+    char **keys;          /* mapping keys, owned (YNODE_MAPPING) */
+    unsigned *key_lines;  /* line of each key */
+    struct ynode **items; /* mapping values or sequence items, owned */
+    size_t n;             /* number of items */
 };
 
 /*

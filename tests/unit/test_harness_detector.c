@@ -24,18 +24,23 @@ static enum det_line_kind classify(const char *line, char *why)
 static void test_classify(void **state)
 {
     char why[160];
-    assert_int_equal(classify("{\"ts\":1.5,\"detector\":\"d\",\"technique\":\"network\","
-                              "\"flow\":{\"proto\":\"tcp\",\"src\":\"127.0.0.1:1\","
-                              "\"dst\":\"127.0.0.1:2\"},\"score\":0.9,\"reason\":\"r\"}", why),
-                     DL_ALERT);
-    assert_int_equal(classify("{\"ts\":1,\"detector\":\"d\",\"technique\":\"memory\",\"pid\":4}",
-                              why),
-                     DL_ALERT);
+    assert_int_equal(
+        classify("{\"ts\":1.5,\"detector\":\"d\",\"technique\":\"network\","
+                 "\"flow\":{\"proto\":\"tcp\",\"src\":\"127.0.0.1:1\","
+                 "\"dst\":\"127.0.0.1:2\"},\"score\":0.9,\"reason\":\"r\"}",
+                 why),
+        DL_ALERT);
+    assert_int_equal(
+        classify("{\"ts\":1,\"detector\":\"d\",\"technique\":\"memory\",\"pid\":4}",
+                 why),
+        DL_ALERT);
     assert_int_equal(classify("{\"ts\":1,\"detector\":\"d\",\"technique\":\"other\","
-                              "\"degraded\":true,\"reason\":\"no root\"}", why),
+                              "\"degraded\":true,\"reason\":\"no root\"}",
+                              why),
                      DL_DEGRADED);
     assert_int_equal(classify("{\"ts\":1,\"detector\":\"d\",\"technique\":\"other\","
-                              "\"info\":{\"version\":\"yara 4.2.3\"}}", why),
+                              "\"info\":{\"version\":\"yara 4.2.3\"}}",
+                              why),
                      DL_INFO);
     struct {
         const char *line, *why;
@@ -48,9 +53,11 @@ static void test_classify(void **state)
         {"{\"ts\":1,\"detector\":\"d\",\"technique\":\"cpu\"}", "technique 'cpu'"},
         {"{\"ts\":1,\"detector\":\"d\",\"technique\":\"memory\",\"pid\":-3}", "pid"},
         {"{\"ts\":1,\"detector\":\"d\",\"technique\":\"memory\",\"pid\":\"7\"}", "pid"},
-        {"{\"ts\":1,\"detector\":\"d\",\"technique\":\"network\",\"flow\":{\"src\":\"x\"}}",
+        {"{\"ts\":1,\"detector\":\"d\",\"technique\":\"network\",\"flow\":{\"src\":"
+         "\"x\"}}",
          "flow.src"},
-        {"{\"ts\":1,\"detector\":\"d\",\"technique\":\"network\",\"score\":\"high\"}", "score"},
+        {"{\"ts\":1,\"detector\":\"d\",\"technique\":\"network\",\"score\":\"high\"}",
+         "score"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         why[0] = '\0';
@@ -105,9 +112,11 @@ static void test_bounded_reader(void **state)
         for (int i = 0; i < 300; i++)
             fprintf(w, "garbage %d\n", i);
         for (int i = 0; i < 8; i++)
-            fprintf(w, "{\"ts\":%d,\"detector\":\"f\",\"technique\":\"other\"}\n", 100 + i);
-        fprintf(w, "{\"ts\":1,\"detector\":\"f\",\"technique\":\"other\",\"degraded\":true,"
-                   "\"reason\":\"no pcap\"}");
+            fprintf(w, "{\"ts\":%d,\"detector\":\"f\",\"technique\":\"other\"}\n",
+                    100 + i);
+        fprintf(
+            w, "{\"ts\":1,\"detector\":\"f\",\"technique\":\"other\",\"degraded\":true,"
+               "\"reason\":\"no pcap\"}");
         fclose(w);
         _exit(0);
     }

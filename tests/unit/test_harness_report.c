@@ -91,7 +91,8 @@ static void test_junit_shape(void **state)
 {
     score_and_write(0, NULL);
     const char *x = slurp("junit.xml");
-    assert_true(strncmp(x, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites ", 50) == 0);
+    assert_true(strncmp(x, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites ",
+                        50) == 0);
     const char *root = strstr(x, "<testsuites");
     /* det&1: mal pass, benign pass; det2: mal fail, skipped skipped. */
     assert_int_equal(attr(root, "tests"), 4);
@@ -122,7 +123,8 @@ static void test_json_md_html(void **state)
     assert_string_equal(json_string_value(json_object_get(d0, "name")), "det&1");
     assert_true(json_number_value(json_object_get(d0, "tpr")) == 1.0);
     assert_true(json_number_value(json_object_get(d0, "fpr")) == 0.0);
-    assert_non_null(json_object_get(json_object_get(doc, "definitions"), "true_positive"));
+    assert_non_null(
+        json_object_get(json_object_get(doc, "definitions"), "true_positive"));
     /* Sorted keys: "definitions" comes before "detectors" in the text. */
     assert_true(strstr(j, "\"definitions\"") < strstr(j, "\"detectors\""));
     json_decref(doc);
@@ -151,7 +153,8 @@ static void test_baseline(void **state)
     json_decref(doc);
     score_and_write(0, &doc); /* planted regression: det2 now misses */
     assert_int_equal(baseline_compare(base, doc, 10, devnull, err, sizeof(err)), 1);
-    assert_true(baseline_compare("/nonexistent.json", doc, 10, devnull, err, sizeof(err)) < 0);
+    assert_true(
+        baseline_compare("/nonexistent.json", doc, 10, devnull, err, sizeof(err)) < 0);
     fclose(devnull);
     json_decref(doc);
 }

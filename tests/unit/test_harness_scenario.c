@@ -12,23 +12,23 @@
 
 #include "scenario.h"
 
-static const char good[] = "id: binary-tcp-d30\n"                       /* 1 */
-                           "title: \"Renamed miner\"\n"                  /* 2 */
-                           "type: binary\n"                              /* 3 */
-                           "label: malicious\n"                          /* 4 */
-                           "attack: [T1496, T1036.005]\n"                /* 5 */
-                           "duration_s: 40\n"                            /* 6 */
-                           "requires: [netns, cgroup]\n"                 /* 7 */
-                           "miner:\n"                                    /* 8 */
-                           "  threads: 2\n"                              /* 9 */
-                           "  duty: 30\n"                                /* 10 */
-                           "  mode: light\n"                             /* 11 */
-                           "  transport: tls\n"                          /* 12 */
-                           "  name: \"[kworker/0:2]\"\n"                 /* 13 */
-                           "  config: file\n"                            /* 14 */
-                           "expect:\n"                                   /* 15 */
-                           "  cpu-threshold: detect\n"                   /* 16 */
-                           "  stratum-dpi: miss\n";                      /* 17 */
+static const char good[] = "id: binary-tcp-d30\n"         /* 1 */
+                           "title: \"Renamed miner\"\n"   /* 2 */
+                           "type: binary\n"               /* 3 */
+                           "label: malicious\n"           /* 4 */
+                           "attack: [T1496, T1036.005]\n" /* 5 */
+                           "duration_s: 40\n"             /* 6 */
+                           "requires: [netns, cgroup]\n"  /* 7 */
+                           "miner:\n"                     /* 8 */
+                           "  threads: 2\n"               /* 9 */
+                           "  duty: 30\n"                 /* 10 */
+                           "  mode: light\n"              /* 11 */
+                           "  transport: tls\n"           /* 12 */
+                           "  name: \"[kworker/0:2]\"\n"  /* 13 */
+                           "  config: file\n"             /* 14 */
+                           "expect:\n"                    /* 15 */
+                           "  cpu-threshold: detect\n"    /* 16 */
+                           "  stratum-dpi: miss\n";       /* 17 */
 
 static char *with(const char *from, const char *to)
 {
@@ -77,20 +77,22 @@ static void expect_error(const char *text, const char *needle1, const char *need
 
 static void test_duty_150(void **state)
 {
-    expect_error(with("duty: 30", "duty: 150"), "x.yaml:10:", "miner.duty: 150 is outside 1..100");
+    expect_error(with("duty: 30", "duty: 150"),
+                 "x.yaml:10:", "miner.duty: 150 is outside 1..100");
 }
 
 static void test_unknown_field(void **state)
 {
-    expect_error(with("  mode: light\n", "  mode: light\n  colour: red\n"), "x.yaml:12:",
-                 "colour");
-    expect_error(with("type: binary\n", "type: binary\nflavour: x\n"), "x.yaml:4:", "flavour");
+    expect_error(with("  mode: light\n", "  mode: light\n  colour: red\n"),
+                 "x.yaml:12:", "colour");
+    expect_error(with("type: binary\n", "type: binary\nflavour: x\n"),
+                 "x.yaml:4:", "flavour");
 }
 
 static void test_malformed(void **state)
 {
-    expect_error(with("attack: [T1496, T1036.005]", "attack: [T1496, T1036.005"), "x.yaml:",
-                 "malformed YAML");
+    expect_error(with("attack: [T1496, T1036.005]", "attack: [T1496, T1036.005"),
+                 "x.yaml:", "malformed YAML");
     expect_error("id: a\n  type: : :\n", "x.yaml:2:", "malformed");
 }
 
@@ -99,11 +101,12 @@ static void test_bad_values(void **state)
     expect_error(with("type: binary", "type: toaster"), "x.yaml:3:", "type: 'toaster'");
     expect_error(with("label: malicious", "label: evil"), "x.yaml:4:", "label");
     expect_error(with("id: binary-tcp-d30", "id: Binary_TCP"), "x.yaml:1:", "id");
-    expect_error(with("  transport: tls", "  transport: udp"), "x.yaml:12:", "miner.transport");
+    expect_error(with("  transport: tls", "  transport: udp"),
+                 "x.yaml:12:", "miner.transport");
     expect_error(with("  duty: 30", "  duty: abc"), "x.yaml:10:", "duty");
     expect_error(with("duration_s: 40", "duration_s: 0"), "x.yaml:6:", "duration_s");
-    expect_error(with("  stratum-dpi: miss", "  stratum-dpi: maybe"), "x.yaml:17:",
-                 "expect.stratum-dpi");
+    expect_error(with("  stratum-dpi: miss", "  stratum-dpi: maybe"),
+                 "x.yaml:17:", "expect.stratum-dpi");
     expect_error(with("label: malicious\n", ""), "label", NULL);
 }
 
@@ -111,14 +114,16 @@ static void test_ramp_and_benign(void **state)
 {
     struct scenario *s = NULL;
     char err[512];
-    assert_int_equal(load(with("  duty: 30\n", "  ramp: {from: 5, to: 100, seconds: 60}\n"), &s,
-                          err, sizeof(err)),
-                     0);
+    assert_int_equal(
+        load(with("  duty: 30\n", "  ramp: {from: 5, to: 100, seconds: 60}\n"), &s, err,
+             sizeof(err)),
+        0);
     assert_true(s->miner.has_ramp);
     assert_int_equal(scenario_nominal_duty(s), 5);
     scenario_free(s);
-    expect_error(with("  duty: 30\n", "  duty: 30\n  ramp: {from: 5, to: 100, seconds: 60}\n"),
-                 "x.yaml:11:", "either duty or ramp");
+    expect_error(
+        with("  duty: 30\n", "  duty: 30\n  ramp: {from: 5, to: 100, seconds: 60}\n"),
+        "x.yaml:11:", "either duty or ramp");
     const char *benign = "id: benign-xz\ntype: benign\nlabel: benign\nduration_s: 5\n"
                          "command: \"xz -9 -c f > /dev/null\"\n";
     assert_int_equal(load(benign, &s, err, sizeof(err)), 0);
@@ -191,10 +196,14 @@ static void test_shipped_scenarios(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_good),          cmocka_unit_test(test_duty_150),
-        cmocka_unit_test(test_unknown_field), cmocka_unit_test(test_malformed),
-        cmocka_unit_test(test_bad_values),    cmocka_unit_test(test_ramp_and_benign),
-        cmocka_unit_test(test_files_and_suites), cmocka_unit_test(test_shipped_scenarios),
+        cmocka_unit_test(test_good),
+        cmocka_unit_test(test_duty_150),
+        cmocka_unit_test(test_unknown_field),
+        cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_bad_values),
+        cmocka_unit_test(test_ramp_and_benign),
+        cmocka_unit_test(test_files_and_suites),
+        cmocka_unit_test(test_shipped_scenarios),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

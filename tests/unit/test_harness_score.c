@@ -17,12 +17,11 @@
 
 /*
  * Timeline (grace 10 s):
- *   A malicious binary 30 %  [1000, 1020]  pids 100,101  conn 127.0.0.1:5000<->:3333  miner 1001
- *   B benign                 [1023, 1043]  pid 200
- *   C malicious binary 10 %  [1050, 1070]  pid 300
- *   D malicious, skipped
- *   E malicious cloud 100 %  [2000, 2010]  pid 500
- *   F benign                 [2011, 2012]  pid 600     (E and F graces overlap after 2012)
+ *   A malicious binary 30 %  [1000, 1020]  pids 100,101  conn 127.0.0.1:5000<->:3333
+ * miner 1001 B benign                 [1023, 1043]  pid 200 C malicious binary 10 %
+ * [1050, 1070]  pid 300 D malicious, skipped E malicious cloud 100 %  [2000, 2010]  pid
+ * 500 F benign                 [2011, 2012]  pid 600     (E and F graces overlap after
+ * 2012)
  */
 static struct model *build(void)
 {
@@ -107,7 +106,8 @@ static void test_pid_and_flow_match(void **state)
     /* Flow given the other way round still matches. */
     assert_int_equal(add(s, "d2", 1006, 0, "127.0.0.1:3333", "127.0.0.1:5000"), AV_TP);
     /* A flow that is not the scenario's: names no workload. */
-    assert_int_equal(add(s, "d2", 1007, 0, "127.0.0.1:5001", "127.0.0.1:3333"), AV_UNMATCHED);
+    assert_int_equal(add(s, "d2", 1007, 0, "127.0.0.1:5001", "127.0.0.1:3333"),
+                     AV_UNMATCHED);
     /* A pid alert for A inside A's grace while B already runs: still A's. */
     assert_int_equal(add(s, "d2", 1025, 100, NULL, NULL), AV_TP);
     assert_int_equal(pair(s, 1, "a")->tp_alerts, 2);
@@ -142,9 +142,9 @@ static void test_benign_fp_and_rates(void **state)
 {
     struct model *m = build();
     struct score *s = score_new(m);
-    add(s, "d1", 1003, 100, NULL, NULL);   /* A detected, TTD 2 s */
-    add(s, "d1", 1030, 200, NULL, NULL);   /* B false positive by pid */
-    add(s, "d1", 2004, 500, NULL, NULL);   /* E detected, TTD 4 s */
+    add(s, "d1", 1003, 100, NULL, NULL); /* A detected, TTD 2 s */
+    add(s, "d1", 1030, 200, NULL, NULL); /* B false positive by pid */
+    add(s, "d1", 2004, 500, NULL, NULL); /* E detected, TTD 4 s */
     assert_int_equal(score_finish(s), 0);
     const struct det_result *r = &s->det[0];
     assert_int_equal(r->mal_ran, 3); /* a, c, e; d was skipped */
@@ -157,7 +157,8 @@ static void test_benign_fp_and_rates(void **state)
     assert_true(fabs(r->median_ttd_s - 3.0) < 1e-9);
     assert_true(fabs(pair(s, 0, "a")->ttd_s - 2.0) < 1e-9);
     /* d2 saw nothing: rates defined, precision and TTD undefined. */
-    assert_true(s->det[1].tpr == 0 && s->det[1].precision < 0 && s->det[1].median_ttd_s < 0);
+    assert_true(s->det[1].tpr == 0 && s->det[1].precision < 0 &&
+                s->det[1].median_ttd_s < 0);
     score_free(s);
     model_free(m);
 }
@@ -174,7 +175,7 @@ static void test_dedup_and_ttd_origin(void **state)
     const struct pair_result *p = pair(s, 0, "a");
     assert_int_equal(p->tp_alerts, 50);
     assert_true(fabs(p->first_tp_ts - 1010.1) < 1e-6);
-    assert_true(fabs(p->ttd_s - 9.1) < 1e-6); /* from miner_start 1001 */
+    assert_true(fabs(p->ttd_s - 9.1) < 1e-6);    /* from miner_start 1001 */
     assert_int_equal(s->det[0].mal_detected, 1); /* one scenario, counted once */
     assert_int_equal(s->det[0].tp_pairs, 1);
     assert_true(pair(s, 1, "a")->ttd_s == 0);
@@ -186,8 +187,8 @@ static void test_duty_curve(void **state)
 {
     struct model *m = build();
     struct score *s = score_new(m);
-    add(s, "d1", 1005, 100, NULL, NULL);   /* binary 30 % caught */
-    add(s, "d1", 2005, 500, NULL, NULL);   /* cloud 100 % caught; binary 10 % missed */
+    add(s, "d1", 1005, 100, NULL, NULL); /* binary 30 % caught */
+    add(s, "d1", 2005, 500, NULL, NULL); /* cloud 100 % caught; binary 10 % missed */
     score_finish(s);
     const struct det_result *r = &s->det[0];
     assert_int_equal(r->lowest_duty_pct, 30);
@@ -243,27 +244,33 @@ static void test_rundir_roundtrip(void **state)
     char dir[] = "/tmp/test_harness_score-XXXXXX", path[256], err[256];
     assert_non_null(mkdtemp(dir));
     snprintf(path, sizeof(path), "%s/run.json", dir);
-    write_file(path, "{\"run_id\":\"t\",\"settings\":{\"grace_s\":5},"
-                     "\"detectors\":[{\"name\":\"d1\",\"cmd\":\"x\"}],"
-                     "\"scenarios\":[{\"id\":\"a\",\"type\":\"binary\",\"label\":\"malicious\","
-                     "\"duty_pct\":30,\"expect\":{\"d1\":\"detect\"}},"
-                     "{\"id\":\"b\",\"type\":\"benign\",\"label\":\"benign\",\"duty_pct\":100}]}");
+    write_file(
+        path,
+        "{\"run_id\":\"t\",\"settings\":{\"grace_s\":5},"
+        "\"detectors\":[{\"name\":\"d1\",\"cmd\":\"x\"}],"
+        "\"scenarios\":[{\"id\":\"a\",\"type\":\"binary\",\"label\":\"malicious\","
+        "\"duty_pct\":30,\"expect\":{\"d1\":\"detect\"}},"
+        "{\"id\":\"b\",\"type\":\"benign\",\"label\":\"benign\",\"duty_pct\":100}]}");
     snprintf(path, sizeof(path), "%s/timeline.jsonl", dir);
     write_file(path,
                "{\"ts\":100,\"event\":\"scenario_start\",\"scenario\":\"a\"}\n"
                "{\"ts\":100.5,\"event\":\"pid\",\"scenario\":\"a\",\"pid\":42}\n"
                "{\"ts\":101,\"event\":\"miner_start\",\"scenario\":\"a\",\"pid\":42}\n"
-               "{\"ts\":101.5,\"event\":\"conn\",\"scenario\":\"a\",\"src\":\"127.0.0.1:6000\","
+               "{\"ts\":101.5,\"event\":\"conn\",\"scenario\":\"a\",\"src\":\"127.0.0."
+               "1:6000\","
                "\"dst\":\"127.0.0.1:3333\"}\n"
-               "{\"ts\":120,\"event\":\"scenario_end\",\"scenario\":\"a\",\"status\":\"ran\"}\n"
+               "{\"ts\":120,\"event\":\"scenario_end\",\"scenario\":\"a\",\"status\":"
+               "\"ran\"}\n"
                "{\"ts\":130,\"event\":\"scenario_start\",\"scenario\":\"b\"}\n"
                "{\"ts\":140,\"event\":\"pid\",\"scenario\":\"b\",\"pid\":77}\n"
                "{\"ts\":145,\"event\":\"scenario_e");
     snprintf(path, sizeof(path), "%s/alerts.jsonl", dir);
     write_file(path,
-               "{\"ts\":110,\"detector\":\"x\",\"detector_name\":\"d1\",\"technique\":\"network\","
+               "{\"ts\":110,\"detector\":\"x\",\"detector_name\":\"d1\",\"technique\":"
+               "\"network\","
                "\"flow\":{\"src\":\"127.0.0.1:6000\",\"dst\":\"127.0.0.1:3333\"}}\n"
-               "{\"ts\":141,\"detector\":\"x\",\"detector_name\":\"d1\",\"technique\":\"memory\","
+               "{\"ts\":141,\"detector\":\"x\",\"detector_name\":\"d1\",\"technique\":"
+               "\"memory\","
                "\"pid\":77}\n"
                "not json\n");
     struct model *m = NULL;
@@ -290,17 +297,19 @@ static void test_rundir_roundtrip(void **state)
 static void test_alert_scan(void **state)
 {
     struct alert_fields f;
-    const char *ok = "{\"detector\":\"own\",\"detector_name\":\"d1\",\"flow\":{\"dst\":"
-                     "\"127.0.0.1:3333\",\"proto\":\"tcp\",\"src\":\"127.0.0.1:5000\"},"
-                     "\"info\":{\"ts\":1,\"pid\":9,\"x\":[{\"a\":\"}\\\"\"}]},\"pid\":101,"
-                     "\"reason\":\"caf\\u00e9 \\\"q\\\" }\",\"score\":0.9,\"ts\":1005.25}";
+    const char *ok =
+        "{\"detector\":\"own\",\"detector_name\":\"d1\",\"flow\":{\"dst\":"
+        "\"127.0.0.1:3333\",\"proto\":\"tcp\",\"src\":\"127.0.0.1:5000\"},"
+        "\"info\":{\"ts\":1,\"pid\":9,\"x\":[{\"a\":\"}\\\"\"}]},\"pid\":101,"
+        "\"reason\":\"caf\\u00e9 \\\"q\\\" }\",\"score\":0.9,\"ts\":1005.25}";
     assert_int_equal(alert_scan(ok, strlen(ok), &f), 0);
     assert_string_equal(f.detector, "d1");
     assert_int_equal(f.pid, 101);
     assert_true(f.ts == 1005.25);
     assert_string_equal(f.src, "127.0.0.1:5000");
     assert_string_equal(f.dst, "127.0.0.1:3333");
-    const char *plain = "{\"ts\":7,\"detector\":\"raw\",\"pid\":null,\"technique\":\"other\"}";
+    const char *plain =
+        "{\"ts\":7,\"detector\":\"raw\",\"pid\":null,\"technique\":\"other\"}";
     assert_int_equal(alert_scan(plain, strlen(plain), &f), 0);
     assert_string_equal(f.detector, "raw");
     assert_int_equal(f.pid, 0);
