@@ -408,9 +408,40 @@ char *stratum_encode_job_notify(const struct stratum_job *job)
     return request(-1, "job", stratum_job_json(job));
 }
 
+/*
+ * The answers to submit and keepalived are the pool's hottest output and
+ * differ only in the id, so the bytes after the id are produced by jansson
+ * once per status and cached; only the integer is formatted per call. The
+ * result is byte-identical to response() (unit test test_status_cache).
+ */
 char *stratum_encode_status(int64_t id, const char *status)
 {
-    return response(id, NULL, json_pack("{s:s}", "status", status));
+    static _Thread_local struct {
+        char status[16];
+        char *tail; /* ,"jsonrpc":"2.0","error":null,"result":{...}} */
+    } cache[2];
+    if (id < 0 || strlen(status) >= sizeof(cache[0].status))
+        return response(id, NULL, json_pack("{s:s}", "status", status));
+    int slot = !strcmp(status, "OK") ? 0 : !strcmp(status, "KEEPALIVED") ? 1 : -1;
+    if (slot < 0)
+        return response(id, NULL, json_pack("{s:s}", "status", status));
+    if (!cache[slot].tail) {
+        char *full = response(0, NULL, json_pack("{s:s}", "status", status));
+        if (!full)
+            return NULL;
+        cache[slot].tail = strdup(full + strlen("{\"id\":0"));
+        snprintf(cache[slot].status, sizeof(cache[slot].status), "%s", status);
+        free(full);
+        if (!cache[slot].tail)
+            return NULL;
+    }
+    size_t tl = strlen(cache[slot].tail);
+    char *out = malloc(32 + tl);
+    if (!out)
+        return NULL;
+    int n = snprintf(out, 32, "{\"id\":%lld", (long long)id);
+    memcpy(out + n, cache[slot].tail, tl + 1);
+    return out;
 }
 
 char *stratum_encode_error(int64_t id, const char *message)

@@ -75,6 +75,8 @@ static void hist_add(uint32_t *h, uint64_t *n, uint64_t ns)
 static double hist_pct(const uint32_t *h, uint64_t n, double pct)
 {
     uint64_t want = (uint64_t)(n * pct / 100.0), acc = 0;
+    if (n && want >= n)
+        want = n - 1;
     for (int i = 0; i < LAT_BUCKETS; i++) {
         acc += h[i];
         if (acc > want)

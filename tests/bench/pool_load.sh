@@ -27,6 +27,8 @@ start_pool() {
     # The pool runs under timeout(1); its own pid is timeout's child.
     PPID_POOL=$(pgrep -P "$POOL" minerlab-pool || echo "$POOL")
 }
+# utime+stime of the pool in clock ticks
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$PPID_POOL/stat"; }
 rss_kib() { awk '/^VmRSS/{print $2}' "/proc/$PPID_POOL/status"; }
 jget() { python3 -c "import json,sys; d=json.load(open('$1')); print(eval('d' + sys.argv[1]))" "$2"; }
 
@@ -66,9 +68,16 @@ print("pool-side broadcast to %d sessions: wall %s ms, loop-thread CPU %s ms" % 
 submits)
     RATE=${2:-20000}
     start_pool --verify none --job-interval 30 --ban-after 0
+    C0=$(cpu_ticks)
     "$BIN/pool_load" --pool 127.0.0.1:$PORT --sessions 100 --rate "$RATE" \
         --keepalive-rate 100 --duration 10 >"$TMP/r.json"
-    cat "$TMP/r.json" ;;
+    C1=$(cpu_ticks)
+    cat "$TMP/r.json"
+    python3 -c "
+import json; d = json.load(open('$TMP/r.json'))
+n = d['submits_ok'] + d['submits_error'] + d['keepalived_ok']
+us = ($C1 - $C0) * 1e6 / $(getconf CLK_TCK) / max(n, 1)
+print('pool CPU per answered request: %.1f us (%.0f requests/s per core)' % (us, 1e6 / us))" ;;
 verify)
     T=${2:-2}
     start_pool --verify all --verify-threads "$T" --job-interval 30 --ban-after 0

@@ -175,13 +175,33 @@ static void test_bad_input(void **state)
     stratum_msg_free(&m);
 }
 
+/* The cached status answers equal what jansson writes for the whole object. */
+static void test_status_cache(void **state)
+{
+    const char *st[] = {"OK", "KEEPALIVED", "OK", "SOMETHING"};
+    int64_t ids[] = {0, 1, 123456789012345LL, 7};
+    for (int i = 0; i < 4; i++) {
+        json_t *o = json_object();
+        json_object_set_new(o, "id", json_integer(ids[i]));
+        json_object_set_new(o, "jsonrpc", json_string("2.0"));
+        json_object_set_new(o, "error", json_null());
+        json_object_set_new(o, "result", json_pack("{s:s}", "status", st[i]));
+        char *want = json_dumps(o, JSON_COMPACT);
+        char *got = stratum_encode_status(ids[i], st[i]);
+        assert_string_equal(got, want);
+        free(want);
+        free(got);
+        json_decref(o);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_login_bytes),     cmocka_unit_test(test_submit_keepalive_bytes),
         cmocka_unit_test(test_round_trip),      cmocka_unit_test(test_job_round_trip),
         cmocka_unit_test(test_targets),         cmocka_unit_test(test_share_check),
-        cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_bad_input),       cmocka_unit_test(test_status_cache),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
