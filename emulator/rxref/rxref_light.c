@@ -481,6 +481,29 @@ static void ss_address_reg(struct ss_program *p)
 }
 
 /*
+ * Finds the source (is_src) or destination register, looking up to
+ * LOOK_FORWARD cycles ahead (each miss delays the op and the decoder by a
+ * cycle). 0 = found; 1 = throw the instruction away; -1 = too many
+ * throw-aways, abandon the decode buffer.
+ */
+static int find_operand(struct ss_cur *cur, int is_src, int *sc, int *cycle,
+                        int *throwaway, const struct reg_info *regs, struct b2gen *g)
+{
+    for (int fw = 0; fw < LOOK_FORWARD; fw++) {
+        if (is_src ? select_src(cur, *sc, regs, g)
+                   : select_dst(cur, *sc, *throwaway > 0, regs, g))
+            return 0;
+        (*sc)++;
+        (*cycle)++;
+    }
+    if (*throwaway < MAX_THROWAWAY) {
+        (*throwaway)++;
+        return 1;
+    }
+    return -1;
+}
+
+/*
  * Generates one SuperscalarHash program (specs.md 6.3): simulates decoding
  * 16-byte windows and scheduling macro-ops on 3 ports until a port is busy
  * at cycle 170, choosing registers that are ready when each op executes.
@@ -513,38 +536,18 @@ static void ss_generate(struct ss_program *p, struct b2gen *g)
                 saturated = 1;
                 break;
             }
-            if (mop_index == cur.info->src_op) {
-                int fw;
-                for (fw = 0; fw < LOOK_FORWARD && !select_src(&cur, sc, regs, g); fw++) {
-                    sc++;
-                    cycle++;
-                }
-                if (fw == LOOK_FORWARD) {
-                    if (throwaway < MAX_THROWAWAY) {
-                        throwaway++;
-                        mop_index = cur.info->nops;
-                        continue;
-                    }
-                    cur = (struct ss_cur){.info = &SI_NOP, .src = -1, .dst = -1};
-                    break;
-                }
+            int found = 0;
+            if (mop_index == cur.info->src_op)
+                found = find_operand(&cur, 1, &sc, &cycle, &throwaway, regs, g);
+            if (found == 0 && mop_index == cur.info->dst_op)
+                found = find_operand(&cur, 0, &sc, &cycle, &throwaway, regs, g);
+            if (found > 0) { /* try another instruction in this slot */
+                mop_index = cur.info->nops;
+                continue;
             }
-            if (mop_index == cur.info->dst_op) {
-                int fw;
-                for (fw = 0; fw < LOOK_FORWARD && !select_dst(&cur, sc, throwaway > 0, regs, g);
-                     fw++) {
-                    sc++;
-                    cycle++;
-                }
-                if (fw == LOOK_FORWARD) {
-                    if (throwaway < MAX_THROWAWAY) {
-                        throwaway++;
-                        mop_index = cur.info->nops;
-                        continue;
-                    }
-                    cur = (struct ss_cur){.info = &SI_NOP, .src = -1, .dst = -1};
-                    break;
-                }
+            if (found < 0) { /* give up on this decode buffer */
+                cur = (struct ss_cur){.info = &SI_NOP, .src = -1, .dst = -1};
+                break;
             }
             throwaway = 0;
             sc = schedule_mop(m, busy, sc, sc, 1);
