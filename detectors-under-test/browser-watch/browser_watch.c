@@ -66,8 +66,8 @@ int browser_watch_parse_args(int argc, char **argv, struct browser_watch_config 
         {"conn-age-s", DET_OPT_DOUBLE, &cfg->conn_age_s, 0, 86400},
         {"threshold", DET_OPT_DOUBLE, &cfg->threshold, 0, 1},
     };
-    return det_parse_args(argc, argv, &cfg->common, opts, sizeof(opts) / sizeof(opts[0]),
-                          usage, err, errlen);
+    return det_parse_args(argc, argv, &cfg->common, opts,
+                          sizeof(opts) / sizeof(opts[0]), usage, err, errlen);
 }
 
 int browser_watch_classify(const char *comm, const char *cmdline)
@@ -77,7 +77,7 @@ int browser_watch_classify(const char *comm, const char *cmdline)
         strcmp(comm, "WebExtensions") == 0)
         return 2;
     static const char *names[] = {"chrome", "chromium", "headless_shell", "firefox",
-                                  "brave", "msedge", "opera"};
+                                  "brave",  "msedge",   "opera"};
     int browser = 0;
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (strncmp(comm, names[i], strlen(names[i])) == 0)
@@ -102,7 +102,8 @@ struct browser_watch *browser_watch_new(const struct browser_watch_config *cfg)
     if (!bw)
         return NULL;
     bw->cfg = *cfg;
-    size_t ring = (size_t)(cfg->window_s * 1000.0 / (double)cfg->common.interval_ms) + 3;
+    size_t ring =
+        (size_t)(cfg->window_s * 1000.0 / (double)cfg->common.interval_ms) + 3;
     bw->cpu = det_cpu_tracker_new(ring > 4096 ? 4096 : ring);
     bw->memo = det_memo_new(cfg->common.cooldown_s);
     bw->pids = calloc(MAX_PIDS, sizeof(*bw->pids));
@@ -143,9 +144,9 @@ static int collect(struct browser_watch *bw, int pid, double now)
     struct bproc *b = &bw->procs[bw->nprocs++];
     *b = (struct bproc){pid, st.ppid, pid, kind, st.start_ticks, ""};
     snprintf(b->comm, sizeof(b->comm), "%s", st.comm);
-    if (kind == 2 &&
-        det_cpu_tracker_update(bw->cpu, pid, st.start_ticks, st.utime_ticks + st.stime_ticks,
-                               now, (double)st.start_ticks / (double)bw->clk, bw->gen) < 0)
+    if (kind == 2 && det_cpu_tracker_update(
+                         bw->cpu, pid, st.start_ticks, st.utime_ticks + st.stime_ticks,
+                         now, (double)st.start_ticks / (double)bw->clk, bw->gen) < 0)
         return -ENOMEM;
     return 0;
 }
@@ -225,7 +226,8 @@ static int port_of(const char *addr)
 }
 
 /* 1 when the tree listens on local's port: an inbound connection (e.g. DevTools). */
-static int inbound(const struct browser_watch *bw, int tree, const struct det_tcp_conn *c)
+static int inbound(const struct browser_watch *bw, int tree,
+                   const struct det_tcp_conn *c)
 {
     int port = port_of(c->local);
     for (size_t i = 0; i < bw->nconns; i++) {
@@ -238,7 +240,8 @@ static int inbound(const struct browser_watch *bw, int tree, const struct det_tc
 }
 
 /* The oldest outbound established connection of a tree, old enough; NULL if none. */
-static const struct det_tcp_conn *tree_conn(struct browser_watch *bw, int tree, double now)
+static const struct det_tcp_conn *tree_conn(struct browser_watch *bw, int tree,
+                                            double now)
 {
     const struct det_tcp_conn *best = NULL;
     double best_first = 0;
@@ -256,7 +259,7 @@ static const struct det_tcp_conn *tree_conn(struct browser_watch *bw, int tree, 
     return best;
 }
 
-static int judge_renderer(struct browser_watch *bw, const struct bproc *r, double now)
+static int judge_renderer(struct browser_watch *bw, const struct bproc *r)
 {
     double span = 0;
     double cores = det_cpu_tracker_avg(bw->cpu, r->pid, bw->cfg.window_s, &span);
@@ -270,11 +273,13 @@ static int judge_renderer(struct browser_watch *bw, const struct bproc *r, doubl
         return 0;
     char reason[384];
     snprintf(reason, sizeof(reason),
-             "browser renderer pid %d (%s, browser %d) at %.2f cores over %.0f s%s%s%s", r->pid,
-             r->comm, r->root, cores, span, c ? "; long-lived outbound connection " : "",
-             c ? c->local : "", c ? " -> " : "");
+             "browser renderer pid %d (%s, browser %d) at %.2f cores over %.0f s%s%s%s",
+             r->pid, r->comm, r->root, cores, span,
+             c ? "; long-lived outbound connection " : "", c ? c->local : "",
+             c ? " -> " : "");
     if (c)
-        snprintf(reason + strlen(reason), sizeof(reason) - strlen(reason), "%s", c->remote);
+        snprintf(reason + strlen(reason), sizeof(reason) - strlen(reason), "%s",
+                 c->remote);
     struct det_flow flow = {"tcp", c ? c->local : "", c ? c->remote : ""};
     struct det_alert a = {.detector = DETECTOR,
                           .technique = DET_BROWSER,
@@ -282,7 +287,6 @@ static int judge_renderer(struct browser_watch *bw, const struct bproc *r, doubl
                           .flow = c ? &flow : NULL,
                           .score = score,
                           .reason = reason};
-    (void)now;
     return det_alert_emit(&a) < 0 ? -EIO : 1;
 }
 
@@ -297,7 +301,8 @@ int browser_watch_tick(struct browser_watch *bw)
     bw->gen++;
     bw->nprocs = 0;
     for (size_t i = 0; i < npids; i++)
-        if (!det_proc_is_self_or_parent(bw->pids[i]) && (rc = collect(bw, bw->pids[i], now)) < 0)
+        if (!det_proc_is_self_or_parent(bw->pids[i]) &&
+            (rc = collect(bw, bw->pids[i], now)) < 0)
             return rc;
     det_cpu_tracker_sweep(bw->cpu, bw->gen);
     if (bw->nprocs == 0)
@@ -309,7 +314,7 @@ int browser_watch_tick(struct browser_watch *bw)
     for (size_t i = 0; i < bw->nprocs; i++) {
         if (bw->procs[i].kind != 2)
             continue;
-        if ((rc = judge_renderer(bw, &bw->procs[i], now)) < 0)
+        if ((rc = judge_renderer(bw, &bw->procs[i])) < 0)
             return rc;
         alerts += rc;
     }

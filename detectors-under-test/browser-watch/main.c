@@ -11,10 +11,19 @@ static void *create(int argc, char **argv, const struct det_common_opts **common
     return browser_watch_new(&cfg);
 }
 
+static int tick(void *state)
+{
+    return browser_watch_tick(state);
+}
+
+static void destroy(void *state)
+{
+    browser_watch_free(state);
+}
+
 int main(int argc, char **argv)
 {
-    static const struct det_program prog = {
-        "minerlab-det-browser-watch", create, (int (*)(void *))browser_watch_tick,
-        (void (*)(void *))browser_watch_free};
+    static const struct det_program prog = {"minerlab-det-browser-watch", create, tick,
+                                            destroy};
     return det_main(&prog, argc, argv);
 }

@@ -161,7 +161,8 @@ int det_proc_read_cgroup(const char *root, int pid, char *buf, size_t len)
         *c2 = '\0';
         const char *controllers = c1 + 1, *cgpath = c2 + 1;
         int v2 = strcmp(l, "0") == 0 && controllers[0] == '\0';
-        int v1cpu = strstr(controllers, "cpu") != NULL && !strstr(controllers, "cpuset");
+        int v1cpu =
+            strstr(controllers, "cpu") != NULL && !strstr(controllers, "cpuset");
         if ((v2 || v1cpu) && strcmp(cgpath, "/") != 0) {
             snprintf(buf, len, "%s", cgpath);
             if (v2)
@@ -309,7 +310,8 @@ static void format_addr(const char *hex, int ipv6, char *out, size_t len)
         for (int i = 0; i < 4; i++)
             b[4 * w + i] = (unsigned char)(v >> (8 * i));
     }
-    static const unsigned char v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    static const unsigned char v4mapped[12] = {0, 0, 0, 0, 0,    0,
+                                               0, 0, 0, 0, 0xff, 0xff};
     if (memcmp(b, v4mapped, 12) == 0) {
         snprintf(out, len, "%u.%u.%u.%u:%u", b[12], b[13], b[14], b[15], port);
         return;
@@ -337,7 +339,8 @@ int det_proc_parse_tcp_line(const char *line, int ipv6, struct det_tcp_conn *out
     return 0;
 }
 
-int det_proc_read_tcp(const char *root, struct det_tcp_conn *conns, size_t max, size_t *n)
+int det_proc_read_tcp(const char *root, struct det_tcp_conn *conns, size_t max,
+                      size_t *n)
 {
     static const char *files[] = {"net/tcp", "net/tcp6"};
     *n = 0;
@@ -629,8 +632,8 @@ int det_common_opt(int opt, const char *arg, struct det_common_opts *o, char *er
         return 1;
     case DET_OPT_INTERVAL:
         if (ml_parse_long(arg, 10, 3600000, &v) < 0)
-            return ml_err(err, errlen, -EINVAL, "--interval-ms wants 10..3600000, got '%s'",
-                          arg);
+            return ml_err(err, errlen, -EINVAL,
+                          "--interval-ms wants 10..3600000, got '%s'", arg);
         o->interval_ms = v;
         return 1;
     case DET_OPT_ONCE:
@@ -638,7 +641,8 @@ int det_common_opt(int opt, const char *arg, struct det_common_opts *o, char *er
         return 1;
     case DET_OPT_COOLDOWN:
         if (det_parse_double(arg, 0, 1e7, &o->cooldown_s) < 0)
-            return ml_err(err, errlen, -EINVAL, "--cooldown-s wants seconds, got '%s'", arg);
+            return ml_err(err, errlen, -EINVAL, "--cooldown-s wants seconds, got '%s'",
+                          arg);
         return 1;
     case DET_OPT_IFACE:
         return 1; /* host detectors accept the harness's --iface and ignore it */
@@ -659,7 +663,8 @@ int det_loop_run(const struct det_common_opts *o, int (*tick)(void *ctx), void *
             break;
         double left = (double)o->interval_ms / 1000.0 - (det_mono_s() - t0);
         if (left > 0 && !*stop) {
-            struct timespec ts = {(time_t)left, (long)((left - (double)(time_t)left) * 1e9)};
+            struct timespec ts = {(time_t)left,
+                                  (long)((left - (double)(time_t)left) * 1e9)};
             nanosleep(&ts, NULL); /* a stop signal ends the sleep early */
         }
     }
@@ -684,8 +689,8 @@ int det_proc_scan_begin(const char *root, const char *detector, int technique,
 }
 
 int det_parse_args(int argc, char **argv, struct det_common_opts *common,
-                   const struct det_opt *opts, size_t nopts, const char *usage, char *err,
-                   size_t errlen)
+                   const struct det_opt *opts, size_t nopts, const char *usage,
+                   char *err, size_t errlen)
 {
     static const struct option common_opts[] = {DET_COMMON_LONGOPTS};
     const size_t ncommon = sizeof(common_opts) / sizeof(common_opts[0]);
@@ -695,8 +700,9 @@ int det_parse_args(int argc, char **argv, struct det_common_opts *common,
     memcpy(table, common_opts, sizeof(common_opts));
     for (size_t i = 0; i < nopts; i++)
         table[ncommon + i] = (struct option){
-            opts[i].name, opts[i].kind == DET_OPT_FLAG ? no_argument : required_argument,
-            NULL, (int)(2000 + i)};
+            opts[i].name,
+            opts[i].kind == DET_OPT_FLAG ? no_argument : required_argument, NULL,
+            (int)(2000 + i)};
     table[ncommon + nopts] = (struct option){"help", no_argument, NULL, 'h'};
     table[ncommon + nopts + 1] = (struct option){NULL, 0, NULL, 0};
     optind = 1;
@@ -718,12 +724,13 @@ int det_parse_args(int argc, char **argv, struct det_common_opts *common,
         else if (o->kind == DET_OPT_STRING)
             *(const char **)o->target = optarg;
         else if (det_parse_double(optarg, o->min, o->max, o->target) < 0)
-            return ml_err(err, errlen, -EINVAL, "--%s wants a number in %g..%g, got '%s'",
-                          o->name, o->min, o->max, optarg);
+            return ml_err(err, errlen, -EINVAL,
+                          "--%s wants a number in %g..%g, got '%s'", o->name, o->min,
+                          o->max, optarg);
     }
     if (optind < argc)
-        return ml_err(err, errlen, -EINVAL, "unexpected argument '%s'\n%s", argv[optind],
-                      usage);
+        return ml_err(err, errlen, -EINVAL, "unexpected argument '%s'\n%s",
+                      argv[optind], usage);
     return 0;
 }
 

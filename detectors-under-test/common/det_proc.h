@@ -54,8 +54,8 @@ int det_proc_read_file(const char *path, char *buf, size_t len, size_t *outlen);
  * ones dropped). argv0 (may be NULL, size argv0len) gets the first argument.
  * An empty cmdline (kernel thread, zombie) gives "" and returns 0.
  */
-int det_proc_read_cmdline(const char *root, int pid, char *buf, size_t len,
-                          char *argv0, size_t argv0len);
+int det_proc_read_cmdline(const char *root, int pid, char *buf, size_t len, char *argv0,
+                          size_t argv0len);
 
 /* Reads ROOT/PID/comm without the newline. */
 int det_proc_read_comm(const char *root, int pid, char *buf, size_t len);
@@ -206,7 +206,9 @@ struct det_common_opts {
         {"interval-ms", required_argument, NULL, DET_OPT_INTERVAL},                    \
         {"once", no_argument, NULL, DET_OPT_ONCE},                                     \
         {"cooldown-s", required_argument, NULL, DET_OPT_COOLDOWN},                     \
-        {"iface", required_argument, NULL, DET_OPT_IFACE}
+    {                                                                                  \
+        "iface", required_argument, NULL, DET_OPT_IFACE                                \
+    }
 void det_common_defaults(struct det_common_opts *o, long interval_ms);
 int det_common_opt(int opt, const char *arg, struct det_common_opts *o, char *err,
                    size_t errlen);
@@ -224,8 +226,8 @@ struct det_opt {
  * be in place before the call. 0, or -EINVAL with a sentence and usage in err.
  */
 int det_parse_args(int argc, char **argv, struct det_common_opts *common,
-                   const struct det_opt *opts, size_t nopts, const char *usage, char *err,
-                   size_t errlen);
+                   const struct det_opt *opts, size_t nopts, const char *usage,
+                   char *err, size_t errlen);
 
 /*
  * What a detector's thin main() hands to det_main: create parses argv and
@@ -248,8 +250,8 @@ int det_parse_double(const char *s, double min, double max, double *out);
 
 /*
  * Main loop: installs the SIGTERM/SIGINT handler (det_alert) and calls
- * tick(ctx) every interval_ms (or once) until a stop signal arrives. Returns the last tick's result
- * when it was negative and fatal (-ENOMEM, -EIO), else 0.
+ * tick(ctx) every interval_ms (or once) until a stop signal arrives. Returns the last
+ * tick's result when it was negative and fatal (-ENOMEM, -EIO), else 0.
  */
 int det_loop_run(const struct det_common_opts *o, int (*tick)(void *ctx), void *ctx);
 

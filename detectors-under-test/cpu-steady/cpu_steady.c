@@ -29,12 +29,13 @@ struct cpu_steady {
 };
 
 static const char usage[] =
-    "usage: minerlab-det-cpu-steady [--window-s 30] [--cv-max 0.15] [--min-cores 0.05]\n"
+    "usage: minerlab-det-cpu-steady [--window-s 30] [--cv-max 0.15] [--min-cores "
+    "0.05]\n"
     "  [--thread-ratio 1.5] [--max-thread-cores 2] [--interval-ms 1000]\n"
     "  [--cooldown-s 600] [--proc-root /proc] [--once] [--iface IFACE]";
 
-int cpu_steady_parse_args(int argc, char **argv, struct cpu_steady_config *cfg, char *err,
-                          size_t errlen)
+int cpu_steady_parse_args(int argc, char **argv, struct cpu_steady_config *cfg,
+                          char *err, size_t errlen)
 {
     memset(cfg, 0, sizeof(*cfg));
     det_common_defaults(&cfg->common, 1000);
@@ -50,10 +51,11 @@ int cpu_steady_parse_args(int argc, char **argv, struct cpu_steady_config *cfg, 
         {"thread-ratio", DET_OPT_DOUBLE, &cfg->thread_ratio, 1, 1000},
         {"max-thread-cores", DET_OPT_DOUBLE, &cfg->max_thread_cores, 0, 2},
     };
-    int rc = det_parse_args(argc, argv, &cfg->common, opts, sizeof(opts) / sizeof(opts[0]),
-                            usage, err, errlen);
+    int rc = det_parse_args(argc, argv, &cfg->common, opts,
+                            sizeof(opts) / sizeof(opts[0]), usage, err, errlen);
     if (rc == 0 && cfg->window_s * 1000.0 / (double)cfg->common.interval_ms < 3)
-        return ml_err(err, errlen, -EINVAL, "--window-s must span at least 3 intervals");
+        return ml_err(err, errlen, -EINVAL,
+                      "--window-s must span at least 3 intervals");
     return rc;
 }
 
@@ -86,7 +88,8 @@ struct cpu_steady *cpu_steady_new(const struct cpu_steady_config *cfg)
     if (!cs)
         return NULL;
     cs->cfg = *cfg;
-    cs->want_rates = (size_t)(cfg->window_s * 1000.0 / (double)cfg->common.interval_ms + 0.5);
+    cs->want_rates =
+        (size_t)(cfg->window_s * 1000.0 / (double)cfg->common.interval_ms + 0.5);
     if (cs->want_rates > MAX_SAMPLES - 2)
         cs->want_rates = MAX_SAMPLES - 2;
     cs->cpu = det_cpu_tracker_new(cs->want_rates + 1);
@@ -119,7 +122,8 @@ struct thread_shape {
  * Lifetime CPU of each thread (all of a miner's workers start together and
  * run the same loop, so lifetimes compare them fairly without a history).
  */
-static int thread_shape(struct cpu_steady *cs, int pid, double now, struct thread_shape *ts)
+static int thread_shape(struct cpu_steady *cs, int pid, double now,
+                        struct thread_shape *ts)
 {
     size_t n = 0;
     double cores[MAX_TIDS];
@@ -153,14 +157,16 @@ static int thread_shape(struct cpu_steady *cs, int pid, double now, struct threa
 /* Per-interval rates of the last window; returns how many (0 = too young). */
 static size_t window_rates(struct cpu_steady *cs, int pid)
 {
-    size_t n = det_cpu_tracker_samples(cs->cpu, pid, cs->ts, cs->ticks, cs->want_rates + 1);
+    size_t n =
+        det_cpu_tracker_samples(cs->cpu, pid, cs->ts, cs->ticks, cs->want_rates + 1);
     if (n < cs->want_rates + 1)
         return 0;
     for (size_t i = 1; i < n; i++) {
         double dt = cs->ts[i] - cs->ts[i - 1];
         if (dt <= 0 || cs->ticks[i] < cs->ticks[i - 1])
             return 0;
-        cs->rates[i - 1] = (double)(cs->ticks[i] - cs->ticks[i - 1]) / (double)cs->clk / dt;
+        cs->rates[i - 1] =
+            (double)(cs->ticks[i] - cs->ticks[i - 1]) / (double)cs->clk / dt;
     }
     return n - 1;
 }
@@ -171,12 +177,13 @@ static int check_process(struct cpu_steady *cs, int pid, double now)
     struct det_proc_stat st;
     if (det_proc_read_stat(cfg->common.proc_root, pid, 0, &st) < 0)
         return 0;
-    if (det_cpu_tracker_update(cs->cpu, pid, st.start_ticks, st.utime_ticks + st.stime_ticks,
-                               now, -1, cs->gen) < 0)
+    if (det_cpu_tracker_update(cs->cpu, pid, st.start_ticks,
+                               st.utime_ticks + st.stime_ticks, now, -1, cs->gen) < 0)
         return -ENOMEM;
     size_t n = window_rates(cs, pid);
     double mean, cv;
-    double tick_cores = 1.0 / (double)cs->clk / ((double)cfg->common.interval_ms / 1000.0);
+    double tick_cores =
+        1.0 / (double)cs->clk / ((double)cfg->common.interval_ms / 1000.0);
     if (n == 0 || cpu_steady_shape(cfg, cs->rates, n, tick_cores, &mean, &cv) != 1)
         return 0;
     struct thread_shape th;

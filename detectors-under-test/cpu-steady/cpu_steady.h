@@ -16,16 +16,17 @@
 
 struct cpu_steady_config {
     struct det_common_opts common;
-    double window_s;        /* default 30 */
-    double cv_max;          /* default 0.15 */
-    double min_cores;       /* mean floor in cores; default 0.05 */
-    double thread_ratio;    /* busiest / least busy of the busy threads; default 1.5 */
-    double max_thread_cores; /* ignore processes whose busy threads exceed this; default 2 (off) */
+    double window_s;         /* default 30 */
+    double cv_max;           /* default 0.15 */
+    double min_cores;        /* mean floor in cores; default 0.05 */
+    double thread_ratio;     /* busiest / least busy of the busy threads; default 1.5 */
+    double max_thread_cores; /* ignore processes whose busy threads exceed this; default
+                                2 (off) */
 };
 
 /* Fills defaults, then parses argv. 0, or -EINVAL with a sentence in err. */
-int cpu_steady_parse_args(int argc, char **argv, struct cpu_steady_config *cfg, char *err,
-                          size_t errlen);
+int cpu_steady_parse_args(int argc, char **argv, struct cpu_steady_config *cfg,
+                          char *err, size_t errlen);
 
 /*
  * The shape test on one series of per-interval CPU values (cores): sets *mean

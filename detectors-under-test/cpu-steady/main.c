@@ -11,10 +11,19 @@ static void *create(int argc, char **argv, const struct det_common_opts **common
     return cpu_steady_new(&cfg);
 }
 
+static int tick(void *state)
+{
+    return cpu_steady_tick(state);
+}
+
+static void destroy(void *state)
+{
+    cpu_steady_free(state);
+}
+
 int main(int argc, char **argv)
 {
-    static const struct det_program prog = {
-        "minerlab-det-cpu-steady", create, (int (*)(void *))cpu_steady_tick,
-        (void (*)(void *))cpu_steady_free};
+    static const struct det_program prog = {"minerlab-det-cpu-steady", create, tick,
+                                            destroy};
     return det_main(&prog, argc, argv);
 }

@@ -33,7 +33,8 @@ struct cpu_threshold {
 
 static const char usage[] =
     "usage: minerlab-det-cpu-threshold [--new-level 0.9] [--sustained-level 0.7]\n"
-    "  [--window-s 10] [--new-age-s 60] [--no-cgroups] [--ncpu N] [--interval-ms 1000]\n"
+    "  [--window-s 10] [--new-age-s 60] [--no-cgroups] [--ncpu N] [--interval-ms "
+    "1000]\n"
     "  [--cooldown-s 600] [--proc-root /proc] [--once] [--iface IFACE]";
 
 int cpu_threshold_parse_args(int argc, char **argv, struct cpu_threshold_config *cfg,
@@ -53,8 +54,8 @@ int cpu_threshold_parse_args(int argc, char **argv, struct cpu_threshold_config 
         {"ncpu", DET_OPT_DOUBLE, &cfg->ncpu, 1, 4096},
         {"no-cgroups", DET_OPT_FLAG, &cfg->no_cgroups, 0, 0},
     };
-    return det_parse_args(argc, argv, &cfg->common, opts, sizeof(opts) / sizeof(opts[0]),
-                          usage, err, errlen);
+    return det_parse_args(argc, argv, &cfg->common, opts,
+                          sizeof(opts) / sizeof(opts[0]), usage, err, errlen);
 }
 
 struct cpu_threshold *cpu_threshold_new(const struct cpu_threshold_config *cfg)
@@ -65,7 +66,8 @@ struct cpu_threshold *cpu_threshold_new(const struct cpu_threshold_config *cfg)
     ct->cfg = *cfg;
     if (ct->cfg.ncpu < 1)
         ct->cfg.ncpu = det_proc_ncpu(cfg->common.proc_root);
-    size_t ring = (size_t)(cfg->window_s * 1000.0 / (double)cfg->common.interval_ms) + 3;
+    size_t ring =
+        (size_t)(cfg->window_s * 1000.0 / (double)cfg->common.interval_ms) + 3;
     ct->cpu = det_cpu_tracker_new(ring > 4096 ? 4096 : ring);
     ct->memo = det_memo_new(cfg->common.cooldown_s);
     ct->pids = calloc(MAX_PIDS, sizeof(*ct->pids));
@@ -141,8 +143,9 @@ static int check_process(struct cpu_threshold *ct, int pid, double now)
     if (det_proc_read_stat(cfg->common.proc_root, pid, 0, &st) < 0)
         return 0; /* gone since the listing: not an error */
     double start_s = (double)st.start_ticks / (double)ct->clk;
-    if (det_cpu_tracker_update(ct->cpu, pid, st.start_ticks, st.utime_ticks + st.stime_ticks,
-                               now, start_s, ct->gen) < 0)
+    if (det_cpu_tracker_update(ct->cpu, pid, st.start_ticks,
+                               st.utime_ticks + st.stime_ticks, now, start_s,
+                               ct->gen) < 0)
         return -ENOMEM;
     int n = 0, rc;
     char reason[256];
@@ -152,17 +155,18 @@ static int check_process(struct cpu_threshold *ct, int pid, double now)
         snprintf(reason, sizeof(reason),
                  "newly seen pid %d (%s, age %.0f s) at %.2f of %.0f CPUs over %.1f s "
                  "(threshold %.2f)",
-                 pid, st.comm, age, recent / cfg->ncpu, cfg->ncpu, span, cfg->new_level);
+                 pid, st.comm, age, recent / cfg->ncpu, cfg->ncpu, span,
+                 cfg->new_level);
         if ((rc = emit(ct, pid, st.start_ticks, "new", recent / cfg->ncpu, reason)) < 0)
             return rc;
         n += rc;
     }
     double sustained = det_cpu_tracker_avg(ct->cpu, pid, cfg->window_s, &span);
     if (sustained >= 0 && sustained / cfg->ncpu >= cfg->sustained_level) {
-        snprintf(reason, sizeof(reason),
-                 "pid %d (%s) at %.2f of %.0f CPUs sustained over %.0f s (threshold %.2f)",
-                 pid, st.comm, sustained / cfg->ncpu, cfg->ncpu, span,
-                 cfg->sustained_level);
+        snprintf(
+            reason, sizeof(reason),
+            "pid %d (%s) at %.2f of %.0f CPUs sustained over %.0f s (threshold %.2f)",
+            pid, st.comm, sustained / cfg->ncpu, cfg->ncpu, span, cfg->sustained_level);
         if ((rc = emit(ct, pid, st.start_ticks, "sustained", sustained / cfg->ncpu,
                        reason)) < 0)
             return rc;
@@ -182,11 +186,12 @@ static int check_cgroups(struct cpu_threshold *ct)
         if (norm < ct->cfg.sustained_level)
             continue;
         char reason[384];
-        snprintf(reason, sizeof(reason),
-                 "cgroup %s at %.2f of %.0f CPUs sustained over %.0f s (threshold %.2f); "
-                 "busiest pid %d",
-                 g->path, norm, ct->cfg.ncpu, ct->cfg.window_s, ct->cfg.sustained_level,
-                 g->top_pid);
+        snprintf(
+            reason, sizeof(reason),
+            "cgroup %s at %.2f of %.0f CPUs sustained over %.0f s (threshold %.2f); "
+            "busiest pid %d",
+            g->path, norm, ct->cfg.ncpu, ct->cfg.window_s, ct->cfg.sustained_level,
+            g->top_pid);
         int rc = emit(ct, g->top_pid, fnv1a(g->path), "cgroup", norm, reason);
         if (rc < 0)
             return rc;

@@ -18,9 +18,9 @@ struct cpu_threshold_config {
     double new_level;       /* normalised (0..1 of the whole host); default 0.9 */
     double sustained_level; /* default 0.7 */
     double window_s;        /* sustain window, seconds; default 10 */
-    double new_age_s;       /* a process is "newly seen" for its first N s; default 60 */
-    int no_cgroups;         /* 1 = per process only */
-    double ncpu;            /* 0 = count the proc root's CPUs */
+    double new_age_s; /* a process is "newly seen" for its first N s; default 60 */
+    int no_cgroups;   /* 1 = per process only */
+    double ncpu;      /* 0 = count the proc root's CPUs */
 };
 
 /* Fills defaults, then parses argv. 0, or -EINVAL with a sentence in err. */

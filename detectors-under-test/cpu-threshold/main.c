@@ -11,10 +11,19 @@ static void *create(int argc, char **argv, const struct det_common_opts **common
     return cpu_threshold_new(&cfg);
 }
 
+static int tick(void *state)
+{
+    return cpu_threshold_tick(state);
+}
+
+static void destroy(void *state)
+{
+    cpu_threshold_free(state);
+}
+
 int main(int argc, char **argv)
 {
-    static const struct det_program prog = {
-        "minerlab-det-cpu-threshold", create, (int (*)(void *))cpu_threshold_tick,
-        (void (*)(void *))cpu_threshold_free};
+    static const struct det_program prog = {"minerlab-det-cpu-threshold", create, tick,
+                                            destroy};
     return det_main(&prog, argc, argv);
 }

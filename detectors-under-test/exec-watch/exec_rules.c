@@ -28,22 +28,23 @@ static const struct {
 
 /* Keywords whose base64 forms are looked for (Sigma's base64offset idea). */
 static const char *b64_keywords[] = {
-    "stratum+tcp://", "stratum+udp://", "stratum+ssl://", "stratum+tls://",
-    "--donate-level", "--cpu-priority", "--nicehash",     "--algo=rx/0",
-    "xmrig",
+    "stratum+tcp://", "stratum+udp://", "stratum+ssl://",
+    "stratum+tls://", "--donate-level", "--cpu-priority",
+    "--nicehash",     "--algo=rx/0",    "xmrig",
 };
 
 static const char *miner_names[] = {"xmrig", "xmr-stak", "minerd", "cpuminer"};
 
 /* Names of kernel threads a user binary may borrow. */
-static const char *kthread_prefixes[] = {"kworker", "ksoftirqd", "kthreadd", "kswapd",
-                                         "migration/", "rcu_", "watchdog/", "kauditd",
-                                         "khugepaged", "jbd2/"};
+static const char *kthread_prefixes[] = {
+    "kworker", "ksoftirqd", "kthreadd", "kswapd",     "migration/",
+    "rcu_",    "watchdog/", "kauditd",  "khugepaged", "jbd2/"};
 
 /* Daemon names whose real binaries live in system directories. */
-static const char *daemon_names[] = {"systemd", "sshd", "cron", "crond", "dbus-daemon",
-                                     "rsyslogd", "udevd", "systemd-journald",
-                                     "systemd-resolved", "networkd", "polkitd", "atd"};
+static const char *daemon_names[] = {
+    "systemd",          "sshd",     "cron",    "crond",
+    "dbus-daemon",      "rsyslogd", "udevd",   "systemd-journald",
+    "systemd-resolved", "networkd", "polkitd", "atd"};
 
 static const char b64_alpha[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -147,7 +148,8 @@ static int pool_host_at(const char *low)
     static const char *prefixes[] = {" -o pool.", " --url=pool.", " --url pool.",
                                      "://pool."};
     for (size_t k = 0; k < sizeof(prefixes) / sizeof(prefixes[0]); k++) {
-        for (const char *p = strstr(low, prefixes[k]); p; p = strstr(p + 1, prefixes[k])) {
+        for (const char *p = strstr(low, prefixes[k]); p;
+             p = strstr(p + 1, prefixes[k])) {
             const char *s = p + strlen(prefixes[k]);
             size_t label = strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-");
             if (label > 0 && (s[label] == '.' || s[label] == ':'))
@@ -179,9 +181,10 @@ static void match_base64(const char *cmd, struct exec_hit *hits, size_t max, siz
             int dl = exec_rules_b64decode(p, len, decoded, sizeof(decoded));
             for (int i = 0; i < dl; i++)
                 decoded[i] = (char)tolower((unsigned char)decoded[i]);
-            for (size_t k = 0; dl > 0 && k < sizeof(b64_keywords) / sizeof(b64_keywords[0]);
-                 k++) {
-                if (memmem(decoded, (size_t)dl, b64_keywords[k], strlen(b64_keywords[k]))) {
+            for (size_t k = 0;
+                 dl > 0 && k < sizeof(b64_keywords) / sizeof(b64_keywords[0]); k++) {
+                if (memmem(decoded, (size_t)dl, b64_keywords[k],
+                           strlen(b64_keywords[k]))) {
                     char detail[96];
                     snprintf(detail, sizeof(detail), "decoded base64 token contains %s",
                              b64_keywords[k]);
@@ -225,17 +228,19 @@ static void match_names(const struct exec_proc *p, struct exec_hit *hits, size_t
     for (int i = 0; i < 2 && p->exe[0]; i++) {
         const char *s = shown[i][0] == '[' ? shown[i] + 1 : shown[i];
         if (shown[i][0] == '[' ||
-            name_in(s, kthread_prefixes, sizeof(kthread_prefixes) / sizeof(*kthread_prefixes), 1)) {
-            snprintf(detail, sizeof(detail), "kernel-thread name '%s' on user binary %s",
-                     shown[i], p->exe);
+            name_in(s, kthread_prefixes,
+                    sizeof(kthread_prefixes) / sizeof(*kthread_prefixes), 1)) {
+            snprintf(detail, sizeof(detail),
+                     "kernel-thread name '%s' on user binary %s", shown[i], p->exe);
             add_hit(hits, max, n, "kthread-masquerade", 0.8, detail);
         }
         int system_dir = !strncmp(p->exe, "/usr/", 5) || !strncmp(p->exe, "/bin/", 5) ||
                          !strncmp(p->exe, "/sbin/", 6) || !strncmp(p->exe, "/lib/", 5);
-        if (!system_dir &&
-            name_in(base_name(shown[i]), daemon_names, sizeof(daemon_names) / sizeof(*daemon_names), 0)) {
-            snprintf(detail, sizeof(detail), "daemon name '%s' on binary %s outside system dirs",
-                     shown[i], p->exe);
+        if (!system_dir && name_in(base_name(shown[i]), daemon_names,
+                                   sizeof(daemon_names) / sizeof(*daemon_names), 0)) {
+            snprintf(detail, sizeof(detail),
+                     "daemon name '%s' on binary %s outside system dirs", shown[i],
+                     p->exe);
             add_hit(hits, max, n, "daemon-masquerade", 0.6, detail);
         }
     }
@@ -252,7 +257,8 @@ static int memfd_allowed(const char *name, const char *allow)
     return 0;
 }
 
-static void match_exe(const struct exec_proc *p, struct exec_hit *hits, size_t max, size_t *n)
+static void match_exe(const struct exec_proc *p, struct exec_hit *hits, size_t max,
+                      size_t *n)
 {
     char detail[96];
     snprintf(detail, sizeof(detail), "exe %s", p->exe);
@@ -260,7 +266,8 @@ static void match_exe(const struct exec_proc *p, struct exec_hit *hits, size_t m
     if (strncmp(p->exe, "/memfd:", 7) == 0) {
         if (!memfd_allowed(p->exe + 7, p->allow_memfd))
             add_hit(hits, max, n, "exe-memfd", 0.7, detail);
-    } else if (strncmp(p->exe, "/dev/shm/", 9) == 0 || strncmp(p->exe, "/run/shm/", 9) == 0)
+    } else if (strncmp(p->exe, "/dev/shm/", 9) == 0 ||
+               strncmp(p->exe, "/run/shm/", 9) == 0)
         add_hit(hits, max, n, "exe-shm", 0.7, detail);
     else if (l > 10 && strcmp(p->exe + l - 10, " (deleted)") == 0)
         add_hit(hits, max, n, "exe-deleted", 0.45, detail);
@@ -279,7 +286,8 @@ size_t exec_rules_match(const struct exec_proc *p, struct exec_hit *hits, size_t
     for (size_t i = 0; i < sizeof(cmd_rules) / sizeof(cmd_rules[0]); i++) {
         if (strstr(low, cmd_rules[i].needle)) {
             char detail[96];
-            snprintf(detail, sizeof(detail), "cmdline contains '%s'", cmd_rules[i].needle);
+            snprintf(detail, sizeof(detail), "cmdline contains '%s'",
+                     cmd_rules[i].needle);
             add_hit(hits, max, &n, cmd_rules[i].rule, cmd_rules[i].weight, detail);
         }
     }

@@ -6,6 +6,7 @@
 #include <linux/connector.h>
 #include <linux/netlink.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,11 +40,12 @@ struct exec_watch {
 
 static const char usage[] =
     "usage: minerlab-det-exec-watch [--mode auto|netlink|poll] [--threshold 0.5]\n"
-    "  [--sweep-s 10] [--allow-memfd runc_cloned,sealed-] [--interval-ms 1000] [--cooldown-s 600] [--proc-root /proc]\n"
+    "  [--sweep-s 10] [--allow-memfd runc_cloned,sealed-] [--interval-ms 1000] "
+    "[--cooldown-s 600] [--proc-root /proc]\n"
     "  [--once] [--iface IFACE]";
 
-int exec_watch_parse_args(int argc, char **argv, struct exec_watch_config *cfg, char *err,
-                          size_t errlen)
+int exec_watch_parse_args(int argc, char **argv, struct exec_watch_config *cfg,
+                          char *err, size_t errlen)
 {
     memset(cfg, 0, sizeof(*cfg));
     det_common_defaults(&cfg->common, 1000);
@@ -57,8 +59,8 @@ int exec_watch_parse_args(int argc, char **argv, struct exec_watch_config *cfg, 
         {"sweep-s", DET_OPT_DOUBLE, &cfg->sweep_s, 0.1, 86400},
         {"allow-memfd", DET_OPT_STRING, &cfg->allow_memfd, 0, 0},
     };
-    int rc = det_parse_args(argc, argv, &cfg->common, opts, sizeof(opts) / sizeof(opts[0]),
-                            usage, err, errlen);
+    int rc = det_parse_args(argc, argv, &cfg->common, opts,
+                            sizeof(opts) / sizeof(opts[0]), usage, err, errlen);
     if (rc == 0 && strcmp(cfg->mode, "auto") && strcmp(cfg->mode, "netlink") &&
         strcmp(cfg->mode, "poll"))
         return ml_err(err, errlen, -EINVAL, "--mode wants auto, netlink or poll");
@@ -86,7 +88,8 @@ static int netlink_open(void)
     req.cn.len = sizeof(req.op);
     req.op = PROC_CN_MCAST_LISTEN;
     int rc = 0;
-    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || send(fd, &req, sizeof(req), 0) < 0)
+    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+        send(fd, &req, sizeof(req), 0) < 0)
         rc = -errno;
     if (rc < 0) {
         close(fd);
@@ -102,7 +105,8 @@ static int netlink_open(void)
 static void write_info(const char *source)
 {
     char version[128];
-    snprintf(version, sizeof(version), "minerlab %s exec-watch, %s", MINERLAB_VERSION, source);
+    snprintf(version, sizeof(version), "minerlab %s exec-watch, %s", MINERLAB_VERSION,
+             source);
     json_t *o = json_pack("{s:f,s:s,s:s,s:{s:s,s:s}}", "ts", ml_now_unix(), "detector",
                           DETECTOR, "technique", det_technique_name(DET_SCRIPT), "info",
                           "version", version, "event_source", source);
@@ -135,13 +139,16 @@ struct exec_watch *exec_watch_new(const struct exec_watch_config *cfg, char *err
     int rc = strcmp(cfg->mode, "poll") == 0 ? -EPERM : live ? netlink_open() : -ENOTSUP;
     if (rc >= 0) {
         ew->nl_fd = rc;
-        fprintf(stderr, "exec-watch: using the netlink process connector, /proc sweep every "
-                        "%.1f s\n", cfg->sweep_s);
+        fprintf(stderr,
+                "exec-watch: using the netlink process connector, /proc sweep every "
+                "%.1f s\n",
+                cfg->sweep_s);
         write_info("netlink proc connector");
         return ew;
     }
     if (strcmp(cfg->mode, "netlink") == 0) {
-        ml_err(err, errlen, rc, "netlink process connector unavailable: %s", strerror(-rc));
+        ml_err(err, errlen, rc, "netlink process connector unavailable: %s",
+               strerror(-rc));
         exec_watch_free(ew);
         return NULL;
     }
@@ -180,8 +187,8 @@ static uint64_t fnv1a(uint64_t h, const char *s)
 }
 
 /* Alerts for the rules of hits not yet alerted for this process. */
-static int report(struct exec_watch *ew, int pid, uint64_t start, const struct exec_hit *hits,
-                  size_t n)
+static int report(struct exec_watch *ew, int pid, uint64_t start,
+                  const struct exec_hit *hits, size_t n)
 {
     double score = exec_rules_score(hits, n);
     if (n == 0 || score < ew->cfg.threshold)
@@ -195,8 +202,8 @@ static int report(struct exec_watch *ew, int pid, uint64_t start, const struct e
     char reason[512];
     size_t o = (size_t)snprintf(reason, sizeof(reason), "pid %d:", pid);
     for (size_t i = 0; i < n && o < sizeof(reason); i++)
-        o += (size_t)snprintf(reason + o, sizeof(reason) - o, "%s %s (%s)", i ? ";" : "",
-                              hits[i].rule, hits[i].detail);
+        o += (size_t)snprintf(reason + o, sizeof(reason) - o, "%s %s (%s)",
+                              i ? ";" : "", hits[i].rule, hits[i].detail);
     struct det_alert a = {.detector = DETECTOR,
                           .technique = DET_SCRIPT,
                           .pid = pid,
@@ -213,7 +220,8 @@ int exec_watch_check_pid(struct exec_watch *ew, int pid)
         return 0;
     static char cmdline[CMD_MAX];
     char argv0[256], comm[64], exe[DET_PROC_PATH_MAX];
-    if (det_proc_read_cmdline(root, pid, cmdline, sizeof(cmdline), argv0, sizeof(argv0)) < 0 ||
+    if (det_proc_read_cmdline(root, pid, cmdline, sizeof(cmdline), argv0,
+                              sizeof(argv0)) < 0 ||
         det_proc_read_comm(root, pid, comm, sizeof(comm)) < 0)
         return 0; /* exited meanwhile */
     uint64_t fp = fnv1a(fnv1a(1469598103934665603ull, comm), cmdline);
@@ -223,8 +231,12 @@ int exec_watch_check_pid(struct exec_watch *ew, int pid)
     *s = (struct seen){pid, st.start_ticks, fp};
     int erc = det_proc_read_exe(root, pid, exe, sizeof(exe));
     /* No exe link: a kernel thread (or a zombie); EACCES: not ours to read. */
-    struct exec_proc p = {cmdline, argv0, comm, erc == 0 ? exe : "",
-                          erc == 0 || erc == -EACCES, ew->cfg.allow_memfd};
+    struct exec_proc p = {cmdline,
+                          argv0,
+                          comm,
+                          erc == 0 ? exe : "",
+                          erc == 0 || erc == -EACCES,
+                          ew->cfg.allow_memfd};
     if (erc == -ENOENT && cmdline[0] != '\0')
         p.has_exe = 1; /* exe gone but argv present: a user process that is exiting */
     struct exec_hit hits[EXEC_RULES_MAX_HITS];
@@ -270,14 +282,19 @@ static int drain_netlink(struct exec_watch *ew)
             if (nh->nlmsg_type == NLMSG_ERROR || nh->nlmsg_type == NLMSG_NOOP)
                 continue;
             struct cn_msg *cn = NLMSG_DATA(nh);
-            if (cn->len < sizeof(struct proc_event))
+            /* The event sits 4 bytes off 8-byte alignment after cn_msg: copy it out. */
+            struct proc_event ev;
+            size_t have = (size_t)((char *)nh + nh->nlmsg_len - (char *)cn->data);
+            if (cn->len > have || cn->len < offsetof(struct proc_event, event_data) +
+                                                sizeof(ev.event_data.exec))
                 continue;
-            struct proc_event *ev = (struct proc_event *)cn->data;
+            memset(&ev, 0, sizeof(ev));
+            memcpy(&ev, cn->data, cn->len < sizeof(ev) ? cn->len : sizeof(ev));
             int pid = 0;
-            if (ev->what == PROC_EVENT_EXEC)
-                pid = ev->event_data.exec.process_tgid;
-            else if (ev->what == PROC_EVENT_COMM)
-                pid = ev->event_data.comm.process_tgid;
+            if (ev.what == PROC_EVENT_EXEC)
+                pid = ev.event_data.exec.process_tgid;
+            else if (ev.what == PROC_EVENT_COMM)
+                pid = ev.event_data.comm.process_tgid;
             if (pid > 0) {
                 int rc = exec_watch_check_pid(ew, pid);
                 if (rc < 0)

@@ -16,16 +16,16 @@
 
 struct exec_watch_config {
     struct det_common_opts common;
-    const char *mode; /* "auto" (default), "netlink" or "poll" */
-    double threshold; /* combined score needed to alert; default 0.5 */
-    double sweep_s;   /* /proc sweep period with netlink; default 10 */
+    const char *mode;        /* "auto" (default), "netlink" or "poll" */
+    double threshold;        /* combined score needed to alert; default 0.5 */
+    double sweep_s;          /* /proc sweep period with netlink; default 10 */
     const char *allow_memfd; /* memfd name prefixes not flagged; default
                                 "runc_cloned,sealed-" ("" = flag all) */
 };
 
 /* Fills defaults, then parses argv. 0, or -EINVAL with a sentence in err. */
-int exec_watch_parse_args(int argc, char **argv, struct exec_watch_config *cfg, char *err,
-                          size_t errlen);
+int exec_watch_parse_args(int argc, char **argv, struct exec_watch_config *cfg,
+                          char *err, size_t errlen);
 
 struct exec_watch;
 /*

@@ -11,10 +11,19 @@ static void *create(int argc, char **argv, const struct det_common_opts **common
     return exec_watch_new(&cfg, err, errlen);
 }
 
+static int tick(void *state)
+{
+    return exec_watch_tick(state);
+}
+
+static void destroy(void *state)
+{
+    exec_watch_free(state);
+}
+
 int main(int argc, char **argv)
 {
-    static const struct det_program prog = {
-        "minerlab-det-exec-watch", create, (int (*)(void *))exec_watch_tick,
-        (void (*)(void *))exec_watch_free};
+    static const struct det_program prog = {"minerlab-det-exec-watch", create, tick,
+                                            destroy};
     return det_main(&prog, argc, argv);
 }

@@ -11,10 +11,19 @@ static void *create(int argc, char **argv, const struct det_common_opts **common
     return memscan_new(&cfg);
 }
 
+static int tick(void *state)
+{
+    return memscan_tick(state);
+}
+
+static void destroy(void *state)
+{
+    memscan_free(state);
+}
+
 int main(int argc, char **argv)
 {
-    static const struct det_program prog = {
-        "minerlab-det-memscan", create, (int (*)(void *))memscan_tick,
-        (void (*)(void *))memscan_free};
+    static const struct det_program prog = {"minerlab-det-memscan", create, tick,
+                                            destroy};
     return det_main(&prog, argc, argv);
 }

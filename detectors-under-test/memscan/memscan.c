@@ -68,7 +68,8 @@ struct memscan {
 static const char usage[] =
     "usage: minerlab-det-memscan [--budget-mib-s 32] [--max-cpu-pct 8]\n"
     "  [--max-region-mib 64] [--max-file-mib 8] [--rescan-s 60] [--threshold 0.5]\n"
-    "  [--max-process-mib 128] [--pid PID] [--interval-ms 1000] [--cooldown-s 600] [--proc-root /proc]\n"
+    "  [--max-process-mib 128] [--pid PID] [--interval-ms 1000] [--cooldown-s 600] "
+    "[--proc-root /proc]\n"
     "  [--once] [--iface IFACE]";
 
 int memscan_parse_args(int argc, char **argv, struct memscan_config *cfg, char *err,
@@ -93,8 +94,8 @@ int memscan_parse_args(int argc, char **argv, struct memscan_config *cfg, char *
         {"pid", DET_OPT_DOUBLE, &cfg->pid, 0, 1 << 30},
         {"max-process-mib", DET_OPT_DOUBLE, &cfg->max_process_mib, 0.01, 1e6},
     };
-    return det_parse_args(argc, argv, &cfg->common, opts, sizeof(opts) / sizeof(opts[0]),
-                          usage, err, errlen);
+    return det_parse_args(argc, argv, &cfg->common, opts,
+                          sizeof(opts) / sizeof(opts[0]), usage, err, errlen);
 }
 
 struct memscan *memscan_new(const struct memscan_config *cfg)
@@ -109,7 +110,8 @@ struct memscan *memscan_new(const struct memscan_config *cfg)
     ms->listing = calloc(MAX_PIDS, sizeof(*ms->listing));
     ms->scanned = calloc(MAX_PIDS, sizeof(*ms->scanned));
     ms->buf = malloc(CHUNK + MEM_PATTERN_MAX);
-    ms->budget_bytes = cfg->budget_mib_s * MIB * (double)cfg->common.interval_ms / 1000.0;
+    ms->budget_bytes =
+        cfg->budget_mib_s * MIB * (double)cfg->common.interval_ms / 1000.0;
     if (!ms->memo || !ms->queue || !ms->listing || !ms->scanned || !ms->buf) {
         memscan_free(ms);
         return NULL;
@@ -152,7 +154,8 @@ static struct file_entry *file_lookup(struct memscan *ms, const struct det_map *
 {
     for (size_t i = 0; i < ms->nfiles; i++) {
         struct file_entry *f = &ms->files[i];
-        if (f->inode == m->inode && f->offset == m->offset && f->size == m->end - m->start)
+        if (f->inode == m->inode && f->offset == m->offset &&
+            f->size == m->end - m->start)
             return f;
     }
     return NULL;
@@ -176,7 +179,8 @@ static int push_region(struct job *j, const struct det_map *m)
         j->regions = nr;
         j->cap = cap;
     }
-    j->regions[j->nregions++] = (struct region){m->start, m->end, m->inode, m->offset, 0};
+    j->regions[j->nregions++] =
+        (struct region){m->start, m->end, m->inode, m->offset, 0};
     return 0;
 }
 
@@ -237,10 +241,11 @@ static int job_start(struct memscan *ms, int pid)
             ms->stats.mem_denied++;
             if (!ms->denied_once++) {
                 char msg[DET_PROC_PATH_MAX + 300];
-                snprintf(msg, sizeof(msg),
-                         "cannot open %s: %s; memory content of such processes is not "
-                         "scanned (needs root or CAP_SYS_PTRACE), mapping shapes still are",
-                         path, strerror(-rc));
+                snprintf(
+                    msg, sizeof(msg),
+                    "cannot open %s: %s; memory content of such processes is not "
+                    "scanned (needs root or CAP_SYS_PTRACE), mapping shapes still are",
+                    path, strerror(-rc));
                 det_alert_degraded(DETECTOR, DET_MEMORY, msg);
             }
         }
@@ -275,7 +280,8 @@ static int64_t job_step(struct memscan *ms, uint64_t budget)
         if (got < 0) {
             j->pos = r->end; /* unreadable (guard page, I/O mapping): skip it */
         } else {
-            unsigned found = mem_scan_buffer(ms->buf, (size_t)got, (size_t)len, &j->samples);
+            unsigned found =
+                mem_scan_buffer(ms->buf, (size_t)got, (size_t)len, &j->samples);
             r->bits |= found;
             j->bits |= found;
             j->pos += len;
@@ -296,15 +302,16 @@ static int job_finish(struct memscan *ms, double now)
 {
     struct job *j = &ms->job;
     ms->stats.processes_done++;
-    ms->scanned[(unsigned)j->pid % MAX_PIDS] = (struct last_scan){j->pid, j->start_ticks, now};
+    ms->scanned[(unsigned)j->pid % MAX_PIDS] =
+        (struct last_scan){j->pid, j->start_ticks, now};
     int rc = 0;
     if (mem_should_alert(j->bits, ms->cfg.threshold) &&
         det_memo_should_alert(ms->memo, j->pid, j->start_ticks, "memory", now)) {
         char names[160], reason[512];
         mem_evidence_names(j->bits, names, sizeof(names));
         snprintf(reason, sizeof(reason),
-                 "pid %d (%s) memory evidence: %s%s%s%s%s; %.1f MiB read", j->pid, j->comm,
-                 names, j->samples.url[0] ? "; url " : "", j->samples.url,
+                 "pid %d (%s) memory evidence: %s%s%s%s%s; %.1f MiB read", j->pid,
+                 j->comm, names, j->samples.url[0] ? "; url " : "", j->samples.url,
                  j->samples.wallet[0] ? "; wallet " : "", j->samples.wallet,
                  (double)j->bytes / MIB);
         struct det_alert a = {.detector = DETECTOR,
@@ -338,8 +345,9 @@ static int refresh(struct memscan *ms, double now)
         ms->listing[0] = (int)ms->cfg.pid;
         n = 1;
     } else {
-        int rc = det_proc_scan_begin(ms->cfg.common.proc_root, DETECTOR, DET_MEMORY,
-                                     &ms->degraded_once, &up, ms->listing, MAX_PIDS, &n);
+        int rc =
+            det_proc_scan_begin(ms->cfg.common.proc_root, DETECTOR, DET_MEMORY,
+                                &ms->degraded_once, &up, ms->listing, MAX_PIDS, &n);
         if (rc < 0)
             return rc;
     }
@@ -422,7 +430,8 @@ int memscan_tick(struct memscan *ms)
         }
         int64_t used = job_step(ms, (uint64_t)budget);
         if (used == -ESRCH) {
-            job_end(&ms->job); /* exited mid-scan: evidence of a dead process is dropped */
+            job_end(
+                &ms->job); /* exited mid-scan: evidence of a dead process is dropped */
             continue;
         }
         budget -= (double)used;

@@ -17,14 +17,16 @@
 
 struct memscan_config {
     struct det_common_opts common;
-    double budget_mib_s;   /* bytes read per second; default 32 */
-    double max_cpu_pct;    /* own CPU ceiling, % of one core; default 8 */
-    double max_region_mib; /* anonymous regions larger than this: shape only; default 64 */
-    double max_file_mib;   /* file-backed mappings larger than this are skipped; default 8 */
+    double budget_mib_s; /* bytes read per second; default 32 */
+    double max_cpu_pct;  /* own CPU ceiling, % of one core; default 8 */
+    double
+        max_region_mib; /* anonymous regions larger than this: shape only; default 64 */
+    double
+        max_file_mib; /* file-backed mappings larger than this are skipped; default 8 */
     double max_process_mib; /* stop reading one process after this; default 128 */
-    double rescan_s;       /* scan a process again after; default 60 */
-    double threshold;      /* score needed to alert; default 0.5 */
-    double pid;            /* scan only this pid (0 = all) */
+    double rescan_s;        /* scan a process again after; default 60 */
+    double threshold;       /* score needed to alert; default 0.5 */
+    double pid;             /* scan only this pid (0 = all) */
 };
 
 /* Fills defaults, then parses argv. 0, or -EINVAL with a sentence in err. */

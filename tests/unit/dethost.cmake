@@ -12,3 +12,11 @@ if(TARGET PkgConfig::CMOCKA AND TARGET minerlab_detcommon)
         endif()
     endforeach()
 endif()
+
+# The executables themselves: usage errors, --once on a snapshot, SIGTERM.
+if(TARGET minerlab-det-exec-watch AND TARGET minerlab-det-memscan)
+    add_test(NAME dethost_cli_smoke
+        COMMAND ${CMAKE_SOURCE_DIR}/tests/data/dethost/cli_smoke.sh
+                ${CMAKE_BINARY_DIR}/bin ${CMAKE_SOURCE_DIR}/tests/data/dethost)
+    set_tests_properties(dethost_cli_smoke PROPERTIES TIMEOUT 120)
+endif()

@@ -20,28 +20,35 @@ static void test_classify(void **state)
     assert_int_equal(browser_watch_classify("chromium", "/usr/lib/chromium/chromium "
                                                         "--type=renderer --lang=en-US"),
                      2);
-    assert_int_equal(browser_watch_classify("chromium", "/usr/lib/chromium/chromium "
-                                                        "--type=utility --utility-sub-type=network"),
-                     1);
-    assert_int_equal(browser_watch_classify("chrome", "/opt/google/chrome/chrome --headless"), 1);
-    assert_int_equal(browser_watch_classify("Web Content", "/usr/lib/firefox-esr/firefox-esr "
-                                                           "-contentproc -childID 3"),
+    assert_int_equal(
+        browser_watch_classify("chromium", "/usr/lib/chromium/chromium "
+                                           "--type=utility --utility-sub-type=network"),
+        1);
+    assert_int_equal(
+        browser_watch_classify("chrome", "/opt/google/chrome/chrome --headless"), 1);
+    assert_int_equal(browser_watch_classify("Web Content",
+                                            "/usr/lib/firefox-esr/firefox-esr "
+                                            "-contentproc -childID 3"),
                      2);
-    assert_int_equal(browser_watch_classify("ThreadPoolForeg", "/usr/lib/chromium/chromium "
-                                                               "--type=renderer"),
+    assert_int_equal(browser_watch_classify("ThreadPoolForeg",
+                                            "/usr/lib/chromium/chromium "
+                                            "--type=renderer"),
                      2);
     /* Not browsers: a script named after one, and a miner speaking ws://. */
-    assert_int_equal(browser_watch_classify("python3", "python3 chrome_helper.py --type=renderer"),
-                     0);
-    assert_int_equal(browser_watch_classify("minerlab-miner",
-                                            "minerlab-miner -o ws://127.0.0.1:8080 --duty 30"),
-                     0);
+    assert_int_equal(
+        browser_watch_classify("python3", "python3 chrome_helper.py --type=renderer"),
+        0);
+    assert_int_equal(
+        browser_watch_classify("minerlab-miner",
+                               "minerlab-miner -o ws://127.0.0.1:8080 --duty 30"),
+        0);
 }
 
 static char *once_on(const char *snap, int nextra, char **extra)
 {
     char dir[512];
-    char *argv[16] = {"det", "--once", "--proc-root", (char *)data_path(dir, sizeof(dir), snap)};
+    char *argv[16] = {"det", "--once", "--proc-root",
+                      (char *)data_path(dir, sizeof(dir), snap)};
     int argc = 4;
     for (int i = 0; i < nextra; i++)
         argv[argc++] = extra[i];

@@ -112,7 +112,8 @@ static void test_live_duty_vs_bursty(void **state)
     pid_t steady = spawn_child(duty_child, &duty);
     pid_t bursty = spawn_child(bursty_child, NULL);
     /* A short window so the test stays short; the loose CV allows a busy CI host. */
-    char *argv[] = {"det", "--window-s", "4", "--interval-ms", "500", "--cv-max", "0.35"};
+    char *argv[] = {"det", "--window-s", "4",   "--interval-ms",
+                    "500", "--cv-max",   "0.35"};
     struct cpu_steady_config cfg;
     char err[256];
     assert_int_equal(cpu_steady_parse_args(7, argv, &cfg, err, sizeof(err)), 0);

@@ -29,7 +29,8 @@ static int run_args(int argc, char **argv, struct cpu_threshold **out)
 static char *once_on(const char *snap, char **extra, int nextra)
 {
     char dir[512];
-    char *argv[16] = {"det", "--once", "--proc-root", (char *)data_path(dir, sizeof(dir), snap)};
+    char *argv[16] = {"det", "--once", "--proc-root",
+                      (char *)data_path(dir, sizeof(dir), snap)};
     int argc = 4;
     for (int i = 0; i < nextra; i++)
         argv[argc++] = extra[i];
@@ -47,13 +48,16 @@ static void test_snapshot_throttled_miner(void **state)
 {
     (void)state;
     char dir[512];
-    int pid = snapshot_pid(data_path(dir, sizeof(dir), "miner-snap"), "[kworker/0:2-ev");
+    int pid =
+        snapshot_pid(data_path(dir, sizeof(dir), "miner-snap"), "[kworker/0:2-ev");
     assert_true(pid > 0);
-    /* Default thresholds: a 2-thread miner at 30 % duty on 2 CPUs is the known blind spot. */
+    /* Default thresholds: a 2-thread miner at 30 % duty on 2 CPUs is the known blind
+     * spot. */
     char *out = once_on("miner-snap", NULL, 0);
     assert_int_equal(count_lines(out, 0, 0), 0);
     free(out);
-    /* Lower the level under its lifetime average (0.35 cores) and it fires on the pid. */
+    /* Lower the level under its lifetime average (0.35 cores) and it fires on the pid.
+     */
     char *lower[] = {"--ncpu", "1", "--sustained-level", "0.3"};
     out = once_on("miner-snap", lower, 4);
     assert_int_equal(count_lines(out, pid, 0), 1);
@@ -113,8 +117,9 @@ static void test_live_busy_child_alerts(void **state)
      * the loop gets a third of a core (seen with a load average of 6 on 2
      * cores); the idle child stays at 0.
      */
-    char *argv[] = {"det", "--ncpu", "1", "--sustained-level", "0.15", "--window-s", "2",
-                    "--interval-ms", "250"};
+    char *argv[] = {"det",  "--ncpu",     "1", "--sustained-level",
+                    "0.15", "--window-s", "2", "--interval-ms",
+                    "250"};
     struct cpu_threshold *ct = NULL;
     assert_int_equal(run_args(9, argv, &ct), 0);
     capture_begin();

@@ -19,14 +19,16 @@
 static const char *rules_of(const char *cmdline, const char *argv0, const char *comm,
                             const char *exe, char *out, size_t len)
 {
-    struct exec_proc p = {cmdline, argv0, comm, exe, exe != NULL, "runc_cloned,sealed-"};
+    struct exec_proc p = {cmdline, argv0,       comm,
+                          exe,     exe != NULL, "runc_cloned,sealed-"};
     if (!exe)
         p.exe = "";
     struct exec_hit hits[EXEC_RULES_MAX_HITS];
     size_t n = exec_rules_match(&p, hits, EXEC_RULES_MAX_HITS);
     out[0] = '\0';
     for (size_t i = 0; i < n; i++)
-        snprintf(out + strlen(out), len - strlen(out), "%s%s", i ? "," : "", hits[i].rule);
+        snprintf(out + strlen(out), len - strlen(out), "%s%s", i ? "," : "",
+                 hits[i].rule);
     return out;
 }
 
@@ -36,25 +38,28 @@ static void test_cmdline_rules_fire(void **state)
 {
     (void)state;
     char buf[512];
-    assert_string_equal(RULES("./svc -o stratum+tcp://10.0.0.1:3333 -u 4x -p x", "./svc",
-                              "svc", "/home/u/svc"),
+    assert_string_equal(RULES("./svc -o stratum+tcp://10.0.0.1:3333 -u 4x -p x",
+                              "./svc", "svc", "/home/u/svc"),
                         "stratum-scheme");
-    assert_string_equal(RULES("./svc -o STRATUM+SSL://h:443", "./svc", "svc", "/opt/svc"),
-                        "stratum-scheme");
-    assert_string_equal(RULES("./svc --donate-level=1 --cpu-priority=5", "./svc", "svc",
-                              "/opt/svc"),
-                        "donate-level,cpu-priority");
-    assert_string_equal(RULES("./svc -o pool.example.org:3333 --nicehash", "./svc", "svc",
-                              "/opt/svc"),
-                        "nicehash,pool-host");
-    assert_string_equal(RULES("./svc --algo=rx/0", "./svc", "svc", "/opt/svc"), "algo-rx0");
-    assert_string_equal(RULES("./svc --url=pool.minexmr.example:4444", "./svc", "svc", "/opt/svc"),
-                        "pool-host");
-    assert_string_equal(RULES("/opt/xmrig/xmrig -c config.json", "/opt/xmrig/xmrig", "xmrig",
-                              "/opt/xmrig/xmrig"),
+    assert_string_equal(
+        RULES("./svc -o STRATUM+SSL://h:443", "./svc", "svc", "/opt/svc"),
+        "stratum-scheme");
+    assert_string_equal(
+        RULES("./svc --donate-level=1 --cpu-priority=5", "./svc", "svc", "/opt/svc"),
+        "donate-level,cpu-priority");
+    assert_string_equal(
+        RULES("./svc -o pool.example.org:3333 --nicehash", "./svc", "svc", "/opt/svc"),
+        "nicehash,pool-host");
+    assert_string_equal(RULES("./svc --algo=rx/0", "./svc", "svc", "/opt/svc"),
+                        "algo-rx0");
+    assert_string_equal(
+        RULES("./svc --url=pool.minexmr.example:4444", "./svc", "svc", "/opt/svc"),
+        "pool-host");
+    assert_string_equal(RULES("/opt/xmrig/xmrig -c config.json", "/opt/xmrig/xmrig",
+                              "xmrig", "/opt/xmrig/xmrig"),
                         "miner-name");
-    assert_string_equal(RULES("cpuminer-multi -a cryptonight", "cpuminer-multi", "cpuminer-mult",
-                              "/usr/local/bin/cpuminer-multi"),
+    assert_string_equal(RULES("cpuminer-multi -a cryptonight", "cpuminer-multi",
+                              "cpuminer-mult", "/usr/local/bin/cpuminer-multi"),
                         "miner-name");
 }
 
@@ -64,16 +69,19 @@ static void test_base64_forms(void **state)
     char buf[512], enc[256], cmd[512];
     /* A whole token that decodes to a miner command line. */
     const char *inner = "xmrig -o stratum+tcp://127.0.0.1:3333";
-    EVP_EncodeBlock((unsigned char *)enc, (const unsigned char *)inner, (int)strlen(inner));
+    EVP_EncodeBlock((unsigned char *)enc, (const unsigned char *)inner,
+                    (int)strlen(inner));
     snprintf(cmd, sizeof(cmd), "sh -c echo %s|base64 -d|sh", enc);
     assert_string_equal(RULES(cmd, "sh", "sh", "/usr/bin/dash"), "base64");
     /* The keyword inside a larger base64 blob, at each of the three alignments. */
     for (int shift = 0; shift < 3; shift++) {
         char plain[128];
         snprintf(plain, sizeof(plain), "%.*s--donate-level=0 more", shift, "ab");
-        EVP_EncodeBlock((unsigned char *)enc, (const unsigned char *)plain, (int)strlen(plain));
+        EVP_EncodeBlock((unsigned char *)enc, (const unsigned char *)plain,
+                        (int)strlen(plain));
         snprintf(cmd, sizeof(cmd), "python3 -c exec(b64decode('%s'))", enc);
-        assert_string_equal(RULES(cmd, "python3", "python3", "/usr/bin/python3.11"), "base64");
+        assert_string_equal(RULES(cmd, "python3", "python3", "/usr/bin/python3.11"),
+                            "base64");
     }
     assert_true(exec_rules_b64decode("aGVsbG8=", 8, buf, sizeof(buf)) == 5);
     assert_string_equal(buf, "hello");
@@ -84,10 +92,13 @@ static void test_exe_and_name_rules(void **state)
 {
     (void)state;
     char buf[512];
-    assert_string_equal(RULES("svc", "svc", "svc", "/memfd:kworker (deleted)"), "exe-memfd");
+    assert_string_equal(RULES("svc", "svc", "svc", "/memfd:kworker (deleted)"),
+                        "exe-memfd");
     assert_string_equal(RULES("svc", "svc", "svc", "/dev/shm/.x/svc"), "exe-shm");
-    assert_string_equal(RULES("svc", "svc", "svc", "/tmp/svc (deleted)"), "exe-deleted");
-    /* A deleted binary alone (a daemon after a package upgrade) stays under the threshold. */
+    assert_string_equal(RULES("svc", "svc", "svc", "/tmp/svc (deleted)"),
+                        "exe-deleted");
+    /* A deleted binary alone (a daemon after a package upgrade) stays under the
+     * threshold. */
     struct exec_hit hit = {"exe-deleted", 0.45, ""};
     assert_true(exec_rules_score(&hit, 1) < 0.5);
     assert_string_equal(RULES("[kworker/0:2-events] -t 1", "[kworker/0:2-events]",
@@ -99,12 +110,14 @@ static void test_exe_and_name_rules(void **state)
                               "/home/u/.cache/systemd-journald"),
                         "daemon-masquerade");
     /* The real ones. */
-    assert_string_equal(RULES("", "", "kworker/0:2-events", NULL), ""); /* kernel thread */
-    assert_string_equal(RULES("/lib/systemd/systemd-journald", "/lib/systemd/systemd-journald",
-                              "systemd-journal", "/usr/lib/systemd/systemd-journald"),
+    assert_string_equal(RULES("", "", "kworker/0:2-events", NULL),
+                        ""); /* kernel thread */
+    assert_string_equal(RULES("/lib/systemd/systemd-journald",
+                              "/lib/systemd/systemd-journald", "systemd-journal",
+                              "/usr/lib/systemd/systemd-journald"),
                         "");
-    assert_string_equal(RULES("sshd: root@pts/0", "sshd: root@pts/0", "sshd", "/usr/sbin/sshd"),
-                        "");
+    assert_string_equal(
+        RULES("sshd: root@pts/0", "sshd: root@pts/0", "sshd", "/usr/sbin/sshd"), "");
     /* Container runtimes and sandboxes that re-exec from a sealed memfd are allowed. */
     assert_string_equal(RULES("runc init", "runc", "runc:[2:INIT]",
                               "/memfd:runc_cloned:/proc/self/exe (deleted)"),
@@ -118,10 +131,12 @@ static void test_benign_cmdlines_quiet(void **state)
     static const char *benign[][2] = {
         {"xz -9 -T1 -c big.tar", "/usr/bin/xz"},
         {"gcc -O2 -c pool.c -o pool.o", "/usr/bin/gcc-12"},
-        {"/usr/lib/gcc/x86_64-linux-gnu/12/cc1 -quiet big.c -dumpbase big.c -O2 -o /tmp/ccX.s",
+        {"/usr/lib/gcc/x86_64-linux-gnu/12/cc1 -quiet big.c -dumpbase big.c -O2 -o "
+         "/tmp/ccX.s",
          "/usr/lib/gcc/x86_64-linux-gnu/12/cc1"},
         {"openssl speed -seconds 10 -multi 2 sha256", "/usr/bin/openssl"},
-        {"/usr/lib/chromium/chromium --type=renderer --lang=en-US --num-raster-threads=1 "
+        {"/usr/lib/chromium/chromium --type=renderer --lang=en-US "
+         "--num-raster-threads=1 "
          "--renderer-client-id=7 --field-trial-handle=3,i,1570286384541352171,"
          "9845012553153924566,262144 --shared-files=v8_context_snapshot_data:100",
          "/usr/lib/chromium/chromium"},
@@ -143,8 +158,9 @@ static void test_benign_cmdlines_quiet(void **state)
 
 static struct exec_watch *watch(const char *root, const char *mode)
 {
-    char *argv[] = {"det", "--proc-root", (char *)root, "--mode", (char *)mode,
-                    "--interval-ms", "100", "--sweep-s", "0.2"};
+    char *argv[] = {"det",    "--proc-root", (char *)root,
+                    "--mode", (char *)mode,  "--interval-ms",
+                    "100",    "--sweep-s",   "0.2"};
     struct exec_watch_config cfg;
     char err[256];
     assert_int_equal(exec_watch_parse_args(9, argv, &cfg, err, sizeof(err)), 0);
@@ -213,7 +229,8 @@ static void live(const char *mode)
     while (mono_now() - t0 < 3)
         exec_watch_tick(ew);
     char *out = capture_end();
-    fprintf(stderr, "mode %s (netlink %d):\n%s", mode, exec_watch_using_netlink(ew), out);
+    fprintf(stderr, "mode %s (netlink %d):\n%s", mode, exec_watch_using_netlink(ew),
+            out);
     exec_watch_free(ew);
     reap_child(a);
     reap_child(b);
@@ -239,9 +256,12 @@ static void test_live_auto(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_cmdline_rules_fire), cmocka_unit_test(test_base64_forms),
-        cmocka_unit_test(test_exe_and_name_rules), cmocka_unit_test(test_benign_cmdlines_quiet),
-        cmocka_unit_test(test_snapshots),          cmocka_unit_test(test_live_poll),
+        cmocka_unit_test(test_cmdline_rules_fire),
+        cmocka_unit_test(test_base64_forms),
+        cmocka_unit_test(test_exe_and_name_rules),
+        cmocka_unit_test(test_benign_cmdlines_quiet),
+        cmocka_unit_test(test_snapshots),
+        cmocka_unit_test(test_live_poll),
         cmocka_unit_test(test_live_auto),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -95,8 +95,8 @@ static inline const char *data_path(char *buf, size_t len, const char *name)
 static inline int snapshot_pid(const char *dir, const char *comm)
 {
     char cmd[600], line[64];
-    snprintf(cmd, sizeof(cmd), "grep -l -F -x '%s' %s/[0-9]*/comm 2>/dev/null | head -1", comm,
-             dir);
+    snprintf(cmd, sizeof(cmd),
+             "grep -l -F -x '%s' %s/[0-9]*/comm 2>/dev/null | head -1", comm, dir);
     FILE *p = popen(cmd, "r");
     int pid = 0;
     if (p && fgets(line, sizeof(line), p)) {

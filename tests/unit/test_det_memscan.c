@@ -47,7 +47,9 @@ static void unmask(const char *in, char *out)
 
 static void url(char *out)
 {
-    unmask("STRATUM\x0bTCP\x1a\x0f\x0f\x11\x12\x17\x0e\x10\x0e\x10\x0e\x11\x1a\x13\x13\x13\x13", out);
+    unmask("STRATUM\x0bTCP\x1a\x0f\x0f\x11\x12\x17\x0e\x10\x0e\x10\x0e\x11\x1a\x13\x13"
+           "\x13\x13",
+           out);
 }
 
 static void salt(char *out)
@@ -57,7 +59,9 @@ static void salt(char *out)
 
 static void option(char *out)
 {
-    unmask("\x0d\x0d" "DONATE\x0dLEVEL", out);
+    unmask("\x0d\x0d"
+           "DONATE\x0dLEVEL",
+           out);
 }
 
 static void test_buffer_patterns(void **state)
@@ -103,14 +107,17 @@ static void test_shapes_and_score(void **state)
     assert_int_equal(mem_map_shape(&m), MEM_EV_DATASET);
     det_proc_parse_map("7f0000000000-7f0010000000 rw-p 00000000 00:00 0 ", &m);
     assert_int_equal(mem_map_shape(&m), MEM_EV_CACHE);
-    det_proc_parse_map("7f0000000000-7f0010000000 r--p 00000000 08:01 42 /data/big.bin", &m);
+    det_proc_parse_map("7f0000000000-7f0010000000 r--p 00000000 08:01 42 /data/big.bin",
+                       &m);
     assert_int_equal(mem_map_shape(&m), 0);
     det_proc_parse_map("7f0000000000-7f0000013000 rwxp 00000000 00:00 0 ", &m);
     assert_int_equal(mem_map_shape(&m), MEM_EV_JIT);
-    /* The recorded maps of the project's miner (light mode) show the cache and JIT pages. */
+    /* The recorded maps of the project's miner (light mode) show the cache and JIT
+     * pages. */
     char dir[512], path[600], line[1024];
     data_path(dir, sizeof(dir), "miner-snap");
-    snprintf(path, sizeof(path), "%s/%d/maps", dir, snapshot_pid(dir, "[kworker/0:2-ev"));
+    snprintf(path, sizeof(path), "%s/%d/maps", dir,
+             snapshot_pid(dir, "[kworker/0:2-ev"));
     FILE *f = fopen(path, "r");
     assert_non_null(f);
     unsigned bits = 0;
@@ -261,7 +268,8 @@ static void test_not_root_degrades(void **state)
 
 int main(int argc, char **argv)
 {
-    if (argc == 3 && (strcmp(argv[1], "--plant") == 0 || strcmp(argv[1], "--idle") == 0))
+    if (argc == 3 &&
+        (strcmp(argv[1], "--plant") == 0 || strcmp(argv[1], "--idle") == 0))
         return child_main(strcmp(argv[1], "--plant") == 0, atoi(argv[2]));
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_buffer_patterns),

@@ -15,8 +15,9 @@ static void test_parse_stat_odd_comm(void **state)
     (void)state;
     struct det_proc_stat st;
     /* A comm with spaces and a ')' is why parsing starts at the last ')'. */
-    const char *line = "4242 (evil) R (x) S 17 4242 4242 0 -1 4194560 100 0 0 0 "
-                       "1500 250 0 0 20 0 3 0 987654 104857600 500 18446744073709551615";
+    const char *line =
+        "4242 (evil) R (x) S 17 4242 4242 0 -1 4194560 100 0 0 0 "
+        "1500 250 0 0 20 0 3 0 987654 104857600 500 18446744073709551615";
     assert_int_equal(det_proc_parse_stat(line, &st), 0);
     assert_int_equal(st.pid, 4242);
     assert_string_equal(st.comm, "evil) R (x");
@@ -35,12 +36,17 @@ static void test_parse_map(void **state)
 {
     (void)state;
     struct det_map m;
-    assert_int_equal(det_proc_parse_map("7f0000000000-7f0010000000 rw-p 00000000 00:00 0 \n", &m), 0);
+    assert_int_equal(
+        det_proc_parse_map("7f0000000000-7f0010000000 rw-p 00000000 00:00 0 \n", &m),
+        0);
     assert_int_equal(m.end - m.start, 256ull << 20);
     assert_string_equal(m.perms, "rw-p");
     assert_string_equal(m.path, "");
-    assert_int_equal(det_proc_parse_map("55d0c4a00000-55d0c4a21000 r--p 00001000 08:01 1311 "
-                                        "   /usr/bin/x y\n", &m), 0);
+    assert_int_equal(
+        det_proc_parse_map("55d0c4a00000-55d0c4a21000 r--p 00001000 08:01 1311 "
+                           "   /usr/bin/x y\n",
+                           &m),
+        0);
     assert_int_equal(m.inode, 1311);
     assert_int_equal(m.offset, 0x1000);
     assert_string_equal(m.path, "/usr/bin/x y");
@@ -51,22 +57,27 @@ static void test_parse_tcp(void **state)
 {
     (void)state;
     struct det_tcp_conn c;
-    assert_int_equal(det_proc_parse_tcp_line("   0: 0100007F:C0DE 0100007F:0D05 01 00000000:00000000 "
-                                             "00:00000000 00000000     0        0 424242 1 0 20 4 30 10 -1",
-                                             0, &c), 0);
+    assert_int_equal(det_proc_parse_tcp_line(
+                         "   0: 0100007F:C0DE 0100007F:0D05 01 00000000:00000000 "
+                         "00:00000000 00000000     0        0 424242 1 0 20 4 30 10 -1",
+                         0, &c),
+                     0);
     assert_string_equal(c.local, "127.0.0.1:49374");
     assert_string_equal(c.remote, "127.0.0.1:3333");
     assert_int_equal(c.state, DET_TCP_ESTABLISHED);
     assert_int_equal(c.inode, 424242);
     /* IPv4-mapped IPv6 prints as IPv4; real IPv6 in brackets. */
-    assert_int_equal(det_proc_parse_tcp_line("  1: 0000000000000000FFFF00000100007F:1F90 "
-                                             "00000000000000000000000001000000:0000 0A 0:0 0:0 0 0 0 77",
-                                             1, &c), 0);
+    assert_int_equal(det_proc_parse_tcp_line(
+                         "  1: 0000000000000000FFFF00000100007F:1F90 "
+                         "00000000000000000000000001000000:0000 0A 0:0 0:0 0 0 0 77",
+                         1, &c),
+                     0);
     assert_string_equal(c.local, "127.0.0.1:8080");
     assert_string_equal(c.remote, "[0:0:0:0:0:0:0:1]:0");
     assert_int_equal(c.state, DET_TCP_LISTEN);
-    assert_int_equal(det_proc_parse_tcp_line("  sl  local_address rem_address   st", 0, &c),
-                     -EINVAL);
+    assert_int_equal(
+        det_proc_parse_tcp_line("  sl  local_address rem_address   st", 0, &c),
+        -EINVAL);
 }
 
 static void write_file(const char *dir, const char *name, const char *text)
@@ -86,7 +97,8 @@ static void test_recorded_miner_snapshot(void **state)
     data_path(dir, sizeof(dir), "miner-snap");
     int pid = snapshot_pid(dir, "[kworker/0:2-ev");
     assert_true(pid > 0);
-    assert_int_equal(det_proc_read_cmdline(dir, pid, buf, sizeof(buf), argv0, sizeof(argv0)), 0);
+    assert_int_equal(
+        det_proc_read_cmdline(dir, pid, buf, sizeof(buf), argv0, sizeof(argv0)), 0);
     assert_string_equal(argv0, "[kworker/0:2-events]");
     assert_non_null(strstr(buf, " -o stratum+tcp://127.0.0.1:"));
     assert_int_equal(det_proc_read_exe(dir, pid, exe, sizeof(exe)), 0);
@@ -141,13 +153,15 @@ static void test_cpu_tracker(void **state)
     struct det_cpu_tracker *t = det_cpu_tracker_new(5);
     assert_non_null(t);
     /* Seeded with the start time: the first average covers the lifetime. */
-    assert_int_equal(det_cpu_tracker_update(t, 7, 100, (uint64_t)(5 * hz), 20.0, 10.0, 1), 1);
+    assert_int_equal(
+        det_cpu_tracker_update(t, 7, 100, (uint64_t)(5 * hz), 20.0, 10.0, 1), 1);
     double span = 0;
     assert_float_equal(det_cpu_tracker_avg(t, 7, 5, &span), 0.5, 1e-9);
     assert_float_equal(span, 10.0, 1e-9);
     for (int i = 1; i <= 6; i++)
         assert_int_equal(det_cpu_tracker_update(t, 7, 100, (uint64_t)((5 + i) * hz),
-                                                20.0 + i, -1, (unsigned)(1 + i)), 0);
+                                                20.0 + i, -1, (unsigned)(1 + i)),
+                         0);
     assert_float_equal(det_cpu_tracker_avg(t, 7, 0, NULL), 1.0, 1e-9);
     assert_float_equal(det_cpu_tracker_avg(t, 7, 3, &span), 1.0, 1e-9);
     assert_float_equal(span, 3.0, 1e-9);
@@ -173,7 +187,8 @@ static void test_memo_cooldown(void **state)
     assert_int_equal(det_memo_should_alert(m, 5, 1, "sustained", 100), 1);
     assert_int_equal(det_memo_should_alert(m, 5, 1, "sustained", 130), 0);
     assert_int_equal(det_memo_should_alert(m, 5, 1, "new", 130), 1);
-    assert_int_equal(det_memo_should_alert(m, 5, 2, "sustained", 130), 1); /* pid reused */
+    assert_int_equal(det_memo_should_alert(m, 5, 2, "sustained", 130),
+                     1); /* pid reused */
     assert_int_equal(det_memo_should_alert(m, 5, 1, "sustained", 161), 1);
     det_memo_free(m);
 }
@@ -189,8 +204,10 @@ static void test_parse_args(void **state)
                                    {"flag", DET_OPT_FLAG, &flag, 0, 0},
                                    {"name", DET_OPT_STRING, &name, 0, 0}};
     char err[512];
-    char *ok[] = {"det", "--iface", "lo", "--interval-ms", "250", "--once", "--level=0.5",
-                  "--flag", "--name", "x", "--proc-root", "/tmp", "--cooldown-s", "5", NULL};
+    char *ok[] = {"det",          "--iface", "lo",          "--interval-ms",
+                  "250",          "--once",  "--level=0.5", "--flag",
+                  "--name",       "x",       "--proc-root", "/tmp",
+                  "--cooldown-s", "5",       NULL};
     det_common_defaults(&o, 1000);
     assert_int_equal(det_parse_args(14, ok, &o, opts, 3, "usage", err, sizeof(err)), 0);
     assert_int_equal(o.interval_ms, 250);
@@ -201,21 +218,28 @@ static void test_parse_args(void **state)
     assert_int_equal(flag, 1);
     assert_string_equal(name, "x");
     char *bad_value[] = {"det", "--level", "2", NULL};
-    assert_int_equal(det_parse_args(3, bad_value, &o, opts, 3, "usage", err, sizeof(err)), -EINVAL);
+    assert_int_equal(
+        det_parse_args(3, bad_value, &o, opts, 3, "usage", err, sizeof(err)), -EINVAL);
     assert_non_null(strstr(err, "--level"));
     char *unknown[] = {"det", "--bogus", NULL};
-    assert_int_equal(det_parse_args(2, unknown, &o, opts, 3, "usage", err, sizeof(err)), -EINVAL);
+    assert_int_equal(det_parse_args(2, unknown, &o, opts, 3, "usage", err, sizeof(err)),
+                     -EINVAL);
     char *interval[] = {"det", "--interval-ms", "0", NULL};
-    assert_int_equal(det_parse_args(3, interval, &o, opts, 3, "usage", err, sizeof(err)), -EINVAL);
+    assert_int_equal(
+        det_parse_args(3, interval, &o, opts, 3, "usage", err, sizeof(err)), -EINVAL);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_stat_odd_comm), cmocka_unit_test(test_parse_map),
-        cmocka_unit_test(test_parse_tcp),           cmocka_unit_test(test_recorded_miner_snapshot),
-        cmocka_unit_test(test_cgroup_v1_v2),        cmocka_unit_test(test_cpu_tracker),
-        cmocka_unit_test(test_memo_cooldown),       cmocka_unit_test(test_parse_args),
+        cmocka_unit_test(test_parse_stat_odd_comm),
+        cmocka_unit_test(test_parse_map),
+        cmocka_unit_test(test_parse_tcp),
+        cmocka_unit_test(test_recorded_miner_snapshot),
+        cmocka_unit_test(test_cgroup_v1_v2),
+        cmocka_unit_test(test_cpu_tracker),
+        cmocka_unit_test(test_memo_cooldown),
+        cmocka_unit_test(test_parse_args),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
