@@ -90,7 +90,8 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
                            .max_alerts = 1000000,
                            .diff = 1000};
     optind = 1;
-    while ((c = getopt_long(argc, argv, "s:d:o:j:b:qeh", opts, NULL)) != -1) {
+    int li = -1;
+    while ((c = getopt_long(argc, argv, "s:d:o:j:b:qeh", opts, &li)) != -1) {
         int bad = 0;
         switch (c) {
         case 's':
@@ -155,7 +156,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
         }
         if (bad) {
             fprintf(stderr, "minerlab run: bad value for --%s: '%s'\n",
-                    opts[0].name ? argv[optind - 2] + 2 : "?", optarg);
+                    li >= 0 ? opts[li].name : "?", optarg);
             return -EINVAL;
         }
     }
@@ -328,6 +329,12 @@ static int make_run_dir(const char *out, char *dir, size_t len, char *run_id,
     } else {
         mkdir("minerlab-report", 0755);
         hx_fmt(dir, len, "minerlab-report/%s", stamp);
+        /* Two runs in the same second: the second gets a suffix. */
+        for (int k = 2; access(dir, F_OK) == 0 && k < 100; k++) {
+            char *end = stamp + strcspn(stamp, "_");
+            hx_fmt(end, sizeof(stamp) - (size_t)(end - stamp), "_%d", k);
+            hx_fmt(dir, len, "minerlab-report/%s", stamp);
+        }
     }
     if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
         fprintf(stderr, "minerlab run: cannot create %s: %s\n", dir, strerror(errno));

@@ -2,7 +2,9 @@
 # Benchmark (not in CI): the harness's own CPU while a scenario runs. Runs a
 # 60 s fake scenario with one quiet detector and reads the harness's CPU time
 # from /proc at the start and end of the window. Target: < 1 % of one core.
-# Usage: harness_overhead_bench.sh [BUILD_DIR] [SECONDS]
+# Usage: harness_overhead_bench.sh [BUILD_DIR] [SECONDS] [SCENARIO_ID]
+# With SCENARIO_ID, a real scenario from scenarios/ runs with the real pool
+# (its duration_s must be at least SECONDS).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${1:-$ROOT/build}
@@ -12,8 +14,12 @@ WORK=$(mktemp -d /tmp/ml-overhead-bench.XXXXXX)
 trap 'kill $HPID 2>/dev/null; rm -rf "$WORK"' EXIT
 sed "s/duration_s: 30/duration_s: $SECS/" "$DATA/scenarios/binary/fake-escape.yaml" |
     sed 's/id: fake-escape/id: fake-long/' >"$WORK/long.yaml"
-"$BUILD/bin/minerlab" run "$WORK/long.yaml" --launch-dir "$DATA/launch" \
-    --pool "$DATA/bin/fakepool.sh" --detector "good=sh $DATA/bin/gooddet.sh" \
+if [[ -n ${3:-} ]]; then
+    set -- "$3"
+else
+    set -- "$WORK/long.yaml" --launch-dir "$DATA/launch" --pool "$DATA/bin/fakepool.sh"
+fi
+"$BUILD/bin/minerlab" run "$@" --detector "good=sh $DATA/bin/gooddet.sh" \
     --warmup 0 --grace 0 --quiet --out "$WORK/run" >/dev/null 2>&1 &
 HPID=$!
 until grep -q scenario_start "$WORK/run/timeline.jsonl" 2>/dev/null; do sleep 0.1; done
