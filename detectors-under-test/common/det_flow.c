@@ -330,7 +330,10 @@ static int tcp_segment(struct det_flow_table *t, struct det_flow_entry *f, int d
         if (!s->seq_known) {
             s->next_seq = p->seq;
             s->seq_known = 1;
-            s->skip_to_nl = s->mode == DET_STREAM_LINES && f->saw_syn == 0;
+            /* Joined mid-stream: the first bytes are probably the tail of a line,
+             * unless they look like the start of a JSON one. */
+            s->skip_to_nl = s->mode == DET_STREAM_LINES && f->saw_syn == 0 &&
+                            !(n > 0 && d[0] == '{');
         }
         int32_t delta = (int32_t)(p->seq - s->next_seq);
         size_t wire = p->payload_wire_len;

@@ -203,11 +203,12 @@ static char **build_argv(const struct opts *o, const char *iface, char *filter)
         av[n++] = "-s";
         av[n++] = "4096";
     }
-    if (o->pc.filter) {
-        av[n++] = o->pc.read_file ? "-2" : "-f";
-        if (o->pc.read_file)
-            av[n++] = "-R";
+    if (o->pc.filter && !o->pc.read_file) {
+        av[n++] = "-f";
         av[n++] = (char *)o->pc.filter;
+    } else if (o->pc.filter) {
+        /* tshark applies BPF only while capturing, not to files. */
+        fprintf(stderr, "minerlab-det-tshark: --filter ignored with --read\n");
     }
     av[n++] = "-n";
     av[n++] = "-T";

@@ -4,6 +4,8 @@
 # over loopback; prints packets seen, kernel drops and the detector's CPU.
 #   tests/bench/det_net_load.sh BIN_DIR [SECONDS=20] [RATE=5000] [CONNS=100]
 # DETS="stratum-dpi tshark" limits the run to some detectors.
+# LOAD=pool drives minerlab-pool with tests/bench/pool_load (RATE submits/s
+# over CONNS logged-in sessions) instead of the built-in det_net_load.
 set -euo pipefail
 BIN=${1:?usage: det_net_load.sh BIN_DIR [SECONDS] [RATE] [CONNS]}
 SECS=${2:-20} RATE=${3:-5000} CONNS=${4:-100}
@@ -28,7 +30,22 @@ for det in ${DETS:-stratum-dpi pool-endpoint flow-cadence tshark}; do
     DET_PID=$!
     sleep 3 # capture is open (tshark needs a moment) before the load starts
     t0=$(tree_ticks "$DET_PID") s0=$(date +%s.%N)
-    "$BIN/det_net_load" --conns "$CONNS" --rate "$RATE" --seconds "$SECS" >"$OUT/load.json"
+    if [[ ${LOAD:-own} == pool ]]; then
+        "$BIN/minerlab-pool" --listen 127.0.0.1:0 --verify none --quiet \
+            --login-timeout 600 >"$OUT/pool.out" 2>/dev/null &
+        POOL_PID=$!
+        for _ in $(seq 1 100); do
+            grep -q '^listening tcp' "$OUT/pool.out" 2>/dev/null && break
+            sleep 0.1
+        done
+        port=$(awk '/^listening tcp/{n=split($3,a,":");print a[n]}' "$OUT/pool.out")
+        "$BIN/pool_load" --pool "127.0.0.1:$port" --sessions "$CONNS" --rate "$RATE" \
+            --duration "$SECS" >"$OUT/load.json" 2>&1 || true
+        kill "$POOL_PID"
+        wait "$POOL_PID" || true
+    else
+        "$BIN/det_net_load" --conns "$CONNS" --rate "$RATE" --seconds "$SECS" >"$OUT/load.json"
+    fi
     sleep 1
     t1=$(tree_ticks "$DET_PID") s1=$(date +%s.%N)
     kill -TERM "$DET_PID"
@@ -50,4 +67,4 @@ for det in ${DETS:-stratum-dpi pool-endpoint flow-cadence tshark}; do
             "$(get ifdropped)" "$cpu" "$alerts"
     fi
 done
-echo "load: $(tail -1 "$OUT/load.json")"
+echo "load: $(tr -s " \n" " " <"$OUT/load.json")"

@@ -146,6 +146,28 @@ static void lines_survive_splits_retransmits_and_gaps(void **state)
     det_flow_table_destroy(t);
 }
 
+static void joining_mid_stream(void **state)
+{
+    (void)state;
+    struct seen s = {0};
+    struct det_flow_callbacks cb = {.on_line = on_line};
+    struct det_flow_table *t = NULL;
+    assert_int_equal(det_flow_table_create(&t, NULL, &cb, &s), 0);
+    /* No SYN seen: the first segment's head is a line's tail, dropped. */
+    feed(t, "of a line\nwhole\n", DET_TCP_ACK, 5000);
+    assert_int_equal(s.nlines, 1);
+    assert_string_equal(s.lines[0], "0:whole");
+    det_flow_table_destroy(t);
+    /* ... unless it starts like a JSON line. Also: the higher port (40000)
+     * is taken for the client. */
+    memset(&s, 0, sizeof(s));
+    assert_int_equal(det_flow_table_create(&t, NULL, &cb, &s), 0);
+    feed(t, "{\"id\":1}\n", DET_TCP_ACK, 7000);
+    assert_int_equal(s.nlines, 1);
+    assert_string_equal(s.lines[0], "0:{\"id\":1}");
+    det_flow_table_destroy(t);
+}
+
 static void overlong_lines_are_cut(void **state)
 {
     (void)state;
@@ -235,6 +257,7 @@ int main(void)
         cmocka_unit_test(every_link_type_parses),
         cmocka_unit_test(endpoints_and_private_ranges),
         cmocka_unit_test(lines_survive_splits_retransmits_and_gaps),
+        cmocka_unit_test(joining_mid_stream),
         cmocka_unit_test(overlong_lines_are_cut),
         cmocka_unit_test(websocket_stream_after_upgrade),
         cmocka_unit_test(random_input_is_survived),
