@@ -294,6 +294,8 @@ static int apply_detector_event(struct model *m, const char *ev, json_t *o)
     } else if (strcmp(ev, "detector_exit") == 0) {
         replace(&d->exit_desc, json_string_value(json_object_get(o, "status")));
         d->crashed = json_is_true(json_object_get(o, "unexpected"));
+    } else if (strcmp(ev, "detector_hung") == 0) {
+        d->hung = 1;
     } else if (strcmp(ev, "detector_summary") == 0) {
         d->lines = (unsigned long)json_integer_value(json_object_get(o, "lines"));
         d->alerts = (unsigned long)json_integer_value(json_object_get(o, "alerts"));
@@ -326,6 +328,9 @@ static int apply_event(struct model *m, json_t *o, double *last_ts)
         if (s->start > 0)
             s->end = ts;
         replace(&s->reason, json_string_value(json_object_get(o, "reason")));
+        s->logins = (unsigned long)json_integer_value(json_object_get(o, "logins"));
+        s->shares =
+            (unsigned long)json_integer_value(json_object_get(o, "shares_accepted"));
     } else if (strcmp(ev, "miner_start") == 0) {
         if (s->miner_start == 0)
             s->miner_start = ts;

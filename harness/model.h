@@ -34,6 +34,7 @@ struct model_scenario {
     unsigned duty_pct; /* nominal duty (ramp: its starting duty) */
     int has_ramp;
     unsigned ramp_to_pct;
+    unsigned long logins, shares; /* the pool saw the miner log in and share */
     enum scen_status status;
     double start, end;  /* window, Unix seconds; 0 when never started */
     double miner_start; /* 0 = unknown, TTD then counts from start */
@@ -49,6 +50,7 @@ struct model_detector {
     char *name, *cmd, *version;
     char *exit_desc;       /* "exit 1", "signal 11", NULL while running/clean */
     int crashed;           /* exited on its own before the harness stopped it */
+    int hung;              /* ignored SIGTERM at the end and was killed */
     unsigned degraded;     /* degraded notices */
     char *degraded_reason; /* last one */
     unsigned long lines, alerts, invalid, dropped;

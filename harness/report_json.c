@@ -67,6 +67,8 @@ static json_t *scenario_json(const struct model_scenario *sc)
                         sc->start > 0 ? num_or_null(sc->end - sc->start) : json_null());
     if (sc->reason)
         json_object_set_new(o, "reason", json_string(sc->reason));
+    json_object_set_new(o, "pool_logins", json_integer((json_int_t)sc->logins));
+    json_object_set_new(o, "shares_accepted", json_integer((json_int_t)sc->shares));
     if (sc->has_ramp)
         json_object_set_new(o, "ramp_to_pct", json_integer(sc->ramp_to_pct));
     return o;
@@ -103,6 +105,7 @@ static json_t *detector_json(const struct model_detector *d, const struct det_re
     json_object_set_new(o, "exit",
                         d->exit_desc ? json_string(d->exit_desc) : json_null());
     json_object_set_new(o, "crashed", json_boolean(d->crashed));
+    json_object_set_new(o, "hung", json_boolean(d->hung));
     json_object_set_new(o, "degraded", json_integer(d->degraded));
     if (d->degraded_reason)
         json_object_set_new(o, "degraded_reason", json_string(d->degraded_reason));

@@ -68,6 +68,8 @@ void report_scorecard(FILE *out, json_t *doc)
             (long long)json_integer_value(json_object_get(det, "malicious_ran")));
         if (json_is_true(json_object_get(det, "crashed")))
             snprintf(notes, sizeof(notes), "crashed (%s) ", jstr(det, "exit", "?"));
+        if (json_is_true(json_object_get(det, "hung")))
+            strncat(notes, "hung ", sizeof(notes) - strlen(notes) - 1);
         if (json_integer_value(json_object_get(det, "degraded")))
             strncat(notes, "degraded ", sizeof(notes) - strlen(notes) - 1);
         if (json_integer_value(json_object_get(det, "invalid_lines")))
@@ -165,19 +167,23 @@ static void md_scenarios(FILE *f, json_t *doc)
     json_t *sc;
     fputs(
         "\n## Scenarios\n\n| scenario | type | label | duty | status | window | pids | "
-        "connections | note |\n|---|---|---|---|---|---|---|---|---|\n",
+        "connections | pool logins / shares | note |\n"
+        "|---|---|---|---|---|---|---|---|---|---|\n",
         f);
     json_array_foreach(json_object_get(doc, "scenarios"), i, sc)
     {
         char win[32];
         jsec(sc, "duration_s", win, sizeof(win));
-        fprintf(f, "| %s | %s | %s | %lld%% | %s | %s | %lld | %lld | %s |\n",
-                jstr(sc, "id", "?"), jstr(sc, "type", "?"), jstr(sc, "label", "?"),
-                (long long)json_integer_value(json_object_get(sc, "duty_pct")),
-                jstr(sc, "status", "?"), win,
-                (long long)json_integer_value(json_object_get(sc, "pids")),
-                (long long)json_integer_value(json_object_get(sc, "connections")),
-                jstr(sc, "reason", ""));
+        fprintf(
+            f, "| %s | %s | %s | %lld%% | %s | %s | %lld | %lld | %lld / %lld | %s |\n",
+            jstr(sc, "id", "?"), jstr(sc, "type", "?"), jstr(sc, "label", "?"),
+            (long long)json_integer_value(json_object_get(sc, "duty_pct")),
+            jstr(sc, "status", "?"), win,
+            (long long)json_integer_value(json_object_get(sc, "pids")),
+            (long long)json_integer_value(json_object_get(sc, "connections")),
+            (long long)json_integer_value(json_object_get(sc, "pool_logins")),
+            (long long)json_integer_value(json_object_get(sc, "shares_accepted")),
+            jstr(sc, "reason", ""));
     }
 }
 

@@ -17,7 +17,7 @@ fail() {
 marked_pids() {
     local p
     for p in /proc/[0-9]*; do
-        tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q -- "$ML_TEST_MARKER" && echo "${p#/proc/}"
+        { tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null | grep -q -- "$ML_TEST_MARKER" && echo "${p#/proc/}"
     done
     return 0
 }

@@ -8,6 +8,7 @@ out=$WORK/run
 rc=0
 "$MINERLAB" run --suite tiny "${fast_flags[@]}" --out "$out" --junit "$WORK/ci-junit.xml" \
     --detector "good=sh $DATA/bin/gooddet.sh" --detector "flaky=sh $DATA/bin/flakydet.sh" \
+    --detector "stuck=trap '' TERM; while :; do sleep 0.2; done" \
     >"$WORK/stdout" 2>"$WORK/stderr" || rc=$?
 [[ $rc -eq 0 ]] || { cat "$WORK/stderr"; fail "minerlab run exited $rc"; }
 for f in run.json timeline.jsonl alerts.jsonl report.json report.md report.html junit.xml \
@@ -39,6 +40,7 @@ assert det["good"]["tpr"] == 1.0 and det["good"]["fpr"] == 1.0, det["good"]
 assert det["good"]["version"] == "gooddet 1.0"
 assert det["flaky"]["crashed"] is True and det["flaky"]["invalid_lines"] == 20, det["flaky"]
 assert det["flaky"]["degraded"] == 1
+assert det["stuck"]["hung"] is True and det["good"]["hung"] is False, det["stuck"]
 assert rep["run"]["versions"]["minerlab"] and rep["run"]["machine"]["cores"] >= 1
 # JUnit: testsuites > testsuite > testcase (> failure | skipped) with consistent counts.
 root = ET.parse(out + "/junit.xml").getroot()
