@@ -110,11 +110,12 @@ extern "C" int cuda_dev_open(int ordinal, struct cuda_dev **out, char *err, size
         return -ENOMEM;
     }
     d->ordinal = ordinal;
-    /* Blocking sync: waiting for a kernel costs the feeder no CPU. Must
-     * precede the context's creation; ignore "already set". */
-    cudaSetDevice(ordinal);
-    cudaSetDeviceFlags(cudaDeviceScheduleBlockingSync);
-    cudaGetLastError();
+    /* Blocking sync: waiting for a kernel costs the feeder no CPU. The
+     * flags must be given when the primary context is created. */
+    if ((e = cudaInitDevice(ordinal, cudaDeviceScheduleBlockingSync,
+                            cudaInitDeviceFlagsAreValid)) != cudaSuccess ||
+        (e = cudaSetDevice(ordinal)) != cudaSuccess)
+        goto fail;
     cudaDeviceProp p;
     if ((e = cudaGetDeviceProperties(&p, ordinal)) != cudaSuccess)
         goto fail;
@@ -155,6 +156,7 @@ extern "C" int cuda_dev_upload_dataset(struct cuda_dev *d, const void *dataset,
                                        size_t bytes, char *err, size_t errlen)
 {
     cudaError_t e;
+    cudaSetDevice(d->ordinal); /* the calling thread may be a new one */
     if (d->d_dataset && d->dataset_bytes != bytes) {
         cudaFree(d->d_dataset);
         d->d_dataset = NULL;
@@ -189,6 +191,9 @@ extern "C" int cuda_dev_alloc_batch(struct cuda_dev *d, int batch, char *err,
     const size_t per = RXREF_SCRATCHPAD_L3 + sizeof(struct rxref_state) +
                        CUDA_DEV_INPUT_MAX + 4 + 32;
     free_batch(d);
+    const char *env = getenv("MINERLAB_CUDA_BATCH"); /* for tuning runs */
+    if (batch <= 0 && env && atoi(env) > 0)
+        batch = atoi(env);
     if (batch <= 0) {
         size_t fr = 0, tot = 0;
         cudaMemGetInfo(&fr, &tot);
@@ -251,6 +256,7 @@ extern "C" int cuda_dev_run(struct cuda_dev *d, struct cuda_dev_run *run, char *
     cudaError_t e;
     int n = run->count;
     run->busy_ms = run->idle_ms = 0;
+    cudaSetDevice(d->ordinal);
     if (n <= 0 || n > d->batch || !d->d_dataset) {
         snprintf(err, errlen, "CUDA: bad batch (%d hashes, %d allocated, dataset %s)", n,
                  d->batch, d->d_dataset ? "loaded" : "missing");
