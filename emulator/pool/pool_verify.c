@@ -12,12 +12,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "ml_util.h"
 #include "pool.h"
 #include "rx.h"
 
 #define VM_MAX 64
+#define BACKLOG_PER_THREAD 64 /* queued verifications per worker thread */
 
 struct pool_verifier {
     struct rx_ctx *ctx;
@@ -27,6 +31,8 @@ struct pool_verifier {
     pthread_mutex_t vm_mutex;    /* guards the free list */
     struct rx_vm *free_vms[VM_MAX];
     int n_free;
+    int backlog;                 /* queued or running (loop thread only) */
+    int max_backlog;
 };
 
 struct verify_work {
@@ -53,8 +59,19 @@ int pool_verifier_create(struct pool *p, char *err, size_t errlen)
         free(v);
         return rc;
     }
+    /* Key for the first template now, so the first shares do not wait for
+     * a cache initialisation (later seeds are keyed lazily, see above). */
+    if ((rc = rx_ctx_rekey(v->ctx, p->tmpl.seed, 32))) {
+        rx_ctx_destroy(v->ctx);
+        free(v);
+        return ml_err(err, errlen, rc, "RandomX light cache initialisation failed");
+    }
+    memcpy(v->seed, p->tmpl.seed, 32);
+    v->keyed = 1;
     pthread_rwlock_init(&v->lock, NULL);
     pthread_mutex_init(&v->vm_mutex, NULL);
+    v->max_backlog = BACKLOG_PER_THREAD *
+                     (p->cfg->verify_threads > 0 ? p->cfg->verify_threads : 2);
     p->verifier = v;
     return 0;
 }
@@ -112,9 +129,16 @@ static void give_vm(struct pool_verifier *v, struct rx_vm *vm)
 
 static void verify_work(uv_work_t *req)
 {
+    static _Thread_local int reniced;
     struct verify_work *w = req->data;
     struct pool_verifier *v = w->s->pool->verifier;
     uint8_t hash[32];
+    /* Verification must never starve the loop thread (keepalived answers,
+     * job broadcasts): worker threads run at a lower priority. */
+    if (!reniced) {
+        setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
+        reniced = 1;
+    }
     lock_for_seed(v, w->seed);
     if (!v->keyed || memcmp(v->seed, w->seed, 32)) {
         w->ok = -1;
@@ -136,6 +160,7 @@ static void verify_done(uv_work_t *req, int status)
 {
     struct verify_work *w = req->data;
     struct pool_session *s = w->s;
+    s->pool->verifier->backlog--;
     if (status == 0 && w->ok >= 0)
         pool_share_done(s, w->req_id, w->job_id, w->nonce_hex, w->difficulty,
                         w->ok ? REJ_NONE : REJ_INVALID, 1, "randomx");
@@ -150,6 +175,9 @@ int pool_verify_queue(struct pool_session *s, int64_t req_id,
                       const struct pool_job *job, uint32_t nonce,
                       const uint8_t result[32], const char *nonce_hex)
 {
+    struct pool_verifier *v = s->pool->verifier;
+    if (v->backlog >= v->max_backlog)
+        return -EBUSY; /* overloaded: the caller accepts it unverified */
     struct verify_work *w = calloc(1, sizeof(*w));
     if (!w)
         return -ENOMEM;
@@ -169,5 +197,6 @@ int pool_verify_queue(struct pool_session *s, int64_t req_id,
         return rc;
     }
     s->refs++;
+    v->backlog++;
     return 0;
 }
