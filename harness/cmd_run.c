@@ -194,6 +194,37 @@ static int name_taken(const struct runner_detector *d, size_t n, const char *nam
     return 0;
 }
 
+/*
+ * A name for an external command: the file name of its first word, or of
+ * the second when the first is an interpreter ("python3 det.py" -> "det").
+ */
+static void word_name(const char *cmd, char *name, size_t len)
+{
+    static const char *const interpreters[] = {
+        "sh", "bash", "dash", "python3", "python", "perl", "node", "env", "exec", NULL};
+    const char *w = cmd;
+    for (int pass = 0; pass < 2; pass++) {
+        w += strspn(w, " ");
+        size_t wl = strcspn(w, " ");
+        const char *base = w;
+        for (const char *p = w; p < w + wl; p++)
+            if (*p == '/')
+                base = p + 1;
+        hx_fmt(name, len, "%.*s", (int)(w + wl - base), base);
+        int interp = 0;
+        for (size_t i = 0; interpreters[i] && !interp; i++)
+            interp = strcmp(name, interpreters[i]) == 0;
+        if (!interp || !w[wl] || w[wl + strspn(w + wl, " ")] == '-')
+            break;
+        w += wl;
+    }
+    char *dot = strrchr(name, '.');
+    if (dot && dot != name)
+        *dot = '\0';
+    if (!name[0])
+        hx_fmt(name, len, "external");
+}
+
 /* One --detector argument: a reference name, or NAME=CMD / CMD for an external one. */
 static int add_detector(const char *bin, const char *arg, struct runner_detector *d,
                         size_t n)
@@ -218,15 +249,7 @@ static int add_detector(const char *bin, const char *arg, struct runner_detector
         hx_fmt(name, sizeof(name), "%.*s", (int)(eq - arg), arg);
         arg = eq + 1;
     } else {
-        size_t w = strcspn(arg, " ");
-        const char *base = arg;
-        for (const char *p = arg; p < arg + w; p++)
-            if (*p == '/')
-                base = p + 1;
-        hx_fmt(name, sizeof(name), "%.*s", (int)(arg + w - base), base);
-        char *dot = strrchr(name, '.');
-        if (dot && dot != name)
-            *dot = '\0';
+        word_name(arg, name, sizeof(name));
     }
     char unique[80];
     hx_fmt(unique, sizeof(unique), "%s", name);
@@ -394,6 +417,9 @@ int cmd_run(int argc, char **argv)
     if (make_run_dir(o.out, dir, sizeof(dir), run_id, sizeof(run_id)))
         goto out;
     hx_fmt(www, sizeof(www), "%s/www", p.scenarios);
+    char pool_abs[PATH_MAX];
+    if (o.pool && strchr(o.pool, '/') && realpath(o.pool, pool_abs))
+        o.pool = pool_abs; /* the pool runs in the run directory */
     struct runner_config cfg = {
         .run_dir = dir,
         .run_id = run_id,

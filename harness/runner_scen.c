@@ -108,12 +108,55 @@ static void launcher_path(const struct runner *r, const struct scenario *sc, cha
     hx_fmt(out, len, "%s/%s.sh", r->cfg->launch_dir, sc->launcher);
 }
 
+/* 1 when an executable named cmd is on PATH. */
+static int on_path(const char *cmd)
+{
+    const char *path = getenv("PATH");
+    char dir[4096], full[4400];
+    while (path && *path) {
+        size_t n = strcspn(path, ":");
+        hx_fmt(dir, sizeof(dir), "%.*s", (int)n, path);
+        hx_fmt(full, sizeof(full), "%s/%s", dir[0] ? dir : ".", cmd);
+        if (access(full, X_OK) == 0)
+            return 1;
+        path += n + (path[n] == ':');
+    }
+    return 0;
+}
+
+/*
+ * Requirements the harness can judge by itself (the launcher's `check`
+ * judges the rest): root, and the tools a scenario names. NULL when met.
+ */
+static const char *unmet_requirement(const struct scenario *sc)
+{
+    static const char *const tools[][3] = {{"chromium", "chromium", "chromium-browser"},
+                                           {"tshark", "tshark", NULL},
+                                           {"yara", "yara", NULL}};
+    if ((scenario_requires(sc, "root") || scenario_requires(sc, "netns") ||
+         scenario_requires(sc, "cgroup")) &&
+        geteuid() != 0)
+        return "needs root (requires: root/netns/cgroup)";
+    for (size_t i = 0; i < sizeof(tools) / sizeof(tools[0]); i++)
+        if (scenario_requires(sc, tools[i][0]) && !on_path(tools[i][1]) &&
+            !(tools[i][2] && on_path(tools[i][2])))
+            return tools[i][0][0] == 'c'   ? "needs chromium (not installed)"
+                   : tools[i][0][0] == 't' ? "needs tshark (not installed)"
+                                           : "needs yara (not installed)";
+    return NULL;
+}
+
 void scen_prepare_checks(struct runner *r)
 {
     for (size_t i = 0; i < r->cfg->nscen && (runner_poll_signals(r), !r->stop); i++) {
         const struct scenario *sc = r->cfg->scen[i];
         char path[4096], last[512], reason[4700];
         launcher_path(r, sc, path, sizeof(path));
+        const char *unmet = unmet_requirement(sc);
+        if (unmet) {
+            r->skip_reason[i] = strdup(unmet);
+            continue;
+        }
         if (access(path, X_OK) != 0) {
             hx_fmt(reason, sizeof(reason), "launcher %s: %s", path, strerror(errno));
             r->skip_reason[i] = strdup(reason);
