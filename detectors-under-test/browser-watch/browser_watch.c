@@ -139,6 +139,7 @@ static int collect(struct browser_watch *bw, int pid, double now)
         det_proc_read_cmdline(root, pid, cmdline, sizeof(cmdline), NULL, 0) < 0)
         return 0;
     int kind = browser_watch_classify(st.comm, cmdline);
+    explicit_bzero(cmdline, sizeof(cmdline)); /* keep no one's command line around */
     if (kind == 0)
         return 0;
     struct bproc *b = &bw->procs[bw->nprocs++];

@@ -166,8 +166,8 @@ static void match_base64(const char *cmd, struct exec_hit *hits, size_t max, siz
         for (int shift = 0; shift < 3; shift++) {
             b64_offset_form(b64_keywords[k], shift, form, sizeof(form));
             if (strlen(form) >= 8 && strstr(cmd, form)) {
-                snprintf(decoded, 96, "base64 form of %s", b64_keywords[k]);
-                add_hit(hits, max, n, "base64", 0.8, decoded);
+                snprintf(form, sizeof(form), "base64 form of %s", b64_keywords[k]);
+                add_hit(hits, max, n, "base64", 0.8, form);
                 return;
             }
         }
@@ -189,12 +189,14 @@ static void match_base64(const char *cmd, struct exec_hit *hits, size_t max, siz
                     snprintf(detail, sizeof(detail), "decoded base64 token contains %s",
                              b64_keywords[k]);
                     add_hit(hits, max, n, "base64", 0.8, detail);
+                    explicit_bzero(decoded, sizeof(decoded));
                     return;
                 }
             }
         }
         p += len ? len : 1;
     }
+    explicit_bzero(decoded, sizeof(decoded)); /* see exec_watch_check_pid */
 }
 
 static int name_in(const char *name, const char **list, size_t n, int prefix)
@@ -296,6 +298,7 @@ size_t exec_rules_match(const struct exec_proc *p, struct exec_hit *hits, size_t
     match_base64(p->cmdline, hits, max, &n);
     match_names(p, hits, max, &n);
     match_exe(p, hits, max, &n);
+    explicit_bzero(low, sizeof(low)); /* see exec_watch_check_pid */
     return n;
 }
 

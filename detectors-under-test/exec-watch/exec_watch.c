@@ -218,16 +218,16 @@ int exec_watch_check_pid(struct exec_watch *ew, int pid)
     struct det_proc_stat st;
     if (det_proc_is_self_or_parent(pid) || det_proc_read_stat(root, pid, 0, &st) < 0)
         return 0;
-    static char cmdline[CMD_MAX];
-    char argv0[256], comm[64], exe[DET_PROC_PATH_MAX];
+    char cmdline[CMD_MAX], argv0[256], comm[64], exe[DET_PROC_PATH_MAX];
+    int rc = 0;
     if (det_proc_read_cmdline(root, pid, cmdline, sizeof(cmdline), argv0,
                               sizeof(argv0)) < 0 ||
         det_proc_read_comm(root, pid, comm, sizeof(comm)) < 0)
-        return 0; /* exited meanwhile */
+        goto out; /* exited meanwhile */
     uint64_t fp = fnv1a(fnv1a(1469598103934665603ull, comm), cmdline);
     struct seen *s = &ew->seen[(unsigned)pid % MAX_PIDS];
     if (s->pid == pid && s->start_ticks == st.start_ticks && s->fingerprint == fp)
-        return 0;
+        goto out;
     *s = (struct seen){pid, st.start_ticks, fp};
     int erc = det_proc_read_exe(root, pid, exe, sizeof(exe));
     /* No exe link: a kernel thread (or a zombie); EACCES: not ours to read. */
@@ -241,7 +241,15 @@ int exec_watch_check_pid(struct exec_watch *ew, int pid)
         p.has_exe = 1; /* exe gone but argv present: a user process that is exiting */
     struct exec_hit hits[EXEC_RULES_MAX_HITS];
     size_t n = exec_rules_match(&p, hits, EXEC_RULES_MAX_HITS);
-    return report(ew, pid, st.start_ticks, hits, n);
+    rc = report(ew, pid, st.start_ticks, hits, n);
+out:
+    /*
+     * Do not keep other processes' command lines around: a memory scanner
+     * looking at this detector would find the miner's URL in it.
+     */
+    explicit_bzero(cmdline, sizeof(cmdline));
+    explicit_bzero(argv0, sizeof(argv0));
+    return rc;
 }
 
 static int sweep(struct exec_watch *ew)

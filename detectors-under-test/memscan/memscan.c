@@ -60,6 +60,7 @@ struct memscan {
     struct file_entry files[FILE_CACHE];
     size_t nfiles;
     unsigned char *buf;
+    size_t buf_dirty;    /* bytes of buf holding another process's memory */
     double budget_bytes; /* per tick, adapted to the CPU ceiling */
     struct memscan_stats stats;
     int degraded_once, denied_once;
@@ -132,11 +133,23 @@ static void job_end(struct job *j)
     j->fd = -1;
 }
 
+/*
+ * Ends the current job and wipes the read buffer: scanned memory (a miner's
+ * URL, its wallet) must not linger in this process for other scanners.
+ */
+static void job_close(struct memscan *ms)
+{
+    explicit_bzero(ms->buf, ms->buf_dirty);
+    ms->buf_dirty = 0;
+    job_end(&ms->job);
+}
+
 void memscan_free(struct memscan *ms)
 {
     if (!ms)
         return;
-    job_end(&ms->job);
+    if (ms->buf)
+        job_close(ms);
     det_memo_free(ms->memo);
     free(ms->queue);
     free(ms->listing);
@@ -275,6 +288,8 @@ static int64_t job_step(struct memscan *ms, uint64_t budget)
         if (want > r->end - j->pos)
             want = r->end - j->pos;
         ssize_t got = pread(j->fd, ms->buf, want, (off_t)j->pos);
+        if (got > 0 && (size_t)got > ms->buf_dirty)
+            ms->buf_dirty = (size_t)got;
         if (got == 0 || (got < 0 && errno == ESRCH))
             return -ESRCH;
         if (got < 0) {
@@ -302,6 +317,12 @@ static int job_finish(struct memscan *ms, double now)
 {
     struct job *j = &ms->job;
     ms->stats.processes_done++;
+    /* Defang the sample ("stratum+tcp[:]//") so the alert text is not evidence. */
+    char *colon = strstr(j->samples.url, "://");
+    if (colon && strlen(j->samples.url) + 2 < sizeof(j->samples.url)) {
+        memmove(colon + 3, colon + 1, strlen(colon + 1) + 1);
+        memcpy(colon, "[:]", 3);
+    }
     ms->scanned[(unsigned)j->pid % MAX_PIDS] =
         (struct last_scan){j->pid, j->start_ticks, now};
     int rc = 0;
@@ -321,7 +342,7 @@ static int job_finish(struct memscan *ms, double now)
                               .reason = reason};
         rc = det_alert_emit(&a) < 0 ? -EIO : 1;
     }
-    job_end(j);
+    job_close(ms);
     return rc;
 }
 
@@ -424,14 +445,13 @@ int memscan_tick(struct memscan *ms)
             if (job_start(ms, pid) < 0) {
                 /* Gone or unreadable: nothing to say; try again at the next rescan. */
                 ms->scanned[(unsigned)pid % MAX_PIDS] = (struct last_scan){pid, 0, now};
-                job_end(&ms->job);
+                job_close(ms);
                 continue;
             }
         }
         int64_t used = job_step(ms, (uint64_t)budget);
         if (used == -ESRCH) {
-            job_end(
-                &ms->job); /* exited mid-scan: evidence of a dead process is dropped */
+            job_close(ms); /* exited mid-scan: evidence of a dead process is dropped */
             continue;
         }
         budget -= (double)used;
