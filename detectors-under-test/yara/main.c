@@ -28,7 +28,7 @@
 struct opts {
     const char *rules, *yara;
     double interval_s, rescan_s;
-    long max_per_round, timeout_s;
+    long max_per_round, timeout_s, max_cpu_pct;
     int pids[MAX_PIDS];
     size_t npids;
     int once;
@@ -50,6 +50,8 @@ struct state {
     int round;
     unsigned long scans, failed_scans, alerts;
     int degraded_perm;
+    double next_scan_at; /* CPU budget: no scan before this wall time */
+    double scan_cpu_s;   /* yara CPU seconds spent so far */
     volatile sig_atomic_t *stop;
 };
 
@@ -61,6 +63,7 @@ static void usage(FILE *to)
                 "  --rescan SEC        least time between two scans of a process (default 60)\n"
                 "  --max-per-round N   processes scanned per round (default 4)\n"
                 "  --timeout SEC       yara's per-scan timeout (default 20)\n"
+                "  --max-cpu PCT       yara CPU budget, %% of one core on average (default 10)\n"
                 "  --pid PID           scan only this process (repeatable)\n"
                 "  --once              one round, then exit\n"
                 "  --yara PATH         yara binary (default: yara on PATH)\n");
@@ -92,6 +95,11 @@ static int first_line(char *const *argv, char *out, size_t len)
     return 0;
 }
 
+static double tv_s(const struct timeval *tv)
+{
+    return (double)tv->tv_sec + (double)tv->tv_usec / 1e6;
+}
+
 /* Runs yara on one pid; fills r. Returns 0, or -EINTR when stopped. */
 static int scan(struct state *st, int pid, struct ya_result *r)
 {
@@ -113,24 +121,47 @@ static int scan(struct state *st, int pid, struct ya_result *r)
         _exit(127);
     }
     close(fd[1]);
-    FILE *in = child > 0 ? fdopen(fd[0], "r") : NULL;
-    if (!in) {
+    if (child < 0) {
         close(fd[0]);
-        if (child > 0) {
+        return -errno;
+    }
+    /* Read yara's output line by line; on SIGTERM, kill the scan at once. */
+    size_t len = 0;
+    for (;;) {
+        struct pollfd pf = {.fd = fd[0], .events = POLLIN};
+        if (*st->stop)
             kill(child, SIGKILL);
-            waitpid(child, NULL, 0);
+        if (poll(&pf, 1, 200) <= 0)
+            continue;
+        ssize_t n = read(fd[0], line + len, sizeof(line) - 1 - len);
+        if (n <= 0 && !(n < 0 && errno == EINTR))
+            break;
+        len += n > 0 ? (size_t)n : 0;
+        line[len] = '\0';
+        char *start = line, *nl;
+        while ((nl = strchr(start, '\n'))) {
+            *nl = '\0';
+            /* Skip yara's compile warning about the wallet regex. */
+            if (!strstr(start, "may slow down scanning"))
+                ya_parse_line(r, pid, start);
+            start = nl + 1;
         }
-        return -ENOMEM;
+        len -= (size_t)(start - line);
+        memmove(line, start, len);
+        if (len == sizeof(line) - 1)
+            len = 0; /* an absurdly long line: drop it */
     }
-    while (fgets(line, sizeof(line), in)) {
-        line[strcspn(line, "\n")] = '\0';
-        if (strstr(line, "may slow down scanning"))
-            continue; /* yara's compile warning about the wallet regex */
-        ya_parse_line(r, pid, line);
-    }
-    fclose(in);
+    close(fd[0]);
     int status = 0;
+    struct rusage before, after;
+    getrusage(RUSAGE_CHILDREN, &before);
     waitpid(child, &status, 0);
+    getrusage(RUSAGE_CHILDREN, &after);
+    /* Pay for this scan's CPU with idle time: cpu * (100 / budget - 1). */
+    double cpu = tv_s(&after.ru_utime) - tv_s(&before.ru_utime) + tv_s(&after.ru_stime) -
+                 tv_s(&before.ru_stime);
+    st->scan_cpu_s += cpu;
+    st->next_scan_at = ml_now_unix() + cpu * (100.0 / (double)st->o.max_cpu_pct - 1.0);
     st->scans++;
     if (r->scan_errors)
         st->failed_scans++;
@@ -202,6 +233,22 @@ static int candidate_pids(struct state *st, int *pids, size_t cap)
     return (int)n;
 }
 
+/*
+ * Waits until the CPU budget allows the next scan. 1 when it does; 0 when the
+ * wait would outlast a round (the round ends early) or the adapter stops.
+ */
+static int wait_budget(struct state *st)
+{
+    if (st->o.once)
+        return 1; /* a one-shot scan on request is not rate-limited */
+    while (!*st->stop && ml_now_unix() < st->next_scan_at) {
+        if (st->next_scan_at - ml_now_unix() > st->o.interval_s)
+            return 0;
+        usleep(100 * 1000);
+    }
+    return !*st->stop;
+}
+
 static void round_once(struct state *st)
 {
     static int pids[32768];
@@ -224,6 +271,8 @@ static void round_once(struct state *st)
             if (budget <= 0 || (pass == 0 && !fresh) ||
                 (pass == 1 && (fresh || now - p->last_scan < st->o.rescan_s)))
                 continue;
+            if (!wait_budget(st))
+                break;
             struct ya_result r;
             p->last_scan = now;
             budget--;
@@ -270,6 +319,8 @@ static int parse_args(struct opts *o, int argc, char **argv)
             o->rescan_s = (double)l;
         } else if (!strcmp(a, "--max-per-round")) {
             ok = ml_parse_long(v, 1, 1000, &o->max_per_round) == 0;
+        } else if (!strcmp(a, "--max-cpu")) {
+            ok = ml_parse_long(v, 1, 100, &o->max_cpu_pct) == 0;
         } else if (!strcmp(a, "--timeout")) {
             ok = ml_parse_long(v, 1, 3600, &o->timeout_s) == 0;
         } else if (!strcmp(a, "--pid")) {
@@ -293,7 +344,7 @@ int main(int argc, char **argv)
     static struct state st;
     char version[128], rules_buf[4096];
     st.o = (struct opts){.yara = "yara", .interval_s = 5, .rescan_s = 60,
-                         .max_per_round = 4, .timeout_s = 20};
+                         .max_per_round = 4, .timeout_s = 20, .max_cpu_pct = 10};
     if (parse_args(&st.o, argc, argv) < 0)
         return 64;
     st.stop = det_install_stop_handler();
@@ -326,11 +377,11 @@ int main(int argc, char **argv)
         while (!*st.stop && ml_now_unix() - t0 < st.o.interval_s)
             usleep(100 * 1000);
     }
-    fprintf(stderr, "minerlab-det-yara: %lu scans, %lu failed, %lu alerts\n", st.scans,
-            st.failed_scans, st.alerts);
+    fprintf(stderr, "minerlab-det-yara: %lu scans, %lu failed, %lu alerts, %.1f s yara CPU\n",
+            st.scans, st.failed_scans, st.alerts, st.scan_cpu_s);
     det_info_line(DETECTOR, DET_MEMORY,
-                  json_pack("{s:s,s:I,s:I,s:I}", "version", version, "scans",
+                  json_pack("{s:s,s:I,s:I,s:I,s:f}", "version", version, "scans",
                             (json_int_t)st.scans, "failed_scans", (json_int_t)st.failed_scans,
-                            "alerts", (json_int_t)st.alerts));
+                            "alerts", (json_int_t)st.alerts, "yara_cpu_s", st.scan_cpu_s));
     return 0;
 }
