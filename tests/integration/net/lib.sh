@@ -36,6 +36,17 @@ start_pool() {
     TCP_PORT=$(port_of tcp); TLS_PORT=$(port_of tls); WS_PORT=$(port_of ws); API_PORT=$(port_of api)
 }
 
+# wait_share TRANSPORT SECONDS: waits for an accepted, RandomX-verified share
+# event over TRANSPORT (key order independent).
+wait_share() {
+    for _ in $(seq 1 $(($2 * 10))); do
+        grep '"event":"share"' "$EVENTS" 2>/dev/null | grep "\"transport\":\"$1\"" |
+            grep '"accepted":true' | grep -q '"verified":true' && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
 # wait_event PATTERN SECONDS: waits until the event log has a matching line.
 wait_event() {
     for _ in $(seq 1 $(($2 * 10))); do
