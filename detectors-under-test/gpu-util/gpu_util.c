@@ -25,7 +25,8 @@ struct gpu_util {
 };
 
 static const char usage[] =
-    "usage: minerlab-det-gpu-util [--nvidia-smi PATH] [--util-pct 80] [--sustain-s 20]\n"
+    "usage: minerlab-det-gpu-util [--nvidia-smi PATH] [--util-pct 80] [--sustain-s "
+    "20]\n"
     "  [--mem-mib 1024] [--timeout-s 5] [--interval-ms 2000] [--cooldown-s 600]\n"
     "  [--once] [--iface IFACE]";
 
@@ -46,8 +47,8 @@ int gpu_util_parse_args(int argc, char **argv, struct gpu_util_config *cfg, char
         {"mem-mib", DET_OPT_DOUBLE, &cfg->mem_mib, 0, 1e7},
         {"timeout-s", DET_OPT_DOUBLE, &cfg->timeout_s, 0.1, 600},
     };
-    return det_parse_args(argc, argv, &cfg->common, opts, sizeof(opts) / sizeof(opts[0]),
-                          usage, err, errlen);
+    return det_parse_args(argc, argv, &cfg->common, opts,
+                          sizeof(opts) / sizeof(opts[0]), usage, err, errlen);
 }
 
 /* ------------------------------------------------------------- parsing -- */
@@ -74,7 +75,8 @@ static int parse_number_unit(const char *s, const char *unit, double *out)
 {
     while (*s == ' ')
         s++;
-    if (!strncmp(s, "[N/A]", 5) || !strncmp(s, "N/A", 3) || !strncmp(s, "[Not Supported]", 15)) {
+    if (!strncmp(s, "[N/A]", 5) || !strncmp(s, "N/A", 3) ||
+        !strncmp(s, "[Not Supported]", 15)) {
         *out = -1;
         return 0;
     }
@@ -101,14 +103,14 @@ int gpu_util_parse_gpus(const char *text, struct gpu_util_gpu *gpus, int max, ch
             continue;
         char *comma = strchr(line, ',');
         if (!comma)
-            return ml_err(err, errlen, -EINVAL, "nvidia-smi gpu line without a comma: '%s'",
-                          line);
+            return ml_err(err, errlen, -EINVAL,
+                          "nvidia-smi gpu line without a comma: '%s'", line);
         *comma = 0;
         struct gpu_util_gpu g;
         if (parse_number_unit(line, "%", &g.util_pct) || g.util_pct < 0 ||
             parse_number_unit(comma + 1, "W", &g.power_w))
-            return ml_err(err, errlen, -EINVAL, "cannot read nvidia-smi gpu line '%s,%s'",
-                          line, comma + 1);
+            return ml_err(err, errlen, -EINVAL,
+                          "cannot read nvidia-smi gpu line '%s,%s'", line, comma + 1);
         if (n < max)
             gpus[n++] = g;
     }
@@ -130,8 +132,8 @@ int gpu_util_parse_apps(const char *text, struct gpu_util_app *apps, int max, ch
             *comma = 0;
         if (!comma || ml_parse_long(line, 1, 4194304, &pid) ||
             parse_number_unit(comma + 1, "MiB", &a.used_mib))
-            return ml_err(err, errlen, -EINVAL, "cannot read nvidia-smi process line '%s'",
-                          line);
+            return ml_err(err, errlen, -EINVAL,
+                          "cannot read nvidia-smi process line '%s'", line);
         a.pid = (int)pid;
         if (n < max)
             apps[n++] = a;
@@ -242,9 +244,11 @@ static void degrade(struct gpu_util *g, const char *why, int rc)
     if (g->degraded)
         return;
     g->degraded = 1;
-    snprintf(reason, sizeof(reason), "%.120s (%.80s): no GPU telemetry, detector idle", why,
-             rc == -ENOENT ? "nvidia-smi not found" : rc == -EIO ? "nvidia-smi failed, no GPU or driver"
-             : strerror(-rc));
+    snprintf(reason, sizeof(reason), "%.120s (%.80s): no GPU telemetry, detector idle",
+             why,
+             rc == -ENOENT ? "nvidia-smi not found"
+             : rc == -EIO  ? "nvidia-smi failed, no GPU or driver"
+                           : strerror(-rc));
     det_alert_degraded(DETECTOR, DET_SYSTEM_METRICS, reason);
 }
 
@@ -253,20 +257,23 @@ static int alert(struct gpu_util *g, int gpu, const struct gpu_util_gpu *s,
 {
     char reason[256];
     int pid = app ? app->pid : 0;
-    if (!det_memo_should_alert(g->memo, pid, 0, app ? "gpu-sustained" : "gpu-sustained-host",
-                               now))
+    if (!det_memo_should_alert(g->memo, pid, 0,
+                               app ? "gpu-sustained" : "gpu-sustained-host", now))
         return 0;
     if (app)
         snprintf(reason, sizeof(reason),
-                 "GPU %d at %.0f%% for %.0f s (power %.0f W); pid %d holds %.0f MiB", gpu,
-                 s->util_pct, held_s, s->power_w, pid, app->used_mib);
+                 "GPU %d at %.0f%% for %.0f s (power %.0f W); pid %d holds %.0f MiB",
+                 gpu, s->util_pct, held_s, s->power_w, pid, app->used_mib);
     else
         snprintf(reason, sizeof(reason),
-                 "GPU %d at %.0f%% for %.0f s (power %.0f W) with no visible process", gpu,
-                 s->util_pct, held_s, s->power_w);
+                 "GPU %d at %.0f%% for %.0f s (power %.0f W) with no visible process",
+                 gpu, s->util_pct, held_s, s->power_w);
     double score = s->util_pct / 100.0;
-    struct det_alert a = {.detector = DETECTOR, .technique = DET_SYSTEM_METRICS,
-                          .pid = pid, .score = score > 1 ? 1 : score, .reason = reason};
+    struct det_alert a = {.detector = DETECTOR,
+                          .technique = DET_SYSTEM_METRICS,
+                          .pid = pid,
+                          .score = score > 1 ? 1 : score,
+                          .reason = reason};
     return det_alert_emit(&a) < 0 ? -EIO : 1;
 }
 
@@ -292,7 +299,8 @@ int gpu_util_tick(struct gpu_util *g)
     }
     rc = run_capture(g->cfg.nvidia_smi, "--query-compute-apps=pid,used_memory",
                      g->cfg.timeout_s, out, sizeof(out));
-    napp = rc ? rc : gpu_util_parse_apps(out, apps, GPU_UTIL_MAX_APPS, err, sizeof(err));
+    napp =
+        rc ? rc : gpu_util_parse_apps(out, apps, GPU_UTIL_MAX_APPS, err, sizeof(err));
     if (napp < 0)
         napp = 0; /* utilisation alone still counts, host-level */
     double now = det_mono_s();
@@ -309,7 +317,8 @@ int gpu_util_tick(struct gpu_util *g)
         /* compute-apps does not say which GPU; on one-GPU hosts it is exact. */
         int any = 0;
         for (int k = 0; k < napp; k++) {
-            if (apps[k].used_mib <= g->cfg.mem_mib || det_proc_is_self_or_parent(apps[k].pid))
+            if (apps[k].used_mib <= g->cfg.mem_mib ||
+                det_proc_is_self_or_parent(apps[k].pid))
                 continue;
             any = 1;
             if ((rc = alert(g, i, &gpus[i], &apps[k], held, now)) < 0)

@@ -26,9 +26,9 @@ struct cuda_backend {
     struct cuda_dev *dev;
     struct cuda_dev_info dinfo;
     struct rx_ctx *ctx;
-    struct rx_vm *vm;          /* CPU re-check VM; used under key_lock */
-    pthread_mutex_t key_lock;  /* rx_ctx re-key vs CPU hashes */
-    pthread_mutex_t lock;      /* everything below */
+    struct rx_vm *vm;         /* CPU re-check VM; used under key_lock */
+    pthread_mutex_t key_lock; /* rx_ctx re-key vs CPU hashes */
+    pthread_mutex_t lock;     /* everything below */
     pthread_cond_t wake;
     pthread_t feeder;
     int feeder_started;
@@ -38,7 +38,7 @@ struct cuda_backend {
     uint8_t keyed_seed[32];
     size_t keyed_len;
     int keyed;
-    volatile int abort_batch;  /* set by set_job/pause/stop */
+    volatile int abort_batch; /* set by set_job/pause/stop */
     volatile int duty_pct;
     uint64_t job_start_ns;
     struct rx_info info;
@@ -66,7 +66,8 @@ static int rekey(struct cuda_backend *be, const struct miner_job *job)
 {
     size_t len = job->seed_len ? job->seed_len : 32, bytes = 0;
     char err[256];
-    if (be->keyed && len == be->keyed_len && !memcmp(be->keyed_seed, job->seed_hash, len))
+    if (be->keyed && len == be->keyed_len &&
+        !memcmp(be->keyed_seed, job->seed_hash, len))
         return 0;
     uint64_t t0 = ml_mono_ns();
     pthread_mutex_lock(&be->key_lock);
@@ -107,8 +108,9 @@ static uint32_t nonce_at(const struct miner_job *job, uint32_t base, uint64_t k)
 }
 
 /* Re-checks the shares of one batch on the CPU and emits the good ones. */
-static void emit_shares(struct cuda_backend *be, const struct miner_job *job, uint64_t seq,
-                        const uint8_t *inputs, const uint8_t *hashes, int n)
+static void emit_shares(struct cuda_backend *be, const struct miner_job *job,
+                        uint64_t seq, const uint8_t *inputs, const uint8_t *hashes,
+                        int n)
 {
     for (int i = 0; i < n; i++) {
         const uint8_t *h = hashes + 32 * (size_t)i;
@@ -129,8 +131,10 @@ static void emit_shares(struct cuda_backend *be, const struct miner_job *job, ui
         pthread_mutex_unlock(&be->lock);
         if (bad) {
             /* Rare and important: always said, never submitted. */
-            fprintf(stderr, "cuda: GPU hash differs from the CPU for nonce %08x, share "
-                            "dropped\n", ml_load32le(in + MINER_NONCE_OFFSET));
+            fprintf(stderr,
+                    "cuda: GPU hash differs from the CPU for nonce %08x, share "
+                    "dropped\n",
+                    ml_load32le(in + MINER_NONCE_OFFSET));
             continue;
         }
         struct miner_result r;
@@ -194,8 +198,11 @@ static int hash_job(struct cuda_backend *be, const struct miner_job *job, uint64
             lens[i] = (uint32_t)job->blob_len;
         }
         apply_ramp(be, ml_mono_ns());
-        struct cuda_dev_run run = {.inputs = inputs, .lens = lens, .count = n,
-                                   .hashes = hashes, .duty_pct = &be->duty_pct,
+        struct cuda_dev_run run = {.inputs = inputs,
+                                   .lens = lens,
+                                   .count = n,
+                                   .hashes = hashes,
+                                   .duty_pct = &be->duty_pct,
                                    .abort = &be->abort_batch};
         uint64_t t0 = ml_mono_ns();
         int rc = cuda_dev_run(be->dev, &run, err, sizeof(err));
@@ -223,7 +230,8 @@ static void *feeder_main(void *arg)
     uint8_t *hashes = calloc((size_t)b, 32);
     struct miner_job job;
     if (!inputs || !lens || !hashes) {
-        snprintf(be->rep.last_error, sizeof(be->rep.last_error), "feeder: out of memory");
+        snprintf(be->rep.last_error, sizeof(be->rep.last_error),
+                 "feeder: out of memory");
         goto out;
     }
     pthread_mutex_lock(&be->lock);
@@ -291,7 +299,8 @@ static int cuda_create(const struct backend_config *cfg, backend_result_fn cb, v
     struct rx_config rxc = cfg->rx;
     rxc.mode = RX_MODE_FAST;
     if (rxc.v2) {
-        rc = ml_err(err, errlen, -ENOTSUP, "cuda: the GPU kernel implements rx/0 (v1) only");
+        rc = ml_err(err, errlen, -ENOTSUP,
+                    "cuda: the GPU kernel implements rx/0 (v1) only");
         goto fail;
     }
     if ((rc = rx_ctx_create(&rxc, &be->ctx, err, errlen)) != 0)
@@ -313,8 +322,9 @@ static int cuda_create(const struct backend_config *cfg, backend_result_fn cb, v
         goto fail;
     be->rep.batch = rc;
     be->info = *rx_ctx_info(be->ctx);
-    snprintf(be->info.flags_str, sizeof(be->info.flags_str), "CUDA %.40s sm_%d%d batch %d",
-             be->dinfo.name, be->dinfo.cc_major, be->dinfo.cc_minor, be->rep.batch);
+    snprintf(be->info.flags_str, sizeof(be->info.flags_str),
+             "CUDA %.40s sm_%d%d batch %d", be->dinfo.name, be->dinfo.cc_major,
+             be->dinfo.cc_minor, be->rep.batch);
     be->feeder_t0_ns = ml_mono_ns();
     if ((rc = -pthread_create(&be->feeder, NULL, feeder_main, be)) != 0) {
         ml_err(err, errlen, rc, "cuda: cannot start the feeder thread");
@@ -376,7 +386,8 @@ static void cuda_stats(void *self, struct backend_stats *st)
     st->rekey_s = be->rekey_s;
     st->ready = be->ready;
     st->threads_done = be->done;
-    st->hashing_s = be->last_ns > be->first_ns ? (double)(be->last_ns - be->first_ns) / 1e9 : 0;
+    st->hashing_s =
+        be->last_ns > be->first_ns ? (double)(be->last_ns - be->first_ns) / 1e9 : 0;
     for (int w = 0; w < 3 && be->rate_n > 1; w++) {
         /* Oldest sample inside the window (batches are ~seconds apart). */
         int j = (be->rate_pos - 1 + RATE_SAMPLES) % RATE_SAMPLES, back = 0;

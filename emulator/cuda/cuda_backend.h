@@ -26,14 +26,14 @@ extern const struct backend_ops cuda_backend_ops;
 
 /* What the GPU and the feeder did since create(); for summaries and tests. */
 struct cuda_backend_report {
-    char device[256];        /* GPU name, "" before create succeeded */
-    int batch;               /* hashes per launch */
-    double gpu_busy_s;       /* sum of kernel times (cudaEvent) */
-    double gpu_idle_s;       /* sleeps inserted by the duty cycle */
-    double duty_measured;    /* 100 * busy / (busy + idle), 0 before any work */
-    double feeder_cpu_s;     /* CPU time of the feeder thread */
-    double feeder_wall_s;    /* wall time the feeder has existed */
-    double feeder_cpu_pct;   /* 100 * cpu / wall, % of one core */
+    char device[256];      /* GPU name, "" before create succeeded */
+    int batch;             /* hashes per launch */
+    double gpu_busy_s;     /* sum of kernel times (cudaEvent) */
+    double gpu_idle_s;     /* sleeps inserted by the duty cycle */
+    double duty_measured;  /* 100 * busy / (busy + idle), 0 before any work */
+    double feeder_cpu_s;   /* CPU time of the feeder thread */
+    double feeder_wall_s;  /* wall time the feeder has existed */
+    double feeder_cpu_pct; /* 100 * cpu / wall, % of one core */
     uint64_t gpu_hashes;
     uint64_t checked;        /* GPU hashes meeting the target, re-checked */
     uint64_t mismatches;     /* of those, different on the CPU (dropped) */

@@ -54,7 +54,8 @@ static int open_all(struct ctx *c, int need_rx)
     if (rc)
         goto fail;
     if (need_rx) {
-        struct rx_config rxc = {.mode = RX_MODE_FAST, .init_threads = c->threads, .quiet = 1};
+        struct rx_config rxc = {
+            .mode = RX_MODE_FAST, .init_threads = c->threads, .quiet = 1};
         if (rx_ctx_create(&rxc, &c->rx, c->err, sizeof(c->err)) != 0)
             goto fail;
     }
@@ -84,11 +85,11 @@ static int cmd_info(struct ctx *c, int argc, char **argv)
     if (rc)
         return rc;
     cuda_dev_get_info(c->dev, &in);
-    json_t *o = json_pack("{s:s,s:s,s:I,s:I,s:i,s:s,s:i,s:i}", "check", "info", "device",
-                          in.name, "total_mib", (json_int_t)(in.total_mem >> 20), "free_mib",
-                          (json_int_t)(in.free_mem >> 20), "sm_count", in.sm_count,
-                          "compute_capability", "", "driver", in.driver_version,
-                          "runtime", in.runtime_version);
+    json_t *o = json_pack(
+        "{s:s,s:s,s:I,s:I,s:i,s:s,s:i,s:i}", "check", "info", "device", in.name,
+        "total_mib", (json_int_t)(in.total_mem >> 20), "free_mib",
+        (json_int_t)(in.free_mem >> 20), "sm_count", in.sm_count, "compute_capability",
+        "", "driver", in.driver_version, "runtime", in.runtime_version);
     char cc[16];
     snprintf(cc, sizeof(cc), "%d.%d", in.cc_major, in.cc_minor);
     json_object_set_new(o, "compute_capability", json_string(cc));
@@ -104,9 +105,11 @@ static const struct {
      "639183aae1bf4c9a35884cb46b09cad9175f04efd7684e7262a0ac1c2f0b4e3f", 0},
     {"test key 000", "Lorem ipsum dolor sit amet",
      "300a0adb47603dedb42228ccb2b211104f4da45af709cd7547cd049e9489c969", 0},
-    {"test key 000", "sed do eiusmod tempor incididunt ut labore et dolore magna aliqua",
+    {"test key 000",
+     "sed do eiusmod tempor incididunt ut labore et dolore magna aliqua",
      "c36d4ed4191e617309867ed66a443be4075014e2b061bcdaf9ce7b721d2b77a8", 0},
-    {"test key 001", "sed do eiusmod tempor incididunt ut labore et dolore magna aliqua",
+    {"test key 001",
+     "sed do eiusmod tempor incididunt ut labore et dolore magna aliqua",
      "e9ff4503201c0c2cca26d285c93ae883f9b1d30c9eb240b820756f2d5a7905fc", 0},
     {"test key 001",
      "0b0b98bea7e805e0010a2126d287a2a0cc833d312cb786385a7c2f9de69d25537f584a9bc9977b00"
@@ -135,7 +138,8 @@ static int cmd_vectors(struct ctx *c, int argc, char **argv)
         } else {
             memcpy(in, vectors[i].input, len);
         }
-        struct cuda_dev_run run = {.inputs = in, .lens = &len, .count = 1, .hashes = out};
+        struct cuda_dev_run run = {
+            .inputs = in, .lens = &len, .count = 1, .hashes = out};
         if (cuda_dev_run(c->dev, &run, c->err, sizeof(c->err)))
             goto fail;
         ml_hex_encode(out, 32, hex);
@@ -167,7 +171,8 @@ static void *cpu_worker(void *arg)
     if (!vm)
         return NULL;
     for (int i = j->first; i < j->n; i += j->stride)
-        rx_vm_hash(vm, j->inputs + (size_t)i * CUDA_DEV_INPUT_MAX, 76, j->hashes + 32 * (size_t)i);
+        rx_vm_hash(vm, j->inputs + (size_t)i * CUDA_DEV_INPUT_MAX, 76,
+                   j->hashes + 32 * (size_t)i);
     rx_vm_destroy(vm);
     return NULL;
 }
@@ -246,12 +251,12 @@ static int cmd_random(struct ctx *c, int argc, char **argv)
     long bad = 0;
     for (long i = 0; i < done; i++)
         bad += memcmp(gpu + 32 * i, cpu + 32 * i, 32) != 0;
-    print_json(json_pack("{s:s,s:I,s:I,s:I,s:b,s:i,s:f,s:f,s:f,s:f,s:i,s:f}", "check",
-                         "random", "requested", (json_int_t)n, "hashes", (json_int_t)done,
-                         "mismatches", (json_int_t)bad, "ok", bad == 0 && done == n, "batch",
-                         batch, "gpu_wall_s", gpu_wall, "gpu_busy_s", busy, "gpu_hs",
-                         done / gpu_wall, "cpu_hs", done / cpu_wall, "cpu_threads", c->threads,
-                         "dataset_key_upload_s", key_s));
+    print_json(json_pack(
+        "{s:s,s:I,s:I,s:I,s:b,s:i,s:f,s:f,s:f,s:f,s:i,s:f}", "check", "random",
+        "requested", (json_int_t)n, "hashes", (json_int_t)done, "mismatches",
+        (json_int_t)bad, "ok", bad == 0 && done == n, "batch", batch, "gpu_wall_s",
+        gpu_wall, "gpu_busy_s", busy, "gpu_hs", done / gpu_wall, "cpu_hs",
+        done / cpu_wall, "cpu_threads", c->threads, "dataset_key_upload_s", key_s));
     rc = bad || done < n ? 1 : 0;
     goto out;
 fail:
@@ -272,8 +277,10 @@ static double sample_util(double seconds, int *samples)
     *samples = 0;
     for (int i = 0; i < (int)seconds; i++) {
         sleep(1);
-        FILE *p = popen("nvidia-smi --query-gpu=utilization.gpu --format=csv,noheader,nounits"
-                        " -i 0 2>/dev/null", "r");
+        FILE *p =
+            popen("nvidia-smi --query-gpu=utilization.gpu --format=csv,noheader,nounits"
+                  " -i 0 2>/dev/null",
+                  "r");
         int v = -1;
         if (p) {
             if (fscanf(p, "%d", &v) != 1)
@@ -308,10 +315,13 @@ static int cmd_duty(struct ctx *c, int argc, char **argv)
         else
             return 2;
     }
-    struct backend_config cfg = {.threads = 1, .duty_pct = 100, .cpu_priority = -1,
-                                 .rx = {.mode = RX_MODE_FAST, .init_threads = c->threads,
-                                        .quiet = 1}};
-    int rc = cuda_backend_ops.create(&cfg, on_share, &shares, &be, c->err, sizeof(c->err));
+    struct backend_config cfg = {
+        .threads = 1,
+        .duty_pct = 100,
+        .cpu_priority = -1,
+        .rx = {.mode = RX_MODE_FAST, .init_threads = c->threads, .quiet = 1}};
+    int rc =
+        cuda_backend_ops.create(&cfg, on_share, &shares, &be, c->err, sizeof(c->err));
     if (rc == -ENODEV) {
         fprintf(stderr, "no NVIDIA GPU: %s\n", c->err);
         return 77;
@@ -321,7 +331,8 @@ static int cmd_duty(struct ctx *c, int argc, char **argv)
         return 1;
     }
     /* Difficulty ~100000: shares are rare, as when mining for a pool. */
-    struct miner_job job = {.blob_len = 76, .target64 = UINT64_MAX / 100000, .height = 1};
+    struct miner_job job = {
+        .blob_len = 76, .target64 = UINT64_MAX / 100000, .height = 1};
     snprintf(job.job_id, sizeof(job.job_id), "duty");
     for (int i = 0; i < 76; i++)
         job.blob[i] = (uint8_t)(i * 7);
@@ -347,25 +358,27 @@ static int cmd_duty(struct ctx *c, int argc, char **argv)
         cuda_backend_report(be, &b);
         double busy = b.gpu_busy_s - a.gpu_busy_s, idle = b.gpu_idle_s - a.gpu_idle_s;
         double kduty = busy + idle > 0 ? 100 * busy / (busy + idle) : 0;
-        double cpu_pct = 100 * (b.feeder_cpu_s - a.feeder_cpu_s) / (b.feeder_wall_s - a.feeder_wall_s);
-        int ok = kduty > pct - 3 && kduty < pct + 3 && (ns == 0 || (util > pct - 3 && util < pct + 3));
+        double cpu_pct = 100 * (b.feeder_cpu_s - a.feeder_cpu_s) /
+                         (b.feeder_wall_s - a.feeder_wall_s);
+        int ok = kduty > pct - 3 && kduty < pct + 3 &&
+                 (ns == 0 || (util > pct - 3 && util < pct + 3));
         all_ok &= ok;
-        json_array_append_new(phases, json_pack("{s:i,s:f,s:f,s:i,s:f,s:I,s:b}", "target_pct",
-                                                pct, "kernel_duty_pct", kduty,
-                                                "nvidia_smi_util_pct", util, "smi_samples", ns,
-                                                "feeder_cpu_pct_of_core", cpu_pct,
-                                                "gpu_hashes", (json_int_t)(b.gpu_hashes - a.gpu_hashes),
-                                                "within_3_points", ok));
+        json_array_append_new(
+            phases, json_pack("{s:i,s:f,s:f,s:i,s:f,s:I,s:b}", "target_pct", pct,
+                              "kernel_duty_pct", kduty, "nvidia_smi_util_pct", util,
+                              "smi_samples", ns, "feeder_cpu_pct_of_core", cpu_pct,
+                              "gpu_hashes", (json_int_t)(b.gpu_hashes - a.gpu_hashes),
+                              "within_3_points", ok));
     }
     struct cuda_backend_report r;
     cuda_backend_report(be, &r);
     cuda_backend_ops.destroy(be);
-    print_json(json_pack("{s:s,s:s,s:i,s:o,s:I,s:I,s:I,s:f,s:s,s:b}", "check", "duty", "device",
-                         r.device, "batch", r.batch, "phases", phases, "shares",
-                         (json_int_t)shares, "checked", (json_int_t)r.checked, "mismatches",
-                         (json_int_t)r.mismatches, "feeder_cpu_pct_of_core_total",
-                         r.feeder_cpu_pct, "last_error", r.last_error, "ok",
-                         all_ok && r.mismatches == 0));
+    print_json(json_pack("{s:s,s:s,s:i,s:o,s:I,s:I,s:I,s:f,s:s,s:b}", "check", "duty",
+                         "device", r.device, "batch", r.batch, "phases", phases,
+                         "shares", (json_int_t)shares, "checked", (json_int_t)r.checked,
+                         "mismatches", (json_int_t)r.mismatches,
+                         "feeder_cpu_pct_of_core_total", r.feeder_cpu_pct, "last_error",
+                         r.last_error, "ok", all_ok && r.mismatches == 0));
     return all_ok && r.mismatches == 0 ? 0 : 1;
 }
 
@@ -376,7 +389,8 @@ static const struct {
 } cmds[] = {
     {"info", cmd_info, "device, memory and SM count"},
     {"vectors", cmd_vectors, "the five RandomX vectors on the GPU"},
-    {"random", cmd_random, "[-n N] [-s SEED] [-b BATCH] [-t S]: GPU vs CPU, random nonces"},
+    {"random", cmd_random,
+     "[-n N] [-s SEED] [-b BATCH] [-t S]: GPU vs CPU, random nonces"},
     {"duty", cmd_duty, "[-p 30,70] [-t SECONDS]: duty cycle vs nvidia-smi"},
 };
 

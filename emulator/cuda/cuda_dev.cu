@@ -93,12 +93,14 @@ __global__ void k_end(const struct rxref_aes_tables *gt, struct rxref_state *sta
 
 /* ---------------------------------------------------------------- host -- */
 
-extern "C" int cuda_dev_open(int ordinal, struct cuda_dev **out, char *err, size_t errlen)
+extern "C" int cuda_dev_open(int ordinal, struct cuda_dev **out, char *err,
+                             size_t errlen)
 {
     int count = 0;
     cudaError_t e = cudaGetDeviceCount(&count);
     if (e != cudaSuccess || count == 0)
-        return cerr(err, errlen, -ENODEV, "no usable NVIDIA GPU (driver or device missing)",
+        return cerr(err, errlen, -ENODEV,
+                    "no usable NVIDIA GPU (driver or device missing)",
                     e == cudaSuccess ? cudaErrorNoDevice : e);
     if (ordinal < 0 || ordinal >= count) {
         snprintf(err, errlen, "CUDA: GPU %d does not exist (%d found)", ordinal, count);
@@ -188,8 +190,8 @@ static void free_batch(struct cuda_dev *d)
 extern "C" int cuda_dev_alloc_batch(struct cuda_dev *d, int batch, char *err,
                                     size_t errlen)
 {
-    const size_t per = RXREF_SCRATCHPAD_L3 + sizeof(struct rxref_state) +
-                       CUDA_DEV_INPUT_MAX + 4 + 32;
+    const size_t per =
+        RXREF_SCRATCHPAD_L3 + sizeof(struct rxref_state) + CUDA_DEV_INPUT_MAX + 4 + 32;
     free_batch(d);
     const char *env = getenv("MINERLAB_CUDA_BATCH"); /* for tuning runs */
     if (batch <= 0 && env && atoi(env) > 0)
@@ -206,13 +208,16 @@ extern "C" int cuda_dev_alloc_batch(struct cuda_dev *d, int batch, char *err,
             batch = BATCH_MAX;
         batch -= batch % THREADS_PER_BLOCK;
         if (batch <= 0) {
-            snprintf(err, errlen, "CUDA: too little free GPU memory for even %d hashes "
-                                  "(%zu MiB free)", THREADS_PER_BLOCK, fr >> 20);
+            snprintf(err, errlen,
+                     "CUDA: too little free GPU memory for even %d hashes "
+                     "(%zu MiB free)",
+                     THREADS_PER_BLOCK, fr >> 20);
             return -ENOMEM;
         }
     }
     cudaError_t e;
-    if ((e = cudaMalloc((void **)&d->d_states, (size_t)batch * sizeof(struct rxref_state))) ||
+    if ((e = cudaMalloc((void **)&d->d_states,
+                        (size_t)batch * sizeof(struct rxref_state))) ||
         (e = cudaMalloc((void **)&d->d_scratch, (size_t)batch * RXREF_SCRATCHPAD_L3)) ||
         (e = cudaMalloc((void **)&d->d_inputs, (size_t)batch * CUDA_DEV_INPUT_MAX)) ||
         (e = cudaMalloc((void **)&d->d_lens, (size_t)batch * 4)) ||
@@ -258,8 +263,8 @@ extern "C" int cuda_dev_run(struct cuda_dev *d, struct cuda_dev_run *run, char *
     run->busy_ms = run->idle_ms = 0;
     cudaSetDevice(d->ordinal);
     if (n <= 0 || n > d->batch || !d->d_dataset) {
-        snprintf(err, errlen, "CUDA: bad batch (%d hashes, %d allocated, dataset %s)", n,
-                 d->batch, d->d_dataset ? "loaded" : "missing");
+        snprintf(err, errlen, "CUDA: bad batch (%d hashes, %d allocated, dataset %s)",
+                 n, d->batch, d->d_dataset ? "loaded" : "missing");
         return -EINVAL;
     }
     if ((e = cudaMemcpy(d->d_inputs, run->inputs, (size_t)n * CUDA_DEV_INPUT_MAX,
@@ -287,7 +292,8 @@ extern "C" int cuda_dev_run(struct cuda_dev *d, struct cuda_dev_run *run, char *
             run->idle_ms += idle;
         }
     }
-    if ((e = cudaMemcpy(run->hashes, d->d_hashes, (size_t)n * 32, cudaMemcpyDeviceToHost)))
+    if ((e = cudaMemcpy(run->hashes, d->d_hashes, (size_t)n * 32,
+                        cudaMemcpyDeviceToHost)))
         return cerr(err, errlen, -EIO, "copying hashes back", e);
     return 0;
 }

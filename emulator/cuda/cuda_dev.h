@@ -54,21 +54,22 @@ int cuda_dev_upload_dataset(struct cuda_dev *d, const void *dataset, size_t byte
 int cuda_dev_alloc_batch(struct cuda_dev *d, int batch, char *err, size_t errlen);
 
 struct cuda_dev_run {
-    const uint8_t *inputs;   /* count * CUDA_DEV_INPUT_MAX bytes */
-    const uint32_t *lens;    /* count lengths, each <= CUDA_DEV_INPUT_MAX */
-    int count;               /* <= the allocated batch */
-    uint8_t *hashes;         /* out: count * 32 bytes */
+    const uint8_t *inputs; /* count * CUDA_DEV_INPUT_MAX bytes */
+    const uint32_t *lens;  /* count lengths, each <= CUDA_DEV_INPUT_MAX */
+    int count;             /* <= the allocated batch */
+    uint8_t *hashes;       /* out: count * 32 bytes */
     /* Duty cycle read before each launch (1..100): after a launch of t ms
      * the feeder sleeps t * (100 - duty) / duty ms. NULL = 100. */
     const volatile int *duty_pct;
     /* Set non-zero (any thread) to abandon the batch: returns -ECANCELED. */
     const volatile int *abort;
-    double busy_ms;          /* out: GPU time of the launches (cudaEvent) */
-    double idle_ms;          /* out: time slept for the duty cycle */
+    double busy_ms; /* out: GPU time of the launches (cudaEvent) */
+    double idle_ms; /* out: time slept for the duty cycle */
 };
 
 /* Hashes count inputs. 0, -ECANCELED, or -EIO on a launch failure. */
-int cuda_dev_run(struct cuda_dev *d, struct cuda_dev_run *run, char *err, size_t errlen);
+int cuda_dev_run(struct cuda_dev *d, struct cuda_dev_run *run, char *err,
+                 size_t errlen);
 void cuda_dev_close(struct cuda_dev *d);
 
 #ifdef __cplusplus

@@ -119,7 +119,8 @@ int rxref_librx_create(const void *key, size_t keylen, enum rxref_librx_pages pa
     /* Items are touched one 64-byte line at a time all over 2 GiB: sparse
      * use wants small pages (a huge page's first touch zeroes 2 MiB); the
      * resident mode wants huge pages (1040 faults in all, not 34 million). */
-    madvise_range(lx->mem, pages == RXREF_LIBRX_RESIDENT ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+    madvise_range(lx->mem,
+                  pages == RXREF_LIBRX_RESIDENT ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
     randomx_init_cache(lx->cache, key, keylen);
     lx->vm = randomx_create_vm(flags, lx->cache, NULL);
     lx->fast_vm = randomx_create_vm(flags | RANDOMX_FLAG_FULL_MEM, NULL, lx->dataset);
@@ -145,6 +146,11 @@ void rxref_librx_item(void *ud, uint64_t index, uint8_t out[64])
     struct rxref_librx *lx = ud;
     randomx_init_dataset(lx->dataset, lx->cache, (unsigned long)index, 1);
     memcpy(out, lx->mem + index * 64, 64);
+}
+
+const uint8_t *rxref_librx_dataset(const struct rxref_librx *lx)
+{
+    return lx->mem;
 }
 
 void rxref_librx_trim(struct rxref_librx *lx)

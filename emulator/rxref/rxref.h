@@ -79,6 +79,12 @@ int rxref_librx_create(const void *key, size_t keylen, enum rxref_librx_pages pa
 void rxref_librx_rekey(struct rxref_librx *lx, const void *key, size_t keylen);
 /* rxref_item_fn for rxref_vm_set_item_fn (ud = the rxref_librx). */
 void rxref_librx_item(void *ud, uint64_t index, uint8_t out[64]);
+/*
+ * The sparse dataset's memory (RXREF_DATASET_ITEMS * 64 bytes of address
+ * space): items computed so far are in place, the rest read as zero. Lets a
+ * test drive the fast-mode (dataset pointer) path the GPU kernel uses.
+ */
+const uint8_t *rxref_librx_dataset(const struct rxref_librx *lx);
 /* Returns the dataset pages touched so far to the kernel (MADV_DONTNEED). */
 void rxref_librx_trim(struct rxref_librx *lx);
 /*

@@ -104,16 +104,16 @@ RXREF_FN uint64_t rxref_b2_iv(int i)
     return iv[i];
 }
 
-#define RXREF_B2_G(a, b, c, d, x, y)                                             \
-    do {                                                                         \
-        a = a + b + (x);                                                         \
-        d = rxref_rotr64(d ^ a, 32);                                             \
-        c = c + d;                                                               \
-        b = rxref_rotr64(b ^ c, 24);                                             \
-        a = a + b + (y);                                                         \
-        d = rxref_rotr64(d ^ a, 16);                                             \
-        c = c + d;                                                               \
-        b = rxref_rotr64(b ^ c, 63);                                             \
+#define RXREF_B2_G(a, b, c, d, x, y)                                                   \
+    do {                                                                               \
+        a = a + b + (x);                                                               \
+        d = rxref_rotr64(d ^ a, 32);                                                   \
+        c = c + d;                                                                     \
+        b = rxref_rotr64(b ^ c, 24);                                                   \
+        a = a + b + (y);                                                               \
+        d = rxref_rotr64(d ^ a, 16);                                                   \
+        c = c + d;                                                                     \
+        b = rxref_rotr64(b ^ c, 63);                                                   \
     } while (0)
 
 RXREF_FN void rxref_b2_compress(struct rxref_blake2b *s, const uint8_t *block, int last)
@@ -295,29 +295,28 @@ RXREF_FN void rxref_aesdec(const struct rxref_aes_tables *t, uint32_t s[4],
  */
 RXREF_FN uint32_t rxref_aes_const(int which, int idx)
 {
-    const uint32_t c[18][4] = {
-        /* AesGenerator1R keys 0..3 */
-        {0x6daca553, 0x62716609, 0xdbb5552b, 0xb4f44917},
-        {0x6d7caf07, 0x846a710d, 0x1725d378, 0x0da1dc4e},
-        {0x3f1262f1, 0x9f947ec6, 0xf4c0794f, 0x3e20e345},
-        {0x6aef8135, 0xb1ba317c, 0x16314c88, 0x49169154},
-        /* AesGenerator4R keys 0..7 */
-        {0x6421aadd, 0xd1833ddb, 0x2f546d2b, 0x99e5d23f},
-        {0xb20e3450, 0xb6913f55, 0x06f79d53, 0xa5dfcde5},
-        {0x5c3ed904, 0x515e7baf, 0x0aa4679f, 0x171c02bf},
-        {0x85623763, 0xe78f5d08, 0xcd673785, 0xd8ded291},
-        {0xb5826f73, 0xe3d6a7a6, 0x3d518b6d, 0x229effb4},
-        {0xc7566bf3, 0x9c10b3d9, 0xe9024d4e, 0xb272b7d2},
-        {0xf273c9e7, 0xf765a38b, 0x2ba9660a, 0xf63befa7},
-        {0x7a7cd609, 0x915839de, 0x0c06d1fd, 0xc0b0762d},
-        /* AesHash1R initial state 0..3 */
-        {0x92b52c0d, 0x9fa856de, 0xcc82db47, 0xd7983aad},
-        {0x338d996e, 0x15c7b798, 0xf59e125a, 0xace78057},
-        {0x6a770017, 0xae62c7d0, 0x5079506b, 0xe8a07ce4},
-        {0x630a240c, 0x07ad828d, 0x79a10005, 0x7e994948},
-        /* AesHash1R extra keys 0..1 */
-        {0xf6fa8389, 0x8b24949f, 0x90dc56bf, 0x06890201},
-        {0x61b263d1, 0x51f4e03c, 0xee1043c6, 0xed18f99b}};
+    const uint32_t c[18][4] = {/* AesGenerator1R keys 0..3 */
+                               {0x6daca553, 0x62716609, 0xdbb5552b, 0xb4f44917},
+                               {0x6d7caf07, 0x846a710d, 0x1725d378, 0x0da1dc4e},
+                               {0x3f1262f1, 0x9f947ec6, 0xf4c0794f, 0x3e20e345},
+                               {0x6aef8135, 0xb1ba317c, 0x16314c88, 0x49169154},
+                               /* AesGenerator4R keys 0..7 */
+                               {0x6421aadd, 0xd1833ddb, 0x2f546d2b, 0x99e5d23f},
+                               {0xb20e3450, 0xb6913f55, 0x06f79d53, 0xa5dfcde5},
+                               {0x5c3ed904, 0x515e7baf, 0x0aa4679f, 0x171c02bf},
+                               {0x85623763, 0xe78f5d08, 0xcd673785, 0xd8ded291},
+                               {0xb5826f73, 0xe3d6a7a6, 0x3d518b6d, 0x229effb4},
+                               {0xc7566bf3, 0x9c10b3d9, 0xe9024d4e, 0xb272b7d2},
+                               {0xf273c9e7, 0xf765a38b, 0x2ba9660a, 0xf63befa7},
+                               {0x7a7cd609, 0x915839de, 0x0c06d1fd, 0xc0b0762d},
+                               /* AesHash1R initial state 0..3 */
+                               {0x92b52c0d, 0x9fa856de, 0xcc82db47, 0xd7983aad},
+                               {0x338d996e, 0x15c7b798, 0xf59e125a, 0xace78057},
+                               {0x6a770017, 0xae62c7d0, 0x5079506b, 0xe8a07ce4},
+                               {0x630a240c, 0x07ad828d, 0x79a10005, 0x7e994948},
+                               /* AesHash1R extra keys 0..1 */
+                               {0xf6fa8389, 0x8b24949f, 0x90dc56bf, 0x06890201},
+                               {0x61b263d1, 0x51f4e03c, 0xee1043c6, 0xed18f99b}};
     return c[which][idx];
 }
 #define RXREF_K_GEN1R 0

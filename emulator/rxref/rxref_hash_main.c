@@ -62,9 +62,15 @@ int main(int argc, char **argv)
                 return 2;
             }
             break;
-        case 'x': hex = 1; break;
-        case 'c': compare = 1; break;
-        case 'o': own = 1; break;
+        case 'x':
+            hex = 1;
+            break;
+        case 'c':
+            compare = 1;
+            break;
+        case 'o':
+            own = 1;
+            break;
         default:
             fprintf(stderr, "usage: rxref-hash [--key TEXT|--key-hex HEX] [--hex] "
                             "[--compare] [--own] INPUT\n");
@@ -76,7 +82,8 @@ int main(int argc, char **argv)
         return 2;
     }
     if (rxref_vm_create(&vm, err, sizeof(err)) != 0 ||
-        rxref_librx_create(key, keylen, RXREF_LIBRX_SPARSE, &lx, err, sizeof(err)) != 0) {
+        rxref_librx_create(key, keylen, RXREF_LIBRX_SPARSE, &lx, err, sizeof(err)) !=
+            0) {
         fprintf(stderr, "rxref-hash: %s\n", err);
         goto out;
     }
@@ -97,7 +104,8 @@ int main(int argc, char **argv)
     if (compare) {
         rxref_librx_hash(lx, in, inlen, theirs);
         ml_hex_encode(theirs, 32, out_hex);
-        printf("librandomx %s %s\n", out_hex, memcmp(ours, theirs, 32) ? "DIFFERS" : "agrees");
+        printf("librandomx %s %s\n", out_hex,
+               memcmp(ours, theirs, 32) ? "DIFFERS" : "agrees");
         rc = memcmp(ours, theirs, 32) ? 1 : 0;
     }
 out:

@@ -54,16 +54,16 @@ static uint64_t blamka(uint64_t a, uint64_t b)
     return a + b + 2 * (uint64_t)(uint32_t)a * (uint32_t)b;
 }
 
-#define ARGON_G(a, b, c, d)                                                          \
-    do {                                                                             \
-        a = blamka(a, b);                                                            \
-        d = rxref_rotr64(d ^ a, 32);                                                 \
-        c = blamka(c, d);                                                            \
-        b = rxref_rotr64(b ^ c, 24);                                                 \
-        a = blamka(a, b);                                                            \
-        d = rxref_rotr64(d ^ a, 16);                                                 \
-        c = blamka(c, d);                                                            \
-        b = rxref_rotr64(b ^ c, 63);                                                 \
+#define ARGON_G(a, b, c, d)                                                            \
+    do {                                                                               \
+        a = blamka(a, b);                                                              \
+        d = rxref_rotr64(d ^ a, 32);                                                   \
+        c = blamka(c, d);                                                              \
+        b = rxref_rotr64(b ^ c, 24);                                                   \
+        a = blamka(a, b);                                                              \
+        d = rxref_rotr64(d ^ a, 16);                                                   \
+        c = blamka(c, d);                                                              \
+        b = rxref_rotr64(b ^ c, 63);                                                   \
     } while (0)
 
 /* The Blake2b round without message on 16 words picked by idx. */
@@ -141,8 +141,8 @@ static void argon2d_fill(uint64_t *mem, const void *key, size_t keylen)
     }
     for (uint32_t pass = 0; pass < ARGON_PASSES; pass++)
         for (uint32_t slice = 0; slice < 4; slice++)
-            for (uint32_t index = (pass == 0 && slice == 0) ? 2 : 0; index < ARGON_SEGMENT;
-                 index++) {
+            for (uint32_t index = (pass == 0 && slice == 0) ? 2 : 0;
+                 index < ARGON_SEGMENT; index++) {
                 uint32_t cur = slice * ARGON_SEGMENT + index;
                 uint32_t prev = cur ? cur - 1 : ARGON_BLOCKS - 1;
                 uint64_t rnd = mem[128 * (size_t)prev];
@@ -154,7 +154,8 @@ static void argon2d_fill(uint64_t *mem, const void *key, size_t keylen)
                 uint64_t rel = (uint32_t)rnd;
                 rel = (rel * rel) >> 32;
                 rel = area - 1 - ((area * rel) >> 32);
-                uint32_t start = (pass != 0 && slice != 3) ? (slice + 1) * ARGON_SEGMENT : 0;
+                uint32_t start =
+                    (pass != 0 && slice != 3) ? (slice + 1) * ARGON_SEGMENT : 0;
                 uint32_t ref = (uint32_t)((start + rel) % ARGON_BLOCKS);
                 fill_block(&mem[128 * (size_t)prev], &mem[128 * (size_t)ref],
                            &mem[128 * (size_t)cur], pass != 0);
@@ -200,8 +201,20 @@ static uint32_t b2gen_u32(struct b2gen *g)
 }
 
 enum ss_type {
-    SS_NOP = -1, SS_ISUB_R, SS_IXOR_R, SS_IADD_RS, SS_IMUL_R, SS_IROR_C, SS_IADD_C7,
-    SS_IXOR_C7, SS_IADD_C8, SS_IXOR_C8, SS_IADD_C9, SS_IXOR_C9, SS_IMULH_R, SS_ISMULH_R,
+    SS_NOP = -1,
+    SS_ISUB_R,
+    SS_IXOR_R,
+    SS_IADD_RS,
+    SS_IMUL_R,
+    SS_IROR_C,
+    SS_IADD_C7,
+    SS_IXOR_C7,
+    SS_IADD_C8,
+    SS_IXOR_C8,
+    SS_IADD_C9,
+    SS_IXOR_C9,
+    SS_IMULH_R,
+    SS_ISMULH_R,
     SS_IMUL_RCP
 };
 
@@ -213,12 +226,14 @@ struct mop {
     int size, latency, uop1, uop2, dependent;
 };
 
-static const struct mop MOP_SUB_RR = {3, 1, P015, 0, 0}, MOP_XOR_RR = {3, 1, P015, 0, 0},
-                        MOP_IMUL_R = {3, 4, P1, P5, 0}, MOP_MUL_R = {3, 4, P1, P5, 0},
-                        MOP_MOV_RR = {3, 0, 0, 0, 0}, MOP_LEA_SIB = {4, 1, P01, 0, 0},
-                        MOP_IMUL_RR = {4, 3, P1, 0, 0}, MOP_ROR_RI = {4, 1, P05, 0, 0},
-                        MOP_ADD_RI = {7, 1, P015, 0, 0}, MOP_XOR_RI = {7, 1, P015, 0, 0},
-                        MOP_MOV_RI64 = {10, 1, P015, 0, 0}, MOP_IMUL_RR_DEP = {4, 3, P1, 0, 1};
+static const struct mop MOP_SUB_RR = {3, 1, P015, 0, 0},
+                        MOP_XOR_RR = {3, 1, P015, 0, 0}, MOP_IMUL_R = {3, 4, P1, P5, 0},
+                        MOP_MUL_R = {3, 4, P1, P5, 0}, MOP_MOV_RR = {3, 0, 0, 0, 0},
+                        MOP_LEA_SIB = {4, 1, P01, 0, 0}, MOP_IMUL_RR = {4, 3, P1, 0, 0},
+                        MOP_ROR_RI = {4, 1, P05, 0, 0}, MOP_ADD_RI = {7, 1, P015, 0, 0},
+                        MOP_XOR_RI = {7, 1, P015, 0, 0},
+                        MOP_MOV_RI64 = {10, 1, P015, 0, 0},
+                        MOP_IMUL_RR_DEP = {4, 3, P1, 0, 1};
 
 struct ss_info {
     int type, nops;
@@ -226,7 +241,8 @@ struct ss_info {
     int result_op, dst_op, src_op;
 };
 
-static const struct ss_info SI_NOP = {SS_NOP, 0, {NULL}, 0, 0, 0},
+static const struct ss_info
+    SI_NOP = {SS_NOP, 0, {NULL}, 0, 0, 0},
     SI_ISUB_R = {SS_ISUB_R, 1, {&MOP_SUB_RR}, 0, 0, 0},
     SI_IXOR_R = {SS_IXOR_R, 1, {&MOP_XOR_RR}, 0, 0, 0},
     SI_IADD_RS = {SS_IADD_RS, 1, {&MOP_LEA_SIB}, 0, 0, 0},
@@ -247,14 +263,18 @@ struct decode_buf {
     int index, n;
     int slots[4];
 };
-static const struct decode_buf DB_484 = {0, 3, {4, 8, 4}}, DB_7333 = {1, 4, {7, 3, 3, 3}},
-                               DB_3733 = {2, 4, {3, 7, 3, 3}}, DB_493 = {3, 3, {4, 9, 3}},
-                               DB_4444 = {4, 4, {4, 4, 4, 4}}, DB_3310 = {5, 3, {3, 3, 10}};
+static const struct decode_buf DB_484 = {0, 3, {4, 8, 4}},
+                               DB_7333 = {1, 4, {7, 3, 3, 3}},
+                               DB_3733 = {2, 4, {3, 7, 3, 3}},
+                               DB_493 = {3, 3, {4, 9, 3}},
+                               DB_4444 = {4, 4, {4, 4, 4, 4}},
+                               DB_3310 = {5, 3, {3, 3, 10}};
 
 static const struct decode_buf *fetch_next(int prev_type, int cycle, int mul_count,
                                            struct b2gen *g)
 {
-    static const struct decode_buf *const def[4] = {&DB_484, &DB_7333, &DB_3733, &DB_493};
+    static const struct decode_buf *const def[4] = {&DB_484, &DB_7333, &DB_3733,
+                                                    &DB_493};
     if (prev_type == SS_IMULH_R || prev_type == SS_ISMULH_R)
         return &DB_3310;
     if (mul_count < cycle + 1)
@@ -294,14 +314,23 @@ static void ss_create(struct ss_cur *c, const struct ss_info *info, struct b2gen
     c->mod = 0;
     c->imm32 = 0;
     switch (info->type) {
-    case SS_ISUB_R: c->group = SS_IADD_RS; c->par_is_src = 1; break;
-    case SS_IXOR_R: c->group = SS_IXOR_R; c->par_is_src = 1; break;
+    case SS_ISUB_R:
+        c->group = SS_IADD_RS;
+        c->par_is_src = 1;
+        break;
+    case SS_IXOR_R:
+        c->group = SS_IXOR_R;
+        c->par_is_src = 1;
+        break;
     case SS_IADD_RS:
         c->mod = b2gen_byte(g);
         c->group = SS_IADD_RS;
         c->par_is_src = 1;
         break;
-    case SS_IMUL_R: c->group = SS_IMUL_R; c->par_is_src = 1; break;
+    case SS_IMUL_R:
+        c->group = SS_IMUL_R;
+        c->par_is_src = 1;
+        break;
     case SS_IROR_C:
         do
             c->imm32 = b2gen_byte(g) & 63;
@@ -309,17 +338,22 @@ static void ss_create(struct ss_cur *c, const struct ss_info *info, struct b2gen
         c->group = SS_IROR_C;
         c->group_par = -1;
         break;
-    case SS_IADD_C7: case SS_IADD_C8: case SS_IADD_C9:
+    case SS_IADD_C7:
+    case SS_IADD_C8:
+    case SS_IADD_C9:
         c->imm32 = b2gen_u32(g);
         c->group = SS_IADD_C7;
         c->group_par = -1;
         break;
-    case SS_IXOR_C7: case SS_IXOR_C8: case SS_IXOR_C9:
+    case SS_IXOR_C7:
+    case SS_IXOR_C8:
+    case SS_IXOR_C9:
         c->imm32 = b2gen_u32(g);
         c->group = SS_IXOR_C7;
         c->group_par = -1;
         break;
-    case SS_IMULH_R: case SS_ISMULH_R:
+    case SS_IMULH_R:
+    case SS_ISMULH_R:
         c->can_reuse = 1;
         c->group = info->type;
         c->group_par = (int32_t)b2gen_u32(g);
@@ -341,7 +375,7 @@ static void ss_create_for_slot(struct ss_cur *c, int slot, int fetch_type, int i
 {
     static const struct ss_info *const s3[2] = {&SI_ISUB_R, &SI_IXOR_R};
     static const struct ss_info *const s3l[4] = {&SI_ISUB_R, &SI_IXOR_R, &SI_IMULH_R,
-                                                  &SI_ISMULH_R};
+                                                 &SI_ISMULH_R};
     static const struct ss_info *const s4[2] = {&SI_IROR_C, &SI_IADD_RS};
     static const struct ss_info *const s7[2] = {&SI_IXOR_C7, &SI_IADD_C7};
     static const struct ss_info *const s8[2] = {&SI_IXOR_C8, &SI_IADD_C8};
@@ -356,10 +390,18 @@ static void ss_create_for_slot(struct ss_cur *c, int slot, int fetch_type, int i
         else
             ss_create(c, s4[b2gen_byte(g) & 1], g);
         break;
-    case 7: ss_create(c, s7[b2gen_byte(g) & 1], g); break;
-    case 8: ss_create(c, s8[b2gen_byte(g) & 1], g); break;
-    case 9: ss_create(c, s9[b2gen_byte(g) & 1], g); break;
-    default: ss_create(c, &SI_IMUL_RCP, g); break;
+    case 7:
+        ss_create(c, s7[b2gen_byte(g) & 1], g);
+        break;
+    case 8:
+        ss_create(c, s8[b2gen_byte(g) & 1], g);
+        break;
+    case 9:
+        ss_create(c, s9[b2gen_byte(g) & 1], g);
+        break;
+    default:
+        ss_create(c, &SI_IMUL_RCP, g);
+        break;
     }
 }
 
@@ -514,7 +556,8 @@ static void ss_generate(struct ss_program *p, struct b2gen *g)
     struct reg_info regs[8];
     struct ss_cur cur = {.info = &SI_NOP, .src = -1, .dst = -1};
     const struct decode_buf *db = NULL;
-    int mop_index = 0, cycle = 0, dep_cycle = 0, saturated = 0, mul_count = 0, throwaway = 0;
+    int mop_index = 0, cycle = 0, dep_cycle = 0, saturated = 0, mul_count = 0,
+        throwaway = 0;
     memset(busy, 0, sizeof(busy));
     for (int i = 0; i < 8; i++)
         regs[i] = (struct reg_info){0, -1, -1};
@@ -582,16 +625,40 @@ static void ss_execute(const struct ss_program *p, uint64_t r[8])
         const struct ss_instr *in = &p->code[i];
         uint64_t *d = &r[in->dst], s = r[in->src];
         switch (in->type) {
-        case SS_ISUB_R: *d -= s; break;
-        case SS_IXOR_R: *d ^= s; break;
-        case SS_IADD_RS: *d += s << ((in->mod >> 2) % 4); break;
-        case SS_IMUL_R: *d *= s; break;
-        case SS_IROR_C: *d = rxref_rotr64(*d, in->imm32); break;
-        case SS_IADD_C7: case SS_IADD_C8: case SS_IADD_C9: *d += rxref_sext32(in->imm32); break;
-        case SS_IXOR_C7: case SS_IXOR_C8: case SS_IXOR_C9: *d ^= rxref_sext32(in->imm32); break;
-        case SS_IMULH_R: *d = rxref_mulh(*d, s); break;
-        case SS_ISMULH_R: *d = rxref_smulh(*d, s); break;
-        default: *d *= in->rcp; break; /* IMUL_RCP */
+        case SS_ISUB_R:
+            *d -= s;
+            break;
+        case SS_IXOR_R:
+            *d ^= s;
+            break;
+        case SS_IADD_RS:
+            *d += s << ((in->mod >> 2) % 4);
+            break;
+        case SS_IMUL_R:
+            *d *= s;
+            break;
+        case SS_IROR_C:
+            *d = rxref_rotr64(*d, in->imm32);
+            break;
+        case SS_IADD_C7:
+        case SS_IADD_C8:
+        case SS_IADD_C9:
+            *d += rxref_sext32(in->imm32);
+            break;
+        case SS_IXOR_C7:
+        case SS_IXOR_C8:
+        case SS_IXOR_C9:
+            *d ^= rxref_sext32(in->imm32);
+            break;
+        case SS_IMULH_R:
+            *d = rxref_mulh(*d, s);
+            break;
+        case SS_ISMULH_R:
+            *d = rxref_smulh(*d, s);
+            break;
+        default:
+            *d *= in->rcp;
+            break; /* IMUL_RCP */
         }
     }
 }
@@ -629,9 +696,13 @@ void rxref_cache_init(struct rxref_cache *c, const void *key, size_t keylen)
 
 void rxref_cache_item(void *ud, uint64_t index, uint8_t out[64])
 {
-    static const uint64_t add[8] = {0, 9298411001130361340ull, 12065312585734608966ull,
-                                    9306329213124626780ull, 5281919268842080866ull,
-                                    10536153434571861004ull, 3398623926847679864ull,
+    static const uint64_t add[8] = {0,
+                                    9298411001130361340ull,
+                                    12065312585734608966ull,
+                                    9306329213124626780ull,
+                                    5281919268842080866ull,
+                                    10536153434571861004ull,
+                                    3398623926847679864ull,
                                     9549104520008361294ull};
     const struct rxref_cache *c = ud;
     uint64_t r[8], reg = index;

@@ -7,19 +7,44 @@
 #define RXREF_VM_H
 
 enum rxref_op {
-    RXI_IADD_RS, RXI_IADD_M, RXI_ISUB_R, RXI_ISUB_M, RXI_IMUL_R, RXI_IMUL_M,
-    RXI_IMULH_R, RXI_IMULH_M, RXI_ISMULH_R, RXI_ISMULH_M, RXI_IMUL_RCP, RXI_INEG_R,
-    RXI_IXOR_R, RXI_IXOR_M, RXI_IROR_R, RXI_IROL_R, RXI_ISWAP_R, RXI_FSWAP_R,
-    RXI_FADD_R, RXI_FADD_M, RXI_FSUB_R, RXI_FSUB_M, RXI_FSCAL_R, RXI_FMUL_R,
-    RXI_FDIV_M, RXI_FSQRT_R, RXI_CBRANCH, RXI_CFROUND, RXI_ISTORE, RXI_NOP,
+    RXI_IADD_RS,
+    RXI_IADD_M,
+    RXI_ISUB_R,
+    RXI_ISUB_M,
+    RXI_IMUL_R,
+    RXI_IMUL_M,
+    RXI_IMULH_R,
+    RXI_IMULH_M,
+    RXI_ISMULH_R,
+    RXI_ISMULH_M,
+    RXI_IMUL_RCP,
+    RXI_INEG_R,
+    RXI_IXOR_R,
+    RXI_IXOR_M,
+    RXI_IROR_R,
+    RXI_IROL_R,
+    RXI_ISWAP_R,
+    RXI_FSWAP_R,
+    RXI_FADD_R,
+    RXI_FADD_M,
+    RXI_FSUB_R,
+    RXI_FSUB_M,
+    RXI_FSCAL_R,
+    RXI_FMUL_R,
+    RXI_FDIV_M,
+    RXI_FSQRT_R,
+    RXI_CBRANCH,
+    RXI_CFROUND,
+    RXI_ISTORE,
+    RXI_NOP,
     RXI_COUNT
 };
 
 /* Frequencies per 256 opcodes (configuration.h, RandomX 1.x). */
 RXREF_FN int rxref_op_freq(int op)
 {
-    const uint8_t f[RXI_COUNT] = {16, 7, 16, 7, 16, 4, 4, 1, 4, 1, 8, 2, 15, 5, 8,
-                                  2,  4, 4, 16, 5, 16, 5, 6, 32, 4, 6, 25, 1, 16, 0};
+    const uint8_t f[RXI_COUNT] = {16, 7, 16, 7,  16, 4,  4, 1, 4,  1, 8, 2,  15, 5,  8,
+                                  2,  4, 4,  16, 5,  16, 5, 6, 32, 4, 6, 25, 1,  16, 0};
     return f[op];
 }
 
@@ -123,23 +148,32 @@ RXREF_FN void rxref_decode(const uint8_t *code, struct rxref_instr *prog)
         case RXI_IADD_RS:
             in->src_imm = 0;
             in->imm = in->dst == 5 ? rxref_sext32(imm32) : 0; /* displacement */
-            in->mem_mask = (mod >> 2) % 4;                     /* shift */
+            in->mem_mask = (mod >> 2) % 4;                    /* shift */
             usage[in->dst] = i;
             break;
-        case RXI_IADD_M: case RXI_ISUB_M: case RXI_IMUL_M: case RXI_IMULH_M:
-        case RXI_ISMULH_M: case RXI_IXOR_M:
+        case RXI_IADD_M:
+        case RXI_ISUB_M:
+        case RXI_IMUL_M:
+        case RXI_IMULH_M:
+        case RXI_ISMULH_M:
+        case RXI_IXOR_M:
             if (in->src_imm)
                 in->mem_mask = RXREF_L3_MASK;
             usage[in->dst] = i;
             break;
-        case RXI_IMULH_R: case RXI_ISMULH_R: case RXI_INEG_R:
+        case RXI_IMULH_R:
+        case RXI_ISMULH_R:
+        case RXI_INEG_R:
             in->src_imm = 0;
             usage[in->dst] = i;
             break;
-        case RXI_ISUB_R: case RXI_IMUL_R: case RXI_IXOR_R:
+        case RXI_ISUB_R:
+        case RXI_IMUL_R:
+        case RXI_IXOR_R:
             usage[in->dst] = i;
             break;
-        case RXI_IROR_R: case RXI_IROL_R:
+        case RXI_IROR_R:
+        case RXI_IROL_R:
             in->imm = imm32;
             usage[in->dst] = i;
             break;
@@ -161,11 +195,16 @@ RXREF_FN void rxref_decode(const uint8_t *code, struct rxref_instr *prog)
             break;
         case RXI_FSWAP_R:
             break; /* dst 0..3 = f, 4..7 = e */
-        case RXI_FADD_R: case RXI_FSUB_R: case RXI_FMUL_R:
+        case RXI_FADD_R:
+        case RXI_FSUB_R:
+        case RXI_FMUL_R:
             in->dst %= 4;
             in->src %= 4;
             break;
-        case RXI_FADD_M: case RXI_FSUB_M: case RXI_FDIV_M: case RXI_FSCAL_R:
+        case RXI_FADD_M:
+        case RXI_FSUB_M:
+        case RXI_FDIV_M:
+        case RXI_FSCAL_R:
         case RXI_FSQRT_R:
             in->dst %= 4;
             in->src_imm = 0;
@@ -207,29 +246,44 @@ RXREF_FN double rxref_fop(int kind, double a, double b, int rm)
 #ifdef __CUDA_ARCH__
     switch (kind) {
     case RXREF_FADD:
-        return rm == 0 ? __dadd_rn(a, b) : rm == 1 ? __dadd_rd(a, b)
-               : rm == 2 ? __dadd_ru(a, b) : __dadd_rz(a, b);
+        return rm == 0   ? __dadd_rn(a, b)
+               : rm == 1 ? __dadd_rd(a, b)
+               : rm == 2 ? __dadd_ru(a, b)
+                         : __dadd_rz(a, b);
     case RXREF_FSUB:
-        return rm == 0 ? __dsub_rn(a, b) : rm == 1 ? __dsub_rd(a, b)
-               : rm == 2 ? __dsub_ru(a, b) : __dsub_rz(a, b);
+        return rm == 0   ? __dsub_rn(a, b)
+               : rm == 1 ? __dsub_rd(a, b)
+               : rm == 2 ? __dsub_ru(a, b)
+                         : __dsub_rz(a, b);
     case RXREF_FMUL:
-        return rm == 0 ? __dmul_rn(a, b) : rm == 1 ? __dmul_rd(a, b)
-               : rm == 2 ? __dmul_ru(a, b) : __dmul_rz(a, b);
+        return rm == 0   ? __dmul_rn(a, b)
+               : rm == 1 ? __dmul_rd(a, b)
+               : rm == 2 ? __dmul_ru(a, b)
+                         : __dmul_rz(a, b);
     case RXREF_FDIV:
-        return rm == 0 ? __ddiv_rn(a, b) : rm == 1 ? __ddiv_rd(a, b)
-               : rm == 2 ? __ddiv_ru(a, b) : __ddiv_rz(a, b);
+        return rm == 0   ? __ddiv_rn(a, b)
+               : rm == 1 ? __ddiv_rd(a, b)
+               : rm == 2 ? __ddiv_ru(a, b)
+                         : __ddiv_rz(a, b);
     default:
-        return rm == 0 ? __dsqrt_rn(a) : rm == 1 ? __dsqrt_rd(a)
-               : rm == 2 ? __dsqrt_ru(a) : __dsqrt_rz(a);
+        return rm == 0   ? __dsqrt_rn(a)
+               : rm == 1 ? __dsqrt_rd(a)
+               : rm == 2 ? __dsqrt_ru(a)
+                         : __dsqrt_rz(a);
     }
 #else
     (void)rm;
     switch (kind) {
-    case RXREF_FADD: return a + b;
-    case RXREF_FSUB: return a - b;
-    case RXREF_FMUL: return a * b;
-    case RXREF_FDIV: return a / b;
-    default: return sqrt(a);
+    case RXREF_FADD:
+        return a + b;
+    case RXREF_FSUB:
+        return a - b;
+    case RXREF_FMUL:
+        return a * b;
+    case RXREF_FDIV:
+        return a / b;
+    default:
+        return sqrt(a);
     }
 #endif
 }
@@ -328,7 +382,7 @@ struct rxref_state {
     struct rxref_regs g;
     struct rxref_config cfg;
     uint32_t mx, ma;
-    int rm; /* current rounding mode, persists across the 8 programs */
+    int rm;           /* current rounding mode, persists across the 8 programs */
     uint8_t seed[64]; /* Blake2b state chaining the programs */
     uint8_t program[RXREF_PROGRAM_BYTES];
     struct rxref_instr code[RXREF_PROGRAM_SIZE];
@@ -354,13 +408,15 @@ RXREF_FN void rxref_program_init(struct rxref_state *st)
     const uint8_t *e = st->program;
     for (int i = 0; i < 4; i++)
         for (int k = 0; k < 2; k++)
-            st->g.a[i][k] = rxref_u2d(rxref_small_float_bits(rxref_ld64(e + 16 * i + 8 * k)));
+            st->g.a[i][k] =
+                rxref_u2d(rxref_small_float_bits(rxref_ld64(e + 16 * i + 8 * k)));
     st->ma = (uint32_t)(rxref_ld64(e + 64) & RXREF_LINE_MASK);
     st->mx = (uint32_t)rxref_ld64(e + 80);
     uint64_t addr_regs = rxref_ld64(e + 96);
     for (int i = 0; i < 4; i++)
         st->cfg.read_reg[i] = 2 * i + (int)((addr_regs >> i) & 1);
-    st->cfg.dataset_offset = (rxref_ld64(e + 104) % (RXREF_DATASET_EXTRA_ITEMS + 1)) * 64;
+    st->cfg.dataset_offset =
+        (rxref_ld64(e + 104) % (RXREF_DATASET_EXTRA_ITEMS + 1)) * 64;
     st->cfg.emask[0] = rxref_float_mask(rxref_ld64(e + 112));
     st->cfg.emask[1] = rxref_float_mask(rxref_ld64(e + 120));
     for (int i = 0; i < 8; i++)
@@ -385,13 +441,15 @@ RXREF_FN void rxref_exec_float(struct rxref_state *st, const struct rxref_instr 
     }
     case RXI_FSCAL_R:
         for (int k = 0; k < 2; k++)
-            g->f[in->dst][k] = rxref_u2d(rxref_d2u(g->f[in->dst][k]) ^ 0x80F0000000000000ull);
+            g->f[in->dst][k] =
+                rxref_u2d(rxref_d2u(g->f[in->dst][k]) ^ 0x80F0000000000000ull);
         return;
     case RXI_FSQRT_R:
         for (int k = 0; k < 2; k++)
             g->e[in->dst][k] = rxref_fop(RXREF_FSQRT, g->e[in->dst][k], 0, st->rm);
         return;
-    case RXI_FADD_R: case RXI_FSUB_R:
+    case RXI_FADD_R:
+    case RXI_FSUB_R:
         kind = in->op == RXI_FADD_R ? RXREF_FADD : RXREF_FSUB;
         m[0] = g->a[in->src][0];
         m[1] = g->a[in->src][1];
@@ -404,8 +462,9 @@ RXREF_FN void rxref_exec_float(struct rxref_state *st, const struct rxref_instr 
         break;
     default: /* FADD_M, FSUB_M, FDIV_M */
         rxref_cvt_pair(sp + ((r[in->src] + in->imm) & in->mem_mask), m);
-        kind = in->op == RXI_FADD_M ? RXREF_FADD : in->op == RXI_FSUB_M ? RXREF_FSUB
-                                                                        : RXREF_FDIV;
+        kind = in->op == RXI_FADD_M   ? RXREF_FADD
+               : in->op == RXI_FSUB_M ? RXREF_FSUB
+                                      : RXREF_FDIV;
         if (kind == RXREF_FDIV) {
             rxref_mask_e(&st->cfg, m);
             dst = g->e;
@@ -425,32 +484,67 @@ RXREF_FN void rxref_exec_program(struct rxref_state *st, uint8_t *sp)
         uint64_t *d = &r[in->dst];
         uint64_t src = in->src_imm ? in->imm : r[in->src];
         switch (in->op) {
-        case RXI_IADD_RS: *d += (r[in->src] << in->mem_mask) + in->imm; break;
-        case RXI_ISUB_R: *d -= src; break;
-        case RXI_IMUL_R: case RXI_IMUL_RCP: *d *= in->op == RXI_IMUL_RCP ? in->imm : src; break;
-        case RXI_IMULH_R: *d = rxref_mulh(*d, r[in->src]); break;
-        case RXI_ISMULH_R: *d = rxref_smulh(*d, r[in->src]); break;
-        case RXI_INEG_R: *d = ~*d + 1; break;
-        case RXI_IXOR_R: *d ^= src; break;
-        case RXI_IROR_R: *d = rxref_rotr64(*d, (unsigned)(src & 63)); break;
-        case RXI_IROL_R: *d = rxref_rotl64(*d, (unsigned)(src & 63)); break;
+        case RXI_IADD_RS:
+            *d += (r[in->src] << in->mem_mask) + in->imm;
+            break;
+        case RXI_ISUB_R:
+            *d -= src;
+            break;
+        case RXI_IMUL_R:
+        case RXI_IMUL_RCP:
+            *d *= in->op == RXI_IMUL_RCP ? in->imm : src;
+            break;
+        case RXI_IMULH_R:
+            *d = rxref_mulh(*d, r[in->src]);
+            break;
+        case RXI_ISMULH_R:
+            *d = rxref_smulh(*d, r[in->src]);
+            break;
+        case RXI_INEG_R:
+            *d = ~*d + 1;
+            break;
+        case RXI_IXOR_R:
+            *d ^= src;
+            break;
+        case RXI_IROR_R:
+            *d = rxref_rotr64(*d, (unsigned)(src & 63));
+            break;
+        case RXI_IROL_R:
+            *d = rxref_rotl64(*d, (unsigned)(src & 63));
+            break;
         case RXI_ISWAP_R: {
             uint64_t t = *d;
             *d = r[in->src];
             r[in->src] = t;
             break;
         }
-        case RXI_IADD_M: case RXI_ISUB_M: case RXI_IMUL_M: case RXI_IMULH_M:
-        case RXI_ISMULH_M: case RXI_IXOR_M: {
+        case RXI_IADD_M:
+        case RXI_ISUB_M:
+        case RXI_IMUL_M:
+        case RXI_IMULH_M:
+        case RXI_ISMULH_M:
+        case RXI_IXOR_M: {
             uint64_t base = in->src_imm ? 0 : r[in->src];
             uint64_t v = rxref_ld64(sp + ((base + in->imm) & in->mem_mask));
             switch (in->op) {
-            case RXI_IADD_M: *d += v; break;
-            case RXI_ISUB_M: *d -= v; break;
-            case RXI_IMUL_M: *d *= v; break;
-            case RXI_IMULH_M: *d = rxref_mulh(*d, v); break;
-            case RXI_ISMULH_M: *d = rxref_smulh(*d, v); break;
-            default: *d ^= v; break;
+            case RXI_IADD_M:
+                *d += v;
+                break;
+            case RXI_ISUB_M:
+                *d -= v;
+                break;
+            case RXI_IMUL_M:
+                *d *= v;
+                break;
+            case RXI_IMULH_M:
+                *d = rxref_mulh(*d, v);
+                break;
+            case RXI_ISMULH_M:
+                *d = rxref_smulh(*d, v);
+                break;
+            default:
+                *d ^= v;
+                break;
             }
             break;
         }

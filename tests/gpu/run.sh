@@ -138,11 +138,11 @@ step duty 110 "$CHECK" duty -p 30,70 -t "$DUTY_S"
 
 # ----------------------------------------------------------------- mine --
 mine() {
-    local port="" i ev=$RES/pool-events.jsonl acc rej mm
+    local port="" ev=$RES/pool-events.jsonl acc rej mm
     "$BIN/minerlab-pool" --listen 127.0.0.1:0 --diff 2000 --events "$ev" \
         >"$RES/pool.out" 2>"$RES/pool.err" &
     PIDS+=($!)
-    for i in $(seq 1 50); do
+    for _ in $(seq 1 50); do
         port=$(sed -n 's/^listening tcp 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$RES/pool.out" | head -n1)
         [[ -n $port ]] && break
         sleep 0.1
@@ -156,7 +156,7 @@ mine() {
     local mrc=$? pp=${PIDS[-1]}
     # The pool gets 5 s to flush its events after SIGTERM, then SIGKILL.
     kill -TERM "$pp" 2>/dev/null
-    for i in $(seq 1 50); do
+    for _ in $(seq 1 50); do
         kill -0 "$pp" 2>/dev/null || break
         sleep 0.1
     done

@@ -29,32 +29,38 @@ static void test_parse_gpus(void **state)
 {
     struct gpu_util_gpu g[4];
     char err[128];
-    assert_int_equal(gpu_util_parse_gpus("87 %, 250.12 W\n3 %, [N/A]\n", g, 4, err,
-                                         sizeof(err)), 2);
+    assert_int_equal(
+        gpu_util_parse_gpus("87 %, 250.12 W\n3 %, [N/A]\n", g, 4, err, sizeof(err)), 2);
     assert_true(g[0].util_pct == 87 && g[0].power_w > 250.1 && g[0].power_w < 250.2);
     assert_true(g[1].util_pct == 3 && g[1].power_w < 0);
     assert_int_equal(gpu_util_parse_gpus("", g, 4, err, sizeof(err)), 0);
-    assert_int_equal(gpu_util_parse_gpus("lots %, 1 W\n", g, 4, err, sizeof(err)), -EINVAL);
+    assert_int_equal(gpu_util_parse_gpus("lots %, 1 W\n", g, 4, err, sizeof(err)),
+                     -EINVAL);
     assert_int_equal(gpu_util_parse_gpus("87 %\n", g, 4, err, sizeof(err)), -EINVAL);
-    assert_int_equal(gpu_util_parse_gpus("87 MiB, 1 W\n", g, 4, err, sizeof(err)), -EINVAL);
+    assert_int_equal(gpu_util_parse_gpus("87 MiB, 1 W\n", g, 4, err, sizeof(err)),
+                     -EINVAL);
 }
 
 static void test_parse_apps(void **state)
 {
     struct gpu_util_app a[4];
     char err[128];
-    assert_int_equal(gpu_util_parse_apps("1234, 2100 MiB\r\n77, 5 MiB\n", a, 4, err,
-                                         sizeof(err)), 2);
+    assert_int_equal(
+        gpu_util_parse_apps("1234, 2100 MiB\r\n77, 5 MiB\n", a, 4, err, sizeof(err)),
+        2);
     assert_int_equal(a[0].pid, 1234);
     assert_true(a[0].used_mib == 2100 && a[1].pid == 77);
     assert_int_equal(gpu_util_parse_apps("", a, 4, err, sizeof(err)), 0);
-    assert_int_equal(gpu_util_parse_apps("No running processes found\n", a, 4, err,
-                                         sizeof(err)), 0);
-    assert_int_equal(gpu_util_parse_apps("x, 1 MiB\n", a, 4, err, sizeof(err)), -EINVAL);
-    assert_int_equal(gpu_util_parse_apps("12 2100 MiB\n", a, 4, err, sizeof(err)), -EINVAL);
+    assert_int_equal(
+        gpu_util_parse_apps("No running processes found\n", a, 4, err, sizeof(err)), 0);
+    assert_int_equal(gpu_util_parse_apps("x, 1 MiB\n", a, 4, err, sizeof(err)),
+                     -EINVAL);
+    assert_int_equal(gpu_util_parse_apps("12 2100 MiB\n", a, 4, err, sizeof(err)),
+                     -EINVAL);
     /* Bounded: more lines than room are counted up to max only. */
-    assert_int_equal(gpu_util_parse_apps("1, 1 MiB\n2, 1 MiB\n3, 1 MiB\n", a, 2, err,
-                                         sizeof(err)), 2);
+    assert_int_equal(
+        gpu_util_parse_apps("1, 1 MiB\n2, 1 MiB\n3, 1 MiB\n", a, 2, err, sizeof(err)),
+        2);
 }
 
 /*
@@ -119,7 +125,8 @@ static int run_detector(const char *const *env, const char *smi, int run_ms, cha
 static void test_alerts_on_sustained_load(void **state)
 {
     static char out[8192];
-    const char *env[] = {"FAKE_GPU_UTIL=97", "FAKE_GPU_PID=4242", "FAKE_GPU_MEM=2300", NULL};
+    const char *env[] = {"FAKE_GPU_UTIL=97", "FAKE_GPU_PID=4242", "FAKE_GPU_MEM=2300",
+                         NULL};
     int st = run_detector(env, NULL, 1200, out, sizeof(out));
     assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
     assert_non_null(strstr(out, "\"detector\":\"gpu-util\""));
@@ -151,7 +158,8 @@ static void test_quiet_below_level(void **state)
 static void test_small_process_is_not_named(void **state)
 {
     static char out[8192];
-    const char *env[] = {"FAKE_GPU_UTIL=97", "FAKE_GPU_PID=4242", "FAKE_GPU_MEM=200", NULL};
+    const char *env[] = {"FAKE_GPU_UTIL=97", "FAKE_GPU_PID=4242", "FAKE_GPU_MEM=200",
+                         NULL};
     int st = run_detector(env, NULL, 1000, out, sizeof(out));
     assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
     assert_null(strstr(out, "\"pid\":4242"));

@@ -54,7 +54,8 @@ static void test_blake2b_vs_openssl(void **state)
     rng_fill(in, sizeof(in));
     for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
         rxref_blake2b(ours, 64, in, lens[i]);
-        assert_int_equal(EVP_Digest(in, lens[i], ref, &reflen, EVP_blake2b512(), NULL), 1);
+        assert_int_equal(EVP_Digest(in, lens[i], ref, &reflen, EVP_blake2b512(), NULL),
+                         1);
         assert_int_equal(reflen, 64);
         assert_memory_equal(ours, ref, 64);
     }
@@ -74,7 +75,9 @@ static void test_blake2b_256(void **state)
     uint8_t out[32], want[32];
     /* RFC 7693 parameterisation, output length 32: BLAKE2b-256("abc"). */
     assert_int_equal(ml_hex_decode("bddd813c634239723171ef3fee98579b94964e3bb1cb3e42"
-                                   "7262c8c068d52319", want, 32), 0);
+                                   "7262c8c068d52319",
+                                   want, 32),
+                     0);
     rxref_blake2b(out, 32, "abc", 3);
     assert_memory_equal(out, want, 32);
 }
@@ -95,14 +98,15 @@ static void test_aes_constants_derivation(void **state)
         uint8_t h[64], k[64];
         rxref_blake2b(h, d[i].outlen, d[i].text, strlen(d[i].text));
         for (size_t w = 0; w < d[i].outlen / 4; w++)
-            ml_store32le(k + 4 * w, rxref_aes_const(d[i].first + (int)(w / 4), (int)(w % 4)));
+            ml_store32le(k + 4 * w,
+                         rxref_aes_const(d[i].first + (int)(w / 4), (int)(w % 4)));
         assert_memory_equal(h, k, d[i].outlen);
     }
 }
 
 #if defined(__x86_64__)
 __attribute__((target("aes,sse2"))) static void aesni_round(int dec, uint8_t s[16],
-                                                           const uint8_t k[16])
+                                                            const uint8_t k[16])
 {
     __m128i x = _mm_loadu_si128((const __m128i *)s);
     __m128i y = _mm_loadu_si128((const __m128i *)k);
@@ -172,9 +176,11 @@ static const struct vec vectors[] = {
      "639183aae1bf4c9a35884cb46b09cad9175f04efd7684e7262a0ac1c2f0b4e3f"},
     {"test key 000", "Lorem ipsum dolor sit amet", 0,
      "300a0adb47603dedb42228ccb2b211104f4da45af709cd7547cd049e9489c969"},
-    {"test key 000", "sed do eiusmod tempor incididunt ut labore et dolore magna aliqua", 0,
+    {"test key 000",
+     "sed do eiusmod tempor incididunt ut labore et dolore magna aliqua", 0,
      "c36d4ed4191e617309867ed66a443be4075014e2b061bcdaf9ce7b721d2b77a8"},
-    {"test key 001", "sed do eiusmod tempor incididunt ut labore et dolore magna aliqua", 0,
+    {"test key 001",
+     "sed do eiusmod tempor incididunt ut labore et dolore magna aliqua", 0,
      "e9ff4503201c0c2cca26d285c93ae883f9b1d30c9eb240b820756f2d5a7905fc"},
     {"test key 001",
      "0b0b98bea7e805e0010a2126d287a2a0cc833d312cb786385a7c2f9de69d25537f584a9bc99"
@@ -234,6 +240,28 @@ static void test_five_vectors(void **state)
     }
 }
 
+/*
+ * The GPU kernel reads items through a dataset pointer (fast mode), not the
+ * item callback: run that path on the CPU over the sparse dataset that the
+ * callback has just filled for the same input.
+ */
+static void test_dataset_pointer_path(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t via_items[32], via_dataset[32], want[32];
+    rxref_librx_rekey(f->lx, vectors[1].key, strlen(vectors[1].key));
+    assert_int_equal(
+        rxref_vm_hash(f->vm, vectors[1].input, strlen(vectors[1].input), via_items), 0);
+    rxref_vm_set_dataset(f->vm, rxref_librx_dataset(f->lx));
+    assert_int_equal(
+        rxref_vm_hash(f->vm, vectors[1].input, strlen(vectors[1].input), via_dataset),
+        0);
+    rxref_vm_set_item_fn(f->vm, rxref_librx_item, f->lx);
+    assert_int_equal(ml_hex_decode(vectors[1].hash, want, 32), 0);
+    assert_memory_equal(via_items, want, 32);
+    assert_memory_equal(via_dataset, want, 32);
+}
+
 static void test_rounding_mode_restored(void **state)
 {
     struct fixture *f = *state;
@@ -280,7 +308,8 @@ static void test_own_light_mode(void **state)
             assert_memory_equal(ours, ref, 64);
         }
         assert_int_equal(ml_hex_decode(vectors[v].hash, want, 32), 0);
-        assert_int_equal(rxref_vm_hash(vm, vectors[v].input, strlen(vectors[v].input), got), 0);
+        assert_int_equal(
+            rxref_vm_hash(vm, vectors[v].input, strlen(vectors[v].input), got), 0);
         assert_memory_equal(got, want, 32);
     }
     rxref_vm_destroy(vm);
@@ -338,11 +367,13 @@ static void test_random_vs_librandomx(void **state)
             if (memcmp(ours, ref, 32) != 0 && mismatches++ < 5) {
                 char h[65];
                 ml_hex_encode(in, len < 32 ? len : 32, h);
-                fprintf(stderr, "mismatch at input %ld (len %zu, starts %s)\n", i, len, h);
+                fprintf(stderr, "mismatch at input %ld (len %zu, starts %s)\n", i, len,
+                        h);
             }
         }
     }
-    fprintf(stderr, "rxref: %ld random inputs (seed %s, %ld vs the light VM), %ld mismatches\n",
+    fprintf(stderr,
+            "rxref: %ld random inputs (seed %s, %ld vs the light VM), %ld mismatches\n",
             n, seed ? seed : "0", light, mismatches);
     assert_int_equal(mismatches, 0);
 }
@@ -359,6 +390,7 @@ int main(void)
     };
     const struct CMUnitTest hashes[] = {
         cmocka_unit_test(test_five_vectors),
+        cmocka_unit_test(test_dataset_pointer_path),
         cmocka_unit_test(test_rounding_mode_restored),
         cmocka_unit_test(test_own_light_mode),
         cmocka_unit_test(test_sparse_detects_divergence),
