@@ -500,6 +500,7 @@ static void init_runner(struct runner *r, const struct runner_config *cfg)
     r->pool_out = r->events_fd = r->sfd = -1;
     r->cur.idx = -1;
     r->cur.out_fd = -1;
+    r->pending_cleanup = -1;
     unsigned char rnd[8];
     FILE *f = fopen("/dev/urandom", "r");
     if (!f || fread(rnd, 1, sizeof(rnd), f) != sizeof(rnd))
@@ -587,6 +588,7 @@ int runner_run(const struct runner_config *cfg, char *err, size_t errlen)
     int interrupted = r.stop > 0;
     detectors_stop(&r, interrupted ? 0.6 : 3.0);
     pool_stop(&r, interrupted ? 0.3 : 2.0);
+    scen_cleanup_pending(&r);
     if (r.lab_up || lab)
         labnet(&r, "down");
     proc_kill_token(r.token); /* anything that escaped every group */

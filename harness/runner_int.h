@@ -57,8 +57,9 @@ struct runner {
     size_t evlen;
     struct run_scen cur;
     double run_start;
-    size_t done;        /* scenarios handled */
-    char **skip_reason; /* per scenario, NULL = runnable */
+    size_t done;          /* scenarios handled */
+    long pending_cleanup; /* interrupted scenario still to clean up, -1 = none */
+    char **skip_reason;   /* per scenario, NULL = runnable */
     double last_progress;
     unsigned long alerts_seen;
 };
@@ -80,6 +81,8 @@ void env_free(char **env);
 /* runner_scen.c */
 void scen_prepare_checks(struct runner *r);
 void scen_run(struct runner *r, size_t idx);
+/* Runs the launcher cleanup an interrupted scenario left for later. */
+void scen_cleanup_pending(struct runner *r);
 void scen_on_reaped(struct runner *r, pid_t pid, int status);
 void scen_scan_tree(struct runner *r);
 void scen_read_launcher(struct runner *r);

@@ -17,6 +17,9 @@
 #include "proc.h"
 #include "runner_int.h"
 
+static void scen_cleanup(struct runner *r, const struct scenario *sc,
+                         const char *sandbox);
+
 /* A lab Monero-format address: 95 base58 characters starting with 4. */
 static const char lab_wallet[] = "4AMinerLabTestMinerLabTestMinerLabTestMinerLabTestMin"
                                  "erLabTestMinerLabTestMinerLabTest"
@@ -513,6 +516,18 @@ static void scen_finish(struct runner *r, const char *dir, int at_deadline)
                 r->cfg->progress_tty ? "\r\033[K" : "", c->sc->id, status, reason);
 }
 
+void scen_cleanup_pending(struct runner *r)
+{
+    if (r->pending_cleanup < 0)
+        return;
+    const struct scenario *sc = r->cfg->scen[r->pending_cleanup];
+    char sandbox[4200];
+    hx_fmt(sandbox, sizeof(sandbox), "%s/scenarios/%s/sandbox", r->cfg->run_dir,
+           sc->id);
+    r->pending_cleanup = -1;
+    scen_cleanup(r, sc, sandbox);
+}
+
 static void scen_cleanup(struct runner *r, const struct scenario *sc,
                          const char *sandbox)
 {
@@ -620,7 +635,10 @@ void scen_run(struct runner *r, size_t idx)
     if (kill(-pid, 0) != 0) /* group empty: its number may be reused from now on */
         proc_watchdog_forget_group(pid);
     scen_finish(r, dir, at_deadline);
-    scen_cleanup(r, sc, sandbox);
+    if (r->stop)
+        r->pending_cleanup = (long)idx; /* after detectors and pool are down */
+    else
+        scen_cleanup(r, sc, sandbox);
     scen_reset(r);
     r->done++;
 }

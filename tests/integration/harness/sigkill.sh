@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SIGKILL of the harness: no child (launcher, workload, detached escapee,
-# detector, pool) is alive 2 s later. The run dir stays readable.
+# detector; all carry the test's marker) is alive 2 s later. The run dir
+# stays readable.
 . "$(dirname "$0")/lib.sh"
 out=$WORK/run
 "$MINERLAB" run fake-escape "${fast_flags[@]}" --out "$out" \
@@ -15,10 +16,5 @@ HPID=
 sleep 2
 left=$(marked_pids)
 [[ -z $left ]] || fail "alive 2 s after SIGKILL: $(for p in $left; do tr '\0' ' ' </proc/$p/cmdline; echo; done)"
-# Detectors and the fake pool carry no marker: check by their scripts' names.
-for p in /proc/[0-9]*; do
-    c=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null || true)
-    [[ $c == *"$DATA/bin/"*"$ML_TEST_MARKER"* ]] && fail "detector alive: $c"
-done
 "$MINERLAB" report "$out" --quiet || fail "the killed run's directory cannot be scored"
 echo "SIGKILL: nothing left after 2 s; killed run re-scored"
