@@ -66,7 +66,8 @@ static void usage(FILE *to)
                 "  --max-cpu PCT       yara CPU budget, %% of one core on average (default 10)\n"
                 "  --pid PID           scan only this process (repeatable)\n"
                 "  --once              one round, then exit\n"
-                "  --yara PATH         yara binary (default: yara on PATH)\n");
+                "  --yara PATH         yara binary (default: yara on PATH)\n"
+                "  --iface IFACE       accepted and ignored (the harness passes it)\n");
 }
 
 /* Runs cmd (no shell) and keeps the first output line. 0 or -ENOENT. */
@@ -307,6 +308,8 @@ static int parse_args(struct opts *o, int argc, char **argv)
             continue;
         } else if (!v) {
             ok = 0;
+        } else if (!strcmp(a, "--iface") || !strcmp(a, "-i")) {
+            /* The harness gives every reference detector --iface; not ours to use. */
         } else if (!strcmp(a, "--rules")) {
             o->rules = v;
         } else if (!strcmp(a, "--yara")) {

@@ -110,8 +110,9 @@ static void yara_scans_a_live_process(void **state)
     pid_t miner = miner_like_child();
     assert_true(miner > 0);
     usleep(100 * 1000);
-    snprintf(cmd, sizeof(cmd), "%s/minerlab-det-yara --once --pid %d", getenv("ML_BIN_DIR"),
-             (int)miner);
+    /* --iface as the harness passes it to every reference detector. */
+    snprintf(cmd, sizeof(cmd), "%s/minerlab-det-yara --iface lo --once --pid %d",
+             getenv("ML_BIN_DIR"), (int)miner);
     int rc = run(cmd, &o);
     kill(-miner, SIGKILL);
     waitpid(miner, NULL, 0);
