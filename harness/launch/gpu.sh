@@ -52,6 +52,10 @@ exec "$real" "\$@" --backend cuda
 WRAP
     chmod 0755 "$wrapper"
     export ML_MINER=$wrapper
+    # A GPU container keeps its vCPUs: the CUDA backend builds the 2 GiB
+    # dataset on all cores before the GPU starts (a 0.9-core quota would
+    # spend the whole window there).
+    export ML_CPU_QUOTA_PCT=${ML_CPU_QUOTA_PCT:-$((100 * $(nproc)))}
     exec bash "$ML_LAUNCH_DIR/$(gpu_variant).sh" start
 }
 
