@@ -117,6 +117,8 @@ static void yara_scans_a_live_process(void **state)
     kill(-miner, SIGKILL);
     waitpid(miner, NULL, 0);
     assert_int_equal(rc, 0);
+    if (o.degraded)
+        skip(); /* a sandbox that forbids reading other processes' memory */
     assert_true(strncmp(o.version, "yara 4.", 7) == 0); /* first line: version info */
     assert_int_equal(count(&o, "miner_stratum_url"), 1);
     assert_int_equal(count(&o, "miner_xmrig_strings"), 1);
