@@ -341,8 +341,10 @@ static void attribute_conn(struct runner *r, json_t *ev)
         have_ip = 1;
     }
     for (int attempt = 0; have_ip && attempt < 3 && !owned; attempt++) {
-        if (attempt == 1)
-            refresh_inodes(r);
+        if (attempt == 1) { /* a process the last scan has not seen yet: look again */
+            c->next_scan = 0;
+            scen_scan_tree(r);
+        }
         /* A miner in its own network namespace: look through the newest pids' eyes. */
         for (size_t k = c->ntree;
              attempt == 2 && k-- > 0 && !inode && c->ntree - k <= 16;)
