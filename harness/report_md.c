@@ -161,6 +161,49 @@ static void md_detectors(FILE *f, json_t *doc)
     }
 }
 
+/* Detection against duty, per detector and attack type: "30%: 1/2". */
+static void md_duty(FILE *f, json_t *doc)
+{
+    size_t i, k;
+    json_t *det, *pt;
+    fputs("\n## Detection against duty cycle\n\n| detector | attack type | "
+          "detected/ran per "
+          "nominal duty | lowest duty caught |\n|---|---|---|---|\n",
+          f);
+    json_array_foreach(json_object_get(doc, "detectors"), i, det)
+    {
+        json_t *curve = json_object_get(det, "duty_curve");
+        json_t *lowest = json_object_get(curve, "lowest_duty_by_type");
+        const char *type = NULL;
+        json_array_foreach(json_object_get(curve, "points"), k, pt)
+        {
+            const char *t = jstr(pt, "type", "?");
+            if (!type || strcmp(type, t)) {
+                if (type) {
+                    json_t *lo = json_object_get(lowest, type);
+                    if (json_is_integer(lo))
+                        fprintf(f, " | %lld%% |\n", (long long)json_integer_value(lo));
+                    else
+                        fputs(" | - |\n", f);
+                }
+                fprintf(f, "| %s | %s |", jstr(det, "name", "?"), t);
+                type = t;
+            }
+            fprintf(f, " %lld%%: %lld/%lld",
+                    (long long)json_integer_value(json_object_get(pt, "duty_pct")),
+                    (long long)json_integer_value(json_object_get(pt, "detected")),
+                    (long long)json_integer_value(json_object_get(pt, "ran")));
+        }
+        if (type) {
+            json_t *lo = json_object_get(lowest, type);
+            if (json_is_integer(lo))
+                fprintf(f, " | %lld%% |\n", (long long)json_integer_value(lo));
+            else
+                fputs(" | - |\n", f);
+        }
+    }
+}
+
 static void md_scenarios(FILE *f, json_t *doc)
 {
     size_t i;
@@ -199,6 +242,7 @@ int report_write_md(const char *dir, json_t *doc, char *err, size_t errlen)
         fputs("\n**This run was interrupted; the report covers what ran.**\n", f);
     md_detectors(f, doc);
     md_matrix(f, doc);
+    md_duty(f, doc);
     md_scenarios(f, doc);
     fputs("\n## Definitions\n\n", f);
     const char *k;
