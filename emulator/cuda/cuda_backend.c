@@ -148,12 +148,21 @@ static void emit_shares(struct cuda_backend *be, const struct miner_job *job,
     }
 }
 
+/* After every kernel launch (feeder thread): live GPU busy/idle time. */
+static void on_launch(void *ud, double busy_ms, double idle_ms)
+{
+    struct cuda_backend *be = ud;
+    pthread_mutex_lock(&be->lock);
+    be->rep.gpu_busy_s += busy_ms / 1e3;
+    be->rep.gpu_idle_s += idle_ms / 1e3;
+    be->rep.feeder_cpu_s = (double)ml_thread_cpu_ns() / 1e9;
+    pthread_mutex_unlock(&be->lock);
+}
+
 static void account(struct cuda_backend *be, const struct cuda_dev_run *run,
                     uint64_t t0, uint64_t t1)
 {
     pthread_mutex_lock(&be->lock);
-    be->rep.gpu_busy_s += run->busy_ms / 1e3;
-    be->rep.gpu_idle_s += run->idle_ms / 1e3;
     be->rep.gpu_hashes += (uint64_t)run->count;
     if (!be->first_ns)
         be->first_ns = t0;
@@ -203,7 +212,9 @@ static int hash_job(struct cuda_backend *be, const struct miner_job *job, uint64
                                    .count = n,
                                    .hashes = hashes,
                                    .duty_pct = &be->duty_pct,
-                                   .abort = &be->abort_batch};
+                                   .abort = &be->abort_batch,
+                                   .on_launch = on_launch,
+                                   .ud = be};
         uint64_t t0 = ml_mono_ns();
         int rc = cuda_dev_run(be->dev, &run, err, sizeof(err));
         if (rc == -ECANCELED)

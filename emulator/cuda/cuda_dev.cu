@@ -66,7 +66,8 @@ __global__ void k_begin(const struct rxref_aes_tables *gt, struct rxref_state *s
 }
 
 __global__ void k_program(const struct rxref_aes_tables *gt, struct rxref_state *states,
-                          uint8_t *scratch, const uint8_t *dataset, int n, int chain)
+                          uint8_t *scratch, const uint8_t *dataset, int n, int chain,
+                          int from, int to)
 {
     __shared__ struct rxref_aes_tables t;
     load_tables(&t, gt);
@@ -75,8 +76,8 @@ __global__ void k_program(const struct rxref_aes_tables *gt, struct rxref_state 
         return;
     struct rxref_dsrc ds;
     ds.dataset = dataset;
-    rxref_hash_program(&t, &ds, &states[i], scratch + (size_t)i * RXREF_SCRATCHPAD_L3,
-                       chain);
+    rxref_hash_program_part(&t, &ds, &states[i],
+                            scratch + (size_t)i * RXREF_SCRATCHPAD_L3, chain, from, to);
 }
 
 __global__ void k_end(const struct rxref_aes_tables *gt, struct rxref_state *states,
@@ -239,19 +240,29 @@ static void sleep_ms(double ms)
     nanosleep(&ts, NULL);
 }
 
-/* Launch number step: 0 = begin, 1..8 = programs, 9 = end. */
+/*
+ * Launch number step of a batch: 0 = begin; then each program in
+ * RXREF_PROGRAM_ITERATIONS / SLICE slices; the last = end.
+ */
+#define SLICE 256
+#define SLICES (RXREF_PROGRAM_ITERATIONS / SLICE)
+#define STEPS (2 + RXREF_PROGRAM_COUNT * SLICES)
+
 static cudaError_t launch(struct cuda_dev *d, int step, int n)
 {
     int blocks = (n + THREADS_PER_BLOCK - 1) / THREADS_PER_BLOCK;
-    if (step == 0)
+    if (step == 0) {
         k_begin<<<blocks, THREADS_PER_BLOCK>>>(d->d_tables, d->d_states, d->d_scratch,
                                                d->d_inputs, d->d_lens, n);
-    else if (step <= RXREF_PROGRAM_COUNT)
+    } else if (step < STEPS - 1) {
+        int chain = (step - 1) / SLICES, slice = (step - 1) % SLICES;
         k_program<<<blocks, THREADS_PER_BLOCK>>>(d->d_tables, d->d_states, d->d_scratch,
-                                                 d->d_dataset, n, step - 1);
-    else
+                                                 d->d_dataset, n, chain, slice * SLICE,
+                                                 (slice + 1) * SLICE);
+    } else {
         k_end<<<blocks, THREADS_PER_BLOCK>>>(d->d_tables, d->d_states, d->d_scratch,
                                              d->d_hashes, n);
+    }
     return cudaGetLastError();
 }
 
@@ -271,7 +282,7 @@ extern "C" int cuda_dev_run(struct cuda_dev *d, struct cuda_dev_run *run, char *
                         cudaMemcpyHostToDevice)) ||
         (e = cudaMemcpy(d->d_lens, run->lens, (size_t)n * 4, cudaMemcpyHostToDevice)))
         return cerr(err, errlen, -EIO, "copying inputs", e);
-    for (int step = 0; step <= RXREF_PROGRAM_COUNT + 1; step++) {
+    for (int step = 0; step < STEPS; step++) {
         if (run->abort && *run->abort)
             return -ECANCELED;
         float ms = 0;
@@ -284,13 +295,16 @@ extern "C" int cuda_dev_run(struct cuda_dev *d, struct cuda_dev_run *run, char *
         cudaEventElapsedTime(&ms, d->ev0, d->ev1);
         run->busy_ms += ms;
         int duty = run->duty_pct ? *run->duty_pct : 100;
+        double idle = 0;
         if (duty < 1)
             duty = 1;
         if (duty < 100) {
-            double idle = ms * (100 - duty) / duty;
+            idle = ms * (100 - duty) / duty;
             sleep_ms(idle);
             run->idle_ms += idle;
         }
+        if (run->on_launch)
+            run->on_launch(run->ud, ms, idle);
     }
     if ((e = cudaMemcpy(run->hashes, d->d_hashes, (size_t)n * 32,
                         cudaMemcpyDeviceToHost)))

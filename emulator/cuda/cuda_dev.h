@@ -4,8 +4,9 @@
  * reference VM (emulator/rxref/rxref_core.h) compiled for the device: one
  * thread per hash, scratchpads and VM state in global memory, the dataset
  * uploaded once per seed, AES tables copied into shared memory per block.
- * A hash runs as 10 short launches (begin, 8 programs, end) so the duty
- * cycle can pause between launches.
+ * A batch runs as 66 short launches (begin, 8 programs in 8 slices of 256
+ * iterations, end) so the duty cycle can pause between launches and stale
+ * work is dropped within one launch.
  *
  * Threads: a cuda_dev is used by one thread (the backend's feeder). All
  * functions return 0 or a negative errno-style code with a reason in err.
@@ -65,6 +66,10 @@ struct cuda_dev_run {
     const volatile int *abort;
     double busy_ms; /* out: GPU time of the launches (cudaEvent) */
     double idle_ms; /* out: time slept for the duty cycle */
+    /* Optional, called on the running thread after every launch with its
+     * kernel time and the sleep that followed (live duty accounting). */
+    void (*on_launch)(void *ud, double busy_ms, double idle_ms);
+    void *ud;
 };
 
 /* Hashes count inputs. 0, -ECANCELED, or -EIO on a launch failure. */

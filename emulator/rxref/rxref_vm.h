@@ -569,14 +569,18 @@ RXREF_FN void rxref_exec_program(struct rxref_state *st, uint8_t *sp)
     }
 }
 
-/* specs.md 4.6.2: the 2048-iteration loop of one program. */
-RXREF_FN void rxref_run_loop(struct rxref_state *st, uint8_t *sp,
-                             const struct rxref_dsrc *ds)
+/*
+ * specs.md 4.6.2: iterations [from, to) of a program's 2048. Only the first
+ * iteration starts its scratchpad addresses from mx/ma (later ones start
+ * from 0), so the loop can be cut anywhere: the GPU runs it in slices.
+ */
+RXREF_FN void rxref_run_iters(struct rxref_state *st, uint8_t *sp,
+                              const struct rxref_dsrc *ds, int from, int to)
 {
     uint64_t *r = st->g.r;
     const int *rr = st->cfg.read_reg;
-    uint32_t sp0 = st->mx, sp1 = st->ma;
-    for (int ic = 0; ic < RXREF_PROGRAM_ITERATIONS; ic++) {
+    uint32_t sp0 = from == 0 ? st->mx : 0, sp1 = from == 0 ? st->ma : 0;
+    for (int ic = from; ic < to; ic++) {
         uint64_t mix = r[rr[0]] ^ r[rr[1]];
         sp0 = (uint32_t)((sp0 ^ mix) & RXREF_L3_MASK64);
         sp1 = (uint32_t)((sp1 ^ (mix >> 32)) & RXREF_L3_MASK64);
@@ -607,13 +611,16 @@ RXREF_FN void rxref_run_loop(struct rxref_state *st, uint8_t *sp,
 }
 
 /*
- * One RandomX hash (specs.md 4.2) in three steps so that a GPU can run the
- * eight programs as eight short kernel launches (finer duty-cycle control):
- *   rxref_hash_begin   Blake2b of the input, scratchpad fill, mode reset
- *   rxref_hash_program program `chain` (0..7): generate, run 2048 iterations
- *   rxref_hash_end     AesHash1R of the scratchpad, final Blake2b-256
+ * One RandomX hash (specs.md 4.2) in steps, so that a GPU can run it as
+ * many short kernel launches (finer duty cycle, quick abandon of stale work):
+ *   rxref_hash_begin        Blake2b of the input, scratchpad fill, mode reset
+ *   rxref_hash_program_part program `chain` (0..7), iterations [from, to):
+ *                           from == 0 generates and decodes the program,
+ *                           to == 2048 chains the register file into the seed
+ *   rxref_hash_end          AesHash1R of the scratchpad, final Blake2b-256
  * scratchpad: RXREF_SCRATCHPAD_L3 bytes; st: caller-provided work area
- * (about 9 KiB). On the host the caller's rounding mode is clobbered;
+ * (about 9 KiB) that carries everything between steps, the rounding mode
+ * included. On the host the caller's rounding mode is clobbered;
  * rxref_vm_hash() in rxref.c restores it.
  */
 RXREF_FN void rxref_hash_begin(const struct rxref_aes_tables *t, struct rxref_state *st,
@@ -625,19 +632,29 @@ RXREF_FN void rxref_hash_begin(const struct rxref_aes_tables *t, struct rxref_st
     rxref_set_round(0);
 }
 
+RXREF_FN void rxref_hash_program_part(const struct rxref_aes_tables *t,
+                                      const struct rxref_dsrc *ds,
+                                      struct rxref_state *st, uint8_t *sp, int chain,
+                                      int from, int to)
+{
+    uint8_t regs[256];
+    rxref_set_round(st->rm);
+    if (from == 0) {
+        rxref_fill_aes4rx4(t, st->seed, RXREF_PROGRAM_BYTES, st->program);
+        rxref_program_init(st);
+    }
+    rxref_run_iters(st, sp, ds, from, to);
+    if (to == RXREF_PROGRAM_ITERATIONS && chain < RXREF_PROGRAM_COUNT - 1) {
+        rxref_regs_bytes(&st->g, regs);
+        rxref_blake2b(st->seed, 64, regs, 256);
+    }
+}
+
 RXREF_FN void rxref_hash_program(const struct rxref_aes_tables *t,
                                  const struct rxref_dsrc *ds, struct rxref_state *st,
                                  uint8_t *sp, int chain)
 {
-    uint8_t regs[256];
-    rxref_set_round(st->rm);
-    rxref_fill_aes4rx4(t, st->seed, RXREF_PROGRAM_BYTES, st->program);
-    rxref_program_init(st);
-    rxref_run_loop(st, sp, ds);
-    if (chain < RXREF_PROGRAM_COUNT - 1) {
-        rxref_regs_bytes(&st->g, regs);
-        rxref_blake2b(st->seed, 64, regs, 256);
-    }
+    rxref_hash_program_part(t, ds, st, sp, chain, 0, RXREF_PROGRAM_ITERATIONS);
 }
 
 RXREF_FN void rxref_hash_end(const struct rxref_aes_tables *t, struct rxref_state *st,

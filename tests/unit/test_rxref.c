@@ -262,6 +262,38 @@ static void test_dataset_pointer_path(void **state)
     assert_memory_equal(via_dataset, want, 32);
 }
 
+/*
+ * The GPU runs each program in slices of iterations, one kernel launch per
+ * slice, with all state in rxref_state between launches: run a vector the
+ * same way (uneven slices) and get the same hash.
+ */
+static void test_sliced_programs(void **state)
+{
+    struct fixture *f = *state;
+    static struct rxref_aes_tables t;
+    static struct rxref_state st;
+    static const int cuts[] = {0, 1, 100, 1024, 2047, RXREF_PROGRAM_ITERATIONS};
+    struct rxref_dsrc ds = {
+        .dataset = NULL, .item = rxref_librx_item, .item_ud = f->lx};
+    uint8_t *sp = malloc(RXREF_SCRATCHPAD_L3), got[32], want[32];
+    const struct vec *v = &vectors[2];
+    int saved = fegetround();
+    assert_non_null(sp);
+    rxref_aes_tables_init(&t);
+    rxref_librx_rekey(f->lx, v->key, strlen(v->key));
+    rxref_hash_begin(&t, &st, sp, v->input, strlen(v->input));
+    for (int chain = 0; chain < RXREF_PROGRAM_COUNT; chain++)
+        for (size_t c = 0; c + 1 < sizeof(cuts) / sizeof(cuts[0]); c++) {
+            fesetround(FE_TONEAREST); /* a new launch starts in any mode */
+            rxref_hash_program_part(&t, &ds, &st, sp, chain, cuts[c], cuts[c + 1]);
+        }
+    rxref_hash_end(&t, &st, sp, got);
+    fesetround(saved);
+    free(sp);
+    assert_int_equal(ml_hex_decode(v->hash, want, 32), 0);
+    assert_memory_equal(got, want, 32);
+}
+
 static void test_rounding_mode_restored(void **state)
 {
     struct fixture *f = *state;
@@ -391,6 +423,7 @@ int main(void)
     const struct CMUnitTest hashes[] = {
         cmocka_unit_test(test_five_vectors),
         cmocka_unit_test(test_dataset_pointer_path),
+        cmocka_unit_test(test_sliced_programs),
         cmocka_unit_test(test_rounding_mode_restored),
         cmocka_unit_test(test_own_light_mode),
         cmocka_unit_test(test_sparse_detects_divergence),
