@@ -172,6 +172,53 @@ int det_proc_read_cgroup(const char *root, int pid, char *buf, size_t len)
     return 0;
 }
 
+/* Limit of one cgroup directory, in cores; 0 when it has none. */
+static double quota_in(const char *dir)
+{
+    char path[DET_PROC_PATH_MAX + 32], text[128];
+    snprintf(path, sizeof(path), "%s/cpu.max", dir);
+    if (det_proc_read_file(path, text, sizeof(text), NULL) == 0) {
+        double quota = 0, period = 0;
+        if (sscanf(text, "%lf %lf", &quota, &period) == 2 && period > 0)
+            return quota / period; /* "max 100000" does not parse: no limit */
+        return 0;
+    }
+    snprintf(path, sizeof(path), "%s/cpu.cfs_quota_us", dir);
+    if (det_proc_read_file(path, text, sizeof(text), NULL) < 0)
+        return 0;
+    double quota = strtod(text, NULL);
+    snprintf(path, sizeof(path), "%s/cpu.cfs_period_us", dir);
+    if (quota <= 0 || det_proc_read_file(path, text, sizeof(text), NULL) < 0)
+        return 0; /* -1: no limit */
+    double period = strtod(text, NULL);
+    return period > 0 ? quota / period : 0;
+}
+
+int det_proc_cgroup_quota(const char *cg_root, const char *cgpath, double *cores)
+{
+    static const char *mounts[] = {"", "/cpu", "/cpu,cpuacct", "/unified"};
+    double best = 0;
+    for (size_t m = 0; m < sizeof(mounts) / sizeof(mounts[0]); m++) {
+        char path[DET_PROC_PATH_MAX];
+        snprintf(path, sizeof(path), "%s%s%s", cg_root, mounts[m], cgpath);
+        /* The path and each ancestor up to the mount point. */
+        size_t base = strlen(cg_root) + strlen(mounts[m]);
+        for (;;) {
+            double q = quota_in(path);
+            if (q > 0 && (best == 0 || q < best))
+                best = q;
+            char *slash = strrchr(path, '/');
+            if (!slash || (size_t)(slash - path) < base)
+                break;
+            *slash = '\0';
+        }
+    }
+    if (best <= 0)
+        return -ENOENT;
+    *cores = best;
+    return 0;
+}
+
 static int list_numeric(const char *dirpath, int *ids, size_t max, size_t *n)
 {
     *n = 0;

@@ -73,6 +73,16 @@ int det_proc_read_exe(const char *root, int pid, char *buf, size_t len);
 int det_proc_read_cgroup(const char *root, int pid, char *buf, size_t len);
 
 /*
+ * CPU limit of the cgroup cgpath (as det_proc_read_cgroup gives it) under
+ * the cgroup mount cg_root ("/sys/fs/cgroup"): v2 cpu.max, or v1
+ * cpu.cfs_quota_us / cpu.cfs_period_us under cpu/, cpu,cpuacct/ or the root.
+ * Walks up to the parents, since a quota may be set on an ancestor, and
+ * keeps the smallest. *cores gets the limit in cores. 0, or -ENOENT when no
+ * limit was found.
+ */
+int det_proc_cgroup_quota(const char *cg_root, const char *cgpath, double *cores);
+
+/*
  * Lists numeric entries of ROOT (pids) or ROOT/PID/task (tids, pid > 0) into
  * ids (capacity max); *n gets the count (silently capped at max).
  */

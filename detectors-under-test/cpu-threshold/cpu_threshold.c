@@ -33,8 +33,8 @@ struct cpu_threshold {
 
 static const char usage[] =
     "usage: minerlab-det-cpu-threshold [--new-level 0.9] [--sustained-level 0.7]\n"
-    "  [--window-s 10] [--new-age-s 60] [--no-cgroups] [--ncpu N] [--interval-ms "
-    "1000]\n"
+    "  [--window-s 10] [--new-age-s 60] [--no-cgroups] [--cgroup-root /sys/fs/cgroup]\n"
+    "  [--ncpu N] [--interval-ms 1000]\n"
     "  [--cooldown-s 600] [--proc-root /proc] [--once] [--iface IFACE]";
 
 int cpu_threshold_parse_args(int argc, char **argv, struct cpu_threshold_config *cfg,
@@ -53,9 +53,14 @@ int cpu_threshold_parse_args(int argc, char **argv, struct cpu_threshold_config 
         {"new-age-s", DET_OPT_DOUBLE, &cfg->new_age_s, 0, 86400},
         {"ncpu", DET_OPT_DOUBLE, &cfg->ncpu, 1, 4096},
         {"no-cgroups", DET_OPT_FLAG, &cfg->no_cgroups, 0, 0},
+        {"cgroup-root", DET_OPT_STRING, &cfg->cgroup_root, 0, 0},
     };
-    return det_parse_args(argc, argv, &cfg->common, opts,
-                          sizeof(opts) / sizeof(opts[0]), usage, err, errlen);
+    int rc = det_parse_args(argc, argv, &cfg->common, opts,
+                            sizeof(opts) / sizeof(opts[0]), usage, err, errlen);
+    /* A recorded /proc has no matching cgroup tree unless one is named. */
+    if (rc == 0 && !cfg->cgroup_root && strcmp(cfg->common.proc_root, "/proc") == 0)
+        cfg->cgroup_root = "/sys/fs/cgroup";
+    return rc;
 }
 
 struct cpu_threshold *cpu_threshold_new(const struct cpu_threshold_config *cfg)
@@ -182,16 +187,26 @@ static int check_cgroups(struct cpu_threshold *ct)
     int n = 0;
     for (size_t i = 0; i < ct->ncg; i++) {
         const struct cg_sum *g = &ct->cgs[i];
-        double norm = g->cores / ct->cfg.ncpu;
+        double limit = ct->cfg.ncpu, quota = 0;
+        int has_quota =
+            ct->cfg.cgroup_root &&
+            det_proc_cgroup_quota(ct->cfg.cgroup_root, g->path, &quota) == 0 &&
+            quota < limit;
+        if (has_quota)
+            limit = quota;
+        double norm = g->cores / limit;
         if (norm < ct->cfg.sustained_level)
             continue;
-        char reason[384];
-        snprintf(
-            reason, sizeof(reason),
-            "cgroup %s at %.2f of %.0f CPUs sustained over %.0f s (threshold %.2f); "
-            "busiest pid %d",
-            g->path, norm, ct->cfg.ncpu, ct->cfg.window_s, ct->cfg.sustained_level,
-            g->top_pid);
+        char reason[512], of[64];
+        if (has_quota)
+            snprintf(of, sizeof(of), "its %.2f-CPU quota", quota);
+        else
+            snprintf(of, sizeof(of), "%.0f CPUs", ct->cfg.ncpu);
+        snprintf(reason, sizeof(reason),
+                 "cgroup %s at %.2f of %s sustained over %.0f s (threshold %.2f); "
+                 "busiest pid %d",
+                 g->path, norm, of, ct->cfg.window_s, ct->cfg.sustained_level,
+                 g->top_pid);
         int rc = emit(ct, g->top_pid, fnv1a(g->path), "cgroup", norm, reason);
         if (rc < 0)
             return rc;

@@ -2,7 +2,9 @@
  * cpu_threshold — the deployed-rule CPU baseline (Elastic-like): per-process
  * CPU normalised by the core count, alerting at >= new_level for a newly seen
  * process or >= sustained_level averaged over window_s, and the same for
- * the sum of the processes in each non-root cgroup.
+ * the sum of the processes in each non-root cgroup, normalised by the
+ * cgroup's CPU quota when it has one smaller than the host (as container
+ * rules compare usage with the container's limit).
  *
  * Single-threaded; one state object per detector process.
  */
@@ -20,7 +22,9 @@ struct cpu_threshold_config {
     double window_s;        /* sustain window, seconds; default 10 */
     double new_age_s; /* a process is "newly seen" for its first N s; default 60 */
     int no_cgroups;   /* 1 = per process only */
-    double ncpu;      /* 0 = count the proc root's CPUs */
+    const char *cgroup_root; /* where cgroup quotas are read; default "/sys/fs/cgroup"
+                                with the real /proc, none with a recorded one */
+    double ncpu;             /* 0 = count the proc root's CPUs */
 };
 
 /* Fills defaults, then parses argv. 0, or -EINVAL with a sentence in err. */

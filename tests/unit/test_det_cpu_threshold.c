@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 #include <pthread.h>
+#include <sys/stat.h>
 
 #include "cpu_threshold.h"
 #include "test_det_host_util.h"
@@ -91,6 +92,65 @@ static void test_missing_proc_root_degrades(void **state)
     cpu_threshold_free(ct);
 }
 
+static void put(const char *dir, const char *name, const char *text)
+{
+    char path[700];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/*
+ * A container: two processes of cgroup /lab/ctr, each at 0.25 cores for its
+ * 20 s life, on a 2-CPU host: 0.25 of the host (quiet), but 1.0 of the
+ * cgroup's 0.5-CPU quota (alert, like container-limit rules).
+ */
+static void test_cgroup_quota_rule(void **state)
+{
+    (void)state;
+    char root[] = "/tmp/dethost-ctr-XXXXXX", cg[600], d[700], text[512];
+    assert_non_null(mkdtemp(root));
+    long hz = det_proc_clk_tck();
+    put(root, "uptime", "1000.00 1500.00\n");
+    put(root, "stat", "cpu  1 2 3 4\ncpu0 1 2 3 4\ncpu1 1 2 3 4\n");
+    for (int pid = 501; pid <= 502; pid++) {
+        snprintf(d, sizeof(d), "%s/%d", root, pid);
+        mkdir(d, 0755);
+        snprintf(
+            text, sizeof(text),
+            "%d (worker) S 1 %d %d 0 -1 0 0 0 0 0 %ld 0 0 0 20 0 1 0 %ld 1000 10 0\n",
+            pid, pid, pid, (long)(0.25 * 20 * hz), (long)(980 * hz));
+        put(d, "stat", text);
+        put(d, "cgroup", "0::/lab/ctr\n");
+    }
+    snprintf(cg, sizeof(cg), "%s-cg", root);
+    snprintf(d, sizeof(d), "mkdir -p %s/lab/ctr", cg);
+    assert_int_equal(system(d), 0);
+    snprintf(d, sizeof(d), "%s/lab/ctr", cg);
+    put(d, "cpu.max", "50000 100000\n");
+    char *argv[] = {"det", "--once", "--proc-root", root, "--cgroup-root", cg};
+    struct cpu_threshold *ct = NULL;
+    assert_int_equal(run_args(6, argv, &ct), 0);
+    capture_begin();
+    assert_true(cpu_threshold_tick(ct) >= 0);
+    char *out = capture_end();
+    cpu_threshold_free(ct);
+    assert_int_equal(count_lines(out, 0, 0), 1);
+    assert_non_null(strstr(out, "cgroup /lab/ctr at 1.00 of its 0.50-CPU quota"));
+    free(out);
+    assert_int_equal(run_args(4, argv, &ct), 0); /* no cgroup root: host-normalised */
+    capture_begin();
+    assert_true(cpu_threshold_tick(ct) >= 0);
+    out = capture_end();
+    cpu_threshold_free(ct);
+    assert_int_equal(count_lines(out, 0, 0), 0);
+    free(out);
+    snprintf(d, sizeof(d), "rm -rf %s %s", root, cg);
+    assert_int_equal(system(d), 0);
+}
+
 static void busy_loop(void *arg)
 {
     (void)arg;
@@ -164,6 +224,7 @@ int main(void)
         cmocka_unit_test(test_snapshot_throttled_miner),
         cmocka_unit_test(test_snapshot_benign_quiet),
         cmocka_unit_test(test_missing_proc_root_degrades),
+        cmocka_unit_test(test_cgroup_quota_rule),
         cmocka_unit_test(test_live_busy_child_alerts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

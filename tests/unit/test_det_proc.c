@@ -146,6 +146,38 @@ static void test_cgroup_v1_v2(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+static void test_cgroup_quota(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/dethost-cgq-XXXXXX", sub[700];
+    assert_non_null(mkdtemp(dir));
+    double cores = 0;
+    /* v2: the quota sits on the parent; "max" means none. */
+    snprintf(sub, sizeof(sub), "%s/lab", dir);
+    mkdir(sub, 0755);
+    write_file(sub, "cpu.max", "50000 100000\n");
+    snprintf(sub, sizeof(sub), "%s/lab/ctr", dir);
+    mkdir(sub, 0755);
+    write_file(sub, "cpu.max", "max 100000\n");
+    assert_int_equal(det_proc_cgroup_quota(dir, "/lab/ctr", &cores), 0);
+    assert_float_equal(cores, 0.5, 1e-9);
+    assert_int_equal(det_proc_cgroup_quota(dir, "/other", &cores), -ENOENT);
+    /* v1 cpu controller mounted at cpu,cpuacct. */
+    snprintf(sub, sizeof(sub), "%s/cpu,cpuacct", dir);
+    mkdir(sub, 0755);
+    snprintf(sub, sizeof(sub), "%s/cpu,cpuacct/ml1", dir);
+    mkdir(sub, 0755);
+    write_file(sub, "cpu.cfs_quota_us", "25000\n");
+    write_file(sub, "cpu.cfs_period_us", "100000\n");
+    assert_int_equal(det_proc_cgroup_quota(dir, "/ml1", &cores), 0);
+    assert_float_equal(cores, 0.25, 1e-9);
+    write_file(sub, "cpu.cfs_quota_us", "-1\n");
+    assert_int_equal(det_proc_cgroup_quota(dir, "/ml1", &cores), -ENOENT);
+    char cmd[700];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 static void test_cpu_tracker(void **state)
 {
     (void)state;
@@ -237,6 +269,7 @@ int main(void)
         cmocka_unit_test(test_parse_tcp),
         cmocka_unit_test(test_recorded_miner_snapshot),
         cmocka_unit_test(test_cgroup_v1_v2),
+        cmocka_unit_test(test_cgroup_quota),
         cmocka_unit_test(test_cpu_tracker),
         cmocka_unit_test(test_memo_cooldown),
         cmocka_unit_test(test_parse_args),
