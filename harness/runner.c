@@ -400,7 +400,8 @@ static void detectors_start(struct runner *r)
     mkdir(dir, 0755);
     hx_fmt(iface, sizeof(iface), "ML_IFACE=%s", r->lab_up ? "any" : "lo");
     const char *extra[] = {iface, NULL};
-    char **env = env_with(r->env, extra);
+    /* Not r->env: the run token marks workloads, and detectors must not learn it. */
+    char **env = env_with(environ, extra);
     for (size_t i = 0; i < r->ndet; i++) {
         struct detector *d = &r->det[i];
         if (detector_start(d, r->cfg->run_dir, iface + 9, env, &r->tl, errbuf,
