@@ -56,6 +56,9 @@ json_t *report_result_index(json_t *doc);
 /* The result for (det, scen) from such an index, or NULL. */
 json_t *report_result(json_t *index, const char *det, const char *scen);
 
+/* String member k of o, or dflt when absent or not a string. */
+const char *report_str(json_t *o, const char *k, const char *dflt);
+
 /* Formats a ratio (-1 = "n/a") as "83.3%" into buf. */
 const char *report_pct(double r, char *buf, size_t len);
 

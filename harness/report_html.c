@@ -7,22 +7,17 @@
 #include "report.h"
 #include "svg.h"
 
-static const char *jstr(json_t *o, const char *k, const char *dflt)
-{
-    const char *s = json_string_value(json_object_get(o, k));
-    return s ? s : dflt;
-}
-
 /* Cell colour and word for the coverage matrix. */
 static const char *cell_state(json_t *idx, json_t *det, json_t *sc, const char **word)
 {
-    const char *status = jstr(sc, "status", "");
+    const char *status = report_str(sc, "status", "");
     if (strcmp(status, "ran") && strcmp(status, "interrupted")) {
         *word = status;
         return "#d0d0d0";
     }
-    json_t *r = report_result(idx, jstr(det, "name", ""), jstr(sc, "id", ""));
-    int mal = !strcmp(jstr(sc, "label", ""), "malicious");
+    json_t *r =
+        report_result(idx, report_str(det, "name", ""), report_str(sc, "id", ""));
+    int mal = !strcmp(report_str(sc, "label", ""), "malicious");
     if (r && json_is_true(json_object_get(r, "detected"))) {
         *word = "hit";
         return "#2ca02c";
@@ -56,20 +51,20 @@ static void chart_matrix(FILE *f, json_t *doc)
     }
     json_array_foreach(dets, i, det)
         svg_text(f, left + cw * (double)i + cw / 2, top - 6, "start", -45,
-                 jstr(det, "name", "?"));
+                 report_str(det, "name", "?"));
     json_array_foreach(scens, j, sc)
     {
         char label[160];
-        snprintf(label, sizeof(label), "%s (%s)", jstr(sc, "id", "?"),
-                 strcmp(jstr(sc, "label", ""), "malicious") ? "benign" : "mal");
+        snprintf(label, sizeof(label), "%s (%s)", report_str(sc, "id", "?"),
+                 strcmp(report_str(sc, "label", ""), "malicious") ? "benign" : "mal");
         svg_text(f, left - 6, top + ch * (double)j + 13, "end", 0, label);
         json_array_foreach(dets, i, det)
         {
             const char *word;
             const char *fill = cell_state(idx, det, sc, &word);
             char t[256];
-            snprintf(t, sizeof(t), "%s x %s: %s", jstr(det, "name", "?"),
-                     jstr(sc, "id", "?"), word);
+            snprintf(t, sizeof(t), "%s x %s: %s", report_str(det, "name", "?"),
+                     report_str(sc, "id", "?"), word);
             svg_rect(f, left + cw * (double)i, top + ch * (double)j, cw, ch, fill, t);
         }
     }
@@ -116,8 +111,8 @@ static void chart_duty(FILE *f, json_t *doc)
             double x = l + pw * d / 100.0,
                    y = t + ph - ph * hit[d] / ran[d] - 2.0 * (double)(i % 5);
             char tt[160];
-            snprintf(tt, sizeof(tt), "%s at %d%%: %u/%u", jstr(det, "name", "?"), d,
-                     hit[d], ran[d]);
+            snprintf(tt, sizeof(tt), "%s at %d%%: %u/%u", report_str(det, "name", "?"),
+                     d, hit[d], ran[d]);
             if (px >= 0)
                 fprintf(f,
                         "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
@@ -129,7 +124,7 @@ static void chart_duty(FILE *f, json_t *doc)
         }
         svg_rect(f, l + pw + 10, t + 14 * (double)i, 10, 10, col, NULL);
         svg_text(f, l + pw + 24, t + 14 * (double)i + 9, "start", 0,
-                 jstr(det, "name", "?"));
+                 report_str(det, "name", "?"));
     }
     svg_end(f);
 }
@@ -153,16 +148,16 @@ static void chart_ttd(FILE *f, json_t *doc)
     json_array_foreach(dets, i, det)
     {
         double y = t + row * (double)i + row / 2;
-        svg_text(f, l - 6, y + 4, "end", 0, jstr(det, "name", "?"));
+        svg_text(f, l - 6, y + 4, "end", 0, report_str(det, "name", "?"));
         svg_line(f, l, y, l + pw, y, "#eee");
         json_array_foreach(json_object_get(doc, "results"), k, r)
         {
             json_t *v = json_object_get(r, "ttd_s");
             if (!json_is_number(v) ||
-                strcmp(jstr(r, "detector", ""), jstr(det, "name", "")))
+                strcmp(report_str(r, "detector", ""), report_str(det, "name", "")))
                 continue;
             char tt[160];
-            snprintf(tt, sizeof(tt), "%s: %.1f s", jstr(r, "scenario", "?"),
+            snprintf(tt, sizeof(tt), "%s: %.1f s", report_str(r, "scenario", "?"),
                      json_number_value(v));
             svg_circle(f, l + pw * json_number_value(v) / maxttd, y, 4, svg_color(i),
                        tt);
@@ -195,7 +190,7 @@ static void html_scorecard(FILE *f, json_t *doc)
         json_t *ttd = json_object_get(det, "median_ttd_s"),
                *low = json_object_get(det, "lowest_duty_pct");
         fputs("<tr><td>", f);
-        svg_escape(f, jstr(det, "name", "?"));
+        svg_escape(f, report_str(det, "name", "?"));
         fprintf(
             f, "</td><td>%lld/%lld</td><td>%s</td><td>%s</td><td>%s</td>",
             (long long)json_integer_value(json_object_get(det, "malicious_detected")),
@@ -260,14 +255,14 @@ int report_write_html(const char *dir, json_t *doc, char *err, size_t errlen)
     fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
           "<title>minerlab report ",
           f);
-    svg_escape(f, jstr(run, "run_id", "?"));
+    svg_escape(f, report_str(run, "run_id", "?"));
     fputs("</title><style>body{font-family:sans-serif;margin:2em;max-width:1200px}"
           "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;"
           "padding:3px 8px;text-align:left}.kv th{font-weight:normal;color:#555}"
           "svg{display:block;margin:1em 0}</style></head><body>\n<h1>minerlab report — "
           "run ",
           f);
-    svg_escape(f, jstr(run, "run_id", "?"));
+    svg_escape(f, report_str(run, "run_id", "?"));
     fputs("</h1>\n", f);
     if (json_is_true(json_object_get(run, "interrupted")))
         fputs("<p><strong>This run was interrupted; the report covers what "

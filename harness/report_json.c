@@ -257,6 +257,12 @@ json_t *report_result(json_t *index, const char *det, const char *scen)
     return json_object_get(index, key);
 }
 
+const char *report_str(json_t *o, const char *k, const char *dflt)
+{
+    const char *s = json_string_value(json_object_get(o, k));
+    return s ? s : dflt;
+}
+
 const char *report_pct(double r, char *buf, size_t len)
 {
     if (r < 0)

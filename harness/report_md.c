@@ -5,12 +5,6 @@
 
 #include "report.h"
 
-static const char *jstr(json_t *o, const char *k, const char *dflt)
-{
-    const char *s = json_string_value(json_object_get(o, k));
-    return s ? s : dflt;
-}
-
 static const char *jpct(json_t *o, const char *k, char *buf, size_t len)
 {
     json_t *v = json_object_get(o, k);
@@ -45,11 +39,11 @@ static void identity(FILE *f, json_t *doc, const char *prefix)
            *ver = json_object_get(run, "versions");
     fprintf(f,
             "%srun %s on %s (%s, %lld cores, kernel %s); minerlab %s, librandomx %s\n",
-            prefix, jstr(run, "run_id", "?"), jstr(mach, "hostname", "?"),
-            jstr(mach, "cpu_model", "?"),
+            prefix, report_str(run, "run_id", "?"), report_str(mach, "hostname", "?"),
+            report_str(mach, "cpu_model", "?"),
             (long long)json_integer_value(json_object_get(mach, "cores")),
-            jstr(mach, "kernel", "?"), jstr(ver, "minerlab", "?"),
-            jstr(ver, "librandomx", "?"));
+            report_str(mach, "kernel", "?"), report_str(ver, "minerlab", "?"),
+            report_str(ver, "librandomx", "?"));
 }
 
 void report_scorecard(FILE *out, json_t *doc)
@@ -67,16 +61,17 @@ void report_scorecard(FILE *out, json_t *doc)
             (long long)json_integer_value(json_object_get(det, "malicious_detected")),
             (long long)json_integer_value(json_object_get(det, "malicious_ran")));
         if (json_is_true(json_object_get(det, "crashed")))
-            snprintf(notes, sizeof(notes), "crashed (%s) ", jstr(det, "exit", "?"));
+            snprintf(notes, sizeof(notes), "crashed (%s) ",
+                     report_str(det, "exit", "?"));
         if (json_is_true(json_object_get(det, "hung")))
             strncat(notes, "hung ", sizeof(notes) - strlen(notes) - 1);
         if (json_integer_value(json_object_get(det, "degraded")))
             strncat(notes, "degraded ", sizeof(notes) - strlen(notes) - 1);
         if (json_integer_value(json_object_get(det, "invalid_lines")))
             strncat(notes, "invalid-lines ", sizeof(notes) - strlen(notes) - 1);
-        fprintf(out, "%-22s %9s %7s %7s %9s %9s %8s  %s\n", jstr(det, "name", "?"),
-                caught, jpct(det, "tpr", a, sizeof(a)), jpct(det, "fpr", b, sizeof(b)),
-                jpct(det, "precision", c, sizeof(c)),
+        fprintf(out, "%-22s %9s %7s %7s %9s %9s %8s  %s\n",
+                report_str(det, "name", "?"), caught, jpct(det, "tpr", a, sizeof(a)),
+                jpct(det, "fpr", b, sizeof(b)), jpct(det, "precision", c, sizeof(c)),
                 jsec(det, "median_ttd_s", d, sizeof(d)), jduty(det, e, sizeof(e)),
                 notes);
     }
@@ -90,8 +85,8 @@ void report_scorecard(FILE *out, json_t *doc)
 
 static const char *cell(json_t *idx, const char *det, json_t *scen)
 {
-    const char *id = jstr(scen, "id", "");
-    const char *status = jstr(scen, "status", "");
+    const char *id = report_str(scen, "id", "");
+    const char *status = report_str(scen, "status", "");
     if (strcmp(status, "ran") && strcmp(status, "interrupted"))
         return status;
     json_t *r = report_result(idx, det, id);
@@ -101,7 +96,7 @@ static const char *cell(json_t *idx, const char *det, json_t *scen)
         return json_is_true(json_object_get(r, "false_positive")) ? "hit+FP" : "hit";
     if (json_is_true(json_object_get(r, "false_positive")))
         return "FP";
-    return strcmp(jstr(scen, "label", ""), "malicious") == 0 ? "miss" : "ok";
+    return strcmp(report_str(scen, "label", ""), "malicious") == 0 ? "miss" : "ok";
 }
 
 static void md_matrix(FILE *f, json_t *doc)
@@ -110,17 +105,18 @@ static void md_matrix(FILE *f, json_t *doc)
     json_t *det, *sc, *idx = report_result_index(doc);
     fputs("\n## Coverage matrix\n\n| scenario | label | duty |", f);
     json_array_foreach(json_object_get(doc, "detectors"), i, det)
-        fprintf(f, " %s |", jstr(det, "name", "?"));
+        fprintf(f, " %s |", report_str(det, "name", "?"));
     fputs("\n|---|---|---|", f);
     for (i = 0; i < json_array_size(json_object_get(doc, "detectors")); i++)
         fputs("---|", f);
     fputc('\n', f);
     json_array_foreach(json_object_get(doc, "scenarios"), j, sc)
     {
-        fprintf(f, "| %s | %s | %lld%% |", jstr(sc, "id", "?"), jstr(sc, "label", "?"),
+        fprintf(f, "| %s | %s | %lld%% |", report_str(sc, "id", "?"),
+                report_str(sc, "label", "?"),
                 (long long)json_integer_value(json_object_get(sc, "duty_pct")));
         json_array_foreach(json_object_get(doc, "detectors"), i, det)
-            fprintf(f, " %s |", cell(idx, jstr(det, "name", ""), sc));
+            fprintf(f, " %s |", cell(idx, report_str(det, "name", ""), sc));
         fputc('\n', f);
     }
     json_decref(idx);
@@ -143,7 +139,7 @@ static void md_detectors(FILE *f, json_t *doc)
             "| %s | %lld/%lld | %s | %s | %s | %s | %s | %lld/%lld/%lld/%lld/%lld | "
             "%s%s"
             "%lld invalid lines, %lld degraded |\n",
-            jstr(det, "name", "?"),
+            report_str(det, "name", "?"),
             (long long)json_integer_value(json_object_get(det, "malicious_detected")),
             (long long)json_integer_value(json_object_get(det, "malicious_ran")),
             jpct(det, "tpr", a, sizeof(a)), jpct(det, "fpr", b, sizeof(b)),
@@ -155,7 +151,8 @@ static void md_detectors(FILE *f, json_t *doc)
             (long long)json_integer_value(json_object_get(det, "outside_alerts")),
             (long long)json_integer_value(json_object_get(det, "unmatched_alerts")),
             json_is_true(json_object_get(det, "crashed")) ? "CRASHED " : "",
-            json_is_true(json_object_get(det, "crashed")) ? jstr(det, "exit", "") : "",
+            json_is_true(json_object_get(det, "crashed")) ? report_str(det, "exit", "")
+                                                          : "",
             (long long)json_integer_value(json_object_get(det, "invalid_lines")),
             (long long)json_integer_value(json_object_get(det, "degraded")));
     }
@@ -177,7 +174,7 @@ static void md_duty(FILE *f, json_t *doc)
         const char *type = NULL;
         json_array_foreach(json_object_get(curve, "points"), k, pt)
         {
-            const char *t = jstr(pt, "type", "?");
+            const char *t = report_str(pt, "type", "?");
             if (!type || strcmp(type, t)) {
                 if (type) {
                     json_t *lo = json_object_get(lowest, type);
@@ -186,7 +183,7 @@ static void md_duty(FILE *f, json_t *doc)
                     else
                         fputs(" | - |\n", f);
                 }
-                fprintf(f, "| %s | %s |", jstr(det, "name", "?"), t);
+                fprintf(f, "| %s | %s |", report_str(det, "name", "?"), t);
                 type = t;
             }
             fprintf(f, " %lld%%: %lld/%lld",
@@ -219,14 +216,15 @@ static void md_scenarios(FILE *f, json_t *doc)
         jsec(sc, "duration_s", win, sizeof(win));
         fprintf(
             f, "| %s | %s | %s | %lld%% | %s | %s | %lld | %lld | %lld / %lld | %s |\n",
-            jstr(sc, "id", "?"), jstr(sc, "type", "?"), jstr(sc, "label", "?"),
+            report_str(sc, "id", "?"), report_str(sc, "type", "?"),
+            report_str(sc, "label", "?"),
             (long long)json_integer_value(json_object_get(sc, "duty_pct")),
-            jstr(sc, "status", "?"), win,
+            report_str(sc, "status", "?"), win,
             (long long)json_integer_value(json_object_get(sc, "pids")),
             (long long)json_integer_value(json_object_get(sc, "connections")),
             (long long)json_integer_value(json_object_get(sc, "pool_logins")),
             (long long)json_integer_value(json_object_get(sc, "shares_accepted")),
-            jstr(sc, "reason", ""));
+            report_str(sc, "reason", ""));
     }
 }
 
@@ -236,7 +234,7 @@ int report_write_md(const char *dir, json_t *doc, char *err, size_t errlen)
     if (!f)
         return -EIO;
     json_t *run = json_object_get(doc, "run");
-    fprintf(f, "# minerlab report — run %s\n\n", jstr(run, "run_id", "?"));
+    fprintf(f, "# minerlab report — run %s\n\n", report_str(run, "run_id", "?"));
     identity(f, doc, "");
     if (json_is_true(json_object_get(run, "interrupted")))
         fputs("\n**This run was interrupted; the report covers what ran.**\n", f);

@@ -84,6 +84,13 @@ ml_ramp_valid() {
     [[ ${ML_RAMP:-} =~ ^[0-9]+:[0-9]+:[0-9]+$ ]]
 }
 
+ml_init_threads() {
+    local n
+    n=$(nproc 2>/dev/null || echo 1)
+    ((n > 16)) && n=16
+    echo "$n"
+}
+
 # Fills the global array ML_ARGS with the miner's XMRig-style flags for the
 # scenario: -o URL -u WALLET -p x -t N --duty D|--duty-ramp F:T:S --mode M
 # --max-duration S [--tls] [--lab-net CIDR] [--name NAME].
@@ -97,6 +104,9 @@ ml_miner_args() {
     else
         ML_ARGS+=(--duty "${ML_DUTY:-100}")
     fi
+    # Like XMRig, build the fast-mode dataset on every core, whatever the
+    # number of hashing threads.
+    [[ ${ML_MODE:-light} != light ]] && ML_ARGS+=(--randomx-init "$(ml_init_threads)")
     [[ ${ML_TRANSPORT:-} == tls ]] && ML_ARGS+=(--tls)
     [[ -n ${ML_LAB_CIDR:-} && -n ${ML_LAB_NETNS:-} ]] && ML_ARGS+=(--lab-net "$ML_LAB_CIDR")
     [[ -n $name ]] && ML_ARGS+=(--name "$name")
@@ -122,6 +132,9 @@ ml_miner_config_json() {
         "$(ml_max_duration)"
     if [[ -n ${ML_LAB_CIDR:-} && -n ${ML_LAB_NETNS:-} ]]; then
         printf ',\n  "lab-net": %s' "$(ml_json_str "$ML_LAB_CIDR")"
+    fi
+    if [[ ${ML_MODE:-light} != light ]]; then
+        printf ',\n  "randomx-init": %d' "$(ml_init_threads)"
     fi
     if [[ -n $name ]]; then
         printf ',\n  "name": %s' "$(ml_json_str "$name")"
