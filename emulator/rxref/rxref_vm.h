@@ -40,14 +40,6 @@ enum rxref_op {
     RXI_COUNT
 };
 
-/* Frequencies per 256 opcodes (configuration.h, RandomX 1.x). */
-RXREF_FN int rxref_op_freq(int op)
-{
-    const uint8_t f[RXI_COUNT] = {16, 7, 16, 7,  16, 4,  4, 1, 4,  1, 8, 2,  15, 5,  8,
-                                  2,  4, 4,  16, 5,  16, 5, 6, 32, 4, 6, 25, 1,  16, 0};
-    return f[op];
-}
-
 /* A decoded instruction; src_imm marks the "src == dst: use imm32" forms. */
 struct rxref_instr {
     uint8_t op;
@@ -104,16 +96,18 @@ RXREF_FN uint64_t rxref_reciprocal(uint64_t divisor)
     return q;
 }
 
-/* Opcode byte -> operation through the cumulative frequency table. */
-RXREF_FN int rxref_opcode_op(uint8_t opcode)
+/* Opcode byte -> operation: each operation owns as many of the 256 opcode
+ * values as its frequency (configuration.h, RandomX 1.x), in enum order. */
+RXREF_FN void rxref_opcode_table(uint8_t tab[256])
 {
-    int acc = 0;
-    for (int op = 0; op < RXI_COUNT; op++) {
-        acc += rxref_op_freq(op);
-        if (opcode < acc)
-            return op;
-    }
-    return RXI_NOP;
+    const uint8_t f[RXI_COUNT] = {16, 7, 16, 7,  16, 4,  4, 1, 4,  1, 8, 2,  15, 5,  8,
+                                  2,  4, 4,  16, 5,  16, 5, 6, 32, 4, 6, 25, 1,  16, 0};
+    int opcode = 0;
+    for (int op = 0; op < RXI_COUNT; op++)
+        for (int k = 0; k < f[op]; k++)
+            tab[opcode++] = (uint8_t)op;
+    while (opcode < 256) /* the frequencies sum to 256; defensive only */
+        tab[opcode++] = RXI_NOP;
 }
 
 RXREF_FN uint32_t rxref_mem_mask(uint8_t mod)
@@ -129,6 +123,8 @@ RXREF_FN uint32_t rxref_mem_mask(uint8_t mod)
 RXREF_FN void rxref_decode(const uint8_t *code, struct rxref_instr *prog)
 {
     int32_t usage[8];
+    uint8_t optab[256];
+    rxref_opcode_table(optab);
     for (int i = 0; i < 8; i++)
         usage[i] = -1;
     for (int i = 0; i < RXREF_PROGRAM_SIZE; i++) {
@@ -136,7 +132,7 @@ RXREF_FN void rxref_decode(const uint8_t *code, struct rxref_instr *prog)
         struct rxref_instr *in = &prog[i];
         uint8_t mod = b[3];
         uint32_t imm32 = rxref_ld32(b + 4);
-        int op = rxref_opcode_op(b[0]);
+        int op = optab[b[0]];
         in->op = (uint8_t)op;
         in->dst = b[1] % 8;
         in->src = b[2] % 8;
