@@ -234,7 +234,7 @@ static int pool_wait_ready(struct runner *r, int want_lab, char *err, size_t err
     char buf[2048];
     size_t len = 0;
     double deadline = runner_now() + 20;
-    while (runner_now() < deadline && !r->stop) {
+    while (runner_now() < deadline && (runner_poll_signals(r), !r->stop)) {
         if (r->port_tcp && r->port_tls && r->port_ws && r->port_api &&
             (!want_lab || (r->port_lab && r->port_lab_tls && r->port_lab_ws)))
             return 0;
