@@ -223,6 +223,43 @@ static void html_scorecard(FILE *f, json_t *doc)
     fputs("</table>\n", f);
 }
 
+/* Every scenario with what proves it ran: window, pids, connections, pool logins. */
+static void html_scenarios(FILE *f, json_t *doc)
+{
+    size_t i;
+    json_t *sc;
+    fputs("<table><tr><th>scenario</th><th>type</th><th>label</th><th>duty</th>"
+          "<th>status</th><th>window</th><th>pids</th><th>connections</th>"
+          "<th>pool logins / shares</th><th>note</th></tr>\n",
+          f);
+    json_array_foreach(json_object_get(doc, "scenarios"), i, sc)
+    {
+        const char *cols[] = {"id", "type", "label"};
+        fputs("<tr>", f);
+        for (size_t k = 0; k < 3; k++) {
+            fputs("<td>", f);
+            svg_escape(f, report_str(sc, cols[k], "?"));
+            fputs("</td>", f);
+        }
+        json_t *dur = json_object_get(sc, "duration_s");
+        fprintf(f, "<td>%lld%%</td><td>",
+                (long long)json_integer_value(json_object_get(sc, "duty_pct")));
+        svg_escape(f, report_str(sc, "status", "?"));
+        if (json_is_number(dur))
+            fprintf(f, "</td><td>%.1f s</td>", json_number_value(dur));
+        else
+            fputs("</td><td>-</td>", f);
+        fprintf(f, "<td>%lld</td><td>%lld</td><td>%lld / %lld</td><td>",
+                (long long)json_integer_value(json_object_get(sc, "pids")),
+                (long long)json_integer_value(json_object_get(sc, "connections")),
+                (long long)json_integer_value(json_object_get(sc, "pool_logins")),
+                (long long)json_integer_value(json_object_get(sc, "shares_accepted")));
+        svg_escape(f, report_str(sc, "reason", ""));
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</table>\n", f);
+}
+
 static void html_identity(FILE *f, json_t *doc)
 {
     json_t *run = json_object_get(doc, "run");
@@ -276,6 +313,8 @@ int report_write_html(const char *dir, json_t *doc, char *err, size_t errlen)
     chart_duty(f, doc);
     fputs("<h2>Time to detect</h2>\n", f);
     chart_ttd(f, doc);
+    fputs("<h2>Scenarios</h2>\n", f);
+    html_scenarios(f, doc);
     fputs("<h2>Run, machine and versions</h2>\n", f);
     html_identity(f, doc);
     fputs("<h2>Definitions</h2>\n<ul>", f);
