@@ -296,7 +296,7 @@ int report_write_html(const char *dir, json_t *doc, char *err, size_t errlen)
     fputs("</title><style>body{font-family:sans-serif;margin:2em;max-width:1200px}"
           "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;"
           "padding:3px 8px;text-align:left}.kv th{font-weight:normal;color:#555}"
-          "svg{display:block;margin:1em 0}</style></head><body>\n<h1>minerlab report — "
+          "svg{display:block;margin:1em 0;max-width:100%;height:auto}</style></head><body>\n<h1>minerlab report — "
           "run ",
           f);
     svg_escape(f, report_str(run, "run_id", "?"));
