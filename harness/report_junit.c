@@ -2,22 +2,27 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "report.h"
 #include "svg.h"
 
 struct counts {
     unsigned tests, failures, skipped;
+    double time_s;
 };
 
 static struct counts count_det(const struct score *s, size_t d)
 {
-    struct counts c = {0, 0, 0};
+    struct counts c = {0, 0, 0, 0};
     for (size_t i = 0; i < s->nscen; i++) {
         const char *oc = score_expect_outcome(s, d, i);
         if (!oc)
             continue;
+        const struct model_scenario *sc = &s->m->scen[i];
         c.tests++;
+        if (sc->start > 0 && sc->end > sc->start)
+            c.time_s += sc->end - sc->start;
         c.failures += strcmp(oc, "fail") == 0;
         c.skipped += strcmp(oc, "skipped") == 0;
     }
@@ -65,24 +70,37 @@ int report_write_junit(const char *dir, const struct model *m, const struct scor
     FILE *f = report_open(dir, "junit.xml", err, errlen);
     if (!f)
         return -EIO;
-    struct counts all = {0, 0, 0};
+    struct counts all = {0, 0, 0, 0};
+    char stamp[32] = "1970-01-01T00:00:00";
+    time_t started = (time_t)m->started;
+    struct tm tm;
+    if (started > 0 && gmtime_r(&started, &tm))
+        strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+    const char *host = json_string_value(
+        json_object_get(json_object_get(m->run_json, "machine"), "hostname"));
     for (size_t d = 0; d < m->ndet; d++) {
         struct counts c = count_det(s, d);
         all.tests += c.tests;
         all.failures += c.failures;
         all.skipped += c.skipped;
+        all.time_s += c.time_s;
     }
     fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", f);
     fprintf(f,
             "<testsuites name=\"minerlab\" tests=\"%u\" failures=\"%u\" errors=\"0\" "
-            "skipped=\"%u\">\n",
-            all.tests, all.failures, all.skipped);
+            "skipped=\"%u\" time=\"%.3f\">\n",
+            all.tests, all.failures, all.skipped, all.time_s);
     for (size_t d = 0; d < m->ndet; d++) {
         struct counts c = count_det(s, d);
         fputs("  <testsuite name=\"minerlab.", f);
         svg_escape(f, m->det[d].name);
-        fprintf(f, "\" tests=\"%u\" failures=\"%u\" errors=\"0\" skipped=\"%u\">\n",
-                c.tests, c.failures, c.skipped);
+        fprintf(
+            f,
+            "\" tests=\"%u\" failures=\"%u\" errors=\"0\" skipped=\"%u\" time=\"%.3f\" "
+            "timestamp=\"%s\" hostname=\"",
+            c.tests, c.failures, c.skipped, c.time_s, stamp);
+        svg_escape(f, host ? host : "localhost");
+        fputs("\">\n", f);
         for (size_t i = 0; i < m->nscen; i++) {
             const char *oc = score_expect_outcome(s, d, i);
             if (oc)
