@@ -65,4 +65,9 @@ PY
 cp "$out/report.json" "$WORK/first.json"
 "$MINERLAB" report "$out" --quiet || fail "minerlab report failed"
 cmp -s "$out/report.json" "$WORK/first.json" || fail "re-scoring changed report.json"
+# `minerlab list` shows the scenarios, the suite and where detectors are looked for.
+"$MINERLAB" list --scenarios "$DATA/scenarios" >"$WORK/list" || fail "minerlab list failed"
+grep -q "fake-mal .*binary .*malicious" "$WORK/list" || fail "list lacks fake-mal"
+grep -q "tiny .*3 scenarios" "$WORK/list" || fail "list lacks the tiny suite"
+grep -q "reference detectors" "$WORK/list" || fail "list lacks detectors"
 echo "tiny run OK"
