@@ -254,6 +254,16 @@ void detector_exited(struct detector *d, int wstatus, struct jsonl *timeline)
 
 void detector_summary(const struct detector *d, struct jsonl *timeline)
 {
+    if (d->invalid)
+        fprintf(stderr,
+                "minerlab: detector %s printed %lu lines that are not protocol alerts "
+                "(the first %d, with reasons, in detectors/%s.invalid)\n",
+                d->name, d->invalid, DET_INVALID_KEEP, d->name);
+    if (d->dropped)
+        fprintf(stderr,
+                "minerlab: detector %s: %lu alerts over the cap of %lu were counted, "
+                "not stored (--max-alerts)\n",
+                d->name, d->dropped, d->max_alerts);
     timeline_event(timeline, "detector_summary", NULL,
                    json_pack("{s:s,s:I,s:I,s:I,s:I}", "detector", d->name, "lines",
                              (json_int_t)d->lines, "alerts", (json_int_t)d->alerts,
