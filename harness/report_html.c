@@ -215,10 +215,17 @@ static void html_scorecard(FILE *f, json_t *doc)
             fprintf(f, "<td>%lld%%</td>", (long long)json_integer_value(low));
         else
             fputs("<td>-</td>", f);
-        fprintf(f, "<td>%s%lld invalid lines, %lld degraded</td></tr>\n",
+        fprintf(f, "<td>%s%s%lld invalid lines, %lld degraded",
                 json_is_true(json_object_get(det, "crashed")) ? "crashed; " : "",
+                json_is_true(json_object_get(det, "hung")) ? "ignored SIGTERM; " : "",
                 (long long)json_integer_value(json_object_get(det, "invalid_lines")),
                 (long long)json_integer_value(json_object_get(det, "degraded")));
+        json_t *ver = json_object_get(det, "version");
+        if (json_is_string(ver)) {
+            fputs("; ", f);
+            svg_escape(f, json_string_value(ver));
+        }
+        fputs("</td></tr>\n", f);
     }
     fputs("</table>\n", f);
 }
@@ -296,7 +303,8 @@ int report_write_html(const char *dir, json_t *doc, char *err, size_t errlen)
     fputs("</title><style>body{font-family:sans-serif;margin:2em;max-width:1200px}"
           "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;"
           "padding:3px 8px;text-align:left}.kv th{font-weight:normal;color:#555}"
-          "svg{display:block;margin:1em 0;max-width:100%;height:auto}</style></head><body>\n<h1>minerlab report — "
+          "svg{display:block;margin:1em "
+          "0;max-width:100%;height:auto}</style></head><body>\n<h1>minerlab report — "
           "run ",
           f);
     svg_escape(f, report_str(run, "run_id", "?"));
