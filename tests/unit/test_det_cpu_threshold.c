@@ -92,16 +92,6 @@ static void test_missing_proc_root_degrades(void **state)
     cpu_threshold_free(ct);
 }
 
-static void put(const char *dir, const char *name, const char *text)
-{
-    char path[700];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 /*
  * A container: two processes of cgroup /lab/ctr, each at 0.25 cores for its
  * 20 s life, on a 2-CPU host: 0.25 of the host (quiet), but 1.0 of the
@@ -113,8 +103,8 @@ static void test_cgroup_quota_rule(void **state)
     char root[] = "/tmp/dethost-ctr-XXXXXX", cg[600], d[700], text[512];
     assert_non_null(mkdtemp(root));
     long hz = det_proc_clk_tck();
-    put(root, "uptime", "1000.00 1500.00\n");
-    put(root, "stat", "cpu  1 2 3 4\ncpu0 1 2 3 4\ncpu1 1 2 3 4\n");
+    write_text(root, "uptime", "1000.00 1500.00\n");
+    write_text(root, "stat", "cpu  1 2 3 4\ncpu0 1 2 3 4\ncpu1 1 2 3 4\n");
     for (int pid = 501; pid <= 502; pid++) {
         snprintf(d, sizeof(d), "%s/%d", root, pid);
         mkdir(d, 0755);
@@ -122,14 +112,14 @@ static void test_cgroup_quota_rule(void **state)
             text, sizeof(text),
             "%d (worker) S 1 %d %d 0 -1 0 0 0 0 0 %ld 0 0 0 20 0 1 0 %ld 1000 10 0\n",
             pid, pid, pid, (long)(0.25 * 20 * hz), (long)(980 * hz));
-        put(d, "stat", text);
-        put(d, "cgroup", "0::/lab/ctr\n");
+        write_text(d, "stat", text);
+        write_text(d, "cgroup", "0::/lab/ctr\n");
     }
     snprintf(cg, sizeof(cg), "%s-cg", root);
     snprintf(d, sizeof(d), "mkdir -p %s/lab/ctr", cg);
     assert_int_equal(system(d), 0);
     snprintf(d, sizeof(d), "%s/lab/ctr", cg);
-    put(d, "cpu.max", "50000 100000\n");
+    write_text(d, "cpu.max", "50000 100000\n");
     char *argv[] = {"det", "--once", "--proc-root", root, "--cgroup-root", cg};
     struct cpu_threshold *ct = NULL;
     assert_int_equal(run_args(6, argv, &ct), 0);

@@ -108,6 +108,17 @@ static inline int snapshot_pid(const char *dir, const char *comm)
     return pid;
 }
 
+/* Writes text to DIR/NAME (aborts on failure: test set-up). */
+static inline void write_text(const char *dir, const char *name, const char *text)
+{
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f || fputs(text, f) < 0)
+        abort();
+    fclose(f);
+}
+
 static inline double mono_now(void)
 {
     struct timespec ts;

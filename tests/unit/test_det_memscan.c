@@ -163,23 +163,29 @@ static int child_main(int plant, int fd)
         pause();
 }
 
+struct child_args {
+    const char *mode;
+    int ready_fd, other_fd;
+};
+
+/* Runs in the forked child: a fresh image of this binary, so no inherited heap. */
+static void exec_self(void *arg)
+{
+    const struct child_args *a = arg;
+    close(a->other_fd);
+    char fdarg[16];
+    snprintf(fdarg, sizeof(fdarg), "%d", a->ready_fd);
+    execl("/proc/self/exe", "test_det_memscan", a->mode, fdarg, (char *)NULL);
+    _exit(127);
+}
+
 static pid_t start_child(const char *mode)
 {
     int p[2];
     if (pipe(p) < 0)
         return -1;
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != parent)
-            _exit(0);
-        close(p[0]);
-        char fdarg[16];
-        snprintf(fdarg, sizeof(fdarg), "%d", p[1]);
-        execl("/proc/self/exe", "test_det_memscan", mode, fdarg, (char *)NULL);
-        _exit(127);
-    }
+    struct child_args a = {mode, p[1], p[0]};
+    pid_t pid = spawn_child(exec_self, &a);
     close(p[1]);
     struct pollfd pfd = {p[0], POLLIN, 0};
     char c;

@@ -80,16 +80,6 @@ static void test_parse_tcp(void **state)
         -EINVAL);
 }
 
-static void write_file(const char *dir, const char *name, const char *text)
-{
-    char path[512];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 static void test_recorded_miner_snapshot(void **state)
 {
     (void)state;
@@ -132,13 +122,13 @@ static void test_cgroup_v1_v2(void **state)
     assert_non_null(mkdtemp(dir));
     snprintf(sub, sizeof(sub), "%s/10", dir);
     mkdir(sub, 0755);
-    write_file(sub, "cgroup", "4:memory:/x\n2:cpu,cpuacct:/docker/abc\n0::/\n");
+    write_text(sub, "cgroup", "4:memory:/x\n2:cpu,cpuacct:/docker/abc\n0::/\n");
     assert_int_equal(det_proc_read_cgroup(dir, 10, cg, sizeof(cg)), 0);
     assert_string_equal(cg, "/docker/abc");
-    write_file(sub, "cgroup", "0::/system.slice/lab.scope\n");
+    write_text(sub, "cgroup", "0::/system.slice/lab.scope\n");
     assert_int_equal(det_proc_read_cgroup(dir, 10, cg, sizeof(cg)), 0);
     assert_string_equal(cg, "/system.slice/lab.scope");
-    write_file(sub, "cgroup", "0::/\n");
+    write_text(sub, "cgroup", "0::/\n");
     assert_int_equal(det_proc_read_cgroup(dir, 10, cg, sizeof(cg)), 0);
     assert_string_equal(cg, "/");
     char cmd[700];
@@ -155,10 +145,10 @@ static void test_cgroup_quota(void **state)
     /* v2: the quota sits on the parent; "max" means none. */
     snprintf(sub, sizeof(sub), "%s/lab", dir);
     mkdir(sub, 0755);
-    write_file(sub, "cpu.max", "50000 100000\n");
+    write_text(sub, "cpu.max", "50000 100000\n");
     snprintf(sub, sizeof(sub), "%s/lab/ctr", dir);
     mkdir(sub, 0755);
-    write_file(sub, "cpu.max", "max 100000\n");
+    write_text(sub, "cpu.max", "max 100000\n");
     assert_int_equal(det_proc_cgroup_quota(dir, "/lab/ctr", &cores), 0);
     assert_float_equal(cores, 0.5, 1e-9);
     assert_int_equal(det_proc_cgroup_quota(dir, "/other", &cores), -ENOENT);
@@ -167,11 +157,11 @@ static void test_cgroup_quota(void **state)
     mkdir(sub, 0755);
     snprintf(sub, sizeof(sub), "%s/cpu,cpuacct/ml1", dir);
     mkdir(sub, 0755);
-    write_file(sub, "cpu.cfs_quota_us", "25000\n");
-    write_file(sub, "cpu.cfs_period_us", "100000\n");
+    write_text(sub, "cpu.cfs_quota_us", "25000\n");
+    write_text(sub, "cpu.cfs_period_us", "100000\n");
     assert_int_equal(det_proc_cgroup_quota(dir, "/ml1", &cores), 0);
     assert_float_equal(cores, 0.25, 1e-9);
-    write_file(sub, "cpu.cfs_quota_us", "-1\n");
+    write_text(sub, "cpu.cfs_quota_us", "-1\n");
     assert_int_equal(det_proc_cgroup_quota(dir, "/ml1", &cores), -ENOENT);
     char cmd[700];
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
