@@ -53,6 +53,10 @@ int rxref_cache_create(struct rxref_cache **out, char *err, size_t errlen);
 void rxref_cache_init(struct rxref_cache *c, const void *key, size_t keylen);
 /* rxref_item_fn computing dataset item `index` (ud = the rxref_cache). */
 void rxref_cache_item(void *ud, uint64_t index, uint8_t out[64]);
+/* The Argon2d memory (RXREF_CACHE_BYTES) and the RXREF_SS_PROGRAMS
+ * programs, e.g. to build the dataset on a GPU. Valid until the next init. */
+const uint64_t *rxref_cache_memory(const struct rxref_cache *c);
+const struct rxref_ss_program *rxref_cache_programs(const struct rxref_cache *c);
 void rxref_cache_destroy(struct rxref_cache *c);
 
 /* ---- dataset items from librandomx, light mode ---- */

@@ -404,5 +404,6 @@ RXREF_FN void rxref_hash_aes1rx4(const struct rxref_aes_tables *t, const uint8_t
 }
 
 #include "rxref_vm.h"
+#include "rxref_ss.h"
 
 #endif

@@ -16,10 +16,7 @@
 #define ARGON_BLOCKS 262144u /* 1 KiB blocks = 256 MiB */
 #define ARGON_PASSES 3
 #define ARGON_SEGMENT (ARGON_BLOCKS / 4)
-#define CACHE_LINES (ARGON_BLOCKS * 1024u / 64u)
 #define SS_LATENCY 170
-#define SS_MAX_SIZE (3 * SS_LATENCY + 2)
-#define SS_PROGRAMS 8
 
 /* ----------------------------------------------------------- Argon2d -- */
 
@@ -200,24 +197,6 @@ static uint32_t b2gen_u32(struct b2gen *g)
     return v;
 }
 
-enum ss_type {
-    SS_NOP = -1,
-    SS_ISUB_R,
-    SS_IXOR_R,
-    SS_IADD_RS,
-    SS_IMUL_R,
-    SS_IROR_C,
-    SS_IADD_C7,
-    SS_IXOR_C7,
-    SS_IADD_C8,
-    SS_IXOR_C8,
-    SS_IADD_C9,
-    SS_IXOR_C9,
-    SS_IMULH_R,
-    SS_ISMULH_R,
-    SS_IMUL_RCP
-};
-
 /* Execution ports of the reference CPU (a simplified Intel core). */
 enum { P0 = 1, P1 = 2, P5 = 4, P01 = P0 | P1, P05 = P0 | P5, P015 = P0 | P1 | P5 };
 
@@ -242,21 +221,21 @@ struct ss_info {
 };
 
 static const struct ss_info
-    SI_NOP = {SS_NOP, 0, {NULL}, 0, 0, 0},
-    SI_ISUB_R = {SS_ISUB_R, 1, {&MOP_SUB_RR}, 0, 0, 0},
-    SI_IXOR_R = {SS_IXOR_R, 1, {&MOP_XOR_RR}, 0, 0, 0},
-    SI_IADD_RS = {SS_IADD_RS, 1, {&MOP_LEA_SIB}, 0, 0, 0},
-    SI_IMUL_R = {SS_IMUL_R, 1, {&MOP_IMUL_RR}, 0, 0, 0},
-    SI_IROR_C = {SS_IROR_C, 1, {&MOP_ROR_RI}, 0, 0, -1},
-    SI_IADD_C7 = {SS_IADD_C7, 1, {&MOP_ADD_RI}, 0, 0, -1},
-    SI_IXOR_C7 = {SS_IXOR_C7, 1, {&MOP_XOR_RI}, 0, 0, -1},
-    SI_IADD_C8 = {SS_IADD_C8, 1, {&MOP_ADD_RI}, 0, 0, -1},
-    SI_IXOR_C8 = {SS_IXOR_C8, 1, {&MOP_XOR_RI}, 0, 0, -1},
-    SI_IADD_C9 = {SS_IADD_C9, 1, {&MOP_ADD_RI}, 0, 0, -1},
-    SI_IXOR_C9 = {SS_IXOR_C9, 1, {&MOP_XOR_RI}, 0, 0, -1},
-    SI_IMULH_R = {SS_IMULH_R, 3, {&MOP_MOV_RR, &MOP_MUL_R, &MOP_MOV_RR}, 1, 0, 1},
-    SI_ISMULH_R = {SS_ISMULH_R, 3, {&MOP_MOV_RR, &MOP_IMUL_R, &MOP_MOV_RR}, 1, 0, 1},
-    SI_IMUL_RCP = {SS_IMUL_RCP, 2, {&MOP_MOV_RI64, &MOP_IMUL_RR_DEP}, 1, 1, -1};
+    SI_NOP = {RXSS_NOP, 0, {NULL}, 0, 0, 0},
+    SI_ISUB_R = {RXSS_ISUB_R, 1, {&MOP_SUB_RR}, 0, 0, 0},
+    SI_IXOR_R = {RXSS_IXOR_R, 1, {&MOP_XOR_RR}, 0, 0, 0},
+    SI_IADD_RS = {RXSS_IADD_RS, 1, {&MOP_LEA_SIB}, 0, 0, 0},
+    SI_IMUL_R = {RXSS_IMUL_R, 1, {&MOP_IMUL_RR}, 0, 0, 0},
+    SI_IROR_C = {RXSS_IROR_C, 1, {&MOP_ROR_RI}, 0, 0, -1},
+    SI_IADD_C7 = {RXSS_IADD_C7, 1, {&MOP_ADD_RI}, 0, 0, -1},
+    SI_IXOR_C7 = {RXSS_IXOR_C7, 1, {&MOP_XOR_RI}, 0, 0, -1},
+    SI_IADD_C8 = {RXSS_IADD_C8, 1, {&MOP_ADD_RI}, 0, 0, -1},
+    SI_IXOR_C8 = {RXSS_IXOR_C8, 1, {&MOP_XOR_RI}, 0, 0, -1},
+    SI_IADD_C9 = {RXSS_IADD_C9, 1, {&MOP_ADD_RI}, 0, 0, -1},
+    SI_IXOR_C9 = {RXSS_IXOR_C9, 1, {&MOP_XOR_RI}, 0, 0, -1},
+    SI_IMULH_R = {RXSS_IMULH_R, 3, {&MOP_MOV_RR, &MOP_MUL_R, &MOP_MOV_RR}, 1, 0, 1},
+    SI_ISMULH_R = {RXSS_ISMULH_R, 3, {&MOP_MOV_RR, &MOP_IMUL_R, &MOP_MOV_RR}, 1, 0, 1},
+    SI_IMUL_RCP = {RXSS_IMUL_RCP, 2, {&MOP_MOV_RI64, &MOP_IMUL_RR_DEP}, 1, 1, -1};
 
 /* Decoder configurations: how a 16-byte fetch window splits into slots. */
 struct decode_buf {
@@ -275,25 +254,14 @@ static const struct decode_buf *fetch_next(int prev_type, int cycle, int mul_cou
 {
     static const struct decode_buf *const def[4] = {&DB_484, &DB_7333, &DB_3733,
                                                     &DB_493};
-    if (prev_type == SS_IMULH_R || prev_type == SS_ISMULH_R)
+    if (prev_type == RXSS_IMULH_R || prev_type == RXSS_ISMULH_R)
         return &DB_3310;
     if (mul_count < cycle + 1)
         return &DB_4444;
-    if (prev_type == SS_IMUL_RCP)
+    if (prev_type == RXSS_IMUL_RCP)
         return (b2gen_byte(g) & 1) ? &DB_484 : &DB_493;
     return def[b2gen_byte(g) & 3];
 }
-
-struct ss_instr {
-    uint8_t type, dst, src, mod;
-    uint32_t imm32;
-    uint64_t rcp; /* IMUL_RCP: the reciprocal, computed once */
-};
-
-struct ss_program {
-    int size, address_reg;
-    struct ss_instr code[SS_MAX_SIZE];
-};
 
 /* The instruction being generated and its register-choice constraints. */
 struct ss_cur {
@@ -314,55 +282,55 @@ static void ss_create(struct ss_cur *c, const struct ss_info *info, struct b2gen
     c->mod = 0;
     c->imm32 = 0;
     switch (info->type) {
-    case SS_ISUB_R:
-        c->group = SS_IADD_RS;
+    case RXSS_ISUB_R:
+        c->group = RXSS_IADD_RS;
         c->par_is_src = 1;
         break;
-    case SS_IXOR_R:
-        c->group = SS_IXOR_R;
+    case RXSS_IXOR_R:
+        c->group = RXSS_IXOR_R;
         c->par_is_src = 1;
         break;
-    case SS_IADD_RS:
+    case RXSS_IADD_RS:
         c->mod = b2gen_byte(g);
-        c->group = SS_IADD_RS;
+        c->group = RXSS_IADD_RS;
         c->par_is_src = 1;
         break;
-    case SS_IMUL_R:
-        c->group = SS_IMUL_R;
+    case RXSS_IMUL_R:
+        c->group = RXSS_IMUL_R;
         c->par_is_src = 1;
         break;
-    case SS_IROR_C:
+    case RXSS_IROR_C:
         do
             c->imm32 = b2gen_byte(g) & 63;
         while (c->imm32 == 0);
-        c->group = SS_IROR_C;
+        c->group = RXSS_IROR_C;
         c->group_par = -1;
         break;
-    case SS_IADD_C7:
-    case SS_IADD_C8:
-    case SS_IADD_C9:
+    case RXSS_IADD_C7:
+    case RXSS_IADD_C8:
+    case RXSS_IADD_C9:
         c->imm32 = b2gen_u32(g);
-        c->group = SS_IADD_C7;
+        c->group = RXSS_IADD_C7;
         c->group_par = -1;
         break;
-    case SS_IXOR_C7:
-    case SS_IXOR_C8:
-    case SS_IXOR_C9:
+    case RXSS_IXOR_C7:
+    case RXSS_IXOR_C8:
+    case RXSS_IXOR_C9:
         c->imm32 = b2gen_u32(g);
-        c->group = SS_IXOR_C7;
+        c->group = RXSS_IXOR_C7;
         c->group_par = -1;
         break;
-    case SS_IMULH_R:
-    case SS_ISMULH_R:
+    case RXSS_IMULH_R:
+    case RXSS_ISMULH_R:
         c->can_reuse = 1;
         c->group = info->type;
         c->group_par = (int32_t)b2gen_u32(g);
         break;
-    case SS_IMUL_RCP:
+    case RXSS_IMUL_RCP:
         do
             c->imm32 = b2gen_u32(g);
         while ((c->imm32 & (c->imm32 - 1)) == 0);
-        c->group = SS_IMUL_RCP;
+        c->group = RXSS_IMUL_RCP;
         c->group_par = -1;
         break;
     default:
@@ -419,9 +387,10 @@ static int select_dst(struct ss_cur *c, int cycle, int chained_mul,
     int avail[8], n = 0;
     for (int i = 0; i < 8; i++)
         if (regs[i].latency <= cycle && (c->can_reuse || i != c->src) &&
-            (chained_mul || c->group != SS_IMUL_R || regs[i].last_group != SS_IMUL_R) &&
+            (chained_mul || c->group != RXSS_IMUL_R ||
+             regs[i].last_group != RXSS_IMUL_R) &&
             (regs[i].last_group != c->group || regs[i].last_par != c->group_par) &&
-            (c->info->type != SS_IADD_RS || i != 5))
+            (c->info->type != RXSS_IADD_RS || i != 5))
             avail[n++] = i;
     return select_register(avail, n, g, &c->dst);
 }
@@ -434,7 +403,7 @@ static int select_src(struct ss_cur *c, int cycle, const struct reg_info *regs,
         if (regs[i].latency <= cycle)
             avail[n++] = i;
     /* r5 cannot be IADD_RS's destination: if it is one of two, take it as source. */
-    if (n == 2 && c->info->type == SS_IADD_RS && (avail[0] == 5 || avail[1] == 5)) {
+    if (n == 2 && c->info->type == RXSS_IADD_RS && (avail[0] == 5 || avail[1] == 5)) {
         c->group_par = c->src = 5;
         return 1;
     }
@@ -490,27 +459,27 @@ static int schedule_mop(const struct mop *m, int (*busy)[3], int cycle, int dep_
 
 static int is_mul(int type)
 {
-    return type == SS_IMUL_R || type == SS_IMULH_R || type == SS_ISMULH_R ||
-           type == SS_IMUL_RCP;
+    return type == RXSS_IMUL_R || type == RXSS_IMULH_R || type == RXSS_ISMULH_R ||
+           type == RXSS_IMUL_RCP;
 }
 
-static void ss_emit(struct ss_program *p, const struct ss_cur *c)
+static void ss_emit(struct rxref_ss_program *p, const struct ss_cur *c)
 {
-    struct ss_instr *in = &p->code[p->size++];
+    struct rxref_ss_instr *in = &p->code[p->size++];
     in->type = (uint8_t)c->info->type;
     in->dst = (uint8_t)c->dst;
     in->src = (uint8_t)(c->src >= 0 ? c->src : c->dst);
     in->mod = (uint8_t)c->mod;
     in->imm32 = c->imm32;
-    in->rcp = c->info->type == SS_IMUL_RCP ? rxref_reciprocal(c->imm32) : 0;
+    in->rcp = c->info->type == RXSS_IMUL_RCP ? rxref_reciprocal(c->imm32) : 0;
 }
 
 /* The register an item's next cache line comes from: highest ASIC latency. */
-static void ss_address_reg(struct ss_program *p)
+static void ss_address_reg(struct rxref_ss_program *p)
 {
     int lat[8] = {0}, best = 0;
     for (int i = 0; i < p->size; i++) {
-        const struct ss_instr *in = &p->code[i];
+        const struct rxref_ss_instr *in = &p->code[i];
         int ld = lat[in->dst] + 1, ls = in->dst != in->src ? lat[in->src] + 1 : 0;
         lat[in->dst] = ld > ls ? ld : ls;
     }
@@ -550,7 +519,7 @@ static int find_operand(struct ss_cur *cur, int is_src, int *sc, int *cycle,
  * 16-byte windows and scheduling macro-ops on 3 ports until a port is busy
  * at cycle 170, choosing registers that are ready when each op executes.
  */
-static void ss_generate(struct ss_program *p, struct b2gen *g)
+static void ss_generate(struct rxref_ss_program *p, struct b2gen *g)
 {
     int busy[CYCLE_MAP][3];
     struct reg_info regs[8];
@@ -562,7 +531,8 @@ static void ss_generate(struct ss_program *p, struct b2gen *g)
     for (int i = 0; i < 8; i++)
         regs[i] = (struct reg_info){0, -1, -1};
     p->size = 0;
-    for (int dc = 0; dc < SS_LATENCY && !saturated && p->size < SS_MAX_SIZE; dc++) {
+    for (int dc = 0; dc < SS_LATENCY && !saturated && p->size < RXREF_SS_MAX_SIZE;
+         dc++) {
         db = fetch_next(cur.info->type, dc, mul_count, g);
         int bi = 0;
         while (bi < db->n) {
@@ -619,55 +589,11 @@ static void ss_generate(struct ss_program *p, struct b2gen *g)
     ss_address_reg(p);
 }
 
-static void ss_execute(const struct ss_program *p, uint64_t r[8])
-{
-    for (int i = 0; i < p->size; i++) {
-        const struct ss_instr *in = &p->code[i];
-        uint64_t *d = &r[in->dst], s = r[in->src];
-        switch (in->type) {
-        case SS_ISUB_R:
-            *d -= s;
-            break;
-        case SS_IXOR_R:
-            *d ^= s;
-            break;
-        case SS_IADD_RS:
-            *d += s << ((in->mod >> 2) % 4);
-            break;
-        case SS_IMUL_R:
-            *d *= s;
-            break;
-        case SS_IROR_C:
-            *d = rxref_rotr64(*d, in->imm32);
-            break;
-        case SS_IADD_C7:
-        case SS_IADD_C8:
-        case SS_IADD_C9:
-            *d += rxref_sext32(in->imm32);
-            break;
-        case SS_IXOR_C7:
-        case SS_IXOR_C8:
-        case SS_IXOR_C9:
-            *d ^= rxref_sext32(in->imm32);
-            break;
-        case SS_IMULH_R:
-            *d = rxref_mulh(*d, s);
-            break;
-        case SS_ISMULH_R:
-            *d = rxref_smulh(*d, s);
-            break;
-        default:
-            *d *= in->rcp;
-            break; /* IMUL_RCP */
-        }
-    }
-}
-
 /* ------------------------------------------------------------ the cache -- */
 
 struct rxref_cache {
     uint64_t *mem; /* ARGON_BLOCKS * 128 words */
-    struct ss_program prog[SS_PROGRAMS];
+    struct rxref_ss_program prog[RXREF_SS_PROGRAMS];
 };
 
 int rxref_cache_create(struct rxref_cache **out, char *err, size_t errlen)
@@ -690,34 +616,24 @@ void rxref_cache_init(struct rxref_cache *c, const void *key, size_t keylen)
     struct b2gen g;
     argon2d_fill(c->mem, key, keylen);
     b2gen_init(&g, key, keylen);
-    for (int i = 0; i < SS_PROGRAMS; i++)
+    for (int i = 0; i < RXREF_SS_PROGRAMS; i++)
         ss_generate(&c->prog[i], &g);
 }
 
 void rxref_cache_item(void *ud, uint64_t index, uint8_t out[64])
 {
-    static const uint64_t add[8] = {0,
-                                    9298411001130361340ull,
-                                    12065312585734608966ull,
-                                    9306329213124626780ull,
-                                    5281919268842080866ull,
-                                    10536153434571861004ull,
-                                    3398623926847679864ull,
-                                    9549104520008361294ull};
     const struct rxref_cache *c = ud;
-    uint64_t r[8], reg = index;
-    r[0] = (index + 1) * 6364136223846793005ull;
-    for (int i = 1; i < 8; i++)
-        r[i] = r[0] ^ add[i];
-    for (int i = 0; i < SS_PROGRAMS; i++) {
-        const uint64_t *line = c->mem + (reg & (CACHE_LINES - 1)) * 8;
-        ss_execute(&c->prog[i], r);
-        for (int q = 0; q < 8; q++)
-            r[q] ^= line[q];
-        reg = r[c->prog[i].address_reg];
-    }
-    for (int q = 0; q < 8; q++)
-        rxref_st64(out + 8 * q, r[q]);
+    rxref_dataset_item(c->mem, c->prog, index, out);
+}
+
+const uint64_t *rxref_cache_memory(const struct rxref_cache *c)
+{
+    return c->mem;
+}
+
+const struct rxref_ss_program *rxref_cache_programs(const struct rxref_cache *c)
+{
+    return c->prog;
 }
 
 void rxref_cache_destroy(struct rxref_cache *c)
