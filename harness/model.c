@@ -48,6 +48,7 @@ void model_free(struct model *m)
         free(d->version);
         free(d->exit_desc);
         free(d->degraded_reason);
+        json_decref(d->info);
     }
     free(m->det);
     free(m->dir);
@@ -286,8 +287,12 @@ static int apply_detector_event(struct model *m, const char *ev, json_t *o)
     if (strcmp(ev, "detector_start") == 0) {
         replace(&d->cmd, json_string_value(json_object_get(o, "cmd")));
     } else if (strcmp(ev, "detector_info") == 0) {
-        replace(&d->version, json_string_value(json_object_get(
-                                 json_object_get(o, "info"), "version")));
+        json_t *info = json_object_get(o, "info");
+        replace(&d->version, json_string_value(json_object_get(info, "version")));
+        if (!d->info)
+            d->info = json_object();
+        if (json_is_object(info))
+            json_object_update(d->info, info);
     } else if (strcmp(ev, "detector_degraded") == 0) {
         d->degraded++;
         replace(&d->degraded_reason, json_string_value(json_object_get(o, "reason")));

@@ -51,6 +51,7 @@ struct model_detector {
     char *exit_desc;       /* "exit 1", "signal 11", NULL while running/clean */
     int crashed;           /* exited on its own before the harness stopped it */
     int hung;              /* ignored SIGTERM at the end and was killed */
+    void *info;            /* json_t *: every info object it printed, merged */
     unsigned degraded;     /* degraded notices */
     char *degraded_reason; /* last one */
     unsigned long lines, alerts, invalid, dropped;

@@ -106,6 +106,8 @@ static json_t *detector_json(const struct model_detector *d, const struct det_re
                         d->exit_desc ? json_string(d->exit_desc) : json_null());
     json_object_set_new(o, "crashed", json_boolean(d->crashed));
     json_object_set_new(o, "hung", json_boolean(d->hung));
+    if (d->info)
+        json_object_set_new(o, "info", json_deep_copy(d->info));
     json_object_set_new(o, "degraded", json_integer(d->degraded));
     if (d->degraded_reason)
         json_object_set_new(o, "degraded_reason", json_string(d->degraded_reason));
