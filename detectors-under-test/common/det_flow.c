@@ -8,8 +8,9 @@
 
 #include "ws.h"
 
-#define BUCKETS 4096 /* power of two */
-#define HTTP_HEADER_WINDOW 8192 /* upgrade headers only count this early in a stream */
+#define BUCKETS 4096            /* power of two */
+#define HTTP_HEADER_WINDOW 8192 /* upgrade headers only count this early in a stream   \
+                                 */
 
 struct det_flow_table {
     struct det_flow_config cfg;
@@ -26,7 +27,8 @@ const char *det_find(const char *hay, size_t len, const char *needle)
     return memmem(hay, len, needle, strlen(needle));
 }
 
-int det_flow_table_create(struct det_flow_table **out, const struct det_flow_config *cfg,
+int det_flow_table_create(struct det_flow_table **out,
+                          const struct det_flow_config *cfg,
                           const struct det_flow_callbacks *cb, void *ctx)
 {
     struct det_flow_table *t = calloc(1, sizeof(*t));
@@ -104,8 +106,10 @@ static struct det_flow_entry *create(struct det_flow_table *t, const struct det_
     memcpy(f->addr[!c], p->dst_addr, 16);
     f->port[c] = p->sport;
     f->port[!c] = p->dport;
-    det_pkt_format_endpoint(f->family, f->addr[0], f->port[0], f->client, sizeof(f->client));
-    det_pkt_format_endpoint(f->family, f->addr[1], f->port[1], f->server, sizeof(f->server));
+    det_pkt_format_endpoint(f->family, f->addr[0], f->port[0], f->client,
+                            sizeof(f->client));
+    det_pkt_format_endpoint(f->family, f->addr[1], f->port[1], f->server,
+                            sizeof(f->server));
     f->first_ts = f->last_ts = p->ts;
     f->next_in_bucket = t->bucket[h];
     t->bucket[h] = f;
@@ -173,7 +177,8 @@ static int ieq_prefix(const char *s, size_t len, const char *prefix)
 
 /* HTTP header bookkeeping for a WebSocket upgrade. Returns 1 when the
  * header block just ended and the stream switches to frames. */
-static int http_upgrade_line(struct det_stream *s, int dir, const char *line, size_t len)
+static int http_upgrade_line(struct det_stream *s, int dir, const char *line,
+                             size_t len)
 {
     if (s->bytes > HTTP_HEADER_WINDOW)
         return 0;
@@ -203,7 +208,8 @@ static int ws_message(void *ud, enum ws_opcode op, char *payload, size_t len)
     if (op == WS_CLOSE)
         return 1; /* nothing more to parse in this direction */
     if ((op == WS_TEXT || op == WS_BINARY) && w->t->cb->on_ws)
-        w->t->cb->on_ws(w->t->ctx, w->f, w->dir, op, (const uint8_t *)payload, len, w->ts);
+        w->t->cb->on_ws(w->t->ctx, w->f, w->dir, op, (const uint8_t *)payload, len,
+                        w->ts);
     return 0;
 }
 
@@ -218,7 +224,8 @@ static void ws_stop(struct det_stream *s)
 }
 
 /* Hands the working buffer to the shared RFC 6455 parser (emulator/common/ws.h). */
-static void parse_ws(struct det_flow_table *t, struct det_flow_entry *f, int dir, double ts)
+static void parse_ws(struct det_flow_table *t, struct det_flow_entry *f, int dir,
+                     double ts)
 {
     struct det_stream *s = &f->dir[dir];
     struct ws_feed w = {t, f, dir, ts};
@@ -255,7 +262,8 @@ static void parse_lines(struct det_flow_table *t, struct det_flow_entry *f, int 
             continue;
         }
         if (t->cb->on_line)
-            t->cb->on_line(t->ctx, f, dir, line, end - (size_t)(line - (char *)s->buf), ts);
+            t->cb->on_line(t->ctx, f, dir, line, end - (size_t)(line - (char *)s->buf),
+                           ts);
         if (http_upgrade_line(s, dir, line, end - (size_t)(line - (char *)s->buf)))
             s->mode = DET_STREAM_WS;
     }
@@ -338,7 +346,7 @@ static int tcp_segment(struct det_flow_table *t, struct det_flow_entry *f, int d
         int32_t delta = (int32_t)(p->seq - s->next_seq);
         size_t wire = p->payload_wire_len;
         if (delta < 0) { /* retransmission or overlap: trim what we had */
-            size_t old = (size_t)-(int64_t)delta;
+            size_t old = (size_t) - (int64_t)delta;
             if (old >= wire)
                 return 0;
             wire -= old;
@@ -370,7 +378,8 @@ void det_flow_table_packet(struct det_flow_table *t, const struct det_pkt *p)
          * new one: only a SYN or data opens a TCP flow. */
         if (p->l4 == IPPROTO_TCP && (p->tcp_flags & DET_TCP_RST))
             return;
-        if (p->l4 == IPPROTO_TCP && !(p->tcp_flags & DET_TCP_SYN) && !p->payload_wire_len)
+        if (p->l4 == IPPROTO_TCP && !(p->tcp_flags & DET_TCP_SYN) &&
+            !p->payload_wire_len)
             return;
         f = create(t, p, h, &dir);
         if (!f)

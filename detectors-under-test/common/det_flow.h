@@ -44,9 +44,9 @@ struct det_stream {
     uint64_t gaps;    /* sequence gaps seen */
     int fin;
     struct ws_parser *ws; /* DET_STREAM_WS: the shared RFC 6455 parser (ws.h) */
-    int upgrade_seen; /* an "Upgrade: websocket" header was seen */
-    int http_101;     /* the server's status line was "HTTP/1.x 101" */
-    int skip_to_nl;   /* an over-long line is being discarded */
+    int upgrade_seen;     /* an "Upgrade: websocket" header was seen */
+    int http_101;         /* the server's status line was "HTTP/1.x 101" */
+    int skip_to_nl;       /* an over-long line is being discarded */
 };
 
 struct det_flow_entry {
@@ -73,7 +73,8 @@ struct det_flow_callbacks {
      */
     void (*on_data)(void *ctx, struct det_flow_entry *f, int dir, const uint8_t *data,
                     size_t len, size_t wire_len, double ts);
-    /* A complete line in DET_STREAM_LINES mode, without "\n" / "\r\n" (not NUL-terminated). */
+    /* A complete line in DET_STREAM_LINES mode, without "\n" / "\r\n" (not
+     * NUL-terminated). */
     void (*on_line)(void *ctx, struct det_flow_entry *f, int dir, const char *line,
                     size_t len, double ts);
     /* A complete WebSocket message (text or binary), unmasked, reassembled;
@@ -95,7 +96,8 @@ struct det_flow_config {
 struct det_flow_table;
 
 /* Creates a table; cb and ctx are borrowed for its lifetime. 0 or -ENOMEM. */
-int det_flow_table_create(struct det_flow_table **out, const struct det_flow_config *cfg,
+int det_flow_table_create(struct det_flow_table **out,
+                          const struct det_flow_config *cfg,
                           const struct det_flow_callbacks *cb, void *ctx);
 /* Feeds one parsed packet (TCP or UDP; others ignored). */
 void det_flow_table_packet(struct det_flow_table *t, const struct det_pkt *p);

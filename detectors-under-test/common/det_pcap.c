@@ -105,7 +105,8 @@ static int link_header(int dlt, const uint8_t *f, size_t caplen, size_t *off)
 }
 
 /* Parses IPv4; returns the L4 offset in frame (relative to ip) or -1. */
-static int parse_ipv4(const uint8_t *ip, size_t len, size_t *l4_len, struct det_pkt *out)
+static int parse_ipv4(const uint8_t *ip, size_t len, size_t *l4_len,
+                      struct det_pkt *out)
 {
     if (len < 20 || (ip[0] >> 4) != 4)
         return -1;
@@ -123,7 +124,8 @@ static int parse_ipv4(const uint8_t *ip, size_t len, size_t *l4_len, struct det_
     return (int)ihl;
 }
 
-static int parse_ipv6(const uint8_t *ip, size_t len, size_t *l4_len, struct det_pkt *out)
+static int parse_ipv6(const uint8_t *ip, size_t len, size_t *l4_len,
+                      struct det_pkt *out)
 {
     if (len < 40 || (ip[0] >> 4) != 6)
         return -1;
@@ -157,8 +159,8 @@ static int parse_ipv6(const uint8_t *ip, size_t len, size_t *l4_len, struct det_
     return (int)off;
 }
 
-int det_pcap_parse(int dlt, const uint8_t *frame, size_t caplen, size_t wirelen, double ts,
-                   struct det_pkt *out)
+int det_pcap_parse(int dlt, const uint8_t *frame, size_t caplen, size_t wirelen,
+                   double ts, struct det_pkt *out)
 {
     size_t off = 0, l4_wire = 0;
     memset(out, 0, sizeof(*out));
@@ -234,8 +236,8 @@ int det_addr_is_private(int family, const uint8_t *a)
 
 int det_info_line(const char *detector, enum det_technique t, json_t *info)
 {
-    json_t *o = json_pack("{s:f,s:s,s:s,s:o}", "ts", ml_now_unix(), "detector", detector,
-                          "technique", det_technique_name(t), "info",
+    json_t *o = json_pack("{s:f,s:s,s:s,s:o}", "ts", ml_now_unix(), "detector",
+                          detector, "technique", det_technique_name(t), "info",
                           info ? info : json_object());
     if (!o)
         return -ENOMEM;
@@ -243,8 +245,9 @@ int det_info_line(const char *detector, enum det_technique t, json_t *info)
     json_decref(o);
     if (!line)
         return -ENOMEM;
-    int rc = (fputs(line, stdout) < 0 || fputc('\n', stdout) < 0 || fflush(stdout)) ? -EIO
-                                                                                     : 0;
+    int rc = (fputs(line, stdout) < 0 || fputc('\n', stdout) < 0 || fflush(stdout))
+                 ? -EIO
+                 : 0;
     free(line);
     return rc;
 }
@@ -261,7 +264,8 @@ int det_pcap_parse_option(struct det_pcap_config *cfg, int argc, char **argv, in
         {"-r", "--read", offsetof(struct det_pcap_config, read_file), 0},
         {"-f", "--filter", offsetof(struct det_pcap_config, filter), 0},
         {"--snaplen", "--snaplen", offsetof(struct det_pcap_config, snaplen), 1},
-        {"--buffer-mib", "--buffer-mib", offsetof(struct det_pcap_config, buffer_mib), 1},
+        {"--buffer-mib", "--buffer-mib", offsetof(struct det_pcap_config, buffer_mib),
+         1},
     };
     const char *a = argv[*i];
     for (size_t k = 0; k < sizeof(opts) / sizeof(opts[0]); k++) {
@@ -279,7 +283,8 @@ int det_pcap_parse_option(struct det_pcap_config *cfg, int argc, char **argv, in
         if (opts[k].numeric) {
             long v;
             if (ml_parse_long(val, 64, 1 << 20, &v) < 0)
-                return ml_err(err, errlen, -EINVAL, "bad value for %s: %s", opts[k].l, val);
+                return ml_err(err, errlen, -EINVAL, "bad value for %s: %s", opts[k].l,
+                              val);
             *(int *)((char *)cfg + opts[k].off) = (int)v;
         } else {
             *(const char **)((char *)cfg + opts[k].off) = val;
@@ -308,8 +313,8 @@ static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *by
     }
 }
 
-static pcap_t *open_live(const char *iface, const struct det_pcap_config *cfg, char *err,
-                         size_t errlen)
+static pcap_t *open_live(const char *iface, const struct det_pcap_config *cfg,
+                         char *err, size_t errlen)
 {
     char ebuf[PCAP_ERRBUF_SIZE] = "";
     pcap_t *p = pcap_create(iface, ebuf);
@@ -349,7 +354,8 @@ static int set_filter(pcap_t *p, const char *filter, char *err, size_t errlen)
     if (!filter || !*filter)
         return 0;
     if (pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0)
-        return ml_err(err, errlen, -EINVAL, "bad filter '%s': %s", filter, pcap_geterr(p));
+        return ml_err(err, errlen, -EINVAL, "bad filter '%s': %s", filter,
+                      pcap_geterr(p));
     int rc = pcap_setfilter(p, &prog);
     pcap_freecode(&prog);
     if (rc < 0)
@@ -416,16 +422,19 @@ static void report_stats(const char *detector, const char *source, pcap_t *p, in
         rs->st.dropped = ps.ps_drop;
         rs->st.ifdropped = ps.ps_ifdrop;
     }
-    fprintf(stderr,
-            "%s: %s: %llu packets, %llu parsed, %llu dropped by kernel, %llu dropped by "
-            "interface%s\n",
-            detector, source, (unsigned long long)rs->st.packets,
-            (unsigned long long)rs->st.parsed, (unsigned long long)rs->st.dropped,
-            (unsigned long long)rs->st.ifdropped, rs->st.truncated ? ", file truncated" : "");
-    json_t *info = json_pack("{s:s,s:I,s:I,s:I,s:I,s:b}", "source", source, "packets",
-                             (json_int_t)rs->st.packets, "parsed", (json_int_t)rs->st.parsed,
-                             "dropped", (json_int_t)rs->st.dropped, "ifdropped",
-                             (json_int_t)rs->st.ifdropped, "truncated", rs->st.truncated);
+    fprintf(
+        stderr,
+        "%s: %s: %llu packets, %llu parsed, %llu dropped by kernel, %llu dropped by "
+        "interface%s\n",
+        detector, source, (unsigned long long)rs->st.packets,
+        (unsigned long long)rs->st.parsed, (unsigned long long)rs->st.dropped,
+        (unsigned long long)rs->st.ifdropped,
+        rs->st.truncated ? ", file truncated" : "");
+    json_t *info =
+        json_pack("{s:s,s:I,s:I,s:I,s:I,s:b}", "source", source, "packets",
+                  (json_int_t)rs->st.packets, "parsed", (json_int_t)rs->st.parsed,
+                  "dropped", (json_int_t)rs->st.dropped, "ifdropped",
+                  (json_int_t)rs->st.ifdropped, "truncated", rs->st.truncated);
     if (info && error)
         json_object_set_new(info, "error", json_string(error));
     det_info_line(detector, DET_NETWORK, info);
@@ -459,7 +468,8 @@ int det_pcap_run_detector(const char *detector, const struct det_pcap_config *cf
     }
     rs.dlt = pcap_datalink(p);
     fprintf(stderr, "%s: reading %s (link type %s)\n", detector, source,
-            pcap_datalink_val_to_name(rs.dlt) ? pcap_datalink_val_to_name(rs.dlt) : "?");
+            pcap_datalink_val_to_name(rs.dlt) ? pcap_datalink_val_to_name(rs.dlt)
+                                              : "?");
     int rc = live ? loop_live(p, &rs, tick, stop, err, sizeof(err))
                   : loop_offline(p, &rs, tick, stop, err, sizeof(err));
     if (rc < 0)

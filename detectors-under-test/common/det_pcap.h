@@ -29,7 +29,7 @@ struct det_pkt {
     uint8_t tcp_flags; /* TH_SYN etc.; 0 for UDP */
     uint32_t seq;      /* TCP sequence number of the first payload byte */
     const uint8_t *payload;
-    size_t payload_len; /* bytes actually captured */
+    size_t payload_len;      /* bytes actually captured */
     size_t payload_wire_len; /* bytes on the wire (> payload_len when cut by snaplen) */
 };
 
@@ -72,8 +72,8 @@ int det_emit_stdout(void *ctx, const struct det_alert *a);
  * Returns 0, or -EINVAL for anything that is not an unfragmented-enough
  * IPv4/IPv6 TCP/UDP packet (non-first fragments, other protocols, garbage).
  */
-int det_pcap_parse(int dlt, const uint8_t *frame, size_t caplen, size_t wirelen, double ts,
-                   struct det_pkt *out);
+int det_pcap_parse(int dlt, const uint8_t *frame, size_t caplen, size_t wirelen,
+                   double ts, struct det_pkt *out);
 
 /* Formats "ip:port" ("[v6]:port" for IPv6) into buf (>= 64 bytes). */
 void det_pkt_format_endpoint(int family, const uint8_t *addr, uint16_t port, char *buf,
@@ -102,11 +102,12 @@ int det_pcap_run_detector(const char *detector, const struct det_pcap_config *cf
  */
 int det_pcap_parse_option(struct det_pcap_config *cfg, int argc, char **argv, int *i,
                           char *err, size_t errlen);
-#define DET_PCAP_USAGE                                                                     \
-    "  -i, --iface IFACE   capture interface (default $ML_IFACE, else lo; \"any\" ok)\n"   \
-    "  -r, --read FILE     read a pcap file instead of capturing\n"                        \
-    "  -f, --filter BPF    capture filter expression\n"                               \
-    "  --snaplen N         bytes kept per packet (default 65535)\n"                       \
+#define DET_PCAP_USAGE                                                                 \
+    "  -i, --iface IFACE   capture interface (default $ML_IFACE, else lo; \"any\" "    \
+    "ok)\n"                                                                            \
+    "  -r, --read FILE     read a pcap file instead of capturing\n"                    \
+    "  -f, --filter BPF    capture filter expression\n"                                \
+    "  --snaplen N         bytes kept per packet (default 65535)\n"                    \
     "  --buffer-mib N      kernel capture ring in MiB (default 32)\n"
 
 /*

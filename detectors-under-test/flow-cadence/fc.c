@@ -113,7 +113,8 @@ int fc_shape_matches(const struct fc *c, const struct fc_shape *s)
 {
     const struct fc_config *k = &c->cfg;
     return s->age_s >= k->min_age_s && s->client_msgs >= k->min_client_msgs &&
-           s->pushes >= k->min_pushes && s->median_client_bytes <= k->max_client_msg_bytes &&
+           s->pushes >= k->min_pushes &&
+           s->median_client_bytes <= k->max_client_msg_bytes &&
            s->median_interval_s >= k->min_interval_s &&
            s->median_interval_s <= k->max_interval_s && s->rate_bps <= k->max_rate_bps;
 }
@@ -130,11 +131,12 @@ static void evaluate(void *arg, struct det_flow_entry *f)
     shape_of(f, s, &sh);
     if (!fc_shape_matches(c, &sh) || !det_flow_fire_once(f, FC_RULE))
         return;
-    snprintf(reason, sizeof(reason),
-             "rule stratum-cadence: %.0f s flow, %u client messages (median %.0f B every "
-             "%.1f s), %u server pushes, %.0f B/s",
-             sh.age_s, sh.client_msgs, sh.median_client_bytes, sh.median_interval_s,
-             sh.pushes, sh.rate_bps);
+    snprintf(
+        reason, sizeof(reason),
+        "rule stratum-cadence: %.0f s flow, %u client messages (median %.0f B every "
+        "%.1f s), %u server pushes, %.0f B/s",
+        sh.age_s, sh.client_msgs, sh.median_client_bytes, sh.median_interval_s,
+        sh.pushes, sh.rate_bps);
     det_flow_describe(f, &flow);
     struct det_alert a = {.detector = "flow-cadence",
                           .technique = DET_NETWORK,
@@ -151,8 +153,8 @@ static const struct det_flow_callbacks callbacks = {
 
 static void defaults(struct fc_config *k)
 {
-#define DEF(field, v)                                                                      \
-    if (k->field <= 0)                                                                     \
+#define DEF(field, v)                                                                  \
+    if (k->field <= 0)                                                                 \
     k->field = v
     DEF(min_age_s, 60);
     DEF(msg_gap_s, 0.1);

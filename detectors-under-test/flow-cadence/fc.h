@@ -15,16 +15,16 @@
 struct fc_config {
     det_emit_fn emit; /* NULL = det_emit_stdout */
     void *emit_ctx;
-    double min_age_s;       /* flow age before it can alert, 0 = 60 */
-    double msg_gap_s;       /* packets closer than this form one message, 0 = 0.1 */
-    double push_gap_s;      /* a server message this long after the last client
-                               message counts as a push, 0 = 1.0 */
+    double min_age_s;         /* flow age before it can alert, 0 = 60 */
+    double msg_gap_s;         /* packets closer than this form one message, 0 = 0.1 */
+    double push_gap_s;        /* a server message this long after the last client
+                                 message counts as a push, 0 = 1.0 */
     unsigned min_client_msgs; /* 0 = 3 */
     unsigned min_pushes;      /* 0 = 2 */
     double max_client_msg_bytes; /* median client message size cap, 0 = 1024 */
-    double min_interval_s;  /* median client inter-message gap range, 0 = 1 */
-    double max_interval_s;  /* 0 = 300 */
-    double max_rate_bps;    /* bytes per second both ways, 0 = 4096 */
+    double min_interval_s;       /* median client inter-message gap range, 0 = 1 */
+    double max_interval_s;       /* 0 = 300 */
+    double max_rate_bps;         /* bytes per second both ways, 0 = 4096 */
 };
 
 /* The figures flow-cadence computes for one flow (for tests and reasons). */

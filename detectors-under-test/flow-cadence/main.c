@@ -9,11 +9,12 @@
 
 static void usage(FILE *to)
 {
-    fprintf(to, "usage: minerlab-det-flow-cadence [options]\n" DET_PCAP_USAGE
-                "  --min-age SEC       flow age before it may alert (default 60)\n"
-                "  --max-rate BPS      byte-rate ceiling, both ways (default 4096)\n"
-                "  --max-msg BYTES     median client message size ceiling (default 1024)\n"
-                "  -h, --help          this text\n");
+    fprintf(to,
+            "usage: minerlab-det-flow-cadence [options]\n" DET_PCAP_USAGE
+            "  --min-age SEC       flow age before it may alert (default 60)\n"
+            "  --max-rate BPS      byte-rate ceiling, both ways (default 4096)\n"
+            "  --max-msg BYTES     median client message size ceiling (default 1024)\n"
+            "  -h, --help          this text\n");
 }
 
 static int number(const char *s, double min, double max, double *out)

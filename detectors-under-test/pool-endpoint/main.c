@@ -12,10 +12,12 @@ static void usage(FILE *to)
 {
     fprintf(to,
             "usage: minerlab-det-pool-endpoint [options]\n" DET_PCAP_USAGE
-            "  --domains FILE      pool domain list (default: pool-domains.txt next to the\n"
+            "  --domains FILE      pool domain list (default: pool-domains.txt next to "
+            "the\n"
             "                      binary, else the source tree's copy)\n"
             "  --ports LIST        comma-separated pool ports (default: Falco's list)\n"
-            "  --ignore-private    like Falco: no port alerts for loopback/private servers\n"
+            "  --ignore-private    like Falco: no port alerts for loopback/private "
+            "servers\n"
             "  -h, --help          this text\n");
 }
 
@@ -54,7 +56,8 @@ int main(int argc, char **argv)
             domains = argv[++i];
         } else if (rc == 0 && !strcmp(argv[i], "--ports") && i + 1 < argc) {
             if (parse_ports(argv[++i], ports, &cfg.nports) < 0) {
-                fprintf(stderr, "minerlab-det-pool-endpoint: bad --ports %s\n", argv[i]);
+                fprintf(stderr, "minerlab-det-pool-endpoint: bad --ports %s\n",
+                        argv[i]);
                 return 64;
             }
             cfg.ports = ports;
@@ -71,7 +74,8 @@ int main(int argc, char **argv)
         return 1;
     }
     if (!domains)
-        domains = pep_default_domains_path(pathbuf, sizeof(pathbuf), POOL_DOMAINS_SOURCE);
+        domains =
+            pep_default_domains_path(pathbuf, sizeof(pathbuf), POOL_DOMAINS_SOURCE);
     if (pep_load_domains(p, domains, err, sizeof(err)) < 0) {
         char why[600];
         snprintf(why, sizeof(why), "%s; only the port rule runs", err);

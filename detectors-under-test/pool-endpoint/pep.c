@@ -24,11 +24,10 @@ struct pep {
     unsigned long alerts;
 };
 
-static const uint16_t falco_ports[] = {25,   3333, 3334, 3335, 3336,  3357,  4444,
-                                       5555, 5556, 5588, 5730, 6099,  6666,  7777,
-                                       7778, 8000, 8001, 8008, 8080,  8118,  8333,
-                                       8888, 8899, 9332, 9999, 14433, 14444, 45560,
-                                       45700};
+static const uint16_t falco_ports[] = {
+    25,   3333, 3334, 3335, 3336, 3357,  4444,  5555,  5556, 5588,
+    5730, 6099, 6666, 7777, 7778, 8000,  8001,  8008,  8080, 8118,
+    8333, 8888, 8899, 9332, 9999, 14433, 14444, 45560, 45700};
 
 const uint16_t *pep_default_ports(size_t *nports)
 {
@@ -220,8 +219,8 @@ const char *pep_default_domains_path(char *buf, size_t len, const char *fallback
     return fallback;
 }
 
-static void alert(struct pep *p, struct det_flow_entry *f, enum pep_rule r, double score,
-                  const char *reason, double ts)
+static void alert(struct pep *p, struct det_flow_entry *f, enum pep_rule r,
+                  double score, const char *reason, double ts)
 {
     struct det_flow flow;
     if (!det_flow_fire_once(f, r))
@@ -253,9 +252,10 @@ static void on_new(void *ctx, struct det_flow_entry *f, double ts)
         return;
     if (p->cfg.ignore_private && det_addr_is_private(f->family, f->addr[1]))
         return;
-    snprintf(reason, sizeof(reason),
-             "rule pool-port: TCP connection to %s, port %u is on Falco's miner port list",
-             f->server, (unsigned)f->port[1]);
+    snprintf(
+        reason, sizeof(reason),
+        "rule pool-port: TCP connection to %s, port %u is on Falco's miner port list",
+        f->server, (unsigned)f->port[1]);
     alert(p, f, PEP_PORT, 0.5, reason, ts);
 }
 
@@ -266,7 +266,8 @@ static void name_alert(struct pep *p, struct det_flow_entry *f, enum pep_rule r,
     const char *hit = pep_match_domain(p, name);
     if (!hit)
         return;
-    snprintf(reason, sizeof(reason), "rule pool-%s: %s names pool domain %s (list entry %s)",
+    snprintf(reason, sizeof(reason),
+             "rule pool-%s: %s names pool domain %s (list entry %s)",
              r == PEP_DNS ? "dns" : "sni", r == PEP_DNS ? "DNS query" : "TLS SNI", name,
              hit);
     alert(p, f, r, 0.9, reason, ts);
@@ -288,14 +289,16 @@ static void on_data(void *ctx, struct det_flow_entry *f, int dir, const uint8_t 
     }
     if (f->fired & (1ull << PEP_SNI_DONE))
         return;
-    int rc = pep_tls_sni(f->dir[DET_C2S].head, f->dir[DET_C2S].head_len, name, sizeof(name));
+    int rc =
+        pep_tls_sni(f->dir[DET_C2S].head, f->dir[DET_C2S].head_len, name, sizeof(name));
     if (rc != 0 || f->dir[DET_C2S].head_len >= PEP_HEAD_CAP)
         det_flow_fire_once(f, PEP_SNI_DONE);
     if (rc == 1)
         name_alert(p, f, PEP_SNI, name, ts);
 }
 
-static const struct det_flow_callbacks callbacks = {.on_new = on_new, .on_data = on_data};
+static const struct det_flow_callbacks callbacks = {.on_new = on_new,
+                                                    .on_data = on_data};
 
 int pep_create(struct pep **out, const struct pep_config *cfg)
 {

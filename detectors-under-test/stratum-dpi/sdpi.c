@@ -20,20 +20,24 @@ static const struct {
     double score;
     const char *what;
 } rules[SDPI_RULE_COUNT] = {
-    [SDPI_ET_CHECKIN] = {"et-checkin", 0.95,
-                         "client payload matches the ET Cryptocurrency Miner Checkin bytes"},
+    [SDPI_ET_CHECKIN] =
+        {"et-checkin", 0.95,
+         "client payload matches the ET Cryptocurrency Miner Checkin bytes"},
     [SDPI_LOGIN] = {"stratum-login", 0.9, "client sent a Stratum JSON-RPC login"},
     [SDPI_SUBMIT] = {"stratum-submit", 0.9, "client submitted a Stratum share"},
     [SDPI_KEEPALIVED] = {"stratum-keepalived", 0.6, "client sent a Stratum keepalived"},
     [SDPI_JOB] = {"stratum-job", 0.9, "server sent a Stratum mining job"},
-    [SDPI_MINING_SUBSCRIBE] = {"mining-subscribe", 0.85, "client sent mining.subscribe"},
-    [SDPI_MINING_AUTHORIZE] = {"mining-authorize", 0.85, "client sent mining.authorize"},
+    [SDPI_MINING_SUBSCRIBE] = {"mining-subscribe", 0.85,
+                               "client sent mining.subscribe"},
+    [SDPI_MINING_AUTHORIZE] = {"mining-authorize", 0.85,
+                               "client sent mining.authorize"},
     [SDPI_MINING_NOTIFY] = {"mining-notify", 0.9, "server sent mining.notify"},
     [SDPI_WS_AUTH] = {"ws-miner-auth", 0.85,
                       "client sent a Coinhive-style auth message over WebSocket"},
     [SDPI_WS_SUBMIT] = {"ws-miner-submit", 0.9,
                         "client sent a Coinhive-style submit over WebSocket"},
-    [SDPI_WS_JOB] = {"ws-miner-job", 0.9, "server sent a Coinhive-style job over WebSocket"},
+    [SDPI_WS_JOB] = {"ws-miner-job", 0.9,
+                     "server sent a Coinhive-style job over WebSocket"},
 };
 
 const char *sdpi_rule_name(enum sdpi_rule r)
@@ -44,8 +48,9 @@ const char *sdpi_rule_name(enum sdpi_rule r)
 /* The ET rule: content matches in order, each after the previous one. */
 static int et_checkin(const char *l, size_t n)
 {
-    static const char *const seq[] = {"\"jsonrpc\":", "\",\"method\":\"login\",\"params\":",
-                                      "\"pass\":\"", "\"agent\":\""};
+    static const char *const seq[] = {
+        "\"jsonrpc\":", "\",\"method\":\"login\",\"params\":", "\"pass\":\"",
+        "\"agent\":\""};
     if (n < 6 || memcmp(l, "{\"id\":", 6))
         return 0;
     size_t off = 6;
@@ -76,7 +81,8 @@ static unsigned match_jsonrpc(int dir, json_t *o)
     json_t *params = json_object_get(o, "params");
     unsigned m = 0;
     if (dir == DET_C2S && method) {
-        json_t *login = json_is_object(params) ? json_object_get(params, "login") : NULL;
+        json_t *login =
+            json_is_object(params) ? json_object_get(params, "login") : NULL;
         if (!strcmp(method, "login") && json_is_string(login) &&
             (json_object_get(params, "pass") || json_object_get(params, "agent")))
             m |= 1u << SDPI_LOGIN;
@@ -92,7 +98,8 @@ static unsigned match_jsonrpc(int dir, json_t *o)
         json_t *result = json_object_get(o, "result");
         if (method && !strcmp(method, "job") && has_keys(params, job_keys))
             m |= 1u << SDPI_JOB;
-        if (json_is_object(result) && has_keys(json_object_get(result, "job"), job_keys))
+        if (json_is_object(result) &&
+            has_keys(json_object_get(result, "job"), job_keys))
             m |= 1u << SDPI_JOB;
         if (method && !strcmp(method, "mining.notify"))
             m |= 1u << SDPI_MINING_NOTIFY;
@@ -129,7 +136,8 @@ unsigned sdpi_match(int dir, int ws, const char *line, size_t len)
         i++;
     /* Only JSON objects that name a method or a type are worth parsing. */
     if (i == len || line[i] != '{' ||
-        (!det_find(line, len, "\"method\"") && !(ws && det_find(line, len, "\"type\""))))
+        (!det_find(line, len, "\"method\"") &&
+         !(ws && det_find(line, len, "\"type\""))))
         return m;
     json_t *o = json_loadb(line + i, len - i, JSON_DISABLE_EOF_CHECK, NULL);
     if (!o)

@@ -14,15 +14,15 @@
 #include "det_pcap.h"
 
 enum sdpi_rule {
-    SDPI_ET_CHECKIN,      /* the Emerging Threats "Cryptocurrency Miner Checkin" bytes */
-    SDPI_LOGIN,           /* JSON-RPC login with login/pass/agent params, any layout */
-    SDPI_SUBMIT,          /* JSON-RPC submit with job_id/nonce/result */
-    SDPI_KEEPALIVED,      /* JSON-RPC keepalived */
-    SDPI_JOB,             /* server job push or login result carrying a job blob */
-    SDPI_MINING_SUBSCRIBE,/* stratum v1 (bitcoin-style) mining.subscribe */
+    SDPI_ET_CHECKIN, /* the Emerging Threats "Cryptocurrency Miner Checkin" bytes */
+    SDPI_LOGIN,      /* JSON-RPC login with login/pass/agent params, any layout */
+    SDPI_SUBMIT,     /* JSON-RPC submit with job_id/nonce/result */
+    SDPI_KEEPALIVED, /* JSON-RPC keepalived */
+    SDPI_JOB,        /* server job push or login result carrying a job blob */
+    SDPI_MINING_SUBSCRIBE, /* stratum v1 (bitcoin-style) mining.subscribe */
     SDPI_MINING_AUTHORIZE,
     SDPI_MINING_NOTIFY,
-    SDPI_WS_AUTH,         /* Coinhive-style {"type":"auth"} in a WebSocket message */
+    SDPI_WS_AUTH, /* Coinhive-style {"type":"auth"} in a WebSocket message */
     SDPI_WS_SUBMIT,
     SDPI_WS_JOB,
     SDPI_RULE_COUNT

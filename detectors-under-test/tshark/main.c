@@ -29,10 +29,11 @@ struct opts {
 
 static void usage(FILE *to)
 {
-    fprintf(to, "usage: minerlab-det-tshark [options]\n" DET_PCAP_USAGE
-                "  --domains FILE      pool domain list (default: pool-endpoint's list)\n"
-                "  --tshark PATH       tshark binary (default: tshark on PATH)\n"
-                "  -h, --help          this text\n");
+    fprintf(to,
+            "usage: minerlab-det-tshark [options]\n" DET_PCAP_USAGE
+            "  --domains FILE      pool domain list (default: pool-endpoint's list)\n"
+            "  --tshark PATH       tshark binary (default: tshark on PATH)\n"
+            "  -h, --help          this text\n");
 }
 
 /* Runs `tshark --version` and keeps its first line. 0 or -ENOENT. */
@@ -129,8 +130,8 @@ static void on_out(void *arg, char *line)
     st->lines++;
     if (tsa_classify(line, &h) != 1 || !tsa_seen_add(st->seen, &h))
         return;
-    snprintf(reason, sizeof(reason), "rule %s: tshark display filter matched (%s)", h.rule,
-             h.detail);
+    snprintf(reason, sizeof(reason), "rule %s: tshark display filter matched (%s)",
+             h.rule, h.detail);
     struct det_flow flow = {.proto = h.proto, .src = h.src, .dst = h.dst};
     struct det_alert a = {.detector = DETECTOR,
                           .technique = DET_NETWORK,
@@ -147,9 +148,14 @@ static void on_err(void *arg, char *line)
     struct state *st = arg;
     /* tshark's start-up chatter, and its complaints about an unreadable
      * ~/.config/wireshark when run as another user, are not the error. */
-    static const char *const noise[] = {"Running as user", "Capture started", "File: ",
-                                        "Error loading table", "permission to read the file",
-                                        "Could not open your", "preferences file", NULL};
+    static const char *const noise[] = {"Running as user",
+                                        "Capture started",
+                                        "File: ",
+                                        "Error loading table",
+                                        "permission to read the file",
+                                        "Could not open your",
+                                        "preferences file",
+                                        NULL};
     const char *msg = !strncmp(line, "tshark: ", 8) ? line + 8 : line;
     for (int i = 0; noise[i]; i++)
         if (strstr(msg, noise[i]))
@@ -253,7 +259,8 @@ int main(int argc, char **argv)
     if (pep_create(&pep, NULL) < 0)
         goto out;
     if (!o.domains)
-        o.domains = pep_default_domains_path(pathbuf, sizeof(pathbuf), POOL_DOMAINS_SOURCE);
+        o.domains =
+            pep_default_domains_path(pathbuf, sizeof(pathbuf), POOL_DOMAINS_SOURCE);
     if (pep_load_domains(pep, o.domains, err, sizeof(err)) < 0)
         det_alert_degraded(DETECTOR, DET_NETWORK, err);
     const char *const *domains = pep_domains(pep, &nd);
@@ -270,7 +277,8 @@ int main(int argc, char **argv)
         det_alert_degraded(DETECTOR, DET_NETWORK, "cannot start tshark");
         goto out;
     }
-    struct pollfd pf[2] = {{.fd = ofd, .events = POLLIN}, {.fd = efd, .events = POLLIN}};
+    struct pollfd pf[2] = {{.fd = ofd, .events = POLLIN},
+                           {.fd = efd, .events = POLLIN}};
     int open_fds = 2;
     while (open_fds > 0) {
         if (*stop && child > 0) {
@@ -299,7 +307,8 @@ int main(int argc, char **argv)
                  st.last_err[0] ? ": " : "", st.last_err);
         det_alert_degraded(DETECTOR, DET_NETWORK, err);
     }
-    fprintf(stderr, "minerlab-det-tshark: %lu matching packets, %lu alerts, tshark status %d\n",
+    fprintf(stderr,
+            "minerlab-det-tshark: %lu matching packets, %lu alerts, tshark status %d\n",
             st.lines, st.alerts, code);
     det_info_line(DETECTOR, DET_NETWORK,
                   json_pack("{s:s,s:I,s:I,s:i}", "version", version, "matches",

@@ -7,21 +7,47 @@
 #include <string.h>
 
 enum {
-    F_TIME, F_IP_SRC, F_IP6_SRC, F_IP_DST, F_IP6_DST, F_TCP_SPORT, F_TCP_DPORT,
-    F_UDP_SPORT, F_UDP_DPORT, F_SYN, F_ACK, F_DNS_NAME, F_SNI, F_WS_TEXT, F_PAYLOAD,
+    F_TIME,
+    F_IP_SRC,
+    F_IP6_SRC,
+    F_IP_DST,
+    F_IP6_DST,
+    F_TCP_SPORT,
+    F_TCP_DPORT,
+    F_UDP_SPORT,
+    F_UDP_DPORT,
+    F_SYN,
+    F_ACK,
+    F_DNS_NAME,
+    F_SNI,
+    F_WS_TEXT,
+    F_PAYLOAD,
     F_COUNT
 };
 
-const char *const tsa_fields[] = {
-    "frame.time_epoch", "ip.src",  "ipv6.src", "ip.dst",  "ipv6.dst",
-    "tcp.srcport",      "tcp.dstport", "udp.srcport", "udp.dstport", "tcp.flags.syn",
-    "tcp.flags.ack",    "dns.qry.name", "tls.handshake.extensions_server_name",
-    "websocket.payload.text", "tcp.payload", NULL};
+const char *const tsa_fields[] = {"frame.time_epoch",
+                                  "ip.src",
+                                  "ipv6.src",
+                                  "ip.dst",
+                                  "ipv6.dst",
+                                  "tcp.srcport",
+                                  "tcp.dstport",
+                                  "udp.srcport",
+                                  "udp.dstport",
+                                  "tcp.flags.syn",
+                                  "tcp.flags.ack",
+                                  "dns.qry.name",
+                                  "tls.handshake.extensions_server_name",
+                                  "websocket.payload.text",
+                                  "tcp.payload",
+                                  NULL};
 
 /* Display-filter pieces, one per public rule. */
 static const char *const content_rules[] = {
-    /* ET "Cryptocurrency Miner Checkin": the payload starts {"id": then the rest in order. */
-    "(tcp.payload[0:6] == 7b:22:69:64:22:3a && tcp.payload contains \"\\\"jsonrpc\\\":\" "
+    /* ET "Cryptocurrency Miner Checkin": the payload starts {"id": then the rest in
+       order. */
+    "(tcp.payload[0:6] == 7b:22:69:64:22:3a && tcp.payload contains "
+    "\"\\\"jsonrpc\\\":\" "
     "&& tcp.payload contains \"\\\",\\\"method\\\":\\\"login\\\",\\\"params\\\":\" "
     "&& tcp.payload contains \"\\\"pass\\\":\\\"\" && tcp.payload contains "
     "\"\\\"agent\\\":\\\"\")",
@@ -79,8 +105,8 @@ static void domain_regex(struct sbuf *b, const char *const *domains, size_t n)
     put(b, ")$\"");
 }
 
-char *tsa_build_filter(const char *const *domains, size_t ndomains, const uint16_t *ports,
-                       size_t nports)
+char *tsa_build_filter(const char *const *domains, size_t ndomains,
+                       const uint16_t *ports, size_t nports)
 {
     struct sbuf b = {0};
     char num[16];
@@ -132,7 +158,8 @@ static const char *label_text(const char *t, size_t n, int ws, int *from_server)
             *from_server = 1;
             return "ws-miner-job";
         }
-        return memmem(t, n, "\"type\":\"auth\"", 13) ? "ws-miner-auth" : "ws-miner-submit";
+        return memmem(t, n, "\"type\":\"auth\"", 13) ? "ws-miner-auth"
+                                                     : "ws-miner-submit";
     }
     if (n >= 6 && !memcmp(t, "{\"id\":", 6) &&
         memmem(t, n, "\",\"method\":\"login\",\"params\":", 28))
@@ -187,7 +214,8 @@ int tsa_classify(char *line, struct tsa_hit *out)
         snprintf(out->detail, sizeof(out->detail), "DNS query %s", f[F_DNS_NAME]);
     } else if (*f[F_WS_TEXT]) {
         out->rule = label_text(f[F_WS_TEXT], strlen(f[F_WS_TEXT]), 1, &from_server);
-        snprintf(out->detail, sizeof(out->detail), "WebSocket text %.100s", f[F_WS_TEXT]);
+        snprintf(out->detail, sizeof(out->detail), "WebSocket text %.100s",
+                 f[F_WS_TEXT]);
     } else if (*f[F_PAYLOAD]) {
         size_t n = unhex(f[F_PAYLOAD], text, sizeof(text));
         out->rule = label_text(text, n, 0, &from_server);
@@ -234,8 +262,8 @@ static uint64_t fnv(uint64_t h, const char *s)
 
 int tsa_seen_add(struct tsa_seen *s, const struct tsa_hit *h)
 {
-    uint64_t k = fnv(fnv(fnv(fnv(14695981039346656037ull, h->rule), h->proto), h->src),
-                     h->dst);
+    uint64_t k =
+        fnv(fnv(fnv(fnv(14695981039346656037ull, h->rule), h->proto), h->src), h->dst);
     if (!k)
         k = 1;
     if (s->count * 4 >= s->cap * 3)

@@ -20,13 +20,13 @@ extern const char *const tsa_fields[];
  * Builds the display filter. domains: lowercase names (regex metacharacters
  * are escaped); ports: pool ports. Returns a malloc'd string or NULL.
  */
-char *tsa_build_filter(const char *const *domains, size_t ndomains, const uint16_t *ports,
-                       size_t nports);
+char *tsa_build_filter(const char *const *domains, size_t ndomains,
+                       const uint16_t *ports, size_t nports);
 
 struct tsa_hit {
     double ts;
-    const char *rule;  /* "et-checkin", "stratum-method", "ws-miner", "pool-port", ... */
-    const char *proto; /* "tcp" or "udp" */
+    const char *rule; /* "et-checkin", "stratum-method", "ws-miner", "pool-port", ... */
+    const char *proto;     /* "tcp" or "udp" */
     char src[64], dst[64]; /* client and server "ip:port" */
     char detail[160];
 };

@@ -57,17 +57,21 @@ struct state {
 
 static void usage(FILE *to)
 {
-    fprintf(to, "usage: minerlab-det-yara [options]\n"
-                "  --rules FILE        yara rules (default: miner-memory.yar beside the binary)\n"
-                "  --interval SEC      time between scan rounds (default 5)\n"
-                "  --rescan SEC        least time between two scans of a process (default 60)\n"
-                "  --max-per-round N   processes scanned per round (default 4)\n"
-                "  --timeout SEC       yara's per-scan timeout (default 20)\n"
-                "  --max-cpu PCT       yara CPU budget, %% of one core on average (default 10)\n"
-                "  --pid PID           scan only this process (repeatable)\n"
-                "  --once              one round, then exit\n"
-                "  --yara PATH         yara binary (default: yara on PATH)\n"
-                "  --iface IFACE       accepted and ignored (the harness passes it)\n");
+    fprintf(
+        to,
+        "usage: minerlab-det-yara [options]\n"
+        "  --rules FILE        yara rules (default: miner-memory.yar beside the "
+        "binary)\n"
+        "  --interval SEC      time between scan rounds (default 5)\n"
+        "  --rescan SEC        least time between two scans of a process (default 60)\n"
+        "  --max-per-round N   processes scanned per round (default 4)\n"
+        "  --timeout SEC       yara's per-scan timeout (default 20)\n"
+        "  --max-cpu PCT       yara CPU budget, %% of one core on average (default "
+        "10)\n"
+        "  --pid PID           scan only this process (repeatable)\n"
+        "  --once              one round, then exit\n"
+        "  --yara PATH         yara binary (default: yara on PATH)\n"
+        "  --iface IFACE       accepted and ignored (the harness passes it)\n");
 }
 
 /* Runs cmd (no shell) and keeps the first output line. 0 or -ENOENT. */
@@ -109,13 +113,15 @@ static int scan(struct state *st, int pid, struct ya_result *r)
     memset(r, 0, sizeof(*r));
     snprintf(tbuf, sizeof(tbuf), "%ld", st->o.timeout_s);
     snprintf(pbuf, sizeof(pbuf), "%d", pid);
-    char *argv[] = {(char *)st->o.yara, "-s", "-a", tbuf, (char *)st->o.rules, pbuf, NULL};
+    char *argv[] = {(char *)st->o.yara,  "-s", "-a", tbuf,
+                    (char *)st->o.rules, pbuf, NULL};
     if (pipe2(fd, O_CLOEXEC) < 0)
         return -errno;
     pid_t child = fork();
     if (child == 0) {
         prctl(PR_SET_PDEATHSIG, SIGKILL);
-        setpriority(PRIO_PROCESS, 0, 10); /* a scanner must not be the host's heaviest job */
+        setpriority(PRIO_PROCESS, 0,
+                    10); /* a scanner must not be the host's heaviest job */
         dup2(fd[1], 1);
         dup2(fd[1], 2);
         execvp(argv[0], argv);
@@ -159,8 +165,8 @@ static int scan(struct state *st, int pid, struct ya_result *r)
     waitpid(child, &status, 0);
     getrusage(RUSAGE_CHILDREN, &after);
     /* Pay for this scan's CPU with idle time: cpu * (100 / budget - 1). */
-    double cpu = tv_s(&after.ru_utime) - tv_s(&before.ru_utime) + tv_s(&after.ru_stime) -
-                 tv_s(&before.ru_stime);
+    double cpu = tv_s(&after.ru_utime) - tv_s(&before.ru_utime) +
+                 tv_s(&after.ru_stime) - tv_s(&before.ru_stime);
     st->scan_cpu_s += cpu;
     st->next_scan_at = ml_now_unix() + cpu * (100.0 / (double)st->o.max_cpu_pct - 1.0);
     st->scans++;
@@ -194,10 +200,14 @@ static void report(struct state *st, struct proc *p, const struct ya_result *r)
         if (seen || p->nfired == YA_MAX_RULES)
             continue;
         snprintf(p->fired[p->nfired++], 64, "%s", r->m[i].rule);
-        snprintf(reason, sizeof(reason), "rule %s: yara matched process memory of pid %d (%s): %s",
+        snprintf(reason, sizeof(reason),
+                 "rule %s: yara matched process memory of pid %d (%s): %s",
                  r->m[i].rule, p->pid, comm, r->m[i].evidence);
-        struct det_alert a = {.detector = DETECTOR, .technique = DET_MEMORY, .pid = p->pid,
-                              .score = 0.8, .reason = reason};
+        struct det_alert a = {.detector = DETECTOR,
+                              .technique = DET_MEMORY,
+                              .pid = p->pid,
+                              .score = 0.8,
+                              .reason = reason};
         det_alert_emit(&a);
         st->alerts++;
     }
@@ -282,12 +292,15 @@ static void round_once(struct state *st)
         }
     }
     forget_gone(st);
-    unsigned long scans = st->scans - scans_before, failed = st->failed_scans - failed_before;
+    unsigned long scans = st->scans - scans_before,
+                  failed = st->failed_scans - failed_before;
     if (scans > 0 && failed == scans && !st->degraded_perm) {
         char why[200];
-        snprintf(why, sizeof(why),
-                 "yara could not read the memory of %lu of %lu processes (run as root or "
-                 "with CAP_SYS_PTRACE)", failed, scans);
+        snprintf(
+            why, sizeof(why),
+            "yara could not read the memory of %lu of %lu processes (run as root or "
+            "with CAP_SYS_PTRACE)",
+            failed, scans);
         det_alert_degraded(DETECTOR, DET_MEMORY, why);
         st->degraded_perm = 1;
     }
@@ -334,7 +347,8 @@ static int parse_args(struct opts *o, int argc, char **argv)
             ok = 0;
         }
         if (!ok) {
-            fprintf(stderr, "minerlab-det-yara: bad option or value: %s (see --help)\n", a);
+            fprintf(stderr, "minerlab-det-yara: bad option or value: %s (see --help)\n",
+                    a);
             return -EINVAL;
         }
         i++;
@@ -346,8 +360,12 @@ int main(int argc, char **argv)
 {
     static struct state st;
     char version[128], rules_buf[4096];
-    st.o = (struct opts){.yara = "yara", .interval_s = 5, .rescan_s = 60,
-                         .max_per_round = 4, .timeout_s = 20, .max_cpu_pct = 10};
+    st.o = (struct opts){.yara = "yara",
+                         .interval_s = 5,
+                         .rescan_s = 60,
+                         .max_per_round = 4,
+                         .timeout_s = 20,
+                         .max_cpu_pct = 10};
     if (parse_args(&st.o, argc, argv) < 0)
         return 64;
     st.stop = det_install_stop_handler();
@@ -356,7 +374,8 @@ int main(int argc, char **argv)
         char *slash = n > 0 ? (rules_buf[n] = '\0', strrchr(rules_buf, '/')) : NULL;
         if (slash)
             strcpy(slash + 1, "miner-memory.yar");
-        st.o.rules = slash && access(rules_buf, R_OK) == 0 ? rules_buf : YARA_RULES_SOURCE;
+        st.o.rules =
+            slash && access(rules_buf, R_OK) == 0 ? rules_buf : YARA_RULES_SOURCE;
     }
     char *vargv[] = {(char *)st.o.yara, "--version", NULL};
     if (first_line(vargv, version + 5, sizeof(version) - 5) < 0) {
@@ -366,7 +385,8 @@ int main(int argc, char **argv)
     memcpy(version, "yara ", 5);
     if (access(st.o.rules, R_OK) != 0) {
         char why[4200];
-        snprintf(why, sizeof(why), "cannot read rules %s: %s", st.o.rules, strerror(errno));
+        snprintf(why, sizeof(why), "cannot read rules %s: %s", st.o.rules,
+                 strerror(errno));
         det_alert_degraded(DETECTOR, DET_MEMORY, why);
         return 1;
     }
@@ -380,11 +400,13 @@ int main(int argc, char **argv)
         while (!*st.stop && ml_now_unix() - t0 < st.o.interval_s)
             usleep(100 * 1000);
     }
-    fprintf(stderr, "minerlab-det-yara: %lu scans, %lu failed, %lu alerts, %.1f s yara CPU\n",
+    fprintf(stderr,
+            "minerlab-det-yara: %lu scans, %lu failed, %lu alerts, %.1f s yara CPU\n",
             st.scans, st.failed_scans, st.alerts, st.scan_cpu_s);
     det_info_line(DETECTOR, DET_MEMORY,
                   json_pack("{s:s,s:I,s:I,s:I,s:f}", "version", version, "scans",
-                            (json_int_t)st.scans, "failed_scans", (json_int_t)st.failed_scans,
-                            "alerts", (json_int_t)st.alerts, "yara_cpu_s", st.scan_cpu_s));
+                            (json_int_t)st.scans, "failed_scans",
+                            (json_int_t)st.failed_scans, "alerts",
+                            (json_int_t)st.alerts, "yara_cpu_s", st.scan_cpu_s));
     return 0;
 }

@@ -27,7 +27,8 @@ void ya_parse_line(struct ya_result *r, int pid, const char *line)
         return;
     }
     /* A rule line: "RULE PID". */
-    if (sscanf(line, "%63s %d", rule, &p) == 2 && p == pid && r->nmatches < YA_MAX_RULES) {
+    if (sscanf(line, "%63s %d", rule, &p) == 2 && p == pid &&
+        r->nmatches < YA_MAX_RULES) {
         struct ya_match *m = &r->m[r->nmatches++];
         memset(m, 0, sizeof(*m));
         snprintf(m->rule, sizeof(m->rule), "%s", rule);

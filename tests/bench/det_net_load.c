@@ -46,8 +46,10 @@ static long arg(int argc, char **argv, const char *name, long def)
 
 int main(int argc, char **argv)
 {
-    long conns = arg(argc, argv, "--conns", 100), rate = arg(argc, argv, "--rate", 5000);
-    long seconds = arg(argc, argv, "--seconds", 10), port = arg(argc, argv, "--port", 0);
+    long conns = arg(argc, argv, "--conns", 100),
+         rate = arg(argc, argv, "--rate", 5000);
+    long seconds = arg(argc, argv, "--seconds", 10),
+         port = arg(argc, argv, "--port", 0);
     static int cli[MAX_CONNS], srv[MAX_CONNS];
     static struct pollfd pf[MAX_CONNS];
     char line[256], buf[65536];
@@ -78,11 +80,12 @@ int main(int argc, char **argv)
     while (now_s() - t0 < (double)seconds) {
         double due = (now_s() - t0) * (double)rate;
         while ((double)sent < due) {
-            int n = snprintf(line, sizeof(line),
-                             "{\"id\":%llu,\"jsonrpc\":\"2.0\",\"method\":\"submit\",\"params\":"
-                             "{\"id\":\"s%ld\",\"job_id\":\"7\",\"nonce\":\"%08llx\",\"result\":"
-                             "\"%064llx\"}}\n",
-                             sent + 2, who, sent, sent * 2654435761ull);
+            int n = snprintf(
+                line, sizeof(line),
+                "{\"id\":%llu,\"jsonrpc\":\"2.0\",\"method\":\"submit\",\"params\":"
+                "{\"id\":\"s%ld\",\"job_id\":\"7\",\"nonce\":\"%08llx\",\"result\":"
+                "\"%064llx\"}}\n",
+                sent + 2, who, sent, sent * 2654435761ull);
             if (write(cli[who], line, (size_t)n) == n)
                 bytes += (unsigned long long)n;
             sent++;
@@ -93,8 +96,8 @@ int main(int argc, char **argv)
             if (pf[i].revents & POLLIN) {
                 while (read(srv[i], buf, sizeof(buf)) > 0)
                     ;
-                static const char ok[] =
-                    "{\"id\":2,\"jsonrpc\":\"2.0\",\"error\":null,\"result\":{\"status\":\"OK\"}}\n";
+                static const char ok[] = "{\"id\":2,\"jsonrpc\":\"2.0\",\"error\":null,"
+                                         "\"result\":{\"status\":\"OK\"}}\n";
                 if (write(srv[i], ok, sizeof(ok) - 1) > 0)
                     replies++;
             }
@@ -104,7 +107,8 @@ int main(int argc, char **argv)
         if (now_s() >= next_job) {
             next_job += 1;
             int n = snprintf(line, sizeof(line),
-                             "{\"jsonrpc\":\"2.0\",\"method\":\"job\",\"params\":{\"blob\":\"%0152d\","
+                             "{\"jsonrpc\":\"2.0\",\"method\":\"job\",\"params\":{"
+                             "\"blob\":\"%0152d\","
                              "\"job_id\":\"%llu\",\"target\":\"b88d0600\"}}\n",
                              0, jobs);
             for (long i = 0; i < conns; i++)

@@ -58,7 +58,8 @@ static int run(const char *cmd, struct out *o)
         } else if (reason && o->alerts < 32) {
             sscanf(reason, "rule %63[^:]", o->rules[o->alerts]);
             o->pids[o->alerts] = (int)json_integer_value(json_object_get(j, "pid"));
-            const char *dst = json_string_value(json_object_get(json_object_get(j, "flow"), "dst"));
+            const char *dst =
+                json_string_value(json_object_get(json_object_get(j, "flow"), "dst"));
             snprintf(o->dst[o->alerts], 64, "%s", dst ? dst : "");
             o->alerts++;
         }
@@ -140,15 +141,16 @@ static void yara_quiet_on_a_plain_process(void **state)
         _exit(127);
     }
     usleep(100 * 1000);
-    snprintf(cmd, sizeof(cmd), "%s/minerlab-det-yara --once --pid %d", getenv("ML_BIN_DIR"),
-             (int)pid);
+    snprintf(cmd, sizeof(cmd), "%s/minerlab-det-yara --once --pid %d",
+             getenv("ML_BIN_DIR"), (int)pid);
     int rc = run(cmd, &o);
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
     assert_int_equal(rc, 0);
     assert_int_equal(o.alerts, 0);
     /* Missing yara: a degraded notice, no alert, no crash. */
-    snprintf(cmd, sizeof(cmd), "%s/minerlab-det-yara --once --yara /nonexistent/yara 2>/dev/null",
+    snprintf(cmd, sizeof(cmd),
+             "%s/minerlab-det-yara --once --yara /nonexistent/yara 2>/dev/null",
              getenv("ML_BIN_DIR"));
     rc = run(cmd, &o);
     assert_int_equal(rc, 1);
@@ -198,7 +200,8 @@ static void tshark_quiet_and_degraded(void **state)
     o = tshark_on("tls_cadence.pcap"); /* TLS on 9444: nothing the rules can see */
     assert_int_equal(o.alerts, 0);
     char cmd[4096];
-    snprintf(cmd, sizeof(cmd), "%s/minerlab-det-tshark --tshark /nonexistent/tshark 2>/dev/null",
+    snprintf(cmd, sizeof(cmd),
+             "%s/minerlab-det-tshark --tshark /nonexistent/tshark 2>/dev/null",
              getenv("ML_BIN_DIR"));
     assert_int_equal(run(cmd, &o), 1);
     assert_int_equal(o.degraded, 1);

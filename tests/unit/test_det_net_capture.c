@@ -48,9 +48,11 @@ static void every_link_type_parses(void **state)
         size_t hlen;
     } kinds[] = {
         {DLT_EN10MB, {[12] = 0x08, [13] = 0x00}, 14},
-        {DLT_EN10MB, {[12] = 0x81, [13] = 0x00, [16] = 0x08, [17] = 0x00}, 18}, /* VLAN */
-        {DLT_NULL, {2, 0, 0, 0}, 4},        /* little-endian host */
-        {DLT_NULL, {0, 0, 0, 2}, 4},        /* big-endian host */
+        {DLT_EN10MB,
+         {[12] = 0x81, [13] = 0x00, [16] = 0x08, [17] = 0x00},
+         18},                        /* VLAN */
+        {DLT_NULL, {2, 0, 0, 0}, 4}, /* little-endian host */
+        {DLT_NULL, {0, 0, 0, 2}, 4}, /* big-endian host */
         {DLT_LOOP, {0, 0, 0, 2}, 4},
         {DLT_LINUX_SLL, {[14] = 0x08, [15] = 0x00}, 16},
         {276 /* DLT_LINUX_SLL2 */, {0x08, 0x00}, 20},
@@ -116,7 +118,8 @@ static void on_ws(void *ctx, struct det_flow_entry *f, int dir, int opcode,
         snprintf(s->ws[s->nws++], 128, "%d:%.*s", dir, (int)len, (const char *)payload);
 }
 
-static void feed(struct det_flow_table *t, const char *payload, uint8_t flags, uint32_t seq)
+static void feed(struct det_flow_table *t, const char *payload, uint8_t flags,
+                 uint32_t seq)
 {
     uint8_t ip[512];
     struct det_pkt p;
@@ -201,7 +204,8 @@ static void websocket_stream_after_upgrade(void **state)
     /* Bytes with NUL-free values only, so the string feeder can carry them. */
     feed(t, f1, DET_TCP_ACK, seq);
     seq += 8;
-    char part1[4] = {f2[0], f2[1], f2[2], 0}, part2[5] = {f2[3], f2[4], f2[5], f2[6], 0};
+    char part1[4] = {f2[0], f2[1], f2[2], 0},
+         part2[5] = {f2[3], f2[4], f2[5], f2[6], 0};
     feed(t, part1, DET_TCP_ACK, seq);
     feed(t, part2, DET_TCP_ACK, seq + 3);
     assert_int_equal(s.nws, 1);

@@ -15,7 +15,8 @@
 static struct tdn_alerts run(const char *pcap, double min_age)
 {
     struct tdn_alerts got = {0};
-    struct fc_config cfg = {.emit = tdn_collect, .emit_ctx = &got, .min_age_s = min_age};
+    struct fc_config cfg = {
+        .emit = tdn_collect, .emit_ctx = &got, .min_age_s = min_age};
     struct fc *c = NULL;
     assert_int_equal(fc_create(&c, &cfg), 0);
     assert_int_equal(tdn_run("flow-cadence", pcap, fc_packet, fc_tick, c), 0);
@@ -63,9 +64,13 @@ static void each_condition_matters(void **state)
     (void)state;
     struct fc *c = NULL;
     assert_int_equal(fc_create(&c, NULL), 0);
-    const struct fc_shape miner = {.age_s = 90, .client_msgs = 10, .server_msgs = 6,
-                                   .pushes = 4, .median_client_bytes = 200,
-                                   .median_interval_s = 8, .rate_bps = 120};
+    const struct fc_shape miner = {.age_s = 90,
+                                   .client_msgs = 10,
+                                   .server_msgs = 6,
+                                   .pushes = 4,
+                                   .median_client_bytes = 200,
+                                   .median_interval_s = 8,
+                                   .rate_bps = 120};
     assert_true(fc_shape_matches(c, &miner));
     struct fc_shape s = miner;
     s.age_s = 30;

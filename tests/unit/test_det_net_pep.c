@@ -21,7 +21,8 @@ static struct tdn_alerts run(const char *pcap, int ignore_private)
         .emit = tdn_collect, .emit_ctx = &got, .ignore_private = ignore_private};
     struct pep *p = NULL;
     assert_int_equal(pep_create(&p, &cfg), 0);
-    snprintf(path, sizeof(path), "%s/detectors-under-test/pool-endpoint/pool-domains.txt",
+    snprintf(path, sizeof(path),
+             "%s/detectors-under-test/pool-endpoint/pool-domains.txt",
              getenv("ML_SOURCE_DIR") ? getenv("ML_SOURCE_DIR") : ".");
     assert_int_equal(pep_load_domains(p, path, err, sizeof(err)), 0);
     assert_int_equal(tdn_run("pool-endpoint", pcap, pep_packet, pep_tick, p), 0);

@@ -128,15 +128,15 @@ static void bad_captures_degrade_without_crashing(void **state)
 static void match_is_exact_about_the_et_bytes(void **state)
 {
     (void)state;
-    const char *compact =
-        "{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"login\",\"params\":{\"login\":\"4A\","
-        "\"pass\":\"x\",\"agent\":\"XMRig/6.26.0\"}}";
+    const char *compact = "{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"login\","
+                          "\"params\":{\"login\":\"4A\","
+                          "\"pass\":\"x\",\"agent\":\"XMRig/6.26.0\"}}";
     const char *spaced =
         "{\"id\": 1, \"jsonrpc\": \"2.0\", \"method\": \"login\", \"params\": "
         "{\"login\": \"4A\", \"pass\": \"x\", \"agent\": \"XMRig/6.26.0\"}}";
-    const char *reordered =
-        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"login\",\"params\":{\"agent\":\"a\","
-        "\"pass\":\"x\",\"login\":\"4A\"}}";
+    const char *reordered = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"login\","
+                            "\"params\":{\"agent\":\"a\","
+                            "\"pass\":\"x\",\"login\":\"4A\"}}";
     unsigned et = 1u << SDPI_ET_CHECKIN, login = 1u << SDPI_LOGIN;
     assert_int_equal(sdpi_match(DET_C2S, 0, compact, strlen(compact)), et | login);
     /* Whitespace and key order defeat the published rule, not the JSON one. */
