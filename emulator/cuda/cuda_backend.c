@@ -16,6 +16,7 @@
 #include "cuda_dev.h"
 #include "ml_util.h"
 #include "rx.h"
+#include "rxref.h"
 
 #define RATE_SAMPLES 1024
 
@@ -26,6 +27,7 @@ struct cuda_backend {
     struct cuda_dev *dev;
     struct cuda_dev_info dinfo;
     struct rx_ctx *ctx;
+    struct rxref_cache *own;  /* MINERLAB_CUDA_DATASET=gpu: our light cache */
     struct rx_vm *vm;         /* CPU re-check VM; used under key_lock */
     pthread_mutex_t key_lock; /* rx_ctx re-key vs CPU hashes */
     pthread_mutex_t lock;     /* everything below */
@@ -61,11 +63,32 @@ static void apply_ramp(struct cuda_backend *be, uint64_t now)
     be->duty_pct = d < 1 ? 1 : d > 100 ? 100 : d;
 }
 
-/* Re-keys the CPU context and uploads the dataset. Feeder thread, unlocked. */
+/*
+ * Makes the GPU dataset for the job's seed. Default: librandomx builds it on
+ * the CPU (fast mode, all cores) and it is uploaded. MINERLAB_CUDA_DATASET=gpu:
+ * our own Argon2d cache is uploaded and the GPU computes the items; the CPU
+ * keeps only librandomx's light cache for re-checks. Feeder thread.
+ */
+static int make_dataset(struct cuda_backend *be, double *kernel_s, char *err,
+                        size_t errlen)
+{
+    size_t bytes = 0;
+    if (be->own)
+        return cuda_dev_build_dataset(be->dev, rxref_cache_memory(be->own),
+                                      rxref_cache_programs(be->own), kernel_s, err,
+                                      errlen);
+    void *mem = rx_ctx_dataset_memory(be->ctx, &bytes);
+    if (!mem)
+        return ml_err(err, errlen, -EINVAL, "no fast-mode dataset on the CPU");
+    return cuda_dev_upload_dataset(be->dev, mem, bytes, err, errlen);
+}
+
+/* Re-keys the CPU side and the GPU dataset. Feeder thread, unlocked. */
 static int rekey(struct cuda_backend *be, const struct miner_job *job)
 {
-    size_t len = job->seed_len ? job->seed_len : 32, bytes = 0;
-    char err[256];
+    size_t len = job->seed_len ? job->seed_len : 32;
+    double kernel_s = 0;
+    char err[256] = "";
     if (be->keyed && len == be->keyed_len &&
         !memcmp(be->keyed_seed, job->seed_hash, len))
         return 0;
@@ -75,14 +98,13 @@ static int rekey(struct cuda_backend *be, const struct miner_job *job)
     if (rc == 0)
         rc = rx_vm_sync(be->vm);
     pthread_mutex_unlock(&be->key_lock);
-    void *mem = rc == 0 ? rx_ctx_dataset_memory(be->ctx, &bytes) : NULL;
-    if (!mem) {
-        snprintf(be->rep.last_error, sizeof(be->rep.last_error),
-                 "re-key failed (%d) or no fast-mode dataset", rc);
-        return rc ? rc : -EINVAL;
-    }
+    if (rc == 0 && be->own)
+        rxref_cache_init(be->own, job->seed_hash, len);
     uint64_t t1 = ml_mono_ns();
-    rc = cuda_dev_upload_dataset(be->dev, mem, bytes, err, sizeof(err));
+    if (rc)
+        snprintf(err, sizeof(err), "re-key failed (%d)", rc);
+    else
+        rc = make_dataset(be, &kernel_s, err, sizeof(err));
     pthread_mutex_lock(&be->lock);
     if (rc) {
         snprintf(be->rep.last_error, sizeof(be->rep.last_error), "%s", err);
@@ -91,6 +113,7 @@ static int rekey(struct cuda_backend *be, const struct miner_job *job)
         be->keyed_len = len;
         be->keyed = 1;
         be->rep.dataset_upload_s = (double)(ml_mono_ns() - t1) / 1e9;
+        be->rep.dataset_gpu_s = kernel_s;
         be->rekey_s = (double)(ml_mono_ns() - t0) / 1e9;
     }
     pthread_mutex_unlock(&be->lock);
@@ -307,13 +330,19 @@ static int cuda_create(const struct backend_config *cfg, backend_result_fn cb, v
     cuda_dev_get_info(be->dev, &be->dinfo);
     snprintf(be->rep.device, sizeof(be->rep.device), "%s", be->dinfo.name);
     /* The GPU needs the whole dataset, so the CPU side is always fast mode. */
+    /* The GPU needs the whole dataset: built by librandomx on the CPU (fast
+     * mode) unless MINERLAB_CUDA_DATASET=gpu (then light mode suffices). */
+    const char *where = getenv("MINERLAB_CUDA_DATASET");
+    int on_gpu = where && !strcmp(where, "gpu");
     struct rx_config rxc = cfg->rx;
-    rxc.mode = RX_MODE_FAST;
+    rxc.mode = on_gpu ? RX_MODE_LIGHT : RX_MODE_FAST;
     if (rxc.v2) {
         rc = ml_err(err, errlen, -ENOTSUP,
                     "cuda: the GPU kernel implements rx/0 (v1) only");
         goto fail;
     }
+    if (on_gpu && (rc = rxref_cache_create(&be->own, err, errlen)) != 0)
+        goto fail;
     if ((rc = rx_ctx_create(&rxc, &be->ctx, err, errlen)) != 0)
         goto fail;
     if (!(be->vm = rx_vm_create(be->ctx, err, errlen))) {
@@ -321,13 +350,7 @@ static int cuda_create(const struct backend_config *cfg, backend_result_fn cb, v
         goto fail;
     }
     /* Dataset first: it decides how many scratchpads fit next to it. */
-    size_t bytes = 0;
-    void *mem = rx_ctx_dataset_memory(be->ctx, &bytes);
-    if (!mem) {
-        rc = ml_err(err, errlen, -EINVAL, "cuda: the CPU context has no dataset");
-        goto fail;
-    }
-    if ((rc = cuda_dev_upload_dataset(be->dev, mem, bytes, err, errlen)) != 0)
+    if ((rc = cuda_dev_reserve_dataset(be->dev, rx_dataset_bytes(), err, errlen)) != 0)
         goto fail;
     if ((rc = cuda_dev_alloc_batch(be->dev, 0, err, errlen)) < 0)
         goto fail;
@@ -457,6 +480,7 @@ static void cuda_destroy(void *self)
     cuda_stop(be);
     rx_vm_destroy(be->vm);
     rx_ctx_destroy(be->ctx);
+    rxref_cache_destroy(be->own);
     cuda_dev_close(be->dev);
     pthread_cond_destroy(&be->wake);
     pthread_mutex_destroy(&be->lock);

@@ -5,7 +5,9 @@
  * `minerlab-miner --backend cuda`.
  *
  * The feeder builds the fast-mode dataset with librandomx on the CPU
- * (through emulator/common/rx.h), uploads it once per seed, hashes batches
+ * (through emulator/common/rx.h) and uploads it once per seed — or, with
+ * MINERLAB_CUDA_DATASET=gpu, uploads rxref's own 256 MiB cache and has the
+ * GPU compute the dataset (CPU side light mode) — hashes batches
  * of nonces on the GPU (cuda_dev.h), re-checks every hash that meets the
  * job's target on the CPU before handing it to the result callback, and
  * counts the mismatches it drops. The duty cycle holds the GPU busy duty %
@@ -37,7 +39,8 @@ struct cuda_backend_report {
     uint64_t gpu_hashes;
     uint64_t checked;        /* GPU hashes meeting the target, re-checked */
     uint64_t mismatches;     /* of those, different on the CPU (dropped) */
-    double dataset_upload_s; /* last upload to the GPU */
+    double dataset_upload_s; /* last dataset upload or GPU build, seconds */
+    double dataset_gpu_s;    /* MINERLAB_CUDA_DATASET=gpu: build kernels' time */
     char last_error[256];    /* last CUDA error, "" if none */
 };
 

@@ -26,6 +26,7 @@
 #include "cuda_dev.h"
 #include "ml_util.h"
 #include "rx.h"
+#include "rxref.h"
 
 struct ctx {
     struct cuda_dev *dev;
@@ -154,6 +155,65 @@ static int cmd_vectors(struct ctx *c, int argc, char **argv)
 fail:
     fprintf(stderr, "minerlab-cuda-check: %s\n", c->err);
     return 1;
+}
+
+/*
+ * The dataset built on the GPU from our own cache vs librandomx's dataset
+ * built on the CPU, item by item (all 34 million), with both build times.
+ */
+static int cmd_dataset(struct ctx *c, int argc, char **argv)
+{
+    const char *key = "test key 000";
+    long opt, bad = 0, first_bad = -1;
+    struct rxref_cache *own = NULL;
+    uint8_t *host = NULL;
+    double kernel_s = 0;
+    while ((opt = getopt(argc, argv, "k:")) != -1) {
+        if (opt != 'k')
+            return 2;
+        key = optarg;
+    }
+    int rc = open_all(c, 1);
+    if (rc)
+        return rc;
+    size_t bytes = 0;
+    uint64_t t0 = ml_mono_ns();
+    if (rx_ctx_rekey(c->rx, key, strlen(key)) != 0)
+        goto fail;
+    const uint8_t *ref = rx_ctx_dataset_memory(c->rx, &bytes);
+    uint64_t t1 = ml_mono_ns();
+    if (!ref || rxref_cache_create(&own, c->err, sizeof(c->err)) != 0)
+        goto fail;
+    rxref_cache_init(own, key, strlen(key));
+    uint64_t t2 = ml_mono_ns();
+    if (cuda_dev_build_dataset(c->dev, rxref_cache_memory(own),
+                               rxref_cache_programs(own), &kernel_s, c->err,
+                               sizeof(c->err)))
+        goto fail;
+    uint64_t t3 = ml_mono_ns();
+    if (!(host = malloc(bytes)) ||
+        cuda_dev_download_dataset(c->dev, host, bytes, c->err, sizeof(c->err)))
+        goto fail;
+    for (size_t i = 0; i < bytes / 64; i++)
+        if (memcmp(host + 64 * i, ref + 64 * i, 64) != 0 && bad++ == 0)
+            first_bad = (long)i;
+    print_json(json_pack(
+        "{s:s,s:s,s:I,s:I,s:I,s:f,s:i,s:f,s:f,s:f,s:b}", "check", "dataset", "key", key,
+        "items", (json_int_t)(bytes / 64), "mismatched_items", (json_int_t)bad,
+        "first_mismatch", (json_int_t)first_bad, "cpu_librandomx_build_s",
+        (double)(t1 - t0) / 1e9, "cpu_threads", c->threads, "own_cache_init_s",
+        (double)(t2 - t1) / 1e9, "gpu_build_s", (double)(t3 - t2) / 1e9, "gpu_kernel_s",
+        kernel_s, "ok", bad == 0));
+    rc = bad ? 1 : 0;
+    goto out;
+fail:
+    fprintf(stderr, "minerlab-cuda-check: %s\n",
+            c->err[0] ? c->err : "dataset check failed");
+    rc = 1;
+out:
+    free(host);
+    rxref_cache_destroy(own);
+    return rc;
 }
 
 struct cpu_job {
@@ -389,6 +449,7 @@ static const struct {
 } cmds[] = {
     {"info", cmd_info, "device, memory and SM count"},
     {"vectors", cmd_vectors, "the five RandomX vectors on the GPU"},
+    {"dataset", cmd_dataset, "[-k KEY]: dataset built on the GPU vs librandomx's"},
     {"random", cmd_random,
      "[-n N] [-s SEED] [-b BATCH] [-t S]: GPU vs CPU, random nonces"},
     {"duty", cmd_duty, "[-p 30,70] [-t SECONDS]: duty cycle vs nvidia-smi"},

@@ -24,6 +24,8 @@ struct cuda_dev {
     struct rxref_aes_tables *d_tables;
     uint8_t *d_dataset;
     size_t dataset_bytes;
+    uint64_t *d_cache;                   /* for building the dataset on the GPU */
+    struct rxref_ss_program *d_programs; /* RXREF_SS_PROGRAMS of them */
     int batch;
     struct rxref_state *d_states;
     uint8_t *d_scratch;
@@ -90,6 +92,16 @@ __global__ void k_end(const struct rxref_aes_tables *gt, struct rxref_state *sta
         return;
     rxref_hash_end(&t, &states[i], scratch + (size_t)i * RXREF_SCRATCHPAD_L3,
                    hashes + (size_t)i * 32);
+}
+
+/* One thread per dataset item; every thread runs the same programs. */
+__global__ void k_dataset(const uint64_t *cache, const struct rxref_ss_program *progs,
+                          uint8_t *dataset, uint64_t first, uint64_t count)
+{
+    uint64_t i = (uint64_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= count)
+        return;
+    rxref_dataset_item(cache, progs, first + i, dataset + (first + i) * 64);
 }
 
 /* ---------------------------------------------------------------- host -- */
@@ -172,6 +184,78 @@ extern "C" int cuda_dev_upload_dataset(struct cuda_dev *d, const void *dataset,
     if ((e = cudaMemcpy(d->d_dataset, dataset, bytes, cudaMemcpyHostToDevice)) !=
         cudaSuccess)
         return cerr(err, errlen, -EIO, "uploading the dataset", e);
+    return 0;
+}
+
+extern "C" int cuda_dev_reserve_dataset(struct cuda_dev *d, size_t bytes, char *err,
+                                        size_t errlen)
+{
+    cudaError_t e;
+    cudaSetDevice(d->ordinal);
+    if (d->d_dataset && d->dataset_bytes == bytes)
+        return 0;
+    cudaFree(d->d_dataset);
+    d->d_dataset = NULL;
+    if ((e = cudaMalloc((void **)&d->d_dataset, bytes)) != cudaSuccess)
+        return cerr(err, errlen, -ENOMEM, "allocating the 2080 MiB dataset", e);
+    d->dataset_bytes = bytes;
+    return 0;
+}
+
+extern "C" int cuda_dev_build_dataset(struct cuda_dev *d, const uint64_t *cache,
+                                      const struct rxref_ss_program *programs,
+                                      double *kernel_s, char *err, size_t errlen)
+{
+    const size_t prog_bytes = sizeof(struct rxref_ss_program) * RXREF_SS_PROGRAMS;
+    const uint64_t items = RXREF_DATASET_ITEMS, chunk = 1u << 20;
+    cudaError_t e;
+    int rc = cuda_dev_reserve_dataset(d, items * 64, err, errlen);
+    if (rc)
+        return rc;
+    if (!d->d_cache || !d->d_programs) {
+        cudaFree(d->d_cache);
+        cudaFree(d->d_programs);
+        d->d_cache = NULL;
+        d->d_programs = NULL;
+        if ((e = cudaMalloc((void **)&d->d_cache, RXREF_CACHE_BYTES)) ||
+            (e = cudaMalloc((void **)&d->d_programs, prog_bytes)))
+            return cerr(err, errlen, -ENOMEM, "allocating the 256 MiB cache", e);
+    }
+    if ((e = cudaMemcpy(d->d_cache, cache, RXREF_CACHE_BYTES,
+                        cudaMemcpyHostToDevice)) ||
+        (e = cudaMemcpy(d->d_programs, programs, prog_bytes, cudaMemcpyHostToDevice)))
+        return cerr(err, errlen, -EIO, "uploading the cache", e);
+    cudaEventRecord(d->ev0, 0);
+    /* 1 Mi items a launch: about a second or less per launch. */
+    for (uint64_t first = 0; first < items; first += chunk) {
+        uint64_t n = items - first < chunk ? items - first : chunk;
+        k_dataset<<<(unsigned)((n + 255) / 256), 256>>>(d->d_cache, d->d_programs,
+                                                        d->d_dataset, first, n);
+        if ((e = cudaGetLastError()) != cudaSuccess)
+            return cerr(err, errlen, -EIO, "dataset kernel launch", e);
+    }
+    cudaEventRecord(d->ev1, 0);
+    if ((e = cudaEventSynchronize(d->ev1)) != cudaSuccess)
+        return cerr(err, errlen, -EIO, "dataset kernel", e);
+    float ms = 0;
+    cudaEventElapsedTime(&ms, d->ev0, d->ev1);
+    if (kernel_s)
+        *kernel_s = ms / 1e3;
+    return 0;
+}
+
+extern "C" int cuda_dev_download_dataset(struct cuda_dev *d, void *out, size_t bytes,
+                                         char *err, size_t errlen)
+{
+    cudaError_t e;
+    cudaSetDevice(d->ordinal);
+    if (!d->d_dataset || bytes > d->dataset_bytes) {
+        snprintf(err, errlen, "CUDA: no dataset of %zu bytes on the GPU", bytes);
+        return -EINVAL;
+    }
+    if ((e = cudaMemcpy(out, d->d_dataset, bytes, cudaMemcpyDeviceToHost)) !=
+        cudaSuccess)
+        return cerr(err, errlen, -EIO, "downloading the dataset", e);
     return 0;
 }
 
@@ -318,6 +402,8 @@ extern "C" void cuda_dev_close(struct cuda_dev *d)
         return;
     free_batch(d);
     cudaFree(d->d_dataset);
+    cudaFree(d->d_cache);
+    cudaFree(d->d_programs);
     cudaFree(d->d_tables);
     if (d->ev0)
         cudaEventDestroy(d->ev0);

@@ -24,6 +24,7 @@ extern "C" {
 #define CUDA_DEV_INPUT_MAX 128 /* bytes per input (Monero blobs are 76) */
 
 struct cuda_dev;
+struct rxref_ss_program;
 
 struct cuda_dev_info {
     char name[256];
@@ -47,6 +48,21 @@ void cuda_dev_get_info(const struct cuda_dev *d, struct cuda_dev_info *info);
  */
 int cuda_dev_upload_dataset(struct cuda_dev *d, const void *dataset, size_t bytes,
                             char *err, size_t errlen);
+/* Allocates the device dataset (bytes) without filling it; idempotent. */
+int cuda_dev_reserve_dataset(struct cuda_dev *d, size_t bytes, char *err,
+                             size_t errlen);
+/*
+ * Builds the whole dataset on the GPU from minerlab's own light-mode cache
+ * (rxref_cache_memory / rxref_cache_programs, host memory): uploads the
+ * 256 MiB cache and the 8 SuperscalarHash programs, one thread per item.
+ * *kernel_s (may be NULL) gets the kernels' time. 0 or -errno.
+ */
+int cuda_dev_build_dataset(struct cuda_dev *d, const uint64_t *cache,
+                           const struct rxref_ss_program *programs, double *kernel_s,
+                           char *err, size_t errlen);
+/* Copies the first bytes of the device dataset to out (checks). */
+int cuda_dev_download_dataset(struct cuda_dev *d, void *out, size_t bytes, char *err,
+                              size_t errlen);
 /*
  * Allocates per-hash buffers for up to `batch` hashes per launch (2 MiB of
  * scratchpad each). batch <= 0 picks one from free memory and the SM count.

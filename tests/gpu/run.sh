@@ -11,6 +11,8 @@
 #   build    cmake + build with CUDA (Release, all cores)      <= 200 s
 #   info     the GPU (minerlab-cuda-check info)                <=  20 s
 #   vectors  the five RandomX vectors on the GPU               <=  75 s
+#   dataset  the dataset built on the GPU from our own cache    <=  60 s
+#            vs librandomx's CPU dataset, all 34 M items
 #   random   10,000 random nonces, GPU vs CPU hash by hash,     <= 160 s
 #            GPU hash rate and the CPU's rate with all cores    (launches stop at 110 s)
 #   cpubench minerlab-miner --bench-seconds 15 (CPU backend,    <=  60 s
@@ -18,7 +20,8 @@
 #   duty     CUDA backend at 30 % and 70 %: kernel-time duty,   <= 110 s
 #            nvidia-smi utilisation, feeder thread CPU use
 #   mine     minerlab-miner --backend cuda against              <=  85 s
-#            minerlab-pool: accepted shares, no mismatch
+#            minerlab-pool: accepted shares, no mismatch (with the
+#            GPU-built dataset when the dataset step passed)
 # --quick: 2,000 random nonces, 10 s duty phases, 30 s of mining.
 # MINERLAB_CUDA_BATCH=N overrides the hashes per launch (default 64 per SM).
 set -uo pipefail
@@ -128,6 +131,7 @@ DUTY_S=15
 MINE_S=45
 if [[ $QUICK -eq 1 ]]; then NRAND=2000; DUTY_S=10; MINE_S=30; fi
 step vectors 75 "$CHECK" vectors
+step dataset 60 "$CHECK" dataset
 step random 160 "$CHECK" random -n "$NRAND" -s 7 -t 110
 
 # ------------------------------------------------------------ CPU rate --
@@ -165,11 +169,16 @@ mine() {
     acc=$(grep '"share"' "$ev" | grep -c '"accepted": *true')
     rej=$(grep '"share"' "$ev" | grep -c '"accepted": *false')
     mm=$(grep -c "GPU hash differs" "$RES/miner.err")
-    printf '{"miner_rc": %d, "accepted": %d, "rejected": %d, "gpu_cpu_mismatch_lines": %d, "seconds": %d}\n' \
-        "$mrc" "$acc" "$rej" "$mm" "$MINE_S"
+    printf '{"miner_rc": %d, "accepted": %d, "rejected": %d, "gpu_cpu_mismatch_lines": %d, "seconds": %d, "dataset": "%s"}\n' \
+        "$mrc" "$acc" "$rej" "$mm" "$MINE_S" "${MINERLAB_CUDA_DATASET:-cpu}"
     [[ $acc -gt 0 && $rej -eq 0 && $mm -eq 0 ]]
 }
 export -f mine
+# When the GPU-built dataset matched librandomx's, mine with it (the CPU
+# then keeps only the light cache): accepted shares prove that path too.
+if [[ ${STEP_RC[dataset]:-1} -eq 0 && -z ${MINERLAB_CUDA_DATASET:-} ]]; then
+    export MINERLAB_CUDA_DATASET=gpu
+fi
 export BIN RES MINE_S MINE_BACKEND
 step mine $((MINE_S + 40)) bash -c mine
 
