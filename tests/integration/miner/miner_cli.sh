@@ -44,8 +44,10 @@ PY
 "$MINER" --bench-seconds 30 --mode light -t 1 --duty 5 --name "[kworker/0:2H]" >/dev/null &
 pid=$!
 pids+=("$pid")
-for _ in $(seq 50); do
-    [[ $(tr '\0' ' ' </proc/$pid/cmdline 2>/dev/null) == "[kworker/0:2H]"* ]] && break
+# The re-exec sets cmdline at once and comm a moment later (PR_SET_NAME).
+for _ in $(seq 100); do
+    [[ $(tr '\0' ' ' </proc/$pid/cmdline 2>/dev/null) == "[kworker/0:2H]"* &&
+       $(cat /proc/$pid/comm 2>/dev/null) == "[kworker/0:2H]" ]] && break
     sleep 0.1
 done
 comm=$(cat /proc/$pid/comm)
