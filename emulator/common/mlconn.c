@@ -1,6 +1,8 @@
 #include "mlconn.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -376,7 +378,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         become_ready(c);
 }
 
-static void fill_names(struct mlconn *c)
+void mlconn_update_names(struct mlconn *c)
 {
     struct sockaddr_storage ss;
     int len = sizeof(ss);
@@ -389,7 +391,7 @@ static void fill_names(struct mlconn *c)
 
 int mlconn_start_server(struct mlconn *c)
 {
-    fill_names(c);
+    mlconn_update_names(c);
     uv_tcp_nodelay(&c->tcp, 1);
     int rc = uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, on_read);
     if (rc) {
@@ -410,7 +412,7 @@ static void on_connect(uv_connect_t *req, int status)
         mlconn_close(c, uv_strerror(status));
         return;
     }
-    fill_names(c);
+    mlconn_update_names(c);
     uv_tcp_nodelay(&c->tcp, 1);
     int rc = uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, on_read);
     if (rc) {
@@ -443,4 +445,48 @@ int mlconn_connect(struct mlconn *c, const struct sockaddr *addr, const char *ho
     if (rc)
         mlconn_close(c, uv_strerror(rc));
     return rc;
+}
+
+static void shutdown_walk(uv_handle_t *h, void *arg)
+{
+    int final = *(int *)arg;
+    struct mlconn *c = mlconn_of_handle(h);
+    if (c)
+        mlconn_close(c, "shutting down");
+    else if (h->type == UV_SIGNAL && !final)
+        uv_unref(h); /* stays installed but no longer keeps the loop alive */
+    else if (!uv_is_closing(h))
+        uv_close(h, NULL);
+}
+
+/* Runs the loop until nothing is left or the deadline passes. */
+static int drain(uv_loop_t *loop, uint64_t deadline_ns)
+{
+    if (!deadline_ns) {
+        uv_run(loop, UV_RUN_DEFAULT);
+        return 0;
+    }
+    while (uv_run(loop, UV_RUN_NOWAIT)) {
+        if (ml_mono_ns() > deadline_ns)
+            return -ETIMEDOUT;
+        uv_sleep(1);
+    }
+    return 0;
+}
+
+int mlconn_loop_shutdown(uv_loop_t *loop, unsigned max_wait_ms)
+{
+    uint64_t deadline = max_wait_ms ? ml_mono_ns() + max_wait_ms * 1000000ull : 0;
+    sigset_t stop_sigs;
+    sigemptyset(&stop_sigs);
+    sigaddset(&stop_sigs, SIGINT);
+    sigaddset(&stop_sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_sigs, NULL);
+    int final = 0;
+    uv_walk(loop, shutdown_walk, &final);
+    if (drain(loop, deadline))
+        return -ETIMEDOUT;
+    final = 1;
+    uv_walk(loop, shutdown_walk, &final);
+    return drain(loop, deadline);
 }

@@ -81,6 +81,9 @@ struct mlconn {
 struct mlconn *mlconn_new(uv_loop_t *loop, enum mlconn_transport t, int server,
                           SSL_CTX *tls_ctx, size_t max_line,
                           const struct mlconn_callbacks *cb, void *ud);
+/* Fills peer and local ("ip:port") from the socket; after uv_accept or a
+ * completed connect (mlconn does it itself then). */
+void mlconn_update_names(struct mlconn *c);
 /* Starts reading an accepted connection; fills peer/local. 0 or -errno
  * (the connection is then closed and on_close will run). */
 int mlconn_start_server(struct mlconn *c);
@@ -101,6 +104,18 @@ void mlconn_close(struct mlconn *c, const char *reason);
 /* The mlconn whose handle h is, or NULL (for uv_walk at shutdown, so that
  * connections close through mlconn_close and their on_close still runs). */
 struct mlconn *mlconn_of_handle(uv_handle_t *h);
+/*
+ * Orderly end of a loop after uv_run returned: blocks SIGINT/SIGTERM for the
+ * rest of the process (a second signal, e.g. from timeout(1) signalling its
+ * whole process group, would otherwise kill it half-way once the watchers
+ * are closed), closes every connection through mlconn_close (so on_close
+ * runs), every other handle, lets in-flight work finish, then closes the
+ * signal watchers. Loop thread. max_wait_ms > 0 bounds the wait for work
+ * still running on the thread pool: returns -ETIMEDOUT when it had to give
+ * up (the loop must then not be closed), else 0 and the loop can be
+ * uv_loop_close'd. 0 waits as long as it takes.
+ */
+int mlconn_loop_shutdown(uv_loop_t *loop, unsigned max_wait_ms);
 /* Transport name for logs and events: "tcp", "tls", "ws", "http". */
 const char *mlconn_transport_name(enum mlconn_transport t);
 

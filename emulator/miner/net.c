@@ -451,18 +451,6 @@ static void on_tick(uv_timer_t *t)
     }
 }
 
-static void close_all(uv_handle_t *h, void *arg)
-{
-    /* Signal watchers are closed last (see the caller). */
-    struct mlconn *c = mlconn_of_handle(h);
-    if (c)
-        mlconn_close(c, "shutting down");
-    else if (h->type == UV_SIGNAL)
-        uv_unref(h); /* stays installed but no longer keeps the loop alive */
-    else if (!uv_is_closing(h))
-        uv_close(h, NULL);
-}
-
 static void net_stop(struct miner_net *n, int code, const char *why)
 {
     if (n->stopping)
@@ -583,21 +571,7 @@ out_loop:
         on_async(&n->async); /* nothing can be submitted now; empties queue */
     }
     print_summary(n);
-    /* Stopping already: further SIGINT/SIGTERM (timeout(1) signals its whole
-     * process group too) stay pending until exit instead of killing us
-     * half-way through the shutdown once the watchers are closed. */
-    sigset_t stop_sigs;
-    sigemptyset(&stop_sigs);
-    sigaddset(&stop_sigs, SIGINT);
-    sigaddset(&stop_sigs, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop_sigs, NULL);
-    uv_walk(n->loop, close_all, NULL);
-    uv_run(n->loop, UV_RUN_DEFAULT);
-    if (n->sigint.loop)
-        uv_close((uv_handle_t *)&n->sigint, NULL);
-    if (n->sigterm.loop)
-        uv_close((uv_handle_t *)&n->sigterm, NULL);
-    uv_run(n->loop, UV_RUN_DEFAULT);
+    mlconn_loop_shutdown(n->loop, 0);
     uv_loop_close(n->loop);
     if (n->backend)
         n->be->destroy(n->backend);

@@ -1,7 +1,6 @@
 /* The pool's loop: listeners, job templates, timers, signals, shutdown. */
 #include <errno.h>
 #include <openssl/rand.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +64,7 @@ static void on_connection(uv_stream_t *server, int status)
         return;
     }
     c->id = ++p->next_conn_id;
+    mlconn_update_names(c);
     if (l->transport == MLCONN_HTTP) {
         c->ud = p;
         mlconn_start_server(c);
@@ -201,18 +201,6 @@ static void on_flush(uv_timer_t *t)
     pool_events_flush(t->data);
 }
 
-static void close_walk(uv_handle_t *h, void *arg)
-{
-    /* Signal watchers are closed last (see the caller). */
-    struct mlconn *c = mlconn_of_handle(h);
-    if (c)
-        mlconn_close(c, "shutting down");
-    else if (h->type == UV_SIGNAL)
-        uv_unref(h); /* stays installed but no longer keeps the loop alive */
-    else if (!uv_is_closing(h))
-        uv_close(h, NULL);
-}
-
 static void on_signal(uv_signal_t *sig, int signum)
 {
     struct pool *p = sig->data;
@@ -311,22 +299,11 @@ int pool_run(const struct pool_config *cfg)
     uv_run(p->loop, UV_RUN_DEFAULT);
     rc = 0;
 out:
-    /* Let closes and in-flight verifications finish, then close the rest. */
-    /* Stopping already: further SIGINT/SIGTERM (timeout(1) signals its whole
-     * process group too) stay pending until exit instead of killing us
-     * half-way through the shutdown once the watchers are closed. */
-    sigset_t stop_sigs;
-    sigemptyset(&stop_sigs);
-    sigaddset(&stop_sigs, SIGINT);
-    sigaddset(&stop_sigs, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop_sigs, NULL);
-    uv_walk(p->loop, close_walk, NULL);
-    uv_run(p->loop, UV_RUN_DEFAULT);
-    if (p->sigint.loop)
-        uv_close((uv_handle_t *)&p->sigint, NULL);
-    if (p->sigterm.loop)
-        uv_close((uv_handle_t *)&p->sigterm, NULL);
-    uv_run(p->loop, UV_RUN_DEFAULT);
+    /* Closes everything; queued verifications are cancelled, running ones
+     * get up to 2 s (a re-key on a loaded box can take longer: then the
+     * verifier is left to the process exit rather than delay the stop). */
+    pool_verifier_cancel(p->verifier);
+    int drained = mlconn_loop_shutdown(p->loop, 2000) == 0;
     pool_event(p, "exit", NULL,
                json_pack("{s:I,s:I}", "accepted", (json_int_t)p->accepted, "rejected",
                          (json_int_t)p->rejected));
@@ -336,6 +313,9 @@ out:
                 (unsigned long long)p->verified);
     if (p->events)
         fclose(p->events);
+    p->events = NULL;
+    if (!drained)
+        return rc; /* worker threads still use p and the verifier */
     pool_verifier_destroy(p->verifier);
     if (p->tls_ctx)
         SSL_CTX_free(p->tls_ctx);

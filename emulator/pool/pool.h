@@ -92,6 +92,8 @@ struct pool;
 struct pool_session {
     struct pool *pool;
     struct mlconn *conn;         /* NULL once closed */
+    char peer[64], local[64];    /* the 5-tuple, kept for events after close */
+    enum mlconn_transport transport;
     struct pool_session *prev, *next;
     uint64_t id;
     int refs;                    /* 1 for the connection + verifications in flight */
@@ -161,6 +163,9 @@ const char *pool_reject_key(enum pool_reject r);
 void pool_event(struct pool *p, const char *event, const struct mlconn *conn,
                 json_t *extra);
 void pool_events_flush(struct pool *p);
+/* The same with the session's remembered 5-tuple (valid after close). */
+void pool_event_session(struct pool *p, const char *event,
+                        const struct pool_session *s, json_t *extra);
 /* 1 when an event log is open (hot paths skip building events otherwise). */
 int pool_events_on(const struct pool *p);
 
@@ -189,6 +194,8 @@ void pool_synthetic_hash(const uint8_t *blob, size_t len, uint32_t nonce,
 /* pool_verify.c: RandomX light-mode verification on the worker pool. */
 int pool_verifier_create(struct pool *p, char *err, size_t errlen);
 void pool_verifier_destroy(struct pool_verifier *v);
+/* Cancels queued (not yet running) verifications; loop thread. */
+void pool_verifier_cancel(struct pool_verifier *v);
 /* Queues a verification; calls back pool_share_done on the loop thread. */
 int pool_verify_queue(struct pool_session *s, int64_t req_id,
                       const struct pool_job *job, uint32_t nonce,

@@ -8,8 +8,9 @@
 #include "ml_util.h"
 #include "pool.h"
 
-void pool_event(struct pool *p, const char *event, const struct mlconn *conn,
-                json_t *extra)
+static void write_event(struct pool *p, const char *event, uint64_t conn_id,
+                        const char *peer, const char *local,
+                        enum mlconn_transport t, json_t *extra)
 {
     if (!p->events) {
         json_decref(extra);
@@ -19,12 +20,11 @@ void pool_event(struct pool *p, const char *event, const struct mlconn *conn,
     /* Microsecond precision: 10 integer digits + 6 decimals. */
     json_object_set_new(o, "ts", json_real((double)(int64_t)(ml_now_unix() * 1e6) / 1e6));
     json_object_set_new(o, "event", json_string(event));
-    if (conn) {
-        json_object_set_new(o, "conn", json_integer((json_int_t)conn->id));
-        json_object_set_new(o, "peer", json_string(conn->peer));
-        json_object_set_new(o, "local", json_string(conn->local));
-        json_object_set_new(o, "transport",
-                            json_string(mlconn_transport_name(conn->transport)));
+    if (peer) {
+        json_object_set_new(o, "conn", json_integer((json_int_t)conn_id));
+        json_object_set_new(o, "peer", json_string(peer));
+        json_object_set_new(o, "local", json_string(local));
+        json_object_set_new(o, "transport", json_string(mlconn_transport_name(t)));
     }
     if (json_is_object(extra))
         json_object_update(o, extra);
@@ -38,6 +38,22 @@ void pool_event(struct pool *p, const char *event, const struct mlconn *conn,
         fwrite(line, 1, n + 1, p->events);
         free(line);
     }
+}
+
+void pool_event(struct pool *p, const char *event, const struct mlconn *conn,
+                json_t *extra)
+{
+    if (conn)
+        write_event(p, event, conn->id, conn->peer, conn->local, conn->transport,
+                    extra);
+    else
+        write_event(p, event, 0, NULL, NULL, MLCONN_TCP, extra);
+}
+
+void pool_event_session(struct pool *p, const char *event,
+                        const struct pool_session *s, json_t *extra)
+{
+    write_event(p, event, s->id, s->peer, s->local, s->transport, extra);
 }
 
 int pool_events_on(const struct pool *p)

@@ -56,6 +56,9 @@ void pool_session_open(struct pool *p, struct mlconn *c)
     s->conn = c;
     s->id = c->id;
     s->refs = 1;
+    snprintf(s->peer, sizeof(s->peer), "%s", c->peer);
+    snprintf(s->local, sizeof(s->local), "%s", c->local);
+    s->transport = c->transport;
     s->difficulty = p->cfg->difficulty;
     RAND_bytes((unsigned char *)&s->extranonce, sizeof(s->extranonce));
     uint8_t raw[8];
@@ -240,8 +243,9 @@ void pool_share_done(struct pool_session *s, int64_t req_id, const char *job_id,
             s->bad++;
     }
     p->verified += verified;
-    if (s->conn && pool_events_on(p))
-        pool_event(p, "share", s->conn,
+    /* Logged even when the miner has gone meanwhile: it is ground truth. */
+    if (pool_events_on(p))
+        pool_event_session(p, "share", s,
                    json_pack("{s:s,s:s,s:s,s:b,s:s,s:b,s:s,s:I}", "job_id", job_id,
                              "nonce", nonce_hex, "status",
                              r == REJ_NONE ? "accepted" : "rejected", "accepted",

@@ -33,10 +33,12 @@ struct pool_verifier {
     int n_free;
     int backlog;                 /* queued or running (loop thread only) */
     int max_backlog;
+    struct verify_work *inflight; /* for cancelling at shutdown */
 };
 
 struct verify_work {
     uv_work_t req;
+    struct verify_work *prev, *next; /* in-flight list (loop thread) */
     struct pool_session *s;
     int64_t req_id;
     char job_id[24];
@@ -74,6 +76,14 @@ int pool_verifier_create(struct pool *p, char *err, size_t errlen)
                      (p->cfg->verify_threads > 0 ? p->cfg->verify_threads : 2);
     p->verifier = v;
     return 0;
+}
+
+void pool_verifier_cancel(struct pool_verifier *v)
+{
+    /* uv_cancel succeeds only for work not started yet; those complete at
+     * once with UV_ECANCELED. Running verifications finish normally. */
+    for (struct verify_work *w = v ? v->inflight : NULL; w; w = w->next)
+        uv_cancel((uv_req_t *)&w->req);
 }
 
 void pool_verifier_destroy(struct pool_verifier *v)
@@ -134,9 +144,10 @@ static void verify_work(uv_work_t *req)
     struct pool_verifier *v = w->s->pool->verifier;
     uint8_t hash[32];
     /* Verification must never starve the loop thread (keepalived answers,
-     * job broadcasts): worker threads run at a lower priority. */
+     * job broadcasts): worker threads run at a lower priority (nice 5:
+     * on an otherwise idle box they still get every spare core). */
     if (!reniced) {
-        setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
+        setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 5);
         reniced = 1;
     }
     lock_for_seed(v, w->seed);
@@ -160,7 +171,14 @@ static void verify_done(uv_work_t *req, int status)
 {
     struct verify_work *w = req->data;
     struct pool_session *s = w->s;
-    s->pool->verifier->backlog--;
+    struct pool_verifier *v = s->pool->verifier;
+    v->backlog--;
+    if (w->prev)
+        w->prev->next = w->next;
+    else
+        v->inflight = w->next;
+    if (w->next)
+        w->next->prev = w->prev;
     if (status == 0 && w->ok >= 0)
         pool_share_done(s, w->req_id, w->job_id, w->nonce_hex, w->difficulty,
                         w->ok ? REJ_NONE : REJ_INVALID, 1, "randomx");
@@ -198,5 +216,9 @@ int pool_verify_queue(struct pool_session *s, int64_t req_id,
     }
     s->refs++;
     v->backlog++;
+    w->next = v->inflight;
+    if (w->next)
+        w->next->prev = w;
+    v->inflight = w;
     return 0;
 }

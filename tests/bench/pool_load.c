@@ -236,15 +236,6 @@ static void on_tick(uv_timer_t *t)
         L.submit_credit = 1000;
 }
 
-static void close_cb(uv_handle_t *h, void *arg)
-{
-    struct mlconn *c = mlconn_of_handle(h);
-    if (c)
-        mlconn_close(c, "done");
-    else if (!uv_is_closing(h))
-        uv_close(h, NULL);
-}
-
 static void on_stop(uv_timer_t *t)
 {
     uv_stop(L.loop);
@@ -336,8 +327,7 @@ int main(int argc, char **argv)
     uv_run(L.loop, UV_RUN_DEFAULT);
     double elapsed = ml_now_unix() - (L.t_all_logged > 0 ? L.t_all_logged : L.t_start);
     report(elapsed > 0 ? elapsed : 1);
-    uv_walk(L.loop, close_cb, NULL);
-    uv_run(L.loop, UV_RUN_DEFAULT);
+    mlconn_loop_shutdown(L.loop, 0);
     uv_loop_close(L.loop);
     free(L.s);
     free(L.lat_submit);

@@ -12,18 +12,11 @@ import socket
 import sys
 import time
 
+from mltest import fail, ok
+
 TCP, TLS, WS = (int(x) for x in sys.argv[1:4])
 EVENTS = sys.argv[4]
 HOST = "127.0.0.1"
-
-
-def fail(msg):
-    print("FAIL:", msg, file=sys.stderr)
-    sys.exit(1)
-
-
-def ok(msg):
-    print("ok:", msg, flush=True)
 
 
 class Client:

@@ -15,17 +15,10 @@ import sys
 import time
 import urllib.request
 
+from mltest import fail, ok
+
 WS, API = int(sys.argv[1]), int(sys.argv[2])
 EVENTS = sys.argv[3]
-
-
-def fail(msg):
-    print("FAIL:", msg, file=sys.stderr)
-    sys.exit(1)
-
-
-def ok(msg):
-    print("ok:", msg, flush=True)
 
 
 class WsClient:
