@@ -132,10 +132,15 @@ static void test_json_md_html(void **state)
     assert_int_equal(count(h, "<svg "), 3);
     assert_int_equal(count(h, "</svg>"), 3);
     assert_null(strstr(h, "<script"));
+    assert_non_null(strstr(h, "<h2>Scenarios</h2>"));
+    assert_non_null(strstr(h, "mal-&lt;30&gt;")); /* ids are escaped everywhere */
+    assert_null(strstr(h, "mal-<30>"));
     assert_null(strstr(h, "http://") == NULL ? NULL : strstr(h, "src=\"http"));
     const char *md = slurp("report.md");
     assert_non_null(strstr(md, "## Scorecard"));
     assert_non_null(strstr(md, "| det2 | 1/1 |"));
+    assert_non_null(strstr(md, "| det2 | binary | 30%: 1/1 | 30% |"));
+    assert_non_null(strstr(md, "needs root"));
 }
 
 static void test_baseline(void **state)
