@@ -260,30 +260,49 @@ static int wait_budget(struct state *st)
     return !*st->stop;
 }
 
+struct cand {
+    int pid;
+    unsigned long long start;
+};
+
+/* Newest processes first: a fresh miner is scanned before the old daemons. */
+static int newest_first(const void *a, const void *b)
+{
+    const struct cand *x = a, *y = b;
+    return (x->start < y->start) - (x->start > y->start);
+}
+
 static void round_once(struct state *st)
 {
     static int pids[32768];
+    static struct cand cands[32768];
     double now = ml_now_unix();
     int n = candidate_pids(st, pids, sizeof(pids) / sizeof(pids[0]));
+    size_t nc = 0;
     long budget = st->o.max_per_round;
-    unsigned long failed_before = st->failed_scans, scans_before = st->scans;
+    int blocked = 0;
     st->round++;
+    for (int i = 0; i < n; i++) {
+        unsigned long long start = ya_start_time(pids[i]);
+        if (start && ya_scannable(pids[i], NULL, 0))
+            cands[nc++] = (struct cand){pids[i], start};
+    }
+    qsort(cands, nc, sizeof(cands[0]), newest_first);
     /* Two passes: never-scanned processes first, then the stale ones. */
     for (int pass = 0; pass < 2; pass++) {
-        for (int i = 0; i < n && !*st->stop; i++) {
-            unsigned long long start = ya_start_time(pids[i]);
-            if (!start || !ya_scannable(pids[i], NULL, 0))
-                continue;
-            struct proc *p = track(st, pids[i], start);
+        for (size_t i = 0; i < nc; i++) {
+            struct proc *p = track(st, cands[i].pid, cands[i].start);
             if (!p)
                 continue;
             p->seen_round = st->round;
             int fresh = p->last_scan == 0;
-            if (budget <= 0 || (pass == 0 && !fresh) ||
+            if (blocked || *st->stop || budget <= 0 || (pass == 0 && !fresh) ||
                 (pass == 1 && (fresh || now - p->last_scan < st->o.rescan_s)))
                 continue;
-            if (!wait_budget(st))
-                break;
+            if (!wait_budget(st)) {
+                blocked = 1; /* keep marking the rest as seen, scan none */
+                continue;
+            }
             struct ya_result r;
             p->last_scan = now;
             budget--;
@@ -292,15 +311,14 @@ static void round_once(struct state *st)
         }
     }
     forget_gone(st);
-    unsigned long scans = st->scans - scans_before,
-                  failed = st->failed_scans - failed_before;
-    if (scans > 0 && failed == scans && !st->degraded_perm) {
+    /* Every scan so far failed (at least 3): no permission, not exiting processes. */
+    if (st->scans >= 3 && st->failed_scans == st->scans && !st->degraded_perm) {
         char why[200];
         snprintf(
             why, sizeof(why),
             "yara could not read the memory of %lu of %lu processes (run as root or "
             "with CAP_SYS_PTRACE)",
-            failed, scans);
+            st->failed_scans, st->scans);
         det_alert_degraded(DETECTOR, DET_MEMORY, why);
         st->degraded_perm = 1;
     }
