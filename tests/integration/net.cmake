@@ -19,3 +19,6 @@ set_tests_properties(net_pool_bad_input PROPERTIES TIMEOUT 120 ENVIRONMENT "${_n
 add_test(NAME net_browser_lane COMMAND bash ${_net_dir}/browser_lane.sh)
 set_tests_properties(net_browser_lane PROPERTIES TIMEOUT 90 ENVIRONMENT "${_net_env}"
     LABELS "net;integration")
+add_test(NAME net_reconnect_vardiff COMMAND bash ${_net_dir}/reconnect.sh)
+set_tests_properties(net_reconnect_vardiff PROPERTIES TIMEOUT 120 ENVIRONMENT "${_net_env}"
+    LABELS "net;integration")
