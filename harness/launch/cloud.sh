@@ -14,10 +14,14 @@ set -euo pipefail
 CG_V1=/sys/fs/cgroup/cpu
 CG_PERIOD_US=100000
 
+# minerlab/<scenario id>-<sandbox hash>: unique per run, so runs of the same
+# scenario side by side (several harnesses on one host) never share or kill
+# each other's cgroup; `cleanup` gets the same ML_SANDBOX and finds it again.
 cg_name() {
-    local id=${ML_SCENARIO_ID:-cloud}
+    local id=${ML_SCENARIO_ID:-cloud} tag
     id=${id//[^A-Za-z0-9_.-]/_}
-    printf 'minerlab/%s\n' "$id"
+    tag=$(printf '%s' "${ML_SANDBOX:-$PWD}" | cksum | cut -d' ' -f1)
+    printf 'minerlab/%s-%s\n' "$id" "$tag"
 }
 
 # Prints "v1 ROOT" or "v2 ROOT" for the hierarchy holding the cpu

@@ -239,8 +239,9 @@ for f in $leftover; do
     [[ -d /proc/$p ]] && fail "leftover process $p: $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | cut -c1-120)"
 done
 grep -qF "$TMP" /proc/self/mountinfo && fail "leftover mount under $TMP"
-[[ -d /sys/fs/cgroup/cpu/minerlab/$SCEN_ID || -d /sys/fs/cgroup/minerlab/$SCEN_ID ]] &&
-    fail "leftover cgroup minerlab/$SCEN_ID"
+for d in /sys/fs/cgroup/cpu/minerlab/"$SCEN_ID"-* /sys/fs/cgroup/minerlab/"$SCEN_ID"-*; do
+    [[ -d $d ]] && fail "leftover cgroup $d"
+done
 kill -TERM "$POOL_PID" 2>/dev/null || true
 wait "$POOL_PID" 2>/dev/null || true
 POOL_PID=""
