@@ -34,6 +34,9 @@ struct pool_verifier {
     int backlog;                 /* queued or running (loop thread only) */
     int max_backlog;
     struct verify_work *inflight; /* for cancelling at shutdown */
+    uv_work_t prekey;             /* the first keying, at start */
+    uint8_t prekey_seed[32];
+    int prekey_busy;
 };
 
 struct verify_work {
@@ -50,6 +53,9 @@ struct verify_work {
     int ok;                      /* 1 match, 0 mismatch, -1 internal error */
 };
 
+static void prekey_work(uv_work_t *req);
+static void prekey_done(uv_work_t *req, int status);
+
 int pool_verifier_create(struct pool *p, char *err, size_t errlen)
 {
     struct pool_verifier *v = calloc(1, sizeof(*v));
@@ -61,20 +67,18 @@ int pool_verifier_create(struct pool *p, char *err, size_t errlen)
         free(v);
         return rc;
     }
-    /* Key for the first template now, so the first shares do not wait for
-     * a cache initialisation (later seeds are keyed lazily, see above). */
-    if ((rc = rx_ctx_rekey(v->ctx, p->tmpl.seed, 32))) {
-        rx_ctx_destroy(v->ctx);
-        free(v);
-        return ml_err(err, errlen, rc, "RandomX light cache initialisation failed");
-    }
-    memcpy(v->seed, p->tmpl.seed, 32);
-    v->keyed = 1;
     pthread_rwlock_init(&v->lock, NULL);
     pthread_mutex_init(&v->vm_mutex, NULL);
     v->max_backlog = BACKLOG_PER_THREAD *
                      (p->cfg->verify_threads > 0 ? p->cfg->verify_threads : 2);
     p->verifier = v;
+    /* Key for the first template at once, on a worker thread, so that the
+     * listeners open without waiting for the cache and the first shares
+     * rarely wait for it either. */
+    memcpy(v->prekey_seed, p->tmpl.seed, 32);
+    v->prekey.data = v;
+    if (uv_queue_work(p->loop, &v->prekey, prekey_work, prekey_done) == 0)
+        v->prekey_busy = 1;
     return 0;
 }
 
@@ -84,6 +88,8 @@ void pool_verifier_cancel(struct pool_verifier *v)
      * once with UV_ECANCELED. Running verifications finish normally. */
     for (struct verify_work *w = v ? v->inflight : NULL; w; w = w->next)
         uv_cancel((uv_req_t *)&w->req);
+    if (v && v->prekey_busy)
+        uv_cancel((uv_req_t *)&v->prekey);
 }
 
 void pool_verifier_destroy(struct pool_verifier *v)
@@ -115,6 +121,19 @@ static void lock_for_seed(struct pool_verifier *v, const uint8_t seed[32])
     }
     pthread_rwlock_unlock(&v->lock);
     pthread_rwlock_rdlock(&v->lock);
+}
+
+static void prekey_work(uv_work_t *req)
+{
+    struct pool_verifier *v = req->data;
+    lock_for_seed(v, v->prekey_seed);
+    pthread_rwlock_unlock(&v->lock);
+}
+
+static void prekey_done(uv_work_t *req, int status)
+{
+    struct pool_verifier *v = req->data;
+    v->prekey_busy = 0;
 }
 
 static struct rx_vm *take_vm(struct pool_verifier *v)

@@ -27,7 +27,7 @@ start_pool() {
     PIDS="$PIDS $POOL_PID"
     local want
     want=$(printf '%s\n' "$@" | grep -c -- '-listen$\|^--api$')
-    for _ in $(seq 1 100); do
+    for _ in $(seq 1 300); do
         [ "$(grep -c '^listening ' "$TMP/pool.out" 2>/dev/null)" -ge "$want" ] && break
         kill -0 "$POOL_PID" 2>/dev/null || fail "pool exited early"
         sleep 0.1
