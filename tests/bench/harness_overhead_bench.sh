@@ -11,7 +11,7 @@ BUILD=${1:-$ROOT/build}
 SECS=${2:-60}
 DATA=$ROOT/tests/data/harness
 WORK=$(mktemp -d /tmp/ml-overhead-bench.XXXXXX)
-trap 'kill $HPID 2>/dev/null; rm -rf "$WORK"' EXIT
+trap 'kill $HPID 2>/dev/null || true; rm -rf "$WORK"' EXIT
 sed "s/duration_s: 30/duration_s: $SECS/" "$DATA/scenarios/binary/fake-escape.yaml" |
     sed 's/id: fake-escape/id: fake-long/' >"$WORK/long.yaml"
 if [[ -n ${3:-} ]]; then

@@ -22,6 +22,7 @@ marked_pids() {
 }
 
 cleanup() {
+    set +e # a failed kill must not stop the clean-up (errexit applies in traps)
     [[ -n $HPID ]] && kill -KILL "$HPID" 2>/dev/null
     local p
     for p in $(marked_pids); do kill -KILL "$p" 2>/dev/null || true; done
