@@ -81,8 +81,9 @@ struct pool_job {
     uint8_t seed[32];
     uint64_t difficulty;
     uint64_t target64;
-    uint32_t *nonces;            /* submitted nonces (duplicate check) */
-    size_t n_nonces, cap_nonces;
+    uint32_t *nonces;            /* open-addressing set of submitted nonces */
+    size_t n_nonces, cap_nonces; /* cap is 0 or a power of two */
+    int zero_seen;               /* nonce 0 (0 marks empty slots) */
 };
 
 enum pool_lane { LANE_NONE = 0, LANE_STRATUM, LANE_BROWSER };

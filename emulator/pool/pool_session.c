@@ -169,6 +169,9 @@ static struct pool_job *next_job(struct pool_session *s)
     struct pool_job *j = &s->jobs[s->job_count++ % POOL_JOBS_KEPT];
     vardiff_retarget(s);
     j->n_nonces = 0;
+    j->zero_seen = 0;
+    if (j->nonces)
+        memset(j->nonces, 0, j->cap_nonces * sizeof(*j->nonces));
     j->template_seq = p->tmpl.seq;
     j->height = p->tmpl.height;
     memcpy(j->blob, p->tmpl.blob, POOL_BLOB_LEN);

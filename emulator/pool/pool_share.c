@@ -26,21 +26,51 @@ static struct pool_job *find_job(struct pool_session *s, const char *job_id)
     return NULL;
 }
 
-/* Records the nonce; 1 when it was already there. */
+#define NONCES_MAX (1u << 20) /* per job; past it every share counts as seen */
+
+static uint32_t slot_of(uint32_t nonce, size_t cap)
+{
+    return (nonce * 2654435761u) & (uint32_t)(cap - 1);
+}
+
+/* Inserts into the table without growing; 1 when already present. */
+static int set_insert(uint32_t *t, size_t cap, uint32_t nonce)
+{
+    for (uint32_t i = slot_of(nonce, cap);; i = (i + 1) & (uint32_t)(cap - 1)) {
+        if (t[i] == nonce)
+            return 1;
+        if (t[i] == 0) {
+            t[i] = nonce;
+            return 0;
+        }
+    }
+}
+
+/* Records the nonce; 1 when it was already there (or the set is full). */
 static int seen_nonce(struct pool_job *j, uint32_t nonce)
 {
-    for (size_t i = 0; i < j->n_nonces; i++)
-        if (j->nonces[i] == nonce)
+    if (nonce == 0) {
+        int seen = j->zero_seen;
+        j->zero_seen = 1;
+        return seen;
+    }
+    if (j->n_nonces >= NONCES_MAX)
+        return 1;
+    if (2 * (j->n_nonces + 1) > j->cap_nonces) { /* keep the load under 1/2 */
+        size_t cap = j->cap_nonces ? j->cap_nonces * 2 : 64;
+        uint32_t *t = calloc(cap, sizeof(*t));
+        if (!t)
             return 1;
-    if (j->n_nonces == j->cap_nonces) {
-        size_t cap = j->cap_nonces ? j->cap_nonces * 2 : 8;
-        uint32_t *n = realloc(j->nonces, cap * sizeof(*n));
-        if (!n)
-            return 0;
-        j->nonces = n;
+        for (size_t i = 0; i < j->cap_nonces; i++)
+            if (j->nonces[i])
+                set_insert(t, cap, j->nonces[i]);
+        free(j->nonces);
+        j->nonces = t;
         j->cap_nonces = cap;
     }
-    j->nonces[j->n_nonces++] = nonce;
+    if (set_insert(j->nonces, j->cap_nonces, nonce))
+        return 1;
+    j->n_nonces++;
     return 0;
 }
 
