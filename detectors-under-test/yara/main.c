@@ -282,9 +282,20 @@ static void round_once(struct state *st)
     long budget = st->o.max_per_round;
     int blocked = 0;
     st->round++;
+    /* Processes younger than a second are left for the next round: most are
+     * short-lived commands that would exit mid-scan (--pid ones are not). */
+    double uptime = 0;
+    FILE *up = fopen("/proc/uptime", "r");
+    if (up) {
+        if (fscanf(up, "%lf", &uptime) != 1)
+            uptime = 0;
+        fclose(up);
+    }
+    double hz = (double)sysconf(_SC_CLK_TCK);
     for (int i = 0; i < n; i++) {
         unsigned long long start = ya_start_time(pids[i]);
-        if (start && ya_scannable(pids[i], NULL, 0))
+        int old_enough = st->o.npids || uptime - (double)start / hz >= 1.0;
+        if (start && old_enough && ya_scannable(pids[i], NULL, 0))
             cands[nc++] = (struct cand){pids[i], start};
     }
     qsort(cands, nc, sizeof(cands[0]), newest_first);
@@ -308,6 +319,8 @@ static void round_once(struct state *st)
             budget--;
             if (scan(st, p->pid, &r) == 0)
                 report(st, p, &r);
+            if (r.scan_errors && ya_start_time(p->pid) != p->start)
+                budget++; /* it exited meanwhile: that scan did not count */
         }
     }
     forget_gone(st);
