@@ -65,6 +65,12 @@ static void verify(const struct backend_ops *be, void *self, struct bench_log *l
 {
     uint8_t total[32] = {0}, mine[32] = {0}, ref[32] = {0}, blob[76], out[32];
     size_t limit = mode == RX_MODE_FAST ? 2000 : 150;
+    if (log->n == 0) {
+        v->method = "none";
+        v->ok = 0;
+        ml_hex_encode(total, 32, v->xor_hex);
+        return;
+    }
     qsort(log->items, log->n, sizeof(*log->items), cmp_nonce);
     for (size_t i = 0; i < log->n; i++)
         for (int b = 0; b < 32; b++)
@@ -151,12 +157,16 @@ static void print_json(const struct miner_options *o, const struct backend_stats
 
 int bench_run(const struct miner_options *o, volatile int *stop_flag)
 {
+    char err[256];
     struct backend_config cfg;
     struct bench_log log = {.lock = PTHREAD_MUTEX_INITIALIZER};
-    const struct backend_ops *be = &cpu_backend_ops;
+    const struct backend_ops *be = backend_find(o->backend, err, sizeof(err));
     void *self = NULL;
-    char err[256];
     int rc = 1;
+    if (!be) {
+        fprintf(stderr, "minerlab-miner: %s\n", err);
+        return 2;
+    }
     miner_backend_config(o, &cfg);
     cfg.nonce_limit = o->bench_hashes > 0 ? (uint64_t)o->bench_hashes : 0;
     if (be->create(&cfg, on_result, &log, &self, err, sizeof(err))) {
