@@ -57,10 +57,9 @@ int http_head_parse(const char *buf, size_t len, int is_response, struct http_he
 {
     const char *end = memmem(buf, len, "\r\n\r\n", 4);
     if (!end)
-        return len >= HTTPHEAD_MAX
-                   ? ml_err(err, errlen, -EMSGSIZE, "HTTP head over %d bytes",
-                            HTTPHEAD_MAX)
-                   : 0;
+        return len >= HTTPHEAD_MAX ? ml_err(err, errlen, -EMSGSIZE,
+                                            "HTTP head over %d bytes", HTTPHEAD_MAX)
+                                   : 0;
     if ((size_t)(end - buf) + 4 > HTTPHEAD_MAX)
         return ml_err(err, errlen, -EMSGSIZE, "HTTP head over %d bytes", HTTPHEAD_MAX);
     memset(h, 0, sizeof(*h));
@@ -97,15 +96,24 @@ int http_head_parse(const char *buf, size_t len, int is_response, struct http_he
 const char *http_reason(int status)
 {
     switch (status) {
-    case 101: return "Switching Protocols";
-    case 200: return "OK";
-    case 204: return "No Content";
-    case 400: return "Bad Request";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 413: return "Payload Too Large";
-    default: return "Error";
+    case 101:
+        return "Switching Protocols";
+    case 200:
+        return "OK";
+    case 204:
+        return "No Content";
+    case 400:
+        return "Bad Request";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 413:
+        return "Payload Too Large";
+    default:
+        return "Error";
     }
 }
 

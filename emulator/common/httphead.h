@@ -12,15 +12,15 @@
 #define HTTPHEAD_MAX 8192 /* bytes of one head, incl. the blank line */
 
 struct http_head {
-    char method[16];        /* requests */
-    char path[512];         /* requests; query string kept */
-    int status;             /* responses */
-    char ws_key[64];        /* Sec-WebSocket-Key */
-    char ws_accept[64];     /* Sec-WebSocket-Accept */
+    char method[16];    /* requests */
+    char path[512];     /* requests; query string kept */
+    int status;         /* responses */
+    char ws_key[64];    /* Sec-WebSocket-Key */
+    char ws_accept[64]; /* Sec-WebSocket-Accept */
     char authorization[256];
-    int upgrade_websocket;  /* Upgrade: websocket and Connection: upgrade */
-    long content_length;    /* -1 when absent */
-    size_t head_len;        /* bytes of the head incl. "\r\n\r\n" */
+    int upgrade_websocket; /* Upgrade: websocket and Connection: upgrade */
+    long content_length;   /* -1 when absent */
+    size_t head_len;       /* bytes of the head incl. "\r\n\r\n" */
 };
 
 /*
@@ -34,7 +34,7 @@ int http_head_parse(const char *buf, size_t len, int is_response, struct http_he
 /* A complete response with Content-Length and Connection: keep-alive or
  * close; malloc'd, *outlen set. */
 char *http_response(int status, const char *content_type, const void *body,
-                     size_t body_len, int keep_alive, size_t *outlen);
+                    size_t body_len, int keep_alive, size_t *outlen);
 /* Reason phrase for the few statuses used. */
 const char *http_reason(int status);
 /* Content type from a file name's extension. */

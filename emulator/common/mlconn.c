@@ -292,8 +292,8 @@ static int feed_http(struct mlconn *c, const char *data, size_t len)
     c->http_len += len;
     while (c->http_mode && !c->closing && c->http_len) {
         struct http_head h;
-        int rc = http_head_parse(c->http_buf, c->http_len, !c->server, &h, err,
-                                 sizeof(err));
+        int rc =
+            http_head_parse(c->http_buf, c->http_len, !c->server, &h, err, sizeof(err));
         if (rc < 0) {
             mlconn_close(c, err);
             return rc;
@@ -455,7 +455,15 @@ static void shutdown_walk(uv_handle_t *h, void *arg)
         mlconn_close(c, "shutting down");
     else if (h->type == UV_SIGNAL && !final)
         uv_unref(h); /* stays installed but no longer keeps the loop alive */
-    else if (!uv_is_closing(h))
+    else if (h->type == UV_SIGNAL && !uv_is_closing(h)) {
+        /* Closing restores the default action process-wide, and the mask
+         * set below covers only this thread: ignore the signal from now on
+         * so that a late one cannot kill the process through a worker. */
+        int signum = ((uv_signal_t *)h)->signum;
+        uv_close(h, NULL);
+        if (signum > 0)
+            signal(signum, SIG_IGN);
+    } else if (!uv_is_closing(h))
         uv_close(h, NULL);
 }
 

@@ -46,24 +46,24 @@ struct mlconn_callbacks {
 #define MLCONN_MAGIC 0x6d6c636eu
 
 struct mlconn {
-    uv_tcp_t tcp;                   /* handle; tcp.data == this */
-    uint32_t magic;                 /* MLCONN_MAGIC, see mlconn_of_handle */
+    uv_tcp_t tcp;   /* handle; tcp.data == this */
+    uint32_t magic; /* MLCONN_MAGIC, see mlconn_of_handle */
     uv_connect_t connect_req;
     enum mlconn_transport transport;
     int server;
-    int ready;                      /* handshakes done */
+    int ready; /* handshakes done */
     int closing;
-    int http_mode;                  /* reading HTTP (pre-upgrade or API) */
-    uint64_t id;                    /* caller-assigned */
-    void *ud;                       /* caller's pointer */
+    int http_mode; /* reading HTTP (pre-upgrade or API) */
+    uint64_t id;   /* caller-assigned */
+    void *ud;      /* caller's pointer */
     const struct mlconn_callbacks *cb;
-    char peer[64], local[64];       /* "ip:port" */
-    char host[256], path[512];      /* WS: Host and path */
+    char peer[64], local[64];  /* "ip:port" */
+    char host[256], path[512]; /* WS: Host and path */
     char ws_key[25];
     struct tls_session tls;
     struct linereader lr;
     struct ws_parser wp;
-    char *http_buf;                 /* HTTP head (+body) being read */
+    char *http_buf; /* HTTP head (+body) being read */
     size_t http_len, http_cap;
     char close_reason[160];
     uint64_t bytes_in, bytes_out;

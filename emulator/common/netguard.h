@@ -9,9 +9,9 @@
 #include <sys/socket.h>
 
 struct netguard_cidr {
-    int family;          /* AF_INET or AF_INET6 */
+    int family; /* AF_INET or AF_INET6 */
     unsigned char addr[16];
-    int prefix;          /* 0..32 or 0..128 */
+    int prefix; /* 0..32 or 0..128 */
 };
 
 /* Parses "10.66.0.0/24" or "fd00::/64" (a bare address means /32 or /128).

@@ -6,8 +6,7 @@
 
 #include "ml_util.h"
 
-int stratum_target_decode(const char *hex, uint64_t *target64, char *err,
-                          size_t errlen)
+int stratum_target_decode(const char *hex, uint64_t *target64, char *err, size_t errlen)
 {
     uint8_t raw[8] = {0};
     size_t n = hex ? strlen(hex) : 0;
@@ -229,8 +228,8 @@ int stratum_parse_login_result(const json_t *result, struct stratum_login_result
     memset(&r, 0, sizeof(r));
     if (!json_is_object(result))
         return ml_err(err, errlen, -EINVAL, "login result is not an object");
-    if ((rc = get_str(result, "id", r.session_id, sizeof(r.session_id), 0, err,
-                      errlen)))
+    if ((rc =
+             get_str(result, "id", r.session_id, sizeof(r.session_id), 0, err, errlen)))
         return rc;
     json_t *job = json_object_get(result, "job");
     if (job && !json_is_null(job)) {
@@ -397,8 +396,9 @@ char *stratum_encode_login_result(int64_t id, const char *session_id,
         json_array_append_new(ext, json_string("lab"));
     json_object_set_new(r, "extensions", ext);
     if (lab_version)
-        json_object_set_new(r, "lab", json_pack("{s:s,s:s}", "name", STRATUM_LAB_NAME,
-                                                "version", lab_version));
+        json_object_set_new(
+            r, "lab",
+            json_pack("{s:s,s:s}", "name", STRATUM_LAB_NAME, "version", lab_version));
     json_object_set_new(r, "status", json_string("OK"));
     return response(id, NULL, r);
 }

@@ -49,19 +49,19 @@ static inline uint32_t stratum_nicehash_nonce(uint32_t pool_nonce, uint32_t n)
 /* ---- messages ---- */
 
 enum stratum_kind {
-    STRATUM_REQUEST = 1,  /* has id and method */
-    STRATUM_NOTIFY,       /* method, no id (or id null) */
-    STRATUM_RESPONSE,     /* id and result/error, no method */
+    STRATUM_REQUEST = 1, /* has id and method */
+    STRATUM_NOTIFY,      /* method, no id (or id null) */
+    STRATUM_RESPONSE,    /* id and result/error, no method */
 };
 
 struct stratum_msg {
     enum stratum_kind kind;
-    int64_t id;           /* valid for REQUEST and RESPONSE */
-    char method[32];      /* REQUEST and NOTIFY */
-    json_t *root;         /* owned */
-    json_t *params;       /* borrowed from root; may be NULL */
-    json_t *result;       /* borrowed; NULL or json null when absent */
-    json_t *error;        /* borrowed; NULL when absent or null */
+    int64_t id;      /* valid for REQUEST and RESPONSE */
+    char method[32]; /* REQUEST and NOTIFY */
+    json_t *root;    /* owned */
+    json_t *params;  /* borrowed from root; may be NULL */
+    json_t *result;  /* borrowed; NULL or json null when absent */
+    json_t *error;   /* borrowed; NULL when absent or null */
 };
 
 struct stratum_job {
@@ -71,7 +71,7 @@ struct stratum_job {
     char target_hex[17];
     uint64_t target64;
     uint64_t height;
-    char algo[16];        /* "rx/0" when absent */
+    char algo[16]; /* "rx/0" when absent */
     uint8_t seed_hash[32];
     int has_seed;
 };
@@ -81,7 +81,7 @@ struct stratum_login {
     char pass[STRATUM_STR_MAX];
     char agent[STRATUM_STR_MAX];
     char rigid[STRATUM_STR_MAX];
-    int algo_rx0;         /* 1 when the algo array lists rx/0 (or is absent) */
+    int algo_rx0; /* 1 when the algo array lists rx/0 (or is absent) */
 };
 
 struct stratum_login_result {
@@ -89,7 +89,7 @@ struct stratum_login_result {
     struct stratum_job job;
     int has_job;
     int ext_algo, ext_nicehash, ext_keepalive;
-    int lab;              /* the lab handshake: "lab" extension + lab object */
+    int lab; /* the lab handshake: "lab" extension + lab object */
     char lab_name[64];
     char lab_version[32];
 };
@@ -97,10 +97,10 @@ struct stratum_login_result {
 struct stratum_submit {
     char session_id[STRATUM_ID_MAX];
     char job_id[STRATUM_ID_MAX];
-    uint32_t nonce;       /* as the 4 raw bytes, little-endian load */
+    uint32_t nonce; /* as the 4 raw bytes, little-endian load */
     char nonce_hex[9];
     uint8_t result[32];
-    char algo[16];        /* may be empty */
+    char algo[16]; /* may be empty */
 };
 
 /* Parses one line (bounded by the caller) into msg. 0, or -EINVAL with a

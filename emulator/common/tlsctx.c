@@ -189,6 +189,5 @@ char *tls_session_take_output(struct tls_session *s, size_t *len)
 
 void tls_session_describe(const struct tls_session *s, char *buf, size_t len)
 {
-    snprintf(buf, len, "%s %s", SSL_get_version(s->ssl),
-             SSL_get_cipher_name(s->ssl));
+    snprintf(buf, len, "%s %s", SSL_get_version(s->ssl), SSL_get_cipher_name(s->ssl));
 }

@@ -26,8 +26,8 @@ int tlsctx_client(SSL_CTX **out, char *err, size_t errlen);
 
 struct tls_session {
     SSL *ssl;
-    BIO *rbio;           /* socket -> SSL (owned by ssl) */
-    BIO *wbio;           /* SSL -> socket (owned by ssl) */
+    BIO *rbio; /* socket -> SSL (owned by ssl) */
+    BIO *wbio; /* SSL -> socket (owned by ssl) */
     int handshake_done;
 };
 

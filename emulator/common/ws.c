@@ -151,8 +151,8 @@ static long parse_one(struct ws_parser *p, ws_message_cb cb, void *ud, char *err
     if ((op > 2 && op < 8) || op > 10)
         return ml_err(err, errlen, -EPROTO, "reserved opcode %d", op);
     if (masked != (p->server ? 0x80 : 0))
-        return ml_err(err, errlen, -EPROTO, p->server ? "unmasked client frame"
-                                                      : "masked server frame");
+        return ml_err(err, errlen, -EPROTO,
+                      p->server ? "unmasked client frame" : "masked server frame");
     uint64_t len = b[1] & 0x7F;
     size_t hl = 2;
     if (len == 126) {
@@ -187,8 +187,8 @@ static long parse_one(struct ws_parser *p, ws_message_cb cb, void *ud, char *err
     return (long)(hl + mk + len);
 }
 
-int ws_parser_feed(struct ws_parser *p, const void *data, size_t len,
-                   ws_message_cb cb, void *ud, char *err, size_t errlen)
+int ws_parser_feed(struct ws_parser *p, const void *data, size_t len, ws_message_cb cb,
+                   void *ud, char *err, size_t errlen)
 {
     if (grow(&p->in, &p->in_cap, p->in_len + len + 1))
         return -ENOMEM;

@@ -41,13 +41,13 @@ uint8_t *ws_frame(enum ws_opcode op, const void *payload, size_t len, int mask,
 typedef int (*ws_message_cb)(void *ud, enum ws_opcode op, char *payload, size_t len);
 
 struct ws_parser {
-    int server;          /* 1: frames must be masked (from clients) */
-    size_t max_message;  /* cap on one message */
-    uint8_t *in;         /* unparsed bytes (owned) */
+    int server;         /* 1: frames must be masked (from clients) */
+    size_t max_message; /* cap on one message */
+    uint8_t *in;        /* unparsed bytes (owned) */
     size_t in_len, in_cap;
-    char *msg;           /* fragments of the message in progress (owned) */
+    char *msg; /* fragments of the message in progress (owned) */
     size_t msg_len, msg_cap;
-    int msg_op;          /* opcode of the message in progress, 0 = none */
+    int msg_op; /* opcode of the message in progress, 0 = none */
 };
 
 /* server: 1 on the pool side. max_message 0 = WS_DEFAULT_MAX. */
@@ -60,7 +60,7 @@ void ws_parser_free(struct ws_parser *p);
  * without a start); -EMSGSIZE when a message passes the cap; -ENOMEM; or the
  * callback's non-zero return.
  */
-int ws_parser_feed(struct ws_parser *p, const void *data, size_t len,
-                   ws_message_cb cb, void *ud, char *err, size_t errlen);
+int ws_parser_feed(struct ws_parser *p, const void *data, size_t len, ws_message_cb cb,
+                   void *ud, char *err, size_t errlen);
 
 #endif

@@ -30,18 +30,16 @@ json_t *miner_api_summary(struct miner_net *n)
         mlconn_transport_name(n->url.transport));
     json_t *hr = json_pack("{s:[f,f,f]}", "total", st.hashrate[0], st.hashrate[1],
                            st.hashrate[2]);
-    json_t *results = json_pack("{s:I,s:I,s:I,s:I}", "diff_current",
-                                (json_int_t)n->difficulty, "shares_good",
-                                (json_int_t)n->accepted, "shares_total",
-                                (json_int_t)total, "hashes_total",
-                                (json_int_t)n->hashes_accepted);
-    return json_pack("{s:s,s:s,s:s,s:s,s:I,s:s,s:o,s:o,s:o,s:i,s:I,s:i,s:b}", "id",
-                     "minerlab", "worker_id", n->opt->rig_id, "version",
-                     MINERLAB_VERSION, "ua", n->agent, "uptime",
-                     (json_int_t)(now - n->started_unix), "algo", "rx/0", "hashrate",
-                     hr, "results", results, "connection", conn, "duty", st.duty_pct,
-                     "hashes", (json_int_t)st.hashes, "threads", st.threads,
-                     "paused", !online);
+    json_t *results =
+        json_pack("{s:I,s:I,s:I,s:I}", "diff_current", (json_int_t)n->difficulty,
+                  "shares_good", (json_int_t)n->accepted, "shares_total",
+                  (json_int_t)total, "hashes_total", (json_int_t)n->hashes_accepted);
+    return json_pack(
+        "{s:s,s:s,s:s,s:s,s:I,s:s,s:o,s:o,s:o,s:i,s:I,s:i,s:b}", "id", "minerlab",
+        "worker_id", n->opt->rig_id, "version", MINERLAB_VERSION, "ua", n->agent,
+        "uptime", (json_int_t)(now - n->started_unix), "algo", "rx/0", "hashrate", hr,
+        "results", results, "connection", conn, "duty", st.duty_pct, "hashes",
+        (json_int_t)st.hashes, "threads", st.threads, "paused", !online);
 }
 
 static void reply(struct mlconn *c, int status, json_t *body)
@@ -89,9 +87,7 @@ static void on_http(struct mlconn *c, const struct http_head *h, const char *bod
         reply(c, 404, json_pack("{s:s}", "error", "not found"));
 }
 
-static void on_api_close(struct mlconn *c, const char *reason)
-{
-}
+static void on_api_close(struct mlconn *c, const char *reason) {}
 
 static const struct mlconn_callbacks api_cbs = {
     .on_http = on_http,

@@ -44,8 +44,10 @@ int miner_url_parse(const char *url, int tls, struct miner_url *out, char *err,
     static const struct {
         const char *prefix;
         enum mlconn_transport t;
-    } schemes[] = {{"stratum+tcp://", MLCONN_TCP}, {"stratum+ssl://", MLCONN_TLS},
-                   {"stratum+tls://", MLCONN_TLS}, {"ws://", MLCONN_WS}};
+    } schemes[] = {{"stratum+tcp://", MLCONN_TCP},
+                   {"stratum+ssl://", MLCONN_TLS},
+                   {"stratum+tls://", MLCONN_TLS},
+                   {"ws://", MLCONN_WS}};
     memset(out, 0, sizeof(*out));
     out->transport = MLCONN_TCP;
     const char *rest = url;
@@ -157,9 +159,9 @@ static void submit(struct miner_net *n, const struct miner_result *r)
                                result_hex));
         return;
     }
-    send_line(n, stratum_encode_submit(n->next_id++, n->session_id, r->job_id,
-                                       nonce_hex, result_hex,
-                                       n->ext_algo ? "rx/0" : NULL));
+    send_line(n,
+              stratum_encode_submit(n->next_id++, n->session_id, r->job_id, nonce_hex,
+                                    result_hex, n->ext_algo ? "rx/0" : NULL));
 }
 
 /* Worker thread: queue the result and wake the loop. */
@@ -404,8 +406,8 @@ static void on_close(struct mlconn *c, const char *reason)
     logf_("connection to %s:%d closed (%s); retrying in %u ms", n->url.host,
           n->url.port, reason, n->backoff_ms);
     uv_timer_start(&n->reconnect, on_reconnect_timer, n->backoff_ms, 0);
-    n->backoff_ms = n->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
-                                                        : n->backoff_ms * 2;
+    n->backoff_ms =
+        n->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : n->backoff_ms * 2;
 }
 
 static const struct mlconn_callbacks client_cbs = {
@@ -418,8 +420,8 @@ static void net_connect(struct miner_net *n)
 {
     if (n->stopping || n->conn)
         return;
-    struct mlconn *c = mlconn_new(n->loop, n->url.transport, 0, n->tls_ctx, 0,
-                                  &client_cbs, n);
+    struct mlconn *c =
+        mlconn_new(n->loop, n->url.transport, 0, n->tls_ctx, 0, &client_cbs, n);
     if (!c) {
         net_stop(n, 1, "out of memory");
         return;
@@ -544,7 +546,8 @@ int miner_net_run(const struct miner_options *opt)
         snprintf(n->agent, sizeof(n->agent), "%s", opt->user_agent);
     else
         default_agent(n->agent, sizeof(n->agent));
-    if (n->url.transport == MLCONN_TLS && tlsctx_client(&n->tls_ctx, err, sizeof(err))) {
+    if (n->url.transport == MLCONN_TLS &&
+        tlsctx_client(&n->tls_ctx, err, sizeof(err))) {
         fprintf(stderr, "minerlab-miner: %s\n", err);
         goto out;
     }

@@ -31,10 +31,10 @@ int miner_net_run(const struct miner_options *opt);
 
 /* A parsed pool URL. */
 struct miner_url {
-    enum mlconn_transport transport;  /* MLCONN_TCP, MLCONN_TLS or MLCONN_WS */
+    enum mlconn_transport transport; /* MLCONN_TCP, MLCONN_TLS or MLCONN_WS */
     char host[256];
     int port;
-    char path[256];                    /* WebSocket path, "/" by default */
+    char path[256]; /* WebSocket path, "/" by default */
 };
 
 /*
@@ -68,9 +68,9 @@ struct miner_net {
     uint64_t difficulty;
     double last_send_unix, last_recv_unix;
     int pending_login;
-    int pending_submits;               /* answers still due */
-    double oldest_pending_unix;        /* for the 20 s response timeout */
-    int refused;                       /* lab handshake missing: fatal */
+    int pending_submits;        /* answers still due */
+    double oldest_pending_unix; /* for the 20 s response timeout */
+    int refused;                /* lab handshake missing: fatal */
     /* result queue (worker threads -> loop) */
     pthread_mutex_t qlock;
     struct miner_result queue[MINER_NET_QUEUE_MAX];
@@ -85,7 +85,7 @@ struct miner_net {
     int exit_code;
     /* statistics */
     uint64_t accepted, rejected, submitted, failures;
-    uint64_t hashes_accepted;          /* sum of accepted difficulties */
+    uint64_t hashes_accepted; /* sum of accepted difficulties */
     double started_unix, connected_unix;
     char tls_desc[96];
     /* API */

@@ -36,9 +36,7 @@ static const struct mlconn_callbacks session_cbs_ready = {
     .on_http = pool_http_request,
 };
 
-static void api_closed(struct mlconn *c, const char *reason)
-{
-}
+static void api_closed(struct mlconn *c, const char *reason) {}
 
 static const struct mlconn_callbacks api_cbs = {
     .on_close = api_closed,
@@ -51,12 +49,12 @@ static void on_connection(uv_stream_t *server, int status)
     struct pool *p = l->pool;
     if (status < 0 || p->stopping)
         return;
-    const struct mlconn_callbacks *cb =
-        l->transport == MLCONN_HTTP ? &api_cbs
-        : l->transport == MLCONN_TCP ? &session_cbs
-                                     : &session_cbs_ready;
-    struct mlconn *c = mlconn_new(p->loop, l->transport, 1, p->tls_ctx,
-                                  p->cfg->max_line, cb, p);
+    const struct mlconn_callbacks *cb = l->transport == MLCONN_HTTP ? &api_cbs
+                                        : l->transport == MLCONN_TCP
+                                            ? &session_cbs
+                                            : &session_cbs_ready;
+    struct mlconn *c =
+        mlconn_new(p->loop, l->transport, 1, p->tls_ctx, p->cfg->max_line, cb, p);
     if (!c)
         return;
     if (uv_accept(server, (uv_stream_t *)&c->tcp)) {
@@ -281,9 +279,8 @@ int pool_run(const struct pool_config *cfg)
     }
     fflush(stdout);
     pool_event(p, "start", NULL,
-               json_pack("{s:s,s:I,s:b,s:s}", "version", MINERLAB_VERSION,
-                         "difficulty", (json_int_t)cfg->difficulty, "vardiff",
-                         cfg->vardiff, "verify",
+               json_pack("{s:s,s:I,s:b,s:s}", "version", MINERLAB_VERSION, "difficulty",
+                         (json_int_t)cfg->difficulty, "vardiff", cfg->vardiff, "verify",
                          cfg->verify == POOL_VERIFY_ALL      ? "all"
                          : cfg->verify == POOL_VERIFY_SAMPLE ? "sample"
                                                              : "none"));

@@ -20,7 +20,7 @@
 #include "stratum.h"
 
 #define POOL_MAX_LISTENERS 8
-#define POOL_JOBS_KEPT 4         /* per session, like real pools */
+#define POOL_JOBS_KEPT 4 /* per session, like real pools */
 #define POOL_BLOB_LEN 76
 
 enum pool_verify_mode { POOL_VERIFY_ALL = 0, POOL_VERIFY_SAMPLE, POOL_VERIFY_NONE };
@@ -41,18 +41,18 @@ struct pool_config {
     uint64_t difficulty;         /* start (or fixed) difficulty */
     uint64_t browser_difficulty; /* synthetic SHA-256 lane */
     int vardiff;
-    double seed_rotate_s;        /* 0 = one seed for the whole run */
+    double seed_rotate_s; /* 0 = one seed for the whole run */
     enum pool_verify_mode verify;
-    int verify_sample;           /* 1 in N with sample:N */
-    int verify_threads;          /* libuv worker threads; 0 = 2 */
-    int ban_after;               /* bad shares before a ban; 0 = never */
-    double ban_s;                /* ban duration */
-    double login_timeout_s;      /* connections that never log in */
-    double handshake_timeout_s;  /* TLS / WebSocket handshakes */
-    double idle_timeout_s;       /* logged-in sessions silent this long */
+    int verify_sample;          /* 1 in N with sample:N */
+    int verify_threads;         /* libuv worker threads; 0 = 2 */
+    int ban_after;              /* bad shares before a ban; 0 = never */
+    double ban_s;               /* ban duration */
+    double login_timeout_s;     /* connections that never log in */
+    double handshake_timeout_s; /* TLS / WebSocket handshakes */
+    double idle_timeout_s;      /* logged-in sessions silent this long */
     size_t max_line;
     int quiet;
-    int no_lab;                  /* tests only: omit the lab handshake */
+    int no_lab; /* tests only: omit the lab handshake */
 };
 
 /* Defaults; then pool_config_parse. */
@@ -67,7 +67,7 @@ int pool_run(const struct pool_config *cfg);
 /* ---------------- internals ---------------- */
 
 struct pool_template {
-    uint64_t seq;                /* increases with every new template */
+    uint64_t seq; /* increases with every new template */
     uint64_t height;
     uint8_t blob[POOL_BLOB_LEN];
     uint8_t seed[32];
@@ -92,23 +92,23 @@ struct pool;
 
 struct pool_session {
     struct pool *pool;
-    struct mlconn *conn;         /* NULL once closed */
-    char peer[64], local[64];    /* the 5-tuple, kept for events after close */
+    struct mlconn *conn;      /* NULL once closed */
+    char peer[64], local[64]; /* the 5-tuple, kept for events after close */
     enum mlconn_transport transport;
     struct pool_session *prev, *next;
     uint64_t id;
-    int refs;                    /* 1 for the connection + verifications in flight */
-    char sid[17];                /* session id sent to the miner */
+    int refs;     /* 1 for the connection + verifications in flight */
+    char sid[17]; /* session id sent to the miner */
     enum pool_lane lane;
     int logged_in;
-    int synthetic;               /* browser lane: SHA-256 shares */
+    int synthetic; /* browser lane: SHA-256 shares */
     struct stratum_login login;
     uint32_t extranonce;
     uint64_t difficulty;
     struct pool_job jobs[POOL_JOBS_KEPT];
-    unsigned job_count;          /* jobs ever sent; slot = count % KEPT */
+    unsigned job_count; /* jobs ever sent; slot = count % KEPT */
     uint64_t accepted, rejected, bad;
-    uint64_t accepted_diff;      /* sum of accepted difficulties */
+    uint64_t accepted_diff; /* sum of accepted difficulties */
     double login_unix, last_rx_unix;
     double vardiff_since;
     unsigned vardiff_shares;
@@ -122,7 +122,7 @@ struct pool_listener {
 };
 
 struct pool_ban {
-    char key[400];               /* "ip|login" */
+    char key[400]; /* "ip|login" */
     double until_unix;
 };
 
@@ -138,13 +138,13 @@ struct pool {
     SSL_CTX *tls_ctx;
     char tls_fingerprint[65];
     FILE *events;
-    struct pool_session sessions;  /* list head (sentinel) */
+    struct pool_session sessions; /* list head (sentinel) */
     uint64_t n_sessions, next_conn_id, next_job_id;
     struct pool_template tmpl;
     struct pool_verifier *verifier;
     struct pool_ban *bans;
     size_t n_bans;
-    uint64_t share_counter;        /* for sample:N */
+    uint64_t share_counter; /* for sample:N */
     /* statistics */
     uint64_t accepted, rejected, verified, logins, conns_total;
     uint64_t rejected_by[8];
@@ -154,7 +154,13 @@ struct pool {
 
 /* Reject reasons; strings are what real pools send. */
 enum pool_reject {
-    REJ_NONE = 0, REJ_UNAUTH, REJ_JOB, REJ_STALE, REJ_DUP, REJ_LOW, REJ_INVALID,
+    REJ_NONE = 0,
+    REJ_UNAUTH,
+    REJ_JOB,
+    REJ_STALE,
+    REJ_DUP,
+    REJ_LOW,
+    REJ_INVALID,
     REJ_BANNED,
 };
 const char *pool_reject_message(enum pool_reject r);
@@ -165,8 +171,8 @@ void pool_event(struct pool *p, const char *event, const struct mlconn *conn,
                 json_t *extra);
 void pool_events_flush(struct pool *p);
 /* The same with the session's remembered 5-tuple (valid after close). */
-void pool_event_session(struct pool *p, const char *event,
-                        const struct pool_session *s, json_t *extra);
+void pool_event_session(struct pool *p, const char *event, const struct pool_session *s,
+                        json_t *extra);
 /* 1 when an event log is open (hot paths skip building events otherwise). */
 int pool_events_on(const struct pool *p);
 

@@ -88,28 +88,65 @@ static int parse_verify(const char *v, struct pool_config *cfg)
     return 0;
 }
 
-#define COPY(dst, v) (strlen(v) < sizeof(dst) ? (snprintf(dst, sizeof(dst), "%s", v), 0) : -EINVAL)
+#define COPY(dst, v)                                                                   \
+    (strlen(v) < sizeof(dst) ? (snprintf(dst, sizeof(dst), "%s", v), 0) : -EINVAL)
 
 int pool_config_parse(int argc, char **argv, struct pool_config *cfg, char *err,
                       size_t errlen)
 {
-    enum { O_LISTEN = 256, O_TLS, O_WS, O_API, O_EVENTS, O_WWW, O_CERT, O_KEY,
-           O_DIFF, O_BDIFF, O_VARDIFF, O_TARGET, O_JOBINT, O_SEED, O_VERIFY,
-           O_VTHREADS, O_BAN, O_BANTIME, O_LOGINTO, O_IDLETO, O_MAXLINE, O_NOLAB,
-           O_QUIET, O_HELP, O_HSTO };
-    static const struct option opts[] = {
-        {"listen", 1, 0, O_LISTEN}, {"tls-listen", 1, 0, O_TLS},
-        {"ws-listen", 1, 0, O_WS}, {"api", 1, 0, O_API}, {"events", 1, 0, O_EVENTS},
-        {"www", 1, 0, O_WWW}, {"cert", 1, 0, O_CERT}, {"key", 1, 0, O_KEY},
-        {"diff", 1, 0, O_DIFF}, {"browser-diff", 1, 0, O_BDIFF},
-        {"vardiff", 0, 0, O_VARDIFF}, {"share-target", 1, 0, O_TARGET},
-        {"job-interval", 1, 0, O_JOBINT}, {"seed-rotate", 1, 0, O_SEED},
-        {"verify", 1, 0, O_VERIFY}, {"verify-threads", 1, 0, O_VTHREADS},
-        {"ban-after", 1, 0, O_BAN}, {"ban-time", 1, 0, O_BANTIME},
-        {"login-timeout", 1, 0, O_LOGINTO}, {"idle-timeout", 1, 0, O_IDLETO},
-        {"max-line", 1, 0, O_MAXLINE}, {"no-lab", 0, 0, O_NOLAB},
-        {"quiet", 0, 0, O_QUIET}, {"help", 0, 0, O_HELP},
-        {"handshake-timeout", 1, 0, O_HSTO}, {0, 0, 0, 0}};
+    enum {
+        O_LISTEN = 256,
+        O_TLS,
+        O_WS,
+        O_API,
+        O_EVENTS,
+        O_WWW,
+        O_CERT,
+        O_KEY,
+        O_DIFF,
+        O_BDIFF,
+        O_VARDIFF,
+        O_TARGET,
+        O_JOBINT,
+        O_SEED,
+        O_VERIFY,
+        O_VTHREADS,
+        O_BAN,
+        O_BANTIME,
+        O_LOGINTO,
+        O_IDLETO,
+        O_MAXLINE,
+        O_NOLAB,
+        O_QUIET,
+        O_HELP,
+        O_HSTO
+    };
+    static const struct option opts[] = {{"listen", 1, 0, O_LISTEN},
+                                         {"tls-listen", 1, 0, O_TLS},
+                                         {"ws-listen", 1, 0, O_WS},
+                                         {"api", 1, 0, O_API},
+                                         {"events", 1, 0, O_EVENTS},
+                                         {"www", 1, 0, O_WWW},
+                                         {"cert", 1, 0, O_CERT},
+                                         {"key", 1, 0, O_KEY},
+                                         {"diff", 1, 0, O_DIFF},
+                                         {"browser-diff", 1, 0, O_BDIFF},
+                                         {"vardiff", 0, 0, O_VARDIFF},
+                                         {"share-target", 1, 0, O_TARGET},
+                                         {"job-interval", 1, 0, O_JOBINT},
+                                         {"seed-rotate", 1, 0, O_SEED},
+                                         {"verify", 1, 0, O_VERIFY},
+                                         {"verify-threads", 1, 0, O_VTHREADS},
+                                         {"ban-after", 1, 0, O_BAN},
+                                         {"ban-time", 1, 0, O_BANTIME},
+                                         {"login-timeout", 1, 0, O_LOGINTO},
+                                         {"idle-timeout", 1, 0, O_IDLETO},
+                                         {"max-line", 1, 0, O_MAXLINE},
+                                         {"no-lab", 0, 0, O_NOLAB},
+                                         {"quiet", 0, 0, O_QUIET},
+                                         {"help", 0, 0, O_HELP},
+                                         {"handshake-timeout", 1, 0, O_HSTO},
+                                         {0, 0, 0, 0}};
     long n;
     int c, rc = 0;
     optind = 1;
@@ -117,14 +154,30 @@ int pool_config_parse(int argc, char **argv, struct pool_config *cfg, char *err,
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         const char *v = optarg;
         switch (c) {
-        case O_LISTEN: rc = add_addr(cfg->listen, &cfg->n_listen, v); break;
-        case O_TLS: rc = add_addr(cfg->tls_listen, &cfg->n_tls_listen, v); break;
-        case O_WS: rc = add_addr(cfg->ws_listen, &cfg->n_ws_listen, v); break;
-        case O_API: rc = COPY(cfg->api, v); break;
-        case O_EVENTS: rc = COPY(cfg->events, v); break;
-        case O_WWW: rc = COPY(cfg->www, v); break;
-        case O_CERT: rc = COPY(cfg->cert, v); break;
-        case O_KEY: rc = COPY(cfg->key, v); break;
+        case O_LISTEN:
+            rc = add_addr(cfg->listen, &cfg->n_listen, v);
+            break;
+        case O_TLS:
+            rc = add_addr(cfg->tls_listen, &cfg->n_tls_listen, v);
+            break;
+        case O_WS:
+            rc = add_addr(cfg->ws_listen, &cfg->n_ws_listen, v);
+            break;
+        case O_API:
+            rc = COPY(cfg->api, v);
+            break;
+        case O_EVENTS:
+            rc = COPY(cfg->events, v);
+            break;
+        case O_WWW:
+            rc = COPY(cfg->www, v);
+            break;
+        case O_CERT:
+            rc = COPY(cfg->cert, v);
+            break;
+        case O_KEY:
+            rc = COPY(cfg->key, v);
+            break;
         case O_DIFF:
             rc = ml_parse_long(v, 1, 1L << 62, &n);
             cfg->difficulty = (uint64_t)n;
@@ -133,11 +186,21 @@ int pool_config_parse(int argc, char **argv, struct pool_config *cfg, char *err,
             rc = ml_parse_long(v, 1, 0xFFFFFFFFL, &n);
             cfg->browser_difficulty = (uint64_t)n;
             break;
-        case O_VARDIFF: cfg->vardiff = 1; break;
-        case O_TARGET: rc = parse_seconds(v, 0.1, &cfg->share_target_s); break;
-        case O_JOBINT: rc = parse_seconds(v, 0.05, &cfg->job_interval_s); break;
-        case O_SEED: rc = parse_seconds(v, 0, &cfg->seed_rotate_s); break;
-        case O_VERIFY: rc = parse_verify(v, cfg); break;
+        case O_VARDIFF:
+            cfg->vardiff = 1;
+            break;
+        case O_TARGET:
+            rc = parse_seconds(v, 0.1, &cfg->share_target_s);
+            break;
+        case O_JOBINT:
+            rc = parse_seconds(v, 0.05, &cfg->job_interval_s);
+            break;
+        case O_SEED:
+            rc = parse_seconds(v, 0, &cfg->seed_rotate_s);
+            break;
+        case O_VERIFY:
+            rc = parse_verify(v, cfg);
+            break;
         case O_VTHREADS:
             rc = ml_parse_long(v, 1, 64, &n);
             cfg->verify_threads = (int)n;
@@ -146,18 +209,31 @@ int pool_config_parse(int argc, char **argv, struct pool_config *cfg, char *err,
             rc = ml_parse_long(v, 0, 1000000, &n);
             cfg->ban_after = (int)n;
             break;
-        case O_BANTIME: rc = parse_seconds(v, 0, &cfg->ban_s); break;
-        case O_LOGINTO: rc = parse_seconds(v, 0.1, &cfg->login_timeout_s); break;
-        case O_IDLETO: rc = parse_seconds(v, 0.1, &cfg->idle_timeout_s); break;
+        case O_BANTIME:
+            rc = parse_seconds(v, 0, &cfg->ban_s);
+            break;
+        case O_LOGINTO:
+            rc = parse_seconds(v, 0.1, &cfg->login_timeout_s);
+            break;
+        case O_IDLETO:
+            rc = parse_seconds(v, 0.1, &cfg->idle_timeout_s);
+            break;
         case O_MAXLINE:
             rc = ml_parse_long(v, 256, 1L << 24, &n);
             cfg->max_line = (size_t)n;
             break;
-        case O_HSTO: rc = parse_seconds(v, 0.1, &cfg->handshake_timeout_s); break;
-        case O_NOLAB: cfg->no_lab = 1; break;
-        case O_QUIET: cfg->quiet = 1; break;
+        case O_HSTO:
+            rc = parse_seconds(v, 0.1, &cfg->handshake_timeout_s);
+            break;
+        case O_NOLAB:
+            cfg->no_lab = 1;
+            break;
+        case O_QUIET:
+            cfg->quiet = 1;
+            break;
         case 'h':
-        case O_HELP: return 1;
+        case O_HELP:
+            return 1;
         default:
             return ml_err(err, errlen, -EINVAL, "unknown or incomplete option '%s'",
                           argv[optind - 1]);

@@ -9,8 +9,8 @@
 #include "pool.h"
 
 static void write_event(struct pool *p, const char *event, uint64_t conn_id,
-                        const char *peer, const char *local,
-                        enum mlconn_transport t, json_t *extra)
+                        const char *peer, const char *local, enum mlconn_transport t,
+                        json_t *extra)
 {
     if (!p->events) {
         json_decref(extra);
@@ -18,7 +18,8 @@ static void write_event(struct pool *p, const char *event, uint64_t conn_id,
     }
     json_t *o = json_object();
     /* Microsecond precision: 10 integer digits + 6 decimals. */
-    json_object_set_new(o, "ts", json_real((double)(int64_t)(ml_now_unix() * 1e6) / 1e6));
+    json_object_set_new(o, "ts",
+                        json_real((double)(int64_t)(ml_now_unix() * 1e6) / 1e6));
     json_object_set_new(o, "event", json_string(event));
     if (peer) {
         json_object_set_new(o, "conn", json_integer((json_int_t)conn_id));
@@ -50,8 +51,8 @@ void pool_event(struct pool *p, const char *event, const struct mlconn *conn,
         write_event(p, event, 0, NULL, NULL, MLCONN_TCP, extra);
 }
 
-void pool_event_session(struct pool *p, const char *event,
-                        const struct pool_session *s, json_t *extra)
+void pool_event_session(struct pool *p, const char *event, const struct pool_session *s,
+                        json_t *extra)
 {
     write_event(p, event, s->id, s->peer, s->local, s->transport, extra);
 }

@@ -38,14 +38,15 @@ static json_t *stats_json(struct pool *p)
             continue;
         double age = now - s->login_unix;
         json_array_append_new(
-            list, json_pack("{s:I,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:f,s:f}", "conn",
-                            (json_int_t)s->id, "peer", s->conn->peer, "transport",
-                            mlconn_transport_name(s->conn->transport), "login",
-                            s->login.login, "agent", s->login.agent, "difficulty",
-                            (json_int_t)s->difficulty, "accepted",
-                            (json_int_t)s->accepted, "rejected", (json_int_t)s->rejected,
-                            "hashrate", age > 0 ? (double)s->accepted_diff / age : 0.0,
-                            "connected_s", now - s->conn->opened_unix));
+            list,
+            json_pack("{s:I,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:f,s:f}", "conn",
+                      (json_int_t)s->id, "peer", s->conn->peer, "transport",
+                      mlconn_transport_name(s->conn->transport), "login",
+                      s->login.login, "agent", s->login.agent, "difficulty",
+                      (json_int_t)s->difficulty, "accepted", (json_int_t)s->accepted,
+                      "rejected", (json_int_t)s->rejected, "hashrate",
+                      age > 0 ? (double)s->accepted_diff / age : 0.0, "connected_s",
+                      now - s->conn->opened_unix));
     }
     return json_pack("{s:s,s:f,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:I,s:s}", "version",
                      MINERLAB_VERSION, "uptime_s", now - p->started_unix, "sessions",

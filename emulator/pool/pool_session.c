@@ -8,15 +8,22 @@
 #include "ml_util.h"
 #include "pool.h"
 
-static const char *reject_msgs[] = {
-    [REJ_NONE] = "OK", [REJ_UNAUTH] = "Unauthenticated", [REJ_JOB] = "Invalid job id",
-    [REJ_STALE] = "Stale share", [REJ_DUP] = "Duplicate share",
-    [REJ_LOW] = "Low difficulty share", [REJ_INVALID] = "Invalid share",
-    [REJ_BANNED] = "IP Address currently banned"};
-static const char *reject_keys[] = {
-    [REJ_NONE] = "ok", [REJ_UNAUTH] = "unauthenticated", [REJ_JOB] = "invalid_job_id",
-    [REJ_STALE] = "stale", [REJ_DUP] = "duplicate", [REJ_LOW] = "low_difficulty",
-    [REJ_INVALID] = "invalid_hash", [REJ_BANNED] = "banned"};
+static const char *reject_msgs[] = {[REJ_NONE] = "OK",
+                                    [REJ_UNAUTH] = "Unauthenticated",
+                                    [REJ_JOB] = "Invalid job id",
+                                    [REJ_STALE] = "Stale share",
+                                    [REJ_DUP] = "Duplicate share",
+                                    [REJ_LOW] = "Low difficulty share",
+                                    [REJ_INVALID] = "Invalid share",
+                                    [REJ_BANNED] = "IP Address currently banned"};
+static const char *reject_keys[] = {[REJ_NONE] = "ok",
+                                    [REJ_UNAUTH] = "unauthenticated",
+                                    [REJ_JOB] = "invalid_job_id",
+                                    [REJ_STALE] = "stale",
+                                    [REJ_DUP] = "duplicate",
+                                    [REJ_LOW] = "low_difficulty",
+                                    [REJ_INVALID] = "invalid_hash",
+                                    [REJ_BANNED] = "banned"};
 
 const char *pool_reject_message(enum pool_reject r)
 {
@@ -148,8 +155,8 @@ static void vardiff_retarget(struct pool_session *s)
     double now = ml_now_unix(), dt = now - s->vardiff_since;
     if (!cfg->vardiff || s->synthetic || dt < cfg->share_target_s)
         return;
-    double ratio = s->vardiff_shares ? (s->vardiff_shares * cfg->share_target_s) / dt
-                                     : 0.5;
+    double ratio =
+        s->vardiff_shares ? (s->vardiff_shares * cfg->share_target_s) / dt : 0.5;
     if (ratio < 0.5)
         ratio = 0.5;
     if (ratio > 2)
@@ -215,9 +222,8 @@ void pool_session_send_job(struct pool_session *s, int is_login_reply, int64_t i
     if (s->lane == LANE_BROWSER) {
         send_json(s, browser_job(s, &sj));
     } else if (is_login_reply) {
-        send_str(s, stratum_encode_login_result(id, s->sid, &sj,
-                                                p->cfg->no_lab ? NULL
-                                                               : MINERLAB_VERSION));
+        send_str(s, stratum_encode_login_result(
+                        id, s->sid, &sj, p->cfg->no_lab ? NULL : MINERLAB_VERSION));
     } else {
         send_str(s, stratum_encode_job_notify(&sj));
     }
@@ -249,11 +255,12 @@ void pool_share_done(struct pool_session *s, int64_t req_id, const char *job_id,
     /* Logged even when the miner has gone meanwhile: it is ground truth. */
     if (pool_events_on(p))
         pool_event_session(p, "share", s,
-                   json_pack("{s:s,s:s,s:s,s:b,s:s,s:b,s:s,s:I}", "job_id", job_id,
-                             "nonce", nonce_hex, "status",
-                             r == REJ_NONE ? "accepted" : "rejected", "accepted",
-                             r == REJ_NONE, "reason", pool_reject_key(r), "verified",
-                             verified, "verify", how, "difficulty", (json_int_t)diff));
+                           json_pack("{s:s,s:s,s:s,s:b,s:s,s:b,s:s,s:I}", "job_id",
+                                     job_id, "nonce", nonce_hex, "status",
+                                     r == REJ_NONE ? "accepted" : "rejected",
+                                     "accepted", r == REJ_NONE, "reason",
+                                     pool_reject_key(r), "verified", verified, "verify",
+                                     how, "difficulty", (json_int_t)diff));
     if (!s->conn)
         return;
     if (s->lane == LANE_BROWSER) {
@@ -264,8 +271,9 @@ void pool_share_done(struct pool_session *s, int64_t req_id, const char *job_id,
             send_json(s, json_pack("{s:s,s:{s:s}}", "type", "error", "params", "error",
                                    pool_reject_message(r)));
     } else {
-        send_str(s, r == REJ_NONE ? stratum_encode_status(req_id, "OK")
-                                  : stratum_encode_error(req_id, pool_reject_message(r)));
+        send_str(s, r == REJ_NONE
+                        ? stratum_encode_status(req_id, "OK")
+                        : stratum_encode_error(req_id, pool_reject_message(r)));
     }
     if (r != REJ_NONE && r != REJ_STALE && p->cfg->ban_after &&
         s->bad >= (uint64_t)p->cfg->ban_after)
@@ -275,7 +283,8 @@ void pool_share_done(struct pool_session *s, int64_t req_id, const char *job_id,
 static void reply_error(struct pool_session *s, int64_t id, const char *msg)
 {
     if (s->lane == LANE_BROWSER)
-        send_json(s, json_pack("{s:s,s:{s:s}}", "type", "error", "params", "error", msg));
+        send_json(s,
+                  json_pack("{s:s,s:{s:s}}", "type", "error", "params", "error", msg));
     else
         send_str(s, stratum_encode_error(id, msg));
 }
@@ -298,9 +307,10 @@ static int do_login(struct pool_session *s, int64_t id, const struct stratum_log
     s->login_unix = s->vardiff_since = ml_now_unix();
     p->logins++;
     pool_event(p, "login", s->conn,
-               json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "login", l->login, "pass", l->pass,
-                         "agent", l->agent, "rigid", l->rigid, "session", s->sid,
-                         "lane", s->lane == LANE_BROWSER ? "browser" : "stratum"));
+               json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "login", l->login, "pass",
+                         l->pass, "agent", l->agent, "rigid", l->rigid, "session",
+                         s->sid, "lane",
+                         s->lane == LANE_BROWSER ? "browser" : "stratum"));
     return 0;
 }
 
@@ -350,8 +360,9 @@ static int stratum_request(struct pool_session *s, struct stratum_msg *m)
         if (!s->logged_in || stratum_parse_submit(m->params, &sub, err, sizeof(err))) {
             int unauth = !s->logged_in;
             reply_error(s, m->id, unauth ? "Unauthenticated" : "Invalid share data");
-            pool_event(s->pool, "bad_message", s->conn,
-                       json_pack("{s:s}", "error", unauth ? "submit before login" : err));
+            pool_event(
+                s->pool, "bad_message", s->conn,
+                json_pack("{s:s}", "error", unauth ? "submit before login" : err));
             return 0;
         }
         if (strcmp(sub.session_id, s->sid)) {

@@ -77,9 +77,12 @@ static int seen_nonce(struct pool_job *j, uint32_t nonce)
 static int want_verify(struct pool *p)
 {
     switch (p->cfg->verify) {
-    case POOL_VERIFY_ALL: return 1;
-    case POOL_VERIFY_NONE: return 0;
-    default: return p->share_counter++ % (uint64_t)p->cfg->verify_sample == 0;
+    case POOL_VERIFY_ALL:
+        return 1;
+    case POOL_VERIFY_NONE:
+        return 0;
+    default:
+        return p->share_counter++ % (uint64_t)p->cfg->verify_sample == 0;
     }
 }
 

@@ -25,13 +25,13 @@
 
 struct pool_verifier {
     struct rx_ctx *ctx;
-    pthread_rwlock_t lock;       /* read: hashing; write: re-key */
-    uint8_t seed[32];            /* the context's key (under lock) */
+    pthread_rwlock_t lock; /* read: hashing; write: re-key */
+    uint8_t seed[32];      /* the context's key (under lock) */
     int keyed;
-    pthread_mutex_t vm_mutex;    /* guards the free list */
+    pthread_mutex_t vm_mutex; /* guards the free list */
     struct rx_vm *free_vms[VM_MAX];
     int n_free;
-    int backlog;                 /* queued or running (loop thread only) */
+    int backlog; /* queued or running (loop thread only) */
     int max_backlog;
     struct verify_work *inflight; /* for cancelling at shutdown */
     uv_work_t prekey;             /* the first keying, at start */
@@ -50,7 +50,7 @@ struct verify_work {
     uint8_t input[POOL_BLOB_LEN];
     uint8_t seed[32];
     uint8_t result[32];
-    int ok;                      /* 1 match, 0 mismatch, -1 internal error */
+    int ok; /* 1 match, 0 mismatch, -1 internal error */
 };
 
 static void prekey_work(uv_work_t *req);
@@ -69,8 +69,8 @@ int pool_verifier_create(struct pool *p, char *err, size_t errlen)
     }
     pthread_rwlock_init(&v->lock, NULL);
     pthread_mutex_init(&v->vm_mutex, NULL);
-    v->max_backlog = BACKLOG_PER_THREAD *
-                     (p->cfg->verify_threads > 0 ? p->cfg->verify_threads : 2);
+    v->max_backlog =
+        BACKLOG_PER_THREAD * (p->cfg->verify_threads > 0 ? p->cfg->verify_threads : 2);
     p->verifier = v;
     /* Key for the first template at once, on a worker thread, so that the
      * listeners open without waiting for the cache and the first shares
@@ -202,8 +202,8 @@ static void verify_done(uv_work_t *req, int status)
         pool_share_done(s, w->req_id, w->job_id, w->nonce_hex, w->difficulty,
                         w->ok ? REJ_NONE : REJ_INVALID, 1, "randomx");
     else
-        pool_share_done(s, w->req_id, w->job_id, w->nonce_hex, w->difficulty,
-                        REJ_NONE, 0, "verifier-unavailable");
+        pool_share_done(s, w->req_id, w->job_id, w->nonce_hex, w->difficulty, REJ_NONE,
+                        0, "verifier-unavailable");
     pool_session_unref(s);
     free(w);
 }

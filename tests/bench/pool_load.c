@@ -270,10 +270,10 @@ static void report(double elapsed)
         hist_pct(L.lat_submit, L.n_lat_submit, 99.9), "keepalived_sent",
         (json_int_t)L.ka_sent, "keepalived_ok", (json_int_t)L.ka_ok,
         "keepalived_latency_ms", "p50", hist_pct(L.lat_ka, L.n_lat_ka, 50), "p99",
-        hist_pct(L.lat_ka, L.n_lat_ka, 99), "max",
-        hist_pct(L.lat_ka, L.n_lat_ka, 100), "job_broadcast", "complete",
-        L.bc_complete, "worst_spread_ms", L.bc_worst_ms, "mean_spread_ms",
-        L.bc_complete ? L.bc_sum_ms / L.bc_complete : 0.0, "measured_s", elapsed);
+        hist_pct(L.lat_ka, L.n_lat_ka, 99), "max", hist_pct(L.lat_ka, L.n_lat_ka, 100),
+        "job_broadcast", "complete", L.bc_complete, "worst_spread_ms", L.bc_worst_ms,
+        "mean_spread_ms", L.bc_complete ? L.bc_sum_ms / L.bc_complete : 0.0,
+        "measured_s", elapsed);
     json_dumpf(o, stdout, JSON_SORT_KEYS | JSON_INDENT(2) | JSON_REAL_PRECISION(6));
     putchar('\n');
     json_decref(o);
@@ -281,10 +281,13 @@ static void report(double elapsed)
 
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"pool", 1, 0, 'o'},     {"sessions", 1, 0, 'n'}, {"rate", 1, 0, 'r'},
-        {"duration", 1, 0, 'd'}, {"keepalive-rate", 1, 0, 'k'},
-        {"connect-rate", 1, 0, 'c'}, {0, 0, 0, 0}};
+    static const struct option opts[] = {{"pool", 1, 0, 'o'},
+                                         {"sessions", 1, 0, 'n'},
+                                         {"rate", 1, 0, 'r'},
+                                         {"duration", 1, 0, 'd'},
+                                         {"keepalive-rate", 1, 0, 'k'},
+                                         {"connect-rate", 1, 0, 'c'},
+                                         {0, 0, 0, 0}};
     const char *pool = "127.0.0.1:3333";
     L.sessions = 100;
     L.rate = 1000;
@@ -293,13 +296,27 @@ int main(int argc, char **argv)
     int c;
     while ((c = getopt_long(argc, argv, "o:n:r:d:k:c:", opts, NULL)) != -1) {
         switch (c) {
-        case 'o': pool = optarg; break;
-        case 'n': L.sessions = atoi(optarg); break;
-        case 'r': L.rate = atof(optarg); break;
-        case 'd': L.duration_s = atof(optarg); break;
-        case 'k': L.ka_rate = atof(optarg); break;
-        case 'c': L.connect_rate = atoi(optarg); break;
-        default: fprintf(stderr, "see the comment at the top of pool_load.c\n"); return 2;
+        case 'o':
+            pool = optarg;
+            break;
+        case 'n':
+            L.sessions = atoi(optarg);
+            break;
+        case 'r':
+            L.rate = atof(optarg);
+            break;
+        case 'd':
+            L.duration_s = atof(optarg);
+            break;
+        case 'k':
+            L.ka_rate = atof(optarg);
+            break;
+        case 'c':
+            L.connect_rate = atoi(optarg);
+            break;
+        default:
+            fprintf(stderr, "see the comment at the top of pool_load.c\n");
+            return 2;
         }
     }
     if (L.sessions < 1 || parse_addr(pool)) {

@@ -32,7 +32,8 @@ static void test_split(void **state)
     char err[128];
     linereader_init(&lr, 0);
     const char *in = "a\nbc\r\n\nde";
-    assert_int_equal(linereader_feed(&lr, in, strlen(in), collect, &s, err, sizeof(err)), 0);
+    assert_int_equal(
+        linereader_feed(&lr, in, strlen(in), collect, &s, err, sizeof(err)), 0);
     assert_int_equal(s.n, 3);
     assert_string_equal(s.lines[0], "a");
     assert_string_equal(s.lines[1], "bc");
@@ -72,9 +73,9 @@ static void test_big_stream(void **state)
     char *big = malloc(n);
     memset(big, 'y', n);
     linereader_init(&lr, 8192);
-    assert_int_equal(linereader_feed(&lr, big, n, collect, &(struct seen){0}, err,
-                                     sizeof(err)),
-                     -EMSGSIZE);
+    assert_int_equal(
+        linereader_feed(&lr, big, n, collect, &(struct seen){0}, err, sizeof(err)),
+        -EMSGSIZE);
     assert_true(lr.cap <= 16384);
     linereader_free(&lr);
     free(big);

@@ -13,30 +13,33 @@
 
 static void test_login_bytes(void **state)
 {
-    char *s = stratum_encode_login("4WALLET", "x",
-                                   "XMRig/6.26.0 (Linux x86_64) libuv/1.44.2 gcc/12.2.0",
-                                   NULL);
+    char *s = stratum_encode_login(
+        "4WALLET", "x", "XMRig/6.26.0 (Linux x86_64) libuv/1.44.2 gcc/12.2.0", NULL);
     assert_string_equal(
         s, "{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"login\",\"params\":{\"login\":"
            "\"4WALLET\",\"pass\":\"x\",\"agent\":\"XMRig/6.26.0 (Linux x86_64) "
            "libuv/1.44.2 gcc/12.2.0\",\"algo\":[\"rx/0\"]}}");
     free(s);
     s = stratum_encode_login("w", "p", "a", "rig1");
-    assert_string_equal(s, "{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"login\",\"params\":"
-                           "{\"login\":\"w\",\"pass\":\"p\",\"agent\":\"a\",\"rigid\":"
-                           "\"rig1\",\"algo\":[\"rx/0\"]}}");
+    assert_string_equal(s,
+                        "{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"login\",\"params\":"
+                        "{\"login\":\"w\",\"pass\":\"p\",\"agent\":\"a\",\"rigid\":"
+                        "\"rig1\",\"algo\":[\"rx/0\"]}}");
     free(s);
 }
 
 static void test_submit_keepalive_bytes(void **state)
 {
-    char *s = stratum_encode_submit(4, "abc", "j1", "deadbeef",
-                                    "00112233445566778899aabbccddeeff00112233445566778899"
-                                    "aabbccddeeff",
-                                    "rx/0");
+    char *s =
+        stratum_encode_submit(4, "abc", "j1", "deadbeef",
+                              "00112233445566778899aabbccddeeff00112233445566778899"
+                              "aabbccddeeff",
+                              "rx/0");
     assert_string_equal(
-        s, "{\"id\":4,\"jsonrpc\":\"2.0\",\"method\":\"submit\",\"params\":{\"id\":\"abc\","
-           "\"job_id\":\"j1\",\"nonce\":\"deadbeef\",\"result\":\"00112233445566778899aabbc"
+        s, "{\"id\":4,\"jsonrpc\":\"2.0\",\"method\":\"submit\",\"params\":{\"id\":"
+           "\"abc\","
+           "\"job_id\":\"j1\",\"nonce\":\"deadbeef\",\"result\":"
+           "\"00112233445566778899aabbc"
            "cddeeff00112233445566778899aabbccddeeff\",\"algo\":\"rx/0\"}}");
     free(s);
     s = stratum_encode_keepalived(7, "abc");
@@ -57,10 +60,11 @@ static void test_submit_keepalive_bytes(void **state)
 /* A line parsed and re-encoded comes back identical. */
 static void test_round_trip(void **state)
 {
-    const char *line = "{\"id\":4,\"jsonrpc\":\"2.0\",\"method\":\"submit\",\"params\":{"
-                       "\"id\":\"s1\",\"job_id\":\"7\",\"nonce\":\"0a000000\",\"result\":"
-                       "\"0000000000000000000000000000000000000000000000000000000000000001"
-                       "\"}}";
+    const char *line =
+        "{\"id\":4,\"jsonrpc\":\"2.0\",\"method\":\"submit\",\"params\":{"
+        "\"id\":\"s1\",\"job_id\":\"7\",\"nonce\":\"0a000000\",\"result\":"
+        "\"0000000000000000000000000000000000000000000000000000000000000001"
+        "\"}}";
     struct stratum_msg m;
     struct stratum_submit sub;
     char err[128];
@@ -127,7 +131,8 @@ static void test_targets(void **state)
     assert_int_equal(stratum_target_decode("ffffffff", &t, err, sizeof(err)), 0);
     assert_int_equal(t, UINT64_MAX);
     /* 16 hex: a little-endian uint64 as it is. */
-    assert_int_equal(stratum_target_decode("0100000000000000", &t, err, sizeof(err)), 0);
+    assert_int_equal(stratum_target_decode("0100000000000000", &t, err, sizeof(err)),
+                     0);
     assert_int_equal(t, 1);
     stratum_target_encode(0x100000000ull, hex);
     assert_int_equal(strlen(hex), 16);
@@ -160,14 +165,19 @@ static void test_bad_input(void **state)
     struct stratum_submit sub;
     struct stratum_login l;
     char err[128];
-    const char *bad[] = {"", "garbage", "[1,2]", "{\"id\":\"x\",\"method\":\"login\"}",
-                         "{\"id\":1,\"method\":5}", "{\"jsonrpc\":\"2.0\"}",
+    const char *bad[] = {"",
+                         "garbage",
+                         "[1,2]",
+                         "{\"id\":\"x\",\"method\":\"login\"}",
+                         "{\"id\":1,\"method\":5}",
+                         "{\"jsonrpc\":\"2.0\"}",
                          "{\"id\":1,\"id\":2,\"method\":\"a\"}"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-        assert_int_not_equal(stratum_parse(bad[i], strlen(bad[i]), &m, err, sizeof(err)),
-                             0);
-    const char *wrong = "{\"id\":2,\"method\":\"submit\",\"params\":{\"id\":1,\"job_id\":"
-                        "\"1\",\"nonce\":\"00\",\"result\":\"00\"}}";
+        assert_int_not_equal(
+            stratum_parse(bad[i], strlen(bad[i]), &m, err, sizeof(err)), 0);
+    const char *wrong =
+        "{\"id\":2,\"method\":\"submit\",\"params\":{\"id\":1,\"job_id\":"
+        "\"1\",\"nonce\":\"00\",\"result\":\"00\"}}";
     assert_int_equal(stratum_parse(wrong, strlen(wrong), &m, err, sizeof(err)), 0);
     assert_int_not_equal(stratum_parse_submit(m.params, &sub, err, sizeof(err)), 0);
     assert_non_null(strstr(err, "\"id\""));
@@ -198,10 +208,14 @@ static void test_status_cache(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_login_bytes),     cmocka_unit_test(test_submit_keepalive_bytes),
-        cmocka_unit_test(test_round_trip),      cmocka_unit_test(test_job_round_trip),
-        cmocka_unit_test(test_targets),         cmocka_unit_test(test_share_check),
-        cmocka_unit_test(test_bad_input),       cmocka_unit_test(test_status_cache),
+        cmocka_unit_test(test_login_bytes),
+        cmocka_unit_test(test_submit_keepalive_bytes),
+        cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_job_round_trip),
+        cmocka_unit_test(test_targets),
+        cmocka_unit_test(test_share_check),
+        cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_status_cache),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -52,11 +52,13 @@ static void test_masked_round_trip(void **state)
     uint8_t *f = ws_frame(WS_TEXT, "hello", 5, 1, &n);
     assert_int_equal(n, 2 + 4 + 5);
     assert_int_equal(f[1] & 0x80, 0x80);
-    assert_memory_not_equal(f + 6, "hello", 5); /* masked on the wire (key != 0 almost surely) */
+    assert_memory_not_equal(f + 6, "hello",
+                            5); /* masked on the wire (key != 0 almost surely) */
     ws_parser_init(&p, 1, 0);
     /* byte by byte */
     for (size_t i = 0; i < n; i++)
-        assert_int_equal(ws_parser_feed(&p, f + i, 1, collect, &g, err, sizeof(err)), 0);
+        assert_int_equal(ws_parser_feed(&p, f + i, 1, collect, &g, err, sizeof(err)),
+                         0);
     assert_int_equal(g.n, 1);
     assert_int_equal(g.op[0], WS_TEXT);
     assert_memory_equal(g.msg[0], "hello", 5);
@@ -92,7 +94,8 @@ static void test_lengths(void **state)
     /* oversize: refused from the header alone */
     ws_parser_init(&p, 0, 1000);
     f = ws_frame(WS_TEXT, big, 1001, 0, &n);
-    assert_int_equal(ws_parser_feed(&p, f, 8, collect, &g, err, sizeof(err)), -EMSGSIZE);
+    assert_int_equal(ws_parser_feed(&p, f, 8, collect, &g, err, sizeof(err)),
+                     -EMSGSIZE);
     free(f);
     ws_parser_free(&p);
 }
@@ -103,12 +106,11 @@ static void test_fragments_and_control(void **state)
     struct got g = {0};
     char err[128];
     /* "Hel" (TEXT, no FIN), PING "p" in between, "lo" (CONT, FIN) */
-    const uint8_t frames[] = {0x01, 3, 'H', 'e', 'l', 0x89, 1, 'p', 0x80, 2, 'l', 'o',
-                              0x88, 2, 0x03, 0xe8};
+    const uint8_t frames[] = {0x01, 3, 'H', 'e', 'l',  0x89, 1,    'p',
+                              0x80, 2, 'l', 'o', 0x88, 2,    0x03, 0xe8};
     ws_parser_init(&p, 0, 0);
-    assert_int_equal(ws_parser_feed(&p, frames, sizeof(frames), collect, &g, err,
-                                    sizeof(err)),
-                     0);
+    assert_int_equal(
+        ws_parser_feed(&p, frames, sizeof(frames), collect, &g, err, sizeof(err)), 0);
     assert_int_equal(g.n, 3);
     assert_int_equal(g.op[0], WS_PING);
     assert_int_equal(g.op[1], WS_TEXT);
@@ -116,11 +118,13 @@ static void test_fragments_and_control(void **state)
     assert_int_equal(g.op[2], WS_CLOSE);
     /* continuation without a start, reserved bits, fragmented control */
     const uint8_t cont[] = {0x80, 1, 'x'};
-    assert_int_equal(ws_parser_feed(&p, cont, 3, collect, &g, err, sizeof(err)), -EPROTO);
+    assert_int_equal(ws_parser_feed(&p, cont, 3, collect, &g, err, sizeof(err)),
+                     -EPROTO);
     ws_parser_free(&p);
     ws_parser_init(&p, 0, 0);
     const uint8_t rsv[] = {0xC1, 1, 'x'};
-    assert_int_equal(ws_parser_feed(&p, rsv, 3, collect, &g, err, sizeof(err)), -EPROTO);
+    assert_int_equal(ws_parser_feed(&p, rsv, 3, collect, &g, err, sizeof(err)),
+                     -EPROTO);
     ws_parser_free(&p);
     ws_parser_init(&p, 0, 0);
     const uint8_t fragping[] = {0x09, 1, 'x'};
@@ -136,7 +140,8 @@ static void test_http_head(void **state)
     const char *req = "GET /chat HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
                       "Connection: keep-alive, Upgrade\r\nSec-WebSocket-Key: "
                       "dGhlIHNhbXBsZSBub25jZQ==\r\n\r\nrest";
-    assert_int_equal(http_head_parse(req, strlen(req) - 10, 0, &h, err, sizeof(err)), 0);
+    assert_int_equal(http_head_parse(req, strlen(req) - 10, 0, &h, err, sizeof(err)),
+                     0);
     assert_int_equal(http_head_parse(req, strlen(req), 0, &h, err, sizeof(err)), 1);
     assert_true(h.upgrade_websocket);
     assert_string_equal(h.path, "/chat");
@@ -146,7 +151,8 @@ static void test_http_head(void **state)
     memset(big, 'a', sizeof(big));
     assert_int_equal(http_head_parse(big, sizeof(big), 0, &h, err, sizeof(err)),
                      -EMSGSIZE);
-    assert_int_equal(http_head_parse("BAD\r\n\r\n", 7, 0, &h, err, sizeof(err)), -EINVAL);
+    assert_int_equal(http_head_parse("BAD\r\n\r\n", 7, 0, &h, err, sizeof(err)),
+                     -EINVAL);
 }
 
 int main(void)
