@@ -140,13 +140,15 @@ static void answer_pending(struct miner_net *n)
     if (n->pending_submits > 0)
         n->pending_submits--;
     n->oldest_pending_unix = ml_now_unix();
+    if (n->draining && n->pending_submits == 0)
+        net_stop(n, 0, n->drain_reason);
 }
 
 static void submit(struct miner_net *n, const struct miner_result *r)
 {
     char nonce_hex[9], result_hex[65];
     uint8_t nb[4];
-    if (!n->logged_in || strcmp(r->job_id, n->job_id))
+    if (!n->logged_in || n->draining || strcmp(r->job_id, n->job_id))
         return; /* stale work: the pool would reject it anyway */
     ml_store32le(nb, r->nonce);
     ml_hex_encode(nb, 4, nonce_hex);
@@ -400,6 +402,8 @@ static void on_close(struct mlconn *c, const char *reason)
     n->job_id[0] = '\0';
     if (n->backend)
         n->be->pause(n->backend);
+    if (n->draining)
+        net_stop(n, 0, n->drain_reason);
     if (n->stopping)
         return;
     n->failures++;
@@ -466,14 +470,44 @@ static void net_stop(struct miner_net *n, int code, const char *why)
     uv_stop(n->loop);
 }
 
+#define DRAIN_MS 300
+
+static void on_drain_timer(uv_timer_t *t)
+{
+    struct miner_net *n = t->data;
+    net_stop(n, 0, n->drain_reason);
+}
+
+/* A requested stop: hashing stops now; answers to shares already submitted
+ * get up to DRAIN_MS so that the summary counts them (answer_pending ends
+ * the wait early). */
+static void request_stop(struct miner_net *n, const char *why)
+{
+    if (n->stopping || n->draining)
+        return;
+    if (!n->conn || !n->logged_in || n->pending_submits == 0) {
+        net_stop(n, 0, why);
+        return;
+    }
+    n->draining = 1;
+    snprintf(n->drain_reason, sizeof(n->drain_reason), "%s", why);
+    if (n->backend)
+        n->be->pause(n->backend);
+    uv_timer_start(&n->stop_timer, on_drain_timer, DRAIN_MS, 0);
+}
+
 static void on_signal(uv_signal_t *s, int signum)
 {
-    net_stop(s->data, 0, signum == SIGINT ? "SIGINT" : "SIGTERM");
+    struct miner_net *n = s->data;
+    if (n->draining) /* a second signal: stop at once */
+        net_stop(n, 0, n->drain_reason);
+    else
+        request_stop(n, signum == SIGINT ? "SIGINT" : "SIGTERM");
 }
 
 static void on_max_duration(uv_timer_t *t)
 {
-    net_stop(t->data, 0, "--max-duration reached");
+    request_stop(t->data, "--max-duration reached");
 }
 
 static void print_summary(struct miner_net *n)

@@ -82,6 +82,8 @@ struct miner_net {
     uv_signal_t sigint, sigterm;
     unsigned backoff_ms;
     int stopping;
+    int draining; /* stop requested, answers awaited */
+    char drain_reason[48];
     int exit_code;
     /* statistics */
     uint64_t accepted, rejected, submitted, failures;
