@@ -45,6 +45,7 @@ struct pool_config {
     enum pool_verify_mode verify;
     int verify_sample;          /* 1 in N with sample:N */
     int verify_threads;         /* libuv worker threads; 0 = 2 */
+    int verify_nice;            /* nice of the verifier threads (5) */
     int ban_after;              /* bad shares before a ban; 0 = never */
     double ban_s;               /* ban duration */
     double login_timeout_s;     /* connections that never log in */

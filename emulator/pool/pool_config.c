@@ -26,6 +26,8 @@ const char *pool_usage(void)
            "  --seed-rotate SEC        rotate the seed hash (0 = never)\n"
            "  --verify all|sample:N|none  RandomX light verification (all)\n"
            "  --verify-threads N       worker threads for verification (2)\n"
+           "  --verify-nice N          nice value of those threads (5: the loop\n"
+           "                           thread, which answers keepalived, wins)\n"
            "  --ban-after N            bad shares before a ban (5; 0 = never)\n"
            "  --ban-time SEC           ban duration (600)\n"
            "  --login-timeout SEC      drop connections that never log in (30)\n"
@@ -46,6 +48,7 @@ void pool_config_defaults(struct pool_config *cfg)
     cfg->verify = POOL_VERIFY_ALL;
     cfg->verify_sample = 1;
     cfg->verify_threads = 2;
+    cfg->verify_nice = 5;
     cfg->ban_after = 5;
     cfg->ban_s = 600;
     cfg->login_timeout_s = 30;
@@ -119,7 +122,8 @@ int pool_config_parse(int argc, char **argv, struct pool_config *cfg, char *err,
         O_NOLAB,
         O_QUIET,
         O_HELP,
-        O_HSTO
+        O_HSTO,
+        O_VNICE
     };
     static const struct option opts[] = {{"listen", 1, 0, O_LISTEN},
                                          {"tls-listen", 1, 0, O_TLS},
@@ -146,6 +150,7 @@ int pool_config_parse(int argc, char **argv, struct pool_config *cfg, char *err,
                                          {"quiet", 0, 0, O_QUIET},
                                          {"help", 0, 0, O_HELP},
                                          {"handshake-timeout", 1, 0, O_HSTO},
+                                         {"verify-nice", 1, 0, O_VNICE},
                                          {0, 0, 0, 0}};
     long n;
     int c, rc = 0;
@@ -224,6 +229,10 @@ int pool_config_parse(int argc, char **argv, struct pool_config *cfg, char *err,
             break;
         case O_HSTO:
             rc = parse_seconds(v, 0.1, &cfg->handshake_timeout_s);
+            break;
+        case O_VNICE:
+            rc = ml_parse_long(v, 0, 19, &n);
+            cfg->verify_nice = (int)n;
             break;
         case O_NOLAB:
             cfg->no_lab = 1;

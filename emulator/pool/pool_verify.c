@@ -28,11 +28,12 @@ struct pool_verifier {
     pthread_rwlock_t lock; /* read: hashing; write: re-key */
     uint8_t seed[32];      /* the context's key (under lock) */
     int keyed;
-    pthread_mutex_t vm_mutex; /* guards the free list */
-    struct rx_vm *free_vms[VM_MAX];
+    pthread_mutex_t vm_mutex;       /* guards the list below */
+    struct rx_vm *free_vms[VM_MAX]; /* every worker thread's own VM */
     int n_free;
     int backlog; /* queued or running (loop thread only) */
     int max_backlog;
+    int nice;                     /* for the worker threads */
     struct verify_work *inflight; /* for cancelling at shutdown */
     uv_work_t prekey;             /* the first keying, at start */
     uint8_t prekey_seed[32];
@@ -71,6 +72,7 @@ int pool_verifier_create(struct pool *p, char *err, size_t errlen)
     pthread_mutex_init(&v->vm_mutex, NULL);
     v->max_backlog =
         BACKLOG_PER_THREAD * (p->cfg->verify_threads > 0 ? p->cfg->verify_threads : 2);
+    v->nice = p->cfg->verify_nice;
     p->verifier = v;
     /* Key for the first template at once, on a worker thread, so that the
      * listeners open without waiting for the cache and the first shares
@@ -136,24 +138,33 @@ static void prekey_done(uv_work_t *req, int status)
     v->prekey_busy = 0;
 }
 
-static struct rx_vm *take_vm(struct pool_verifier *v)
+/*
+ * Each worker thread keeps its own VM: a light-mode VM's 2 MiB scratchpad and
+ * JIT code stay in that core's caches (a shared free list made VMs hop
+ * between threads and cost about half the throughput). The VMs are also
+ * listed here so that pool_verifier_destroy can free them.
+ */
+static struct rx_vm *thread_vm(struct pool_verifier *v)
 {
-    struct rx_vm *vm = NULL;
+    static _Thread_local struct rx_vm *vm;
+    static _Thread_local struct pool_verifier *owner;
+    if (vm && owner == v)
+        return vm;
+    struct rx_vm *nvm = rx_vm_create(v->ctx, NULL, 0);
+    if (!nvm)
+        return NULL;
     pthread_mutex_lock(&v->vm_mutex);
-    if (v->n_free)
-        vm = v->free_vms[--v->n_free];
+    if (v->n_free < VM_MAX) {
+        v->free_vms[v->n_free++] = nvm;
+        vm = nvm;
+        owner = v;
+    }
     pthread_mutex_unlock(&v->vm_mutex);
-    return vm ? vm : rx_vm_create(v->ctx, NULL, 0);
-}
-
-static void give_vm(struct pool_verifier *v, struct rx_vm *vm)
-{
-    pthread_mutex_lock(&v->vm_mutex);
-    if (v->n_free < VM_MAX)
-        v->free_vms[v->n_free++] = vm;
-    else
-        rx_vm_destroy(vm);
-    pthread_mutex_unlock(&v->vm_mutex);
+    if (vm != nvm) {
+        rx_vm_destroy(nvm);
+        return NULL;
+    }
+    return vm;
 }
 
 static void verify_work(uv_work_t *req)
@@ -163,23 +174,21 @@ static void verify_work(uv_work_t *req)
     struct pool_verifier *v = w->s->pool->verifier;
     uint8_t hash[32];
     /* Verification must never starve the loop thread (keepalived answers,
-     * job broadcasts): worker threads run at a lower priority (nice 5:
-     * on an otherwise idle box they still get every spare core). */
+     * job broadcasts): worker threads run at a lower priority (--verify-nice,
+     * 5 by default: on an otherwise idle box they still get every core). */
     if (!reniced) {
-        setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 5);
+        setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), v->nice);
         reniced = 1;
     }
     lock_for_seed(v, w->seed);
     if (!v->keyed || memcmp(v->seed, w->seed, 32)) {
         w->ok = -1;
     } else {
-        struct rx_vm *vm = take_vm(v);
-        if (!vm) {
+        struct rx_vm *vm = thread_vm(v);
+        if (!vm || rx_vm_sync(vm)) {
             w->ok = -1;
         } else {
-            rx_vm_sync(vm);
             rx_vm_hash(vm, w->input, sizeof(w->input), hash);
-            give_vm(v, vm);
             w->ok = memcmp(hash, w->result, 32) == 0;
         }
     }

@@ -4,7 +4,7 @@
 #   pool_load.sh sessions [N]   N (10000) logged-in sessions: pool RSS per
 #                         session and job broadcast reach (--job-interval 2)
 #   pool_load.sh submits [RATE] submit rate with --verify none (20000/s)
-#   pool_load.sh verify [THREADS]  --verify all throughput vs the light-mode
+#   pool_load.sh verify [THREADS [NICE]]  --verify all throughput vs light-mode
 #                         hash rate, keepalived latency meanwhile
 set -u
 BIN=${ML_BIN_DIR:?ML_BIN_DIR not set}
@@ -80,7 +80,9 @@ us = ($C1 - $C0) * 1e6 / $(getconf CLK_TCK) / max(n, 1)
 print('pool CPU per answered request: %.1f us (%.0f requests/s per core)' % (us, 1e6 / us))" ;;
 verify)
     T=${2:-2}
-    start_pool --verify all --verify-threads "$T" --job-interval 30 --ban-after 0
+    NICE=${3:-5}
+    start_pool --verify all --verify-threads "$T" --verify-nice "$NICE" \
+        --job-interval 30 --ban-after 0
     sleep 8 # the light cache is keyed on a worker at start: keep it out
     "$BIN/pool_load" --pool 127.0.0.1:$PORT --sessions 20 --rate 400 \
         --keepalive-rate 50 --duration 20 >"$TMP/r.json"
@@ -90,8 +92,9 @@ verify)
     # unverified (OK).
     python3 -c "
 import json; d = json.load(open('$TMP/r.json'))
-print('verified shares/s with $T threads: %.1f' % (d['submits_error'] / d['measured_s']))"
-    "$BIN/minerlab-miner" --bench 100 --mode light -t 1 --json 2>/dev/null |
-        python3 -c "import json,sys; print('light-mode hash rate, 1 thread, right after: %.1f H/s' % json.load(sys.stdin)['hashrate'])" ;;
+print('verified shares/s with $T threads at nice $NICE: %.1f' % (d['submits_error'] / d['measured_s']))"
+    # The same number of light-mode threads hashing flat out, right after.
+    "$BIN/minerlab-miner" --bench 200 --mode light -t "$T" --json 2>/dev/null |
+        python3 -c "import json,sys; print('light-mode hash rate, $T threads, right after: %.1f H/s' % json.load(sys.stdin)['hashrate'])" ;;
 *) fail "unknown mode $MODE" ;;
 esac
