@@ -6,9 +6,19 @@ BIN=${ML_BIN_DIR:?ML_BIN_DIR not set}
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/mlnet.XXXXXX")
 PIDS=""
 cleanup() {
+    # Each entry is a timeout(1) wrapper: TERM reaches its child through it.
+    # Whatever is still there after 5 s is killed, children first, by pid.
     for p in $PIDS; do kill -TERM "$p" 2>/dev/null; done
-    sleep 0.2
-    for p in $PIDS; do kill -KILL "$p" 2>/dev/null; done
+    for _ in $(seq 1 50); do
+        alive=""
+        for p in $PIDS; do kill -0 "$p" 2>/dev/null && alive="$alive $p"; done
+        [ -z "$alive" ] && break
+        sleep 0.1
+    done
+    for p in $PIDS; do
+        for c in $(pgrep -P "$p" 2>/dev/null); do kill -KILL "$c" 2>/dev/null; done
+        kill -KILL "$p" 2>/dev/null
+    done
     wait 2>/dev/null
     if [ "${KEEP_TMP:-0}" = 0 ]; then rm -rf "$TMP"; fi
 }
