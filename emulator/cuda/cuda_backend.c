@@ -14,11 +14,12 @@
 #include <time.h>
 
 #include "cuda_dev.h"
+#include "duty.h"
+#include "hashrate.h"
 #include "ml_util.h"
 #include "rx.h"
 #include "rxref.h"
 
-#define RATE_SAMPLES 1024
 
 struct cuda_backend {
     struct backend_config cfg;
@@ -46,8 +47,7 @@ struct cuda_backend {
     struct rx_info info;
     struct cuda_backend_report rep;
     uint64_t results, first_ns, last_ns, feeder_t0_ns;
-    uint64_t rate_t[RATE_SAMPLES], rate_h[RATE_SAMPLES];
-    int rate_pos, rate_n;
+    struct hashrate rates; /* under lock */
     double rekey_s;
 };
 
@@ -58,9 +58,8 @@ static void apply_ramp(struct cuda_backend *be, uint64_t now)
     const struct backend_config *c = &be->cfg;
     if (c->ramp_seconds <= 0 || !be->job_start_ns)
         return;
-    double t = (double)(now - be->job_start_ns) / 1e9 / c->ramp_seconds;
-    int d = (int)(c->ramp_from + (c->ramp_to - c->ramp_from) * (t > 1 ? 1 : t) + 0.5);
-    be->duty_pct = d < 1 ? 1 : d > 100 ? 100 : d;
+    be->duty_pct = duty_ramp_pct(c->ramp_from, c->ramp_to, c->ramp_seconds,
+                                 (double)(now - be->job_start_ns) / 1e9);
 }
 
 /*
@@ -190,11 +189,7 @@ static void account(struct cuda_backend *be, const struct cuda_dev_run *run,
     if (!be->first_ns)
         be->first_ns = t0;
     be->last_ns = t1;
-    be->rate_t[be->rate_pos] = t1;
-    be->rate_h[be->rate_pos] = be->rep.gpu_hashes;
-    be->rate_pos = (be->rate_pos + 1) % RATE_SAMPLES;
-    if (be->rate_n < RATE_SAMPLES)
-        be->rate_n++;
+    hashrate_add(&be->rates, t1, be->rep.gpu_hashes);
     be->rep.feeder_cpu_s = (double)ml_thread_cpu_ns() / 1e9;
     pthread_mutex_unlock(&be->lock);
 }
@@ -407,11 +402,9 @@ static void cuda_set_duty(void *self, int duty_pct)
 
 static void cuda_stats(void *self, struct backend_stats *st)
 {
-    static const int windows[3] = {10, 60, 900};
     struct cuda_backend *be = self;
     memset(st, 0, sizeof(*st));
     pthread_mutex_lock(&be->lock);
-    uint64_t now = ml_mono_ns();
     st->hashes = be->rep.gpu_hashes;
     st->thread_hashes[0] = be->rep.gpu_hashes;
     st->results = be->results;
@@ -422,20 +415,7 @@ static void cuda_stats(void *self, struct backend_stats *st)
     st->threads_done = be->done;
     st->hashing_s =
         be->last_ns > be->first_ns ? (double)(be->last_ns - be->first_ns) / 1e9 : 0;
-    for (int w = 0; w < 3 && be->rate_n > 1; w++) {
-        /* Oldest sample inside the window (batches are ~seconds apart). */
-        int j = (be->rate_pos - 1 + RATE_SAMPLES) % RATE_SAMPLES, back = 0;
-        while (back + 1 < be->rate_n) {
-            int p = (j - 1 + RATE_SAMPLES) % RATE_SAMPLES;
-            if ((double)(now - be->rate_t[p]) / 1e9 > windows[w])
-                break;
-            j = p;
-            back++;
-        }
-        double dt = (double)(now - be->rate_t[j]) / 1e9;
-        uint64_t dh = be->rep.gpu_hashes - be->rate_h[j];
-        st->hashrate[w] = dt > 0 && back > 0 ? (double)dh / dt : 0;
-    }
+    hashrate_windows(&be->rates, st->hashrate);
     pthread_mutex_unlock(&be->lock);
 }
 

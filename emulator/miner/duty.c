@@ -35,3 +35,14 @@ uint64_t duty_sleep_ns(struct duty_ctl *d, uint64_t wall_ns, uint64_t cpu_ns)
         return 0;
     return s > DUTY_MAX_SLEEP_NS ? DUTY_MAX_SLEEP_NS : s;
 }
+
+int duty_ramp_pct(int from_pct, int to_pct, int seconds, double elapsed_s)
+{
+    double t = seconds > 0 ? elapsed_s / seconds : 1;
+    if (t > 1)
+        t = 1;
+    if (t < 0)
+        t = 0;
+    int d = (int)(from_pct + (to_pct - from_pct) * t + 0.5);
+    return d < 1 ? 1 : d > 100 ? 100 : d;
+}

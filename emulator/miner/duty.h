@@ -33,4 +33,10 @@ void duty_init(struct duty_ctl *d, int pct, uint64_t wall_ns, uint64_t cpu_ns);
  */
 uint64_t duty_sleep_ns(struct duty_ctl *d, uint64_t wall_ns, uint64_t cpu_ns);
 
+/*
+ * The duty of a ramp from from_pct to to_pct over seconds, elapsed_s after
+ * it started (held at to_pct afterwards), clamped to 1..100.
+ */
+int duty_ramp_pct(int from_pct, int to_pct, int seconds, double elapsed_s);
+
 #endif

@@ -18,9 +18,8 @@
 
 #include "backend.h"
 #include "duty.h"
+#include "hashrate.h"
 #include "ml_util.h"
-
-#define RATE_SAMPLES 901 /* one a second: 15 minutes plus one */
 
 /* Hot per-thread counters on their own cache line (cpuminer's work_restart). */
 struct worker {
@@ -59,9 +58,7 @@ struct cpu_backend {
     pthread_t controller;
     int controller_started;
     struct rx_vm *check_vm;  /* created on first cpu_hash() */
-    uint64_t rate_t[RATE_SAMPLES], rate_h[RATE_SAMPLES];
-    int rate_n, rate_pos;
-    double hashrate[3];
+    struct hashrate rates;   /* controller thread; read under lock */
 };
 
 static uint64_t total_hashes(struct cpu_backend *be)
@@ -257,33 +254,14 @@ static void install_pending(struct cpu_backend *be, int *keyed)
     pthread_cond_broadcast(&be->wake);
 }
 
-static void sample_rates(struct cpu_backend *be, uint64_t now)
-{
-    static const int windows[3] = {10, 60, 900};
-    uint64_t h = total_hashes(be);
-    be->rate_t[be->rate_pos] = now;
-    be->rate_h[be->rate_pos] = h;
-    be->rate_pos = (be->rate_pos + 1) % RATE_SAMPLES;
-    if (be->rate_n < RATE_SAMPLES)
-        be->rate_n++;
-    for (int i = 0; i < 3; i++) {
-        int back = windows[i] < be->rate_n - 1 ? windows[i] : be->rate_n - 1;
-        int j = (be->rate_pos - 1 - back + 2 * RATE_SAMPLES) % RATE_SAMPLES;
-        double dt = (double)(now - be->rate_t[j]) / 1e9;
-        be->hashrate[i] = dt > 0 ? (double)(h - be->rate_h[j]) / dt : 0;
-    }
-}
-
 static void apply_ramp(struct cpu_backend *be, uint64_t now)
 {
     const struct backend_config *c = &be->cfg;
     if (c->ramp_seconds <= 0 || !be->job_start_ns)
         return;
-    double t = (double)(now - be->job_start_ns) / 1e9 / c->ramp_seconds;
-    if (t > 1)
-        t = 1;
-    int d = (int)(c->ramp_from + (c->ramp_to - c->ramp_from) * t + 0.5);
-    atomic_store(&be->duty_pct, d < 1 ? 1 : d > 100 ? 100 : d);
+    atomic_store(&be->duty_pct,
+                 duty_ramp_pct(c->ramp_from, c->ramp_to, c->ramp_seconds,
+                               (double)(now - be->job_start_ns) / 1e9));
 }
 
 static void *controller_main(void *arg)
@@ -299,7 +277,7 @@ static void *controller_main(void *arg)
         }
         uint64_t now = ml_mono_ns();
         if (now >= next_tick) {
-            sample_rates(be, now);
+            hashrate_add(&be->rates, now, total_hashes(be));
             apply_ramp(be, now);
             next_tick = now + 1000000000ull;
         }
@@ -431,7 +409,7 @@ static void cpu_stats(void *self, struct backend_stats *st)
     pthread_mutex_lock(&be->lock);
     st->rekey_s = be->rekey_s;
     st->ready = be->have_job;
-    memcpy(st->hashrate, be->hashrate, sizeof(st->hashrate));
+    hashrate_windows(&be->rates, st->hashrate);
     for (int i = 0; i < be->nworkers; i++)
         st->threads_done += be->workers[i].done;
     pthread_mutex_unlock(&be->lock);

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "duty.h"
+#include "hashrate.h"
 
 #define MS 1000000ull
 
@@ -85,6 +86,33 @@ static void starved_thread_does_not_burst(void **state)
     assert_true(s > 0);
 }
 
+static void ramp_interpolates_and_holds(void **state)
+{
+    assert_int_equal(duty_ramp_pct(5, 100, 60, 0), 5);
+    assert_int_equal(duty_ramp_pct(5, 100, 60, 30), 53);
+    assert_int_equal(duty_ramp_pct(5, 100, 60, 600), 100);
+    assert_int_equal(duty_ramp_pct(80, 20, 10, 5), 50); /* ramps down too */
+    assert_int_equal(duty_ramp_pct(0, 0, 10, 5), 1);     /* clamped */
+}
+
+static void hashrate_windows_follow_history(void **state)
+{
+    static struct hashrate r;
+    double hr[3];
+    hashrate_windows(&r, hr);
+    assert_true(hr[0] == 0 && hr[2] == 0);
+    /* 100 H/s for 20 minutes, then 40 H/s for the last 30 s. */
+    uint64_t h = 0, t = 0;
+    for (int s = 0; s <= 1200; s++, t += 1000 * MS)
+        hashrate_add(&r, t, h += 100);
+    for (int s = 0; s < 30; s++, t += 1000 * MS)
+        hashrate_add(&r, t, h += 40);
+    hashrate_windows(&r, hr);
+    assert_true(hr[0] > 39.9 && hr[0] < 40.1);
+    assert_true(hr[1] > 69.9 && hr[1] < 70.1);  /* 30 s at 40 + 30 s at 100 */
+    assert_true(hr[2] > 97.9 && hr[2] < 98.1);  /* (870 s x 100 + 30 s x 40) / 900 s */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -92,6 +120,8 @@ int main(void)
         cmocka_unit_test(full_duty_never_sleeps),
         cmocka_unit_test(long_hash_is_repaid),
         cmocka_unit_test(starved_thread_does_not_burst),
+        cmocka_unit_test(ramp_interpolates_and_holds),
+        cmocka_unit_test(hashrate_windows_follow_history),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
