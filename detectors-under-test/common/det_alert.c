@@ -61,6 +61,14 @@ int det_alert_degraded(const char *detector, enum det_technique t, const char *r
     return o ? write_line(o) : -ENOMEM;
 }
 
+int det_info_line(const char *detector, enum det_technique t, json_t *info)
+{
+    json_t *o = json_pack("{s:f,s:s,s:s,s:o}", "ts", ml_now_unix(), "detector", detector,
+                          "technique", det_technique_name(t), "info",
+                          info ? info : json_object());
+    return o ? write_line(o) : -ENOMEM;
+}
+
 static void on_stop(int sig)
 {
     (void)sig;

@@ -9,6 +9,7 @@
 #ifndef DET_ALERT_H
 #define DET_ALERT_H
 
+#include <jansson.h>
 #include <signal.h>
 
 enum det_technique {
@@ -39,6 +40,12 @@ int det_alert_emit(const struct det_alert *a);
  */
 int det_alert_degraded(const char *detector, enum det_technique t, const char *reason);
 const char *det_technique_name(enum det_technique t);
+/*
+ * Writes the protocol's optional info line {"ts","detector","technique",
+ * "info":<info>} (versions, event source, packet counts). Takes ownership of
+ * info (a JSON object; NULL writes {}). 0 or -errno.
+ */
+int det_info_line(const char *detector, enum det_technique t, json_t *info);
 
 /*
  * Installs SIGTERM/SIGINT handlers that set the returned flag, and ignores

@@ -234,24 +234,6 @@ int det_addr_is_private(int family, const uint8_t *a)
     return 0;
 }
 
-int det_info_line(const char *detector, enum det_technique t, json_t *info)
-{
-    json_t *o = json_pack("{s:f,s:s,s:s,s:o}", "ts", ml_now_unix(), "detector",
-                          detector, "technique", det_technique_name(t), "info",
-                          info ? info : json_object());
-    if (!o)
-        return -ENOMEM;
-    char *line = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
-    json_decref(o);
-    if (!line)
-        return -ENOMEM;
-    int rc = (fputs(line, stdout) < 0 || fputc('\n', stdout) < 0 || fflush(stdout))
-                 ? -EIO
-                 : 0;
-    free(line);
-    return rc;
-}
-
 int det_pcap_parse_option(struct det_pcap_config *cfg, int argc, char **argv, int *i,
                           char *err, size_t errlen)
 {

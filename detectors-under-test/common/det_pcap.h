@@ -110,11 +110,5 @@ int det_pcap_parse_option(struct det_pcap_config *cfg, int argc, char **argv, in
     "  --snaplen N         bytes kept per packet (default 65535)\n"                    \
     "  --buffer-mib N      kernel capture ring in MiB (default 32)\n"
 
-/*
- * Writes an info line {"ts":..,"detector":..,"technique":..,"info":<info>}
- * on stdout, sorted keys, flushed. Takes ownership of info (a JSON object).
- * Returns 0 or -errno.
- */
-int det_info_line(const char *detector, enum det_technique t, json_t *info);
 
 #endif

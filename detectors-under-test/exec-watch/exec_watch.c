@@ -107,16 +107,8 @@ static void write_info(const char *source)
     char version[128];
     snprintf(version, sizeof(version), "minerlab %s exec-watch, %s", MINERLAB_VERSION,
              source);
-    json_t *o = json_pack("{s:f,s:s,s:s,s:{s:s,s:s}}", "ts", ml_now_unix(), "detector",
-                          DETECTOR, "technique", det_technique_name(DET_SCRIPT), "info",
-                          "version", version, "event_source", source);
-    char *line = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    if (line) {
-        printf("%s\n", line);
-        fflush(stdout);
-    }
-    free(line);
-    json_decref(o);
+    det_info_line(DETECTOR, DET_SCRIPT,
+                  json_pack("{s:s,s:s}", "version", version, "event_source", source));
 }
 
 struct exec_watch *exec_watch_new(const struct exec_watch_config *cfg, char *err,
