@@ -147,16 +147,24 @@ void pool_new_template(struct pool *p, int new_seed)
     double t0 = ml_now_unix();
     uint64_t cpu0 = ml_thread_cpu_ns();
     uint64_t n = 0;
+    /* Everyone gets the job first; the events follow, each with the time
+     * its job went out, so logging does not delay the last sessions. */
     for (struct pool_session *s = p->sessions.next; s != &p->sessions; s = s->next)
         if (s->logged_in && s->conn) {
-            pool_session_send_job(s, 0, -1);
+            pool_session_send_job(s, 0, -1, 0);
             n++;
         }
+    double sent = ml_now_unix();
+    uint64_t cpu_sent = ml_thread_cpu_ns();
+    for (struct pool_session *s = p->sessions.next; s != &p->sessions; s = s->next)
+        if (s->logged_in && s->conn)
+            pool_session_log_job(s);
     if (n)
         pool_event(p, "broadcast", NULL,
-                   json_pack("{s:I,s:f,s:f}", "sessions", (json_int_t)n, "duration_s",
-                             ml_now_unix() - t0, "cpu_s",
-                             (double)(ml_thread_cpu_ns() - cpu0) / 1e9));
+                   json_pack("{s:I,s:f,s:f,s:f}", "sessions", (json_int_t)n,
+                             "duration_s", sent - t0, "cpu_s",
+                             (double)(cpu_sent - cpu0) / 1e9, "logging_s",
+                             ml_now_unix() - sent));
 }
 
 static void on_job_timer(uv_timer_t *t)

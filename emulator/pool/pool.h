@@ -82,6 +82,7 @@ struct pool_job {
     uint8_t seed[32];
     uint64_t difficulty;
     uint64_t target64;
+    double sent_unix;            /* when it went out (for the event) */
     uint32_t *nonces;            /* open-addressing set of submitted nonces */
     size_t n_nonces, cap_nonces; /* cap is 0 or a power of two */
     int zero_seen;               /* nonce 0 (0 marks empty slots) */
@@ -174,6 +175,9 @@ void pool_events_flush(struct pool *p);
 /* The same with the session's remembered 5-tuple (valid after close). */
 void pool_event_session(struct pool *p, const char *event, const struct pool_session *s,
                         json_t *extra);
+/* The same with an explicit timestamp (Unix seconds). */
+void pool_event_session_at(struct pool *p, const char *event,
+                           const struct pool_session *s, double ts_unix, json_t *extra);
 /* 1 when an event log is open (hot paths skip building events otherwise). */
 int pool_events_on(const struct pool *p);
 
@@ -182,8 +186,12 @@ void pool_session_open(struct pool *p, struct mlconn *c);
 int pool_session_message(struct mlconn *c, char *msg, size_t len);
 void pool_session_closed(struct mlconn *c, const char *reason);
 void pool_session_unref(struct pool_session *s);
-/* Makes the session's next job from the current template and sends it. */
-void pool_session_send_job(struct pool_session *s, int is_login_reply, int64_t id);
+/* Makes the session's next job from the current template and sends it;
+ * log_now 0 leaves the "job" event to pool_session_log_job (broadcasts send
+ * to everyone first, then log with each job's own send time). */
+void pool_session_send_job(struct pool_session *s, int is_login_reply, int64_t id,
+                           int log_now);
+void pool_session_log_job(struct pool_session *s);
 /* Answers a share once checked (and verified); counts it and logs it. */
 void pool_share_done(struct pool_session *s, int64_t req_id, const char *job_id,
                      const char *nonce_hex, uint64_t diff, enum pool_reject r,

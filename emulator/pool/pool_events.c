@@ -8,7 +8,7 @@
 #include "ml_util.h"
 #include "pool.h"
 
-static void write_event(struct pool *p, const char *event, uint64_t conn_id,
+static void write_event(struct pool *p, const char *event, double ts, uint64_t conn_id,
                         const char *peer, const char *local, enum mlconn_transport t,
                         json_t *extra)
 {
@@ -18,8 +18,7 @@ static void write_event(struct pool *p, const char *event, uint64_t conn_id,
     }
     json_t *o = json_object();
     /* Microsecond precision: 10 integer digits + 6 decimals. */
-    json_object_set_new(o, "ts",
-                        json_real((double)(int64_t)(ml_now_unix() * 1e6) / 1e6));
+    json_object_set_new(o, "ts", json_real((double)(int64_t)(ts * 1e6) / 1e6));
     json_object_set_new(o, "event", json_string(event));
     if (peer) {
         json_object_set_new(o, "conn", json_integer((json_int_t)conn_id));
@@ -45,16 +44,22 @@ void pool_event(struct pool *p, const char *event, const struct mlconn *conn,
                 json_t *extra)
 {
     if (conn)
-        write_event(p, event, conn->id, conn->peer, conn->local, conn->transport,
-                    extra);
+        write_event(p, event, ml_now_unix(), conn->id, conn->peer, conn->local,
+                    conn->transport, extra);
     else
-        write_event(p, event, 0, NULL, NULL, MLCONN_TCP, extra);
+        write_event(p, event, ml_now_unix(), 0, NULL, NULL, MLCONN_TCP, extra);
 }
 
 void pool_event_session(struct pool *p, const char *event, const struct pool_session *s,
                         json_t *extra)
 {
-    write_event(p, event, s->id, s->peer, s->local, s->transport, extra);
+    write_event(p, event, ml_now_unix(), s->id, s->peer, s->local, s->transport, extra);
+}
+
+void pool_event_session_at(struct pool *p, const char *event,
+                           const struct pool_session *s, double ts_unix, json_t *extra)
+{
+    write_event(p, event, ts_unix, s->id, s->peer, s->local, s->transport, extra);
 }
 
 int pool_events_on(const struct pool *p)

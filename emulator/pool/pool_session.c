@@ -213,7 +213,20 @@ static json_t *browser_job(struct pool_session *s, const struct stratum_job *sj)
     return json_pack("{s:s,s:o}", "type", "job", "params", params);
 }
 
-void pool_session_send_job(struct pool_session *s, int is_login_reply, int64_t id)
+void pool_session_log_job(struct pool_session *s)
+{
+    struct pool *p = s->pool;
+    if (!pool_events_on(p) || !s->job_count)
+        return;
+    const struct pool_job *j = &s->jobs[(s->job_count - 1) % POOL_JOBS_KEPT];
+    pool_event_session_at(p, "job", s, j->sent_unix,
+                          json_pack("{s:s,s:I,s:I}", "job_id", j->job_id, "height",
+                                    (json_int_t)j->height, "difficulty",
+                                    (json_int_t)j->difficulty));
+}
+
+void pool_session_send_job(struct pool_session *s, int is_login_reply, int64_t id,
+                           int log_now)
 {
     struct pool *p = s->pool;
     struct pool_job *j = next_job(s);
@@ -227,11 +240,9 @@ void pool_session_send_job(struct pool_session *s, int is_login_reply, int64_t i
     } else {
         send_str(s, stratum_encode_job_notify(&sj));
     }
-    if (pool_events_on(p))
-        pool_event(p, "job", s->conn,
-                   json_pack("{s:s,s:I,s:I}", "job_id", j->job_id, "height",
-                             (json_int_t)j->height, "difficulty",
-                             (json_int_t)j->difficulty));
+    j->sent_unix = ml_now_unix();
+    if (log_now)
+        pool_session_log_job(s);
 }
 
 void pool_share_done(struct pool_session *s, int64_t req_id, const char *job_id,
@@ -334,7 +345,7 @@ static int stratum_login(struct pool_session *s, const struct stratum_msg *m)
     }
     if (do_login(s, m->id, &l))
         return 1;
-    pool_session_send_job(s, 1, m->id);
+    pool_session_send_job(s, 1, m->id, 1);
     return 0;
 }
 
@@ -411,7 +422,7 @@ static int browser_message(struct pool_session *s, json_t *root)
         send_json(s, json_pack("{s:s,s:{s:s,s:i,s:o,s:s}}", "type", "authed", "params",
                                "token", "", "hashes", 0, "lab", lab, "hash",
                                s->synthetic ? "sha256" : "rx/0"));
-        pool_session_send_job(s, 0, -1);
+        pool_session_send_job(s, 0, -1, 1);
         return 0;
     }
     if (!strcmp(type, "submit")) {
