@@ -26,7 +26,7 @@ struct run_opts {
     double grace_s, gap_s, warmup_s, ttd_tol;
     unsigned long max_alerts;
     unsigned diff;
-    int quiet, fail_on_expect;
+    int quiet, fail_on_expect, random_ports;
 };
 
 static void run_usage(FILE *f)
@@ -55,6 +55,8 @@ static void run_usage(FILE *f)
           "  --max-alerts N      alerts stored per detector (default 1000000; more are "
           "counted)\n"
           "  --diff N            pool difficulty (default 1000)\n"
+          "  --pool-ports MODE   well-known (default: 3333 tcp, 14433 tls, 8080 ws where\n"
+          "                      free, as real pools use) or random\n"
           "  --quiet             no progress line\n",
           f);
 }
@@ -79,6 +81,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
         {"grace", 1, NULL, 'g'},      {"gap", 1, NULL, 'G'},
         {"warmup", 1, NULL, 'w'},     {"ttd-tolerance", 1, NULL, 't'},
         {"max-alerts", 1, NULL, 'm'}, {"diff", 1, NULL, 'D'},
+        {"pool-ports", 1, NULL, 'p'},
         {"quiet", 0, NULL, 'q'},      {"fail-on-expect", 0, NULL, 'e'},
         {"help", 0, NULL, 'h'},       {NULL, 0, NULL, 0}};
     int c;
@@ -140,6 +143,12 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
         case 'D':
             bad = ml_parse_long(optarg, 1, 1L << 32, &v);
             o->diff = (unsigned)v;
+            break;
+        case 'p':
+            if (!strcmp(optarg, "random"))
+                o->random_ports = 1;
+            else if (strcmp(optarg, "well-known"))
+                bad = 1;
             break;
         case 'q':
             o->quiet = 1;
@@ -438,6 +447,7 @@ int cmd_run(int argc, char **argv)
         .warmup_s = o.warmup_s,
         .max_alerts = o.max_alerts,
         .pool_diff = o.diff,
+        .random_ports = o.random_ports,
         .progress_tty = !o.quiet && isatty(STDERR_FILENO)};
     fprintf(stderr, "minerlab: run %s: %zu scenarios, %zu detectors -> %s\n", run_id,
             nlist, ndet, dir);

@@ -1,8 +1,10 @@
 #include "hxutil.h"
 #include "runner.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <jansson.h>
 #include <poll.h>
 #include <signal.h>
@@ -11,6 +13,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -104,10 +107,11 @@ int runner_write_run_json(const struct runner_config *cfg, double started,
     for (size_t i = 0; i < cfg->nscen; i++)
         json_array_append_new(scen, scenario_meta(cfg->scen[i]));
     json_t *settings =
-        json_pack("{s:f,s:f,s:f,s:I,s:i,s:s,s:s,s:s,s:s?}", "grace_s", cfg->grace_s,
+        json_pack("{s:f,s:f,s:f,s:I,s:i,s:s,s:s,s:s,s:s,s:s?}", "grace_s", cfg->grace_s,
                   "gap_s", cfg->gap_s, "warmup_s", cfg->warmup_s,
                   "max_alerts_per_detector", (json_int_t)cfg->max_alerts, "pool_diff",
-                  (int)cfg->pool_diff, "launch_dir", cfg->launch_dir, "bin_dir",
+                  (int)cfg->pool_diff, "pool_ports",
+                  cfg->random_ports ? "random" : "well-known", "launch_dir", cfg->launch_dir, "bin_dir",
                   cfg->bin_dir, "source_dir", cfg->source_dir, "suite", cfg->suite);
     json_t *doc = json_pack("{s:s,s:f,s:o,s:o,s:o,s:o,s:o,s:b}", "run_id", cfg->run_id,
                             "started", started, "settings", settings, "machine",
@@ -287,6 +291,29 @@ static int pool_wait_ready(struct runner *r, int want_lab, char *err, size_t err
                   "(see pool.stderr)");
 }
 
+/*
+ * The first of ports that is free on 127.0.0.1, or 0 (any). Real pools sit on
+ * well-known ports, and port rules (Falco's list) look for exactly those;
+ * the short race with another binder only costs a fallback to any port.
+ */
+static unsigned pick_port(const unsigned *ports, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+        struct sockaddr_in a = {.sin_family = AF_INET,
+                                .sin_port = htons((uint16_t)ports[i]),
+                                .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        if (fd < 0)
+            return 0;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)); /* as libuv */
+        int ok = bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+        close(fd);
+        if (ok)
+            return ports[i];
+    }
+    return 0;
+}
+
 static int pool_start(struct runner *r, int want_lab, char *err, size_t errlen)
 {
     const struct runner_config *c = r->cfg;
@@ -296,13 +323,20 @@ static int pool_start(struct runner *r, int want_lab, char *err, size_t errlen)
     hx_fmt(errpath, sizeof(errpath), "%s/pool.stderr", c->run_dir);
     hx_fmt(diff, sizeof(diff), "%u", c->pool_diff);
     hx_fmt(lab, sizeof(lab), "%s:0", r->lab_host);
+    static const unsigned tcp_ports[] = {3333, 3335, 5555}, tls_ports[] = {14433, 3334},
+                          ws_ports[] = {8080, 8000};
+    char tcp[32], tls[32], ws[32];
+    int pick = !c->random_ports;
+    hx_fmt(tcp, sizeof(tcp), "127.0.0.1:%u", pick ? pick_port(tcp_ports, 3) : 0);
+    hx_fmt(tls, sizeof(tls), "127.0.0.1:%u", pick ? pick_port(tls_ports, 2) : 0);
+    hx_fmt(ws, sizeof(ws), "127.0.0.1:%u", pick ? pick_port(ws_ports, 2) : 0);
     const char *argv[32] = {c->pool_cmd ? c->pool_cmd : cmd,
                             "--listen",
-                            "127.0.0.1:0",
+                            tcp,
                             "--tls-listen",
-                            "127.0.0.1:0",
+                            tls,
                             "--ws-listen",
-                            "127.0.0.1:0",
+                            ws,
                             "--api",
                             "127.0.0.1:0",
                             "--events",

@@ -37,6 +37,7 @@ struct runner_config {
     double grace_s, gap_s, warmup_s;
     unsigned long max_alerts; /* stored per detector; more are counted */
     unsigned pool_diff;
+    int random_ports; /* 0: pool-like ports where free, as real pools; 1: port 0 */
     int progress_tty; /* redraw one progress line */
 };
 
