@@ -54,7 +54,7 @@ static void run_usage(FILE *f)
           "installs\n"
           "  --max-alerts N      alerts stored per detector (default 1000000; more are "
           "counted)\n"
-          "  --diff N            pool difficulty (default 1000)\n"
+          "  --diff N            pool difficulty (default 10: shares in short light-mode windows)\n"
           "  --pool-ports MODE   well-known (default: 3333 tcp, 14433 tls, 8080 ws where\n"
           "                      free, as real pools use) or random\n"
           "  --quiet             no progress line\n",
@@ -91,7 +91,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
                            .warmup_s = 3,
                            .ttd_tol = 10,
                            .max_alerts = 1000000,
-                           .diff = 1000};
+                           .diff = 10};
     optind = 1;
     int li = -1;
     while ((c = getopt_long(argc, argv, "s:d:o:j:b:qeh", opts, &li)) != -1) {

@@ -80,9 +80,10 @@ int miner_url_parse(const char *url, int tls, struct miner_url *out, char *err,
         colon[-1] = '\0';
         h++;
     }
-    if (strlen(h) >= sizeof(out->host))
+    size_t hlen = strlen(h);
+    if (hlen >= sizeof(out->host))
         return ml_err(err, errlen, -EINVAL, "host too long in '%s'", url);
-    snprintf(out->host, sizeof(out->host), "%s", h);
+    memcpy(out->host, h, hlen + 1); /* length checked above */
     out->port = (int)port;
     return 0;
 }
