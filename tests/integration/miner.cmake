@@ -6,3 +6,6 @@ set_tests_properties(miner_selftest PROPERTIES TIMEOUT 300
 add_test(NAME miner_cli COMMAND bash ${CMAKE_SOURCE_DIR}/tests/integration/miner/miner_cli.sh
     ${CMAKE_BINARY_DIR}/bin/minerlab-miner)
 set_tests_properties(miner_cli PROPERTIES TIMEOUT 300)
+if(MINERLAB_SANITIZE)
+    set_tests_properties(miner_cli PROPERTIES ENVIRONMENT "ML_SANITIZED=1")
+endif()
