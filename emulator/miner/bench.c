@@ -108,8 +108,8 @@ static double peak_rss_mib(void)
     return (double)ru.ru_maxrss / 1024.0;
 }
 
-static void print_text(const struct miner_options *o, const struct backend_stats *st,
-                       const struct rx_info *info, const struct verdict *v, double rate)
+static void print_text(const struct backend_stats *st, const struct rx_info *info,
+                       const struct verdict *v, double rate)
 {
     printf("bench: mode %s, %d threads, duty %d%%, flags %s\n",
            info->mode == RX_MODE_FAST ? "fast" : "light", st->threads, st->duty_pct,
@@ -117,8 +117,8 @@ static void print_text(const struct miner_options *o, const struct backend_stats
     printf("bench: pages: %s\n", info->large_pages ? "reserved huge pages"
                                  : info->thp       ? "transparent huge pages (madvise)"
                                                    : "small pages");
-    printf("bench: cache init %.2f s, dataset init %.2f s (%d threads)\n", info->cache_init_s,
-           info->dataset_init_s, info->init_threads);
+    printf("bench: cache init %.2f s, dataset init %.2f s (%d threads)\n",
+           info->cache_init_s, info->dataset_init_s, info->init_threads);
     for (int i = 0; i < st->threads && i < 64; i++)
         printf("bench: thread %d: %lu hashes, %.1f H/s\n", i,
                (unsigned long)st->thread_hashes[i],
@@ -128,31 +128,32 @@ static void print_text(const struct miner_options *o, const struct backend_stats
     printf("bench: result %s (%s, %zu hashes checked): %s\n", v->xor_hex, v->method,
            v->checked, v->ok ? "ok" : "MISMATCH");
     printf("bench: peak RSS %.1f MiB\n", peak_rss_mib());
-    (void)o;
 }
 
-static void print_json(const struct miner_options *o, const struct backend_stats *st,
-                       const struct rx_info *info, const struct verdict *v, double rate)
+static void print_json(const struct backend_stats *st, const struct rx_info *info,
+                       const struct verdict *v, double rate)
 {
     json_t *per = json_array();
     for (int i = 0; i < st->threads && i < 64; i++)
         json_array_append_new(
-            per, json_real(st->hashing_s > 0 ? (double)st->thread_hashes[i] / st->hashing_s
-                                             : 0.0));
+            per,
+            json_real(st->hashing_s > 0 ? (double)st->thread_hashes[i] / st->hashing_s
+                                        : 0.0));
     json_t *root = json_pack(
         "{s:s,s:i,s:I,s:f,s:f,s:f,s:f,s:b,s:b,s:s,s:i,s:i,s:o,s:s,s:s,s:I,s:b,s:f,s:s}",
         "mode", info->mode == RX_MODE_FAST ? "fast" : "light", "threads", st->threads,
         "hashes", (json_int_t)st->hashes, "seconds", st->hashing_s, "hashrate", rate,
         "dataset_init_s", info->dataset_init_s, "cache_init_s", info->cache_init_s,
         "large_pages", info->large_pages, "thp", info->thp, "flags", info->flags_str,
-        "flags_bits", info->flags, "duty", st->duty_pct, "thread_hashrate", per, "result",
-        v->xor_hex, "verify_method", v->method, "verified_hashes", (json_int_t)v->checked,
-        "verified", v->ok, "peak_rss_mib", peak_rss_mib(), "version", MINERLAB_VERSION);
-    char *s = json_dumps(root, JSON_SORT_KEYS | JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+        "flags_bits", info->flags, "duty", st->duty_pct, "thread_hashrate", per,
+        "result", v->xor_hex, "verify_method", v->method, "verified_hashes",
+        (json_int_t)v->checked, "verified", v->ok, "peak_rss_mib", peak_rss_mib(),
+        "version", MINERLAB_VERSION);
+    char *s =
+        json_dumps(root, JSON_SORT_KEYS | JSON_INDENT(2) | JSON_REAL_PRECISION(10));
     puts(s);
     free(s);
     json_decref(root);
-    (void)o;
 }
 
 int bench_run(const struct miner_options *o, volatile int *stop_flag)
@@ -175,7 +176,8 @@ int bench_run(const struct miner_options *o, volatile int *stop_flag)
     }
     /* The upstream benchmark job: key = LE u32 0, its block template. */
     struct miner_job job = {.blob_len = sizeof(selftest_block_template),
-                            .target64 = UINT64_MAX, .height = 1};
+                            .target64 = UINT64_MAX,
+                            .height = 1};
     snprintf(job.job_id, sizeof(job.job_id), "bench");
     memcpy(job.blob, selftest_block_template, job.blob_len);
     memset(job.seed_hash, 0, sizeof(job.seed_hash));
@@ -183,13 +185,21 @@ int bench_run(const struct miner_options *o, volatile int *stop_flag)
     be->set_job(self, &job);
 
     struct backend_stats st;
-    uint64_t t_hash0 = 0;
+    uint64_t t_hash0 = 0, next_print = 0;
     for (;;) {
         struct timespec ts = {0, 20000000};
         nanosleep(&ts, NULL);
         be->stats(self, &st);
         if (st.ready && !t_hash0)
-            t_hash0 = ml_mono_ns();
+            next_print = t_hash0 = ml_mono_ns();
+        if (o->print_time_s && t_hash0 &&
+            ml_mono_ns() >= next_print + (uint64_t)o->print_time_s * 1000000000ull) {
+            next_print = ml_mono_ns();
+            fprintf(stderr,
+                    "bench: speed 10s/60s/15m %.1f %.1f %.1f H/s, %llu hashes\n",
+                    st.hashrate[0], st.hashrate[1], st.hashrate[2],
+                    (unsigned long long)st.hashes);
+        }
         if (stop_flag && *stop_flag)
             break;
         if (cfg.nonce_limit && st.threads_done >= st.threads)
@@ -209,12 +219,13 @@ int bench_run(const struct miner_options *o, volatile int *stop_flag)
     }
     verify(be, self, &log, info->mode, &v);
     if (o->json)
-        print_json(o, &st, info, &v, rate);
+        print_json(&st, info, &v, rate);
     else
-        print_text(o, &st, info, &v, rate);
+        print_text(&st, info, &v, rate);
     rc = v.ok ? 0 : 3;
     if (!v.ok)
-        fprintf(stderr, "minerlab-miner: benchmark result does not match one-thread hashing\n");
+        fprintf(stderr,
+                "minerlab-miner: benchmark result does not match one-thread hashing\n");
 out:
     be->destroy(self);
     free(log.items);

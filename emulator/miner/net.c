@@ -438,11 +438,22 @@ static void net_connect(struct miner_net *n)
     mlconn_connect(c, (struct sockaddr *)&n->addr, n->url.host, n->url.path);
 }
 
-/* Once a second: response timeout, keepalive, connect timeout. */
+/* --print-time: XMRig's periodic "speed" line. */
+static void print_speed(struct miner_net *n)
+{
+    struct backend_stats st;
+    n->be->stats(n->backend, &st);
+    logf_("speed 10s/60s/15m %.1f %.1f %.1f H/s, duty %d%%, hashes %llu", st.hashrate[0],
+          st.hashrate[1], st.hashrate[2], st.duty_pct, (unsigned long long)st.hashes);
+}
+
+/* Once a second: hash-rate line, response timeout, keepalive, connect timeout. */
 static void on_tick(uv_timer_t *t)
 {
     struct miner_net *n = t->data;
     double now = ml_now_unix();
+    if (n->opt->print_time_s && ++n->ticks % (unsigned)n->opt->print_time_s == 0)
+        print_speed(n);
     struct mlconn *c = n->conn;
     if (!c || c->closing)
         return;

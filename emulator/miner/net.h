@@ -82,6 +82,7 @@ struct miner_net {
     uv_signal_t sigint, sigterm;
     unsigned backoff_ms;
     int stopping;
+    unsigned ticks; /* seconds of on_tick, for --print-time */
     int draining; /* stop requested, answers awaited */
     char drain_reason[48];
     int exit_code;

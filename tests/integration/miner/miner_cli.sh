@@ -77,4 +77,8 @@ echo '{"duty":5,"threads":1,"mode":"light"}' |
 grep -q "duty 5%" /tmp/ml-stdin.$$ || fail "stdin config not applied: $(cat /tmp/ml-stdin.$$)"
 rm -f /tmp/ml-stdin.$$
 echo "ok: stdin config with --name"
-echo "miner_cli: 5 passed, 0 failed"
+# 6. --print-time prints XMRig-style speed lines instead of being ignored.
+"$MINER" --bench-seconds 3 --print-time 1 --mode light -t 1 2>&1 | grep -q "bench: speed" ||
+    fail "--print-time printed no speed line"
+echo "ok: --print-time"
+echo "miner_cli: 6 passed, 0 failed"
