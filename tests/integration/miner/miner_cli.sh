@@ -78,7 +78,8 @@ grep -q "duty 5%" /tmp/ml-stdin.$$ || fail "stdin config not applied: $(cat /tmp
 rm -f /tmp/ml-stdin.$$
 echo "ok: stdin config with --name"
 # 6. --print-time prints XMRig-style speed lines instead of being ignored.
-"$MINER" --bench-seconds 3 --print-time 1 --mode light -t 1 2>&1 | grep -q "bench: speed" ||
-    fail "--print-time printed no speed line"
+speed=$("$MINER" --bench-seconds 3 --print-time 1 --mode light -t 1 2>&1) ||
+    fail "--print-time bench failed: $speed"
+grep -q "bench: speed" <<<"$speed" || fail "--print-time printed no speed line: $speed"
 echo "ok: --print-time"
 echo "miner_cli: 6 passed, 0 failed"
