@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ml_util.h"
 #include "netguard.h"
@@ -202,9 +203,21 @@ static void on_async(uv_async_t *a)
 
 /* ---- receiving ---- */
 
+static void lab_refused(struct miner_net *n);
+
+/* Every job is checked for the lab marker before a worker sees it; the first
+ * job without it ends the miner (exit 3) with one line. */
 static void set_job(struct miner_net *n, const struct stratum_job *sj)
 {
     struct miner_job j;
+    char why[160];
+    if (stratum_lab_check(sj->blob, sj->blob_len, n->lab_run, why, sizeof(why))) {
+        logf_("refusing to hash job %s from %s:%d: %s; stopping", sj->job_id,
+              n->url.host, n->url.port, why);
+        n->refused = 1;
+        net_stop(n, 3, "job without the lab marker");
+        return;
+    }
     memset(&j, 0, sizeof(j));
     snprintf(j.job_id, sizeof(j.job_id), "%s", sj->job_id);
     memcpy(j.blob, sj->blob, sj->blob_len);
@@ -246,6 +259,7 @@ static void on_login_result(struct miner_net *n, struct stratum_msg *m)
         return;
     }
     n->logged_in = 1;
+    memcpy(n->lab_run, lr.lab_run, sizeof(n->lab_run));
     n->ext_algo = lr.ext_algo;
     snprintf(n->session_id, sizeof(n->session_id), "%s", lr.session_id);
     n->backoff_ms = BACKOFF_MIN_MS;
@@ -318,10 +332,10 @@ static int on_browser(struct miner_net *n, char *msg, size_t len)
     if (!type) {
         logf_("bad message from pool");
     } else if (!strcmp(type, "authed")) {
+        char name[64];
         n->pending_login = 0;
-        json_t *lab = json_object_get(params, "lab");
-        const char *name = json_string_value(json_object_get(lab, "name"));
-        if (!name || strcmp(name, STRATUM_LAB_NAME)) {
+        if (stratum_parse_lab(json_object_get(params, "lab"), name, NULL, n->lab_run,
+                              NULL, 0)) {
             lab_refused(n);
         } else {
             n->logged_in = 1;
@@ -443,8 +457,9 @@ static void print_speed(struct miner_net *n)
 {
     struct backend_stats st;
     n->be->stats(n->backend, &st);
-    logf_("speed 10s/60s/15m %.1f %.1f %.1f H/s, duty %d%%, hashes %llu", st.hashrate[0],
-          st.hashrate[1], st.hashrate[2], st.duty_pct, (unsigned long long)st.hashes);
+    logf_("speed 10s/60s/15m %.1f %.1f %.1f H/s, duty %d%%, hashes %llu",
+          st.hashrate[0], st.hashrate[1], st.hashrate[2], st.duty_pct,
+          (unsigned long long)st.hashes);
 }
 
 /* Once a second: hash-rate line, response timeout, keepalive, connect timeout. */
@@ -475,7 +490,7 @@ static void net_stop(struct miner_net *n, int code, const char *why)
         return;
     n->stopping = 1;
     n->exit_code = code;
-    if (n->opt->verbose || code)
+    if (n->opt->verbose || (code && !n->refused)) /* a refusal said it already */
         logf_("stopping: %s", why);
     if (n->conn)
         mlconn_close(n->conn, why);
@@ -614,6 +629,14 @@ int miner_net_run(const struct miner_options *opt)
     net_connect(n);
     uv_run(n->loop, UV_RUN_DEFAULT);
     rc = n->exit_code;
+    if (n->refused) {
+        /* A safety refusal ends the process at once: joining the workers
+         * could wait seconds for a cache being keyed, and no job can reach
+         * them any more. The kernel reclaims the rest. */
+        print_summary(n);
+        fflush(stderr);
+        _exit(rc);
+    }
 out_loop:
     if (n->backend) {
         n->be->stop(n->backend);

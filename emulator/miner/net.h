@@ -24,7 +24,8 @@
  * Mines for the pool in opt->url until SIGINT/SIGTERM, --max-duration, or a
  * fatal pool answer. Checks the URL and the lab guard before anything else.
  * Returns the process exit code: 0 after a requested stop, 2 for a refused
- * or malformed address, 3 when the pool lacks the lab handshake, 1 for other
+ * or malformed address, 3 when the pool lacks the lab handshake or sends a
+ * job without the lab marker (stratum.h), 1 for other
  * failures. Prints one summary line on stdout at the end.
  */
 int miner_net_run(const struct miner_options *opt);
@@ -68,9 +69,10 @@ struct miner_net {
     uint64_t difficulty;
     double last_send_unix, last_recv_unix;
     int pending_login;
-    int pending_submits;        /* answers still due */
-    double oldest_pending_unix; /* for the 20 s response timeout */
-    int refused;                /* lab handshake missing: fatal */
+    int pending_submits;                  /* answers still due */
+    double oldest_pending_unix;           /* for the 20 s response timeout */
+    int refused;                          /* lab handshake or marker missing: fatal */
+    uint8_t lab_run[STRATUM_LAB_RUN_LEN]; /* the run value every job must carry */
     /* result queue (worker threads -> loop) */
     pthread_mutex_t qlock;
     struct miner_result queue[MINER_NET_QUEUE_MAX];
@@ -83,7 +85,7 @@ struct miner_net {
     unsigned backoff_ms;
     int stopping;
     unsigned ticks; /* seconds of on_tick, for --print-time */
-    int draining; /* stop requested, answers awaited */
+    int draining;   /* stop requested, answers awaited */
     char drain_reason[48];
     int exit_code;
     /* statistics */
