@@ -1,5 +1,7 @@
-/* The miner's XMRig-like HTTP API: GET /1/summary, and a live duty change
- * through PUT /1/config or POST /1/duty with {"duty":N}. Loop thread only. */
+/* The miner's XMRig-like HTTP API: GET /1/summary for anyone, and a live duty
+ * change through PUT /1/config or POST /1/duty with {"duty":N} only with
+ * "Authorization: Bearer TOKEN" (--api-token); without a token configured
+ * the API is read-only, like XMRig's "restricted" mode. Loop thread only. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +75,42 @@ static void set_duty(struct miner_net *n, struct mlconn *c, const char *body,
     reply(c, 200, json_pack("{s:i}", "duty", (int)duty));
 }
 
+/* Constant-time comparison of the Authorization header with the token. */
+static int token_ok(const char *token, const char *authorization)
+{
+    static const char bearer[] = "Bearer ";
+    size_t tl = strlen(token), al = strlen(authorization);
+    if (strncmp(authorization, bearer, sizeof(bearer) - 1) != 0 ||
+        al - (sizeof(bearer) - 1) != tl)
+        return 0;
+    const char *given = authorization + sizeof(bearer) - 1;
+    unsigned char diff = 0;
+    for (size_t i = 0; i < tl; i++)
+        diff |= (unsigned char)(given[i] ^ token[i]);
+    return diff == 0;
+}
+
+/* 1 when a write may go ahead; otherwise answers 403 (read-only API) or 401
+ * (no or wrong token) and returns 0. */
+static int write_allowed(struct miner_net *n, struct mlconn *c,
+                         const struct http_head *h)
+{
+    if (!n->opt->api_token[0]) {
+        reply(c, 403,
+              json_pack("{s:s}", "error",
+                        "read-only API: start the miner with --api-token or "
+                        "--api-token-file to change the duty"));
+        return 0;
+    }
+    if (!token_ok(n->opt->api_token, h->authorization)) {
+        fprintf(stderr, "[api] duty change refused: %s bearer token\n",
+                h->authorization[0] ? "wrong" : "no");
+        reply(c, 401, json_pack("{s:s}", "error", "Unauthorized"));
+        return 0;
+    }
+    return 1;
+}
+
 static void on_http(struct mlconn *c, const struct http_head *h, const char *body,
                     size_t len)
 {
@@ -81,9 +119,10 @@ static void on_http(struct mlconn *c, const struct http_head *h, const char *bod
         (!strcmp(h->path, "/1/summary") || !strcmp(h->path, "/2/summary")))
         reply(c, 200, miner_api_summary(n));
     else if ((!strcmp(h->method, "PUT") && !strcmp(h->path, "/1/config")) ||
-             (!strcmp(h->method, "POST") && !strcmp(h->path, "/1/duty")))
-        set_duty(n, c, body, len);
-    else
+             (!strcmp(h->method, "POST") && !strcmp(h->path, "/1/duty"))) {
+        if (write_allowed(n, c, h))
+            set_duty(n, c, body, len);
+    } else
         reply(c, 404, json_pack("{s:s}", "error", "not found"));
 }
 

@@ -563,9 +563,12 @@ static void init_handles(struct miner_net *n)
     uv_timer_init(n->loop, &n->stop_timer);
     n->tick.data = n->reconnect.data = n->stop_timer.data = n;
     uv_timer_start(&n->tick, on_tick, 1000, 1000);
-    if (o->max_duration_s > 0)
-        uv_timer_start(&n->stop_timer, on_max_duration,
-                       (uint64_t)(o->max_duration_s * 1000), 0);
+    /* Always set: without --max-duration the default lifetime applies. */
+    uv_timer_start(&n->stop_timer, on_max_duration,
+                   (uint64_t)(o->max_duration_s * 1000), 0);
+    if (!o->max_duration_given)
+        logf_("no --max-duration: stopping after the default lifetime of %.0f s",
+              o->max_duration_s);
     uv_signal_init(n->loop, &n->sigint);
     uv_signal_init(n->loop, &n->sigterm);
     n->sigint.data = n->sigterm.data = n;
@@ -584,6 +587,26 @@ static int check_target(struct miner_net *n)
         fprintf(stderr, "minerlab-miner: %s\n", err);
         return 2;
     }
+    return 0;
+}
+
+int miner_net_dry_run(const struct miner_options *opt)
+{
+    struct miner_net n;
+    memset(&n, 0, sizeof(n));
+    n.opt = opt;
+    int rc = check_target(&n);
+    if (rc)
+        return rc;
+    char addr[80];
+    printf("dry run: pool %s %s, lab-net %s, lifetime %.0f s (%s), stops by %.0f (Unix "
+           "time), api %s%s\n",
+           netguard_format((struct sockaddr *)&n.addr, addr, sizeof(addr)),
+           mlconn_transport_name(n.url.transport),
+           opt->lab_net[0] ? opt->lab_net : "none", opt->max_duration_s,
+           opt->max_duration_given ? "--max-duration" : "default",
+           ml_now_unix() + opt->max_duration_s, opt->api[0] ? opt->api : "off",
+           opt->api[0] ? (opt->api_token[0] ? " (token set)" : " (read-only)") : "");
     return 0;
 }
 

@@ -30,6 +30,10 @@
  */
 int miner_net_run(const struct miner_options *opt);
 
+/* --dry-run: the same address checks as miner_net_run, then one line with
+ * the settings (pool, lab net, lifetime and deadline, API). 0 or 2. */
+int miner_net_dry_run(const struct miner_options *opt);
+
 /* A parsed pool URL. */
 struct miner_url {
     enum mlconn_transport transport; /* MLCONN_TCP, MLCONN_TLS or MLCONN_WS */

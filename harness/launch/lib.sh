@@ -130,9 +130,6 @@ ml_miner_config_json() {
     printf '  "threads": %d,\n  %s,\n  "mode": %s,\n  "max-duration": %d' \
         "${ML_THREADS:-1}" "$duty_line" "$(ml_json_str "${ML_MODE:-light}")" \
         "$(ml_max_duration)"
-    if [[ -n ${ML_LAB_CIDR:-} && -n ${ML_LAB_NETNS:-} ]]; then
-        printf ',\n  "lab-net": %s' "$(ml_json_str "$ML_LAB_CIDR")"
-    fi
     if [[ ${ML_MODE:-light} != light ]]; then
         printf ',\n  "randomx-init": %d' "$(ml_init_threads)"
     fi
@@ -264,6 +261,8 @@ ml_spawn_miner() {
     local -a extra=()
     mode=${ML_CONFIG:-args}
     [[ -n $name ]] && extra=(--name "$name")
+    # The miner takes --lab-net only on its command line (issue 13).
+    [[ -n ${ML_LAB_CIDR:-} && -n ${ML_LAB_NETNS:-} ]] && extra+=(--lab-net "$ML_LAB_CIDR")
     case "$mode" in
     args)
         ml_miner_args "$name"
