@@ -148,24 +148,29 @@ static void on_api_conn(uv_stream_t *server, int status)
     mlconn_start_server(c);
 }
 
+int miner_api_resolve(const struct miner_options *o, struct sockaddr_storage *ss,
+                      char *err, size_t errlen)
+{
+    char host[128];
+    long port;
+    const char *colon = strrchr(o->api, ':');
+    if (!colon || (size_t)(colon - o->api) >= sizeof(host) ||
+        ml_parse_long(colon + 1, 0, 65535, &port))
+        return ml_err(err, errlen, -EINVAL, "--api wants HOST:PORT, not '%s'", o->api);
+    memcpy(host, o->api, (size_t)(colon - o->api));
+    host[colon - o->api] = '\0';
+    const char *h = strcmp(host, "localhost") ? host : "127.0.0.1";
+    if (uv_ip4_addr(h, (int)port, (struct sockaddr_in *)ss) &&
+        uv_ip6_addr(h, (int)port, (struct sockaddr_in6 *)ss))
+        return ml_err(err, errlen, -EINVAL, "--api needs a numeric address");
+    return netguard_check((struct sockaddr *)ss, o->lab_net, err, errlen);
+}
+
 int miner_api_start(struct miner_net *n, char *err, size_t errlen)
 {
     struct sockaddr_storage ss;
-    char host[128];
-    long port;
     int rc;
-    const char *colon = strrchr(n->opt->api, ':');
-    if (!colon || (size_t)(colon - n->opt->api) >= sizeof(host) ||
-        ml_parse_long(colon + 1, 0, 65535, &port))
-        return ml_err(err, errlen, -EINVAL, "--api wants HOST:PORT, not '%s'",
-                      n->opt->api);
-    memcpy(host, n->opt->api, (size_t)(colon - n->opt->api));
-    host[colon - n->opt->api] = '\0';
-    const char *h = strcmp(host, "localhost") ? host : "127.0.0.1";
-    if (uv_ip4_addr(h, (int)port, (struct sockaddr_in *)&ss) &&
-        uv_ip6_addr(h, (int)port, (struct sockaddr_in6 *)&ss))
-        return ml_err(err, errlen, -EINVAL, "--api needs a numeric address");
-    if ((rc = netguard_check((struct sockaddr *)&ss, n->opt->lab_net, err, errlen)))
+    if ((rc = miner_api_resolve(n->opt, &ss, err, errlen)))
         return rc;
     uv_tcp_init(n->loop, &n->api_tcp);
     n->api_tcp.data = n;

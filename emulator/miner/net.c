@@ -595,10 +595,15 @@ int miner_net_dry_run(const struct miner_options *opt)
     struct miner_net n;
     memset(&n, 0, sizeof(n));
     n.opt = opt;
+    char addr[80], err[300];
+    struct sockaddr_storage api;
     int rc = check_target(&n);
     if (rc)
         return rc;
-    char addr[80];
+    if (opt->api[0] && miner_api_resolve(opt, &api, err, sizeof(err))) {
+        fprintf(stderr, "minerlab-miner: %s\n", err);
+        return 2;
+    }
     printf("dry run: pool %s %s, lab-net %s, lifetime %.0f s (%s), stops by %.0f (Unix "
            "time), api %s%s\n",
            netguard_format((struct sockaddr *)&n.addr, addr, sizeof(addr)),

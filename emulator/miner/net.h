@@ -106,6 +106,10 @@ struct miner_net {
 /* api.c: starts the HTTP API on opt->api (guarded like the pool address).
  * 0 or -errno with a reason. */
 int miner_api_start(struct miner_net *n, char *err, size_t errlen);
+/* api.c: parses opt->api (numeric HOST:PORT) and applies the lab guard.
+ * 0, or -EINVAL/-EPERM with a reason. */
+int miner_api_resolve(const struct miner_options *o, struct sockaddr_storage *ss,
+                      char *err, size_t errlen);
 /* The /1/summary document (new reference). */
 json_t *miner_api_summary(struct miner_net *n);
 

@@ -57,6 +57,7 @@ refused 'over the default limit of 86400 s' "${U[@]}" --max-duration 86401
 "$M" "${U[@]}" --max-duration 86401 --soak | grep -q 'lifetime 86401 s (--max-duration)' ||
     fail "--soak does not allow 86401 s"
 refused 'over the --soak limit of 604800 s' "${U[@]}" --max-duration 604801 --soak
+refused 'refusing 0.0.0.0:0' "${U[@]}" --api 0.0.0.0:0
 ok "lifetime: 1 h by default (deadline now + 3600 s), 24 h at most, 7 days with --soak"
 
 start_pool --listen 127.0.0.1:0 --diff 100000 --verify none
