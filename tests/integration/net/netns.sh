@@ -6,13 +6,14 @@
 # network looks like. The namespace is private to this process tree
 # (unshare -n) and disappears with it.
 set -u
-BIN=${ML_BIN_DIR:?ML_BIN_DIR not set}
+: "${ML_BIN_DIR:?ML_BIN_DIR not set}"
 DIR=$(cd "$(dirname "$0")" && pwd)
 if [ "$(id -u)" != 0 ] || ! unshare -n true 2>/dev/null; then
     echo "skip: needs root and unshare -n" >&2
     exit 77
 fi
-export TMPDIR_NS=$(mktemp -d)
+TMPDIR_NS=$(mktemp -d)
+export TMPDIR_NS
 trap 'rm -rf "$TMPDIR_NS"' EXIT
 unshare -n -- bash -c '
     set -u
