@@ -203,8 +203,6 @@ static void on_async(uv_async_t *a)
 
 /* ---- receiving ---- */
 
-static void lab_refused(struct miner_net *n);
-
 /* Every job is checked for the lab marker before a worker sees it; the first
  * job without it ends the miner (exit 3) with one line. */
 static void set_job(struct miner_net *n, const struct stratum_job *sj)
@@ -457,9 +455,8 @@ static void print_speed(struct miner_net *n)
 {
     struct backend_stats st;
     n->be->stats(n->backend, &st);
-    logf_("speed 10s/60s/15m %.1f %.1f %.1f H/s, duty %d%%, hashes %llu",
-          st.hashrate[0], st.hashrate[1], st.hashrate[2], st.duty_pct,
-          (unsigned long long)st.hashes);
+    logf_("speed 10s/60s/15m %.1f %.1f %.1f H/s, duty %d%%, hashes %llu", st.hashrate[0],
+          st.hashrate[1], st.hashrate[2], st.duty_pct, (unsigned long long)st.hashes);
 }
 
 /* Once a second: hash-rate line, response timeout, keepalive, connect timeout. */
