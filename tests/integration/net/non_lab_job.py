@@ -43,7 +43,7 @@ def blob(pattern=None, run=None):
 
 
 def job(job_id, blob_hex):
-    # Target 0xff000000 (difficulty about 7e10): no share is expected even
+    # Target 0xff000000 (difficulty about 4.3e9): no share is expected even
     # from a marked job in the seconds this test runs, so any submit at all
     # would be for work the miner should not have done.
     return {"blob": blob_hex, "job_id": job_id, "target": "000000ff00000000",
