@@ -60,22 +60,42 @@ refused 'over the --soak limit of 604800 s' "${U[@]}" --max-duration 604801 --so
 refused 'refusing 0.0.0.0:0' "${U[@]}" --api 0.0.0.0:0
 ok "lifetime: 1 h by default (deadline now + 3600 s), 24 h at most, 7 days with --soak"
 
-start_pool --listen 127.0.0.1:0 --diff 100000 --verify none
 # The --name re-exec keeps argv: "-p --name" is the password, the limit holds.
+# The pool here is a silent listener that records the login line and never
+# sends a job, so the figure is the lifetime itself, not how long a RandomX
+# cache takes to build on a loaded box.
+python3 - "$TMP/login.line" >"$TMP/listener.port" <<'PY' &
+import socket, sys
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(1)
+s.settimeout(30)
+print(s.getsockname()[1], flush=True)
+c, _ = s.accept()
+c.settimeout(30)
+f = c.makefile("rb")
+open(sys.argv[1], "wb").write(f.readline())
+f.read()  # until the miner closes
+PY
+PIDS="$PIDS $!"
+for _ in $(seq 1 50); do [ -s "$TMP/listener.port" ] && break; sleep 0.1; done
+LPORT=$(cat "$TMP/listener.port")
 t0=$(date +%s.%N)
-timeout -k 2 30 "$M" -o "stratum+tcp://127.0.0.1:$TCP_PORT" -u W -t 1 --mode light \
+timeout -k 2 30 "$M" -o "stratum+tcp://127.0.0.1:$LPORT" -u W -t 1 --mode light \
     -p --name --max-duration 3 --name kworker >"$TMP/o" 2>"$TMP/e"
 rc=$?
 took=$(echo "$(date +%s.%N) - $t0" | bc)
 [ $rc = 0 ] || fail "renamed miner exit $rc: $(tail -3 "$TMP/e")"
 [ "$(echo "$took < 5" | bc)" = 1 ] || fail "-p --name --max-duration 3 ran ${took} s"
-grep -q '"pass":"--name"' "$EVENTS" || fail "the password '--name' did not reach the pool"
+grep -q '"pass":"--name"' "$TMP/login.line" ||
+    fail "the password '--name' did not reach the pool: $(cat "$TMP/login.line")"
 ok "-p --name --max-duration 3 --name kworker ended after ${took} s, password kept"
 
+start_pool --listen 127.0.0.1:0 --diff 100000 --verify none
 # The API: summary for anyone, duty changes only with the bearer token.
 TOKEN=lab-token-$RANDOM$RANDOM$RANDOM
 echo "$TOKEN" >"$TMP/token"
-timeout -k 2 60 "$M" -o "stratum+tcp://127.0.0.1:$TCP_PORT" -u W -p x -t 1 --mode light \
+timeout -k 20 60 "$M" -o "stratum+tcp://127.0.0.1:$TCP_PORT" -u W -p x -t 1 --mode light \
     --max-duration 40 --duty 50 --api 127.0.0.1:0 --api-token-file "$TMP/token" \
     >"$TMP/m.out" 2>"$TMP/m.err" &
 MP=$!
@@ -104,7 +124,7 @@ wait $MP || fail "miner with API exit $?"
 no_sanitizer_report "$TMP/m.err"
 
 # No token configured: the API is read-only.
-timeout -k 2 60 "$M" -o "stratum+tcp://127.0.0.1:$TCP_PORT" -u W -p x -t 1 --mode light \
+timeout -k 20 60 "$M" -o "stratum+tcp://127.0.0.1:$TCP_PORT" -u W -p x -t 1 --mode light \
     --max-duration 40 --api 127.0.0.1:0 >"$TMP/m.out" 2>"$TMP/m.err" &
 MP=$!
 PIDS="$PIDS $MP"
