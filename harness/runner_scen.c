@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <jansson.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -111,6 +112,18 @@ static void launcher_path(const struct runner *r, const struct scenario *sc, cha
     hx_fmt(out, len, "%s/%s.sh", r->cfg->launch_dir, sc->launcher);
 }
 
+/* 1 when path, links followed, is a file directly inside the launch dir (the
+ * loader already allows only [a-z0-9-]+ names; this also stops a link that
+ * points elsewhere). */
+static int launcher_inside(const struct runner *r, const char *path)
+{
+    char dir[PATH_MAX], real[PATH_MAX];
+    if (!realpath(r->cfg->launch_dir, dir) || !realpath(path, real))
+        return 0;
+    size_t n = strlen(dir);
+    return strncmp(real, dir, n) == 0 && real[n] == '/' && !strchr(real + n + 1, '/');
+}
+
 /* 1 when an executable named cmd is on PATH. */
 static int on_path(const char *cmd)
 {
@@ -162,6 +175,12 @@ void scen_prepare_checks(struct runner *r)
         }
         if (access(path, X_OK) != 0) {
             hx_fmt(reason, sizeof(reason), "launcher %s: %s", path, strerror(errno));
+            r->skip_reason[i] = strdup(reason);
+            continue;
+        }
+        if (!launcher_inside(r, path)) {
+            hx_fmt(reason, sizeof(reason), "launcher %s resolves outside %s", path,
+                   r->cfg->launch_dir);
             r->skip_reason[i] = strdup(reason);
             continue;
         }

@@ -348,6 +348,19 @@ static int check_raw(const char *name, const struct ynode *root,
         return ml_err(err, errlen, -EINVAL,
                       "%s:%u: miner: only for malicious scenarios", name,
                       line_of(root, NULL, "miner"));
+    /* A scenario directory runs as code (scenarios/README.md): the launcher
+     * is a bare name resolved as harness/launch/<name>.sh, and `command:`,
+     * run with sh -c, is only for benign workloads. */
+    if (r->launcher && !valid_id(r->launcher))
+        return ml_err(err, errlen, -EINVAL,
+                      "%s:%u: launcher: '%s' must match [a-z0-9-]+ (a script in "
+                      "harness/launch/)",
+                      name, line_of(root, NULL, "launcher"), r->launcher);
+    if (malicious && r->command)
+        return ml_err(err, errlen, -EINVAL,
+                      "%s:%u: command: only for benign scenarios (a malicious one "
+                      "runs the lab miner through its launcher)",
+                      name, line_of(root, NULL, "command"));
     return r->miner ? check_miner(name, root, r->miner, err, errlen) : 0;
 }
 

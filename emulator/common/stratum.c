@@ -254,12 +254,9 @@ int stratum_parse_login_result(const json_t *result, struct stratum_login_result
         }
     }
     json_t *lab = json_object_get(result, "lab");
-    if (lab_ext && json_is_object(lab)) {
-        if (get_str(lab, "name", r.lab_name, sizeof(r.lab_name), 0, NULL, 0) == 0 &&
-            !strcmp(r.lab_name, STRATUM_LAB_NAME))
-            r.lab = 1;
-        get_str(lab, "version", r.lab_version, sizeof(r.lab_version), 1, NULL, 0);
-    }
+    if (lab_ext &&
+        stratum_parse_lab(lab, r.lab_name, r.lab_version, r.lab_run, NULL, 0) == 0)
+        r.lab = 1;
     *out = r;
     return 0;
 }
@@ -384,21 +381,76 @@ static char *response(int64_t id, json_t *error, json_t *result)
     return s;
 }
 
+void stratum_lab_mark(uint8_t *blob, size_t len, const uint8_t run[STRATUM_LAB_RUN_LEN])
+{
+    if (len < STRATUM_NONCE_OFFSET + 4)
+        return;
+    memcpy(blob + STRATUM_LAB_PREV_OFFSET, STRATUM_LAB_PATTERN,
+           STRATUM_LAB_PATTERN_LEN);
+    memcpy(blob + STRATUM_LAB_PREV_OFFSET + STRATUM_LAB_PATTERN_LEN, run,
+           STRATUM_LAB_RUN_LEN);
+}
+
+int stratum_lab_check(const uint8_t *blob, size_t len,
+                      const uint8_t run[STRATUM_LAB_RUN_LEN], char *err, size_t errlen)
+{
+    if (len < STRATUM_NONCE_OFFSET + 4 ||
+        memcmp(blob + STRATUM_LAB_PREV_OFFSET, STRATUM_LAB_PATTERN,
+               STRATUM_LAB_PATTERN_LEN) != 0)
+        return ml_err(err, errlen, -EPERM,
+                      "its blob has no lab marker (previous-block hash is not "
+                      "\"" STRATUM_LAB_PATTERN "\" + run)");
+    if (memcmp(blob + STRATUM_LAB_PREV_OFFSET + STRATUM_LAB_PATTERN_LEN, run,
+               STRATUM_LAB_RUN_LEN) != 0)
+        return ml_err(err, errlen, -EPERM,
+                      "its blob carries another run's lab marker, not the one the "
+                      "handshake announced");
+    return 0;
+}
+
+json_t *stratum_lab_json(const char *version, const uint8_t run[STRATUM_LAB_RUN_LEN])
+{
+    char hex[2 * STRATUM_LAB_RUN_LEN + 1];
+    ml_hex_encode(run, STRATUM_LAB_RUN_LEN, hex);
+    return json_pack("{s:s,s:s,s:s}", "name", STRATUM_LAB_NAME, "version", version,
+                     "run", hex);
+}
+
+int stratum_parse_lab(const json_t *lab, char name[64], char version[32],
+                      uint8_t run[STRATUM_LAB_RUN_LEN], char *err, size_t errlen)
+{
+    char n[64], v[32] = "", hex[2 * STRATUM_LAB_RUN_LEN + 1];
+    uint8_t r[STRATUM_LAB_RUN_LEN];
+    if (!json_is_object(lab))
+        return ml_err(err, errlen, -EINVAL, "no lab object");
+    if (get_str(lab, "name", n, sizeof(n), 0, NULL, 0) || strcmp(n, STRATUM_LAB_NAME))
+        return ml_err(err, errlen, -EINVAL, "lab.name is not " STRATUM_LAB_NAME);
+    if (get_str(lab, "run", hex, sizeof(hex), 0, NULL, 0) ||
+        strlen(hex) != 2 * STRATUM_LAB_RUN_LEN || ml_hex_decode(hex, r, sizeof(r)))
+        return ml_err(err, errlen, -EINVAL, "lab.run is not %d hex digits",
+                      2 * STRATUM_LAB_RUN_LEN);
+    get_str(lab, "version", v, sizeof(v), 1, NULL, 0);
+    memcpy(name, n, sizeof(n));
+    if (version)
+        memcpy(version, v, sizeof(v));
+    memcpy(run, r, sizeof(r));
+    return 0;
+}
+
 char *stratum_encode_login_result(int64_t id, const char *session_id,
                                   const struct stratum_job *job,
-                                  const char *lab_version)
+                                  const char *lab_version, const uint8_t *lab_run)
 {
     json_t *r = json_object();
     json_object_set_new(r, "id", json_string(session_id));
     json_object_set_new(r, "job", stratum_job_json(job));
     json_t *ext = json_pack("[sss]", "algo", "nicehash", "keepalive");
-    if (lab_version)
+    int lab = lab_version && lab_run;
+    if (lab)
         json_array_append_new(ext, json_string("lab"));
     json_object_set_new(r, "extensions", ext);
-    if (lab_version)
-        json_object_set_new(
-            r, "lab",
-            json_pack("{s:s,s:s}", "name", STRATUM_LAB_NAME, "version", lab_version));
+    if (lab)
+        json_object_set_new(r, "lab", stratum_lab_json(lab_version, lab_run));
     json_object_set_new(r, "status", json_string("OK"));
     return response(id, NULL, r);
 }

@@ -21,6 +21,20 @@
 #define STRATUM_STR_MAX 256     /* login, pass, agent, rigid */
 #define STRATUM_LAB_NAME "minerlab-pool"
 
+/*
+ * The lab marker (docs/stratum.md). Every job blob a lab pool hands out has
+ * its previous-block hash (bytes 7..38 of a Monero block hashing blob, the
+ * 32 bytes just before the nonce) set to a fixed 16-byte pattern followed by
+ * the pool's 16-byte per-run value, which the lab handshake announces as
+ * "run". No real chain has a block whose hash starts with the pattern, so
+ * work on a marked blob is worthless outside the lab; the miner refuses to
+ * hash any blob without it.
+ */
+#define STRATUM_LAB_PREV_OFFSET 7 /* previous-block hash: blob bytes 7..38 */
+#define STRATUM_LAB_PATTERN "minerlab-labonly" /* 16 bytes, no NUL */
+#define STRATUM_LAB_PATTERN_LEN 16
+#define STRATUM_LAB_RUN_LEN 16 /* per-run value: blob bytes 23..38 */
+
 /* ---- targets ---- */
 
 /* "b88d0600" (8 hex, t32 LE) or 16 hex (LE uint64) into a 64-bit target.
@@ -89,9 +103,10 @@ struct stratum_login_result {
     struct stratum_job job;
     int has_job;
     int ext_algo, ext_nicehash, ext_keepalive;
-    int lab; /* the lab handshake: "lab" extension + lab object */
+    int lab; /* the lab handshake: "lab" extension + lab object with name and run */
     char lab_name[64];
     char lab_version[32];
+    uint8_t lab_run[STRATUM_LAB_RUN_LEN];
 };
 
 struct stratum_submit {
@@ -102,6 +117,23 @@ struct stratum_submit {
     uint8_t result[32];
     char algo[16]; /* may be empty */
 };
+
+/* ---- the lab marker ---- */
+
+/* Writes the marker (pattern + run) into blob's previous-block hash. A blob
+ * shorter than the nonce end is left alone. */
+void stratum_lab_mark(uint8_t *blob, size_t len,
+                      const uint8_t run[STRATUM_LAB_RUN_LEN]);
+/* 0 when blob carries the marker with this run value, else -EPERM with a
+ * reason (no pattern, or another run's value). */
+int stratum_lab_check(const uint8_t *blob, size_t len,
+                      const uint8_t run[STRATUM_LAB_RUN_LEN], char *err, size_t errlen);
+/* The handshake object {"name","version","run"}. New reference. */
+json_t *stratum_lab_json(const char *version, const uint8_t run[STRATUM_LAB_RUN_LEN]);
+/* Reads a handshake object: 0 when name is STRATUM_LAB_NAME and run is 32
+ * hex digits (version optional, may be NULL), else -EINVAL with a reason. */
+int stratum_parse_lab(const json_t *lab, char name[64], char version[32],
+                      uint8_t run[STRATUM_LAB_RUN_LEN], char *err, size_t errlen);
 
 /* Parses one line (bounded by the caller) into msg. 0, or -EINVAL with a
  * reason (bad JSON, not an object, wrong id/method types). On success the
@@ -141,11 +173,11 @@ char *stratum_encode_keepalived(int64_t id, const char *session_id);
  * New reference. */
 json_t *stratum_job_json(const struct stratum_job *job);
 /* Login result with extensions ["algo","nicehash","keepalive"] and, when
- * lab_version is non-NULL, the lab handshake ("lab" extension + "lab"
- * object). */
+ * lab_version and lab_run are non-NULL, the lab handshake ("lab" extension +
+ * "lab" object with name, version and run). */
 char *stratum_encode_login_result(int64_t id, const char *session_id,
                                   const struct stratum_job *job,
-                                  const char *lab_version);
+                                  const char *lab_version, const uint8_t *lab_run);
 /* {"jsonrpc":"2.0","method":"job","params":{...}} */
 char *stratum_encode_job_notify(const struct stratum_job *job);
 /* {"id":N,"jsonrpc":"2.0","error":null,"result":{"status":STATUS}} */

@@ -1,5 +1,7 @@
-/* The miner's XMRig-like HTTP API: GET /1/summary, and a live duty change
- * through PUT /1/config or POST /1/duty with {"duty":N}. Loop thread only. */
+/* The miner's XMRig-like HTTP API: GET /1/summary for anyone, and a live duty
+ * change through PUT /1/config or POST /1/duty with {"duty":N} only with
+ * "Authorization: Bearer TOKEN" (--api-token); without a token configured
+ * the API is read-only, like XMRig's "restricted" mode. Loop thread only. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +75,42 @@ static void set_duty(struct miner_net *n, struct mlconn *c, const char *body,
     reply(c, 200, json_pack("{s:i}", "duty", (int)duty));
 }
 
+/* Constant-time comparison of the Authorization header with the token. */
+static int token_ok(const char *token, const char *authorization)
+{
+    static const char bearer[] = "Bearer ";
+    size_t tl = strlen(token), al = strlen(authorization);
+    if (strncmp(authorization, bearer, sizeof(bearer) - 1) != 0 ||
+        al - (sizeof(bearer) - 1) != tl)
+        return 0;
+    const char *given = authorization + sizeof(bearer) - 1;
+    unsigned char diff = 0;
+    for (size_t i = 0; i < tl; i++)
+        diff |= (unsigned char)(given[i] ^ token[i]);
+    return diff == 0;
+}
+
+/* 1 when a write may go ahead; otherwise answers 403 (read-only API) or 401
+ * (no or wrong token) and returns 0. */
+static int write_allowed(struct miner_net *n, struct mlconn *c,
+                         const struct http_head *h)
+{
+    if (!n->opt->api_token[0]) {
+        reply(c, 403,
+              json_pack("{s:s}", "error",
+                        "read-only API: start the miner with --api-token or "
+                        "--api-token-file to change the duty"));
+        return 0;
+    }
+    if (!token_ok(n->opt->api_token, h->authorization)) {
+        fprintf(stderr, "[api] duty change refused: %s bearer token\n",
+                h->authorization[0] ? "wrong" : "no");
+        reply(c, 401, json_pack("{s:s}", "error", "Unauthorized"));
+        return 0;
+    }
+    return 1;
+}
+
 static void on_http(struct mlconn *c, const struct http_head *h, const char *body,
                     size_t len)
 {
@@ -81,9 +119,10 @@ static void on_http(struct mlconn *c, const struct http_head *h, const char *bod
         (!strcmp(h->path, "/1/summary") || !strcmp(h->path, "/2/summary")))
         reply(c, 200, miner_api_summary(n));
     else if ((!strcmp(h->method, "PUT") && !strcmp(h->path, "/1/config")) ||
-             (!strcmp(h->method, "POST") && !strcmp(h->path, "/1/duty")))
-        set_duty(n, c, body, len);
-    else
+             (!strcmp(h->method, "POST") && !strcmp(h->path, "/1/duty"))) {
+        if (write_allowed(n, c, h))
+            set_duty(n, c, body, len);
+    } else
         reply(c, 404, json_pack("{s:s}", "error", "not found"));
 }
 
@@ -109,24 +148,29 @@ static void on_api_conn(uv_stream_t *server, int status)
     mlconn_start_server(c);
 }
 
+int miner_api_resolve(const struct miner_options *o, struct sockaddr_storage *ss,
+                      char *err, size_t errlen)
+{
+    char host[128];
+    long port;
+    const char *colon = strrchr(o->api, ':');
+    if (!colon || (size_t)(colon - o->api) >= sizeof(host) ||
+        ml_parse_long(colon + 1, 0, 65535, &port))
+        return ml_err(err, errlen, -EINVAL, "--api wants HOST:PORT, not '%s'", o->api);
+    memcpy(host, o->api, (size_t)(colon - o->api));
+    host[colon - o->api] = '\0';
+    const char *h = strcmp(host, "localhost") ? host : "127.0.0.1";
+    if (uv_ip4_addr(h, (int)port, (struct sockaddr_in *)ss) &&
+        uv_ip6_addr(h, (int)port, (struct sockaddr_in6 *)ss))
+        return ml_err(err, errlen, -EINVAL, "--api needs a numeric address");
+    return netguard_check((struct sockaddr *)ss, o->lab_net, err, errlen);
+}
+
 int miner_api_start(struct miner_net *n, char *err, size_t errlen)
 {
     struct sockaddr_storage ss;
-    char host[128];
-    long port;
     int rc;
-    const char *colon = strrchr(n->opt->api, ':');
-    if (!colon || (size_t)(colon - n->opt->api) >= sizeof(host) ||
-        ml_parse_long(colon + 1, 0, 65535, &port))
-        return ml_err(err, errlen, -EINVAL, "--api wants HOST:PORT, not '%s'",
-                      n->opt->api);
-    memcpy(host, n->opt->api, (size_t)(colon - n->opt->api));
-    host[colon - n->opt->api] = '\0';
-    const char *h = strcmp(host, "localhost") ? host : "127.0.0.1";
-    if (uv_ip4_addr(h, (int)port, (struct sockaddr_in *)&ss) &&
-        uv_ip6_addr(h, (int)port, (struct sockaddr_in6 *)&ss))
-        return ml_err(err, errlen, -EINVAL, "--api needs a numeric address");
-    if ((rc = netguard_check((struct sockaddr *)&ss, n->opt->lab_net, err, errlen)))
+    if ((rc = miner_api_resolve(n->opt, &ss, err, errlen)))
         return rc;
     uv_tcp_init(n->loop, &n->api_tcp);
     n->api_tcp.data = n;

@@ -47,6 +47,8 @@ int main(int argc, char **argv)
     case MINER_VERSION:
         printf("minerlab-miner %s (lab-only RandomX emulator)\n", MINERLAB_VERSION);
         return 0;
+    case MINER_DRY_RUN:
+        return miner_net_dry_run(&opt);
     case MINER_SELFTEST:
         return selftest_run(opt.threads, opt.verbose) ? 1 : 0;
     default:

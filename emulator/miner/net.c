@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ml_util.h"
 #include "netguard.h"
@@ -202,9 +203,19 @@ static void on_async(uv_async_t *a)
 
 /* ---- receiving ---- */
 
+/* Every job is checked for the lab marker before a worker sees it; the first
+ * job without it ends the miner (exit 3) with one line. */
 static void set_job(struct miner_net *n, const struct stratum_job *sj)
 {
     struct miner_job j;
+    char why[160];
+    if (stratum_lab_check(sj->blob, sj->blob_len, n->lab_run, why, sizeof(why))) {
+        logf_("refusing to hash job %s from %s:%d: %s; stopping", sj->job_id,
+              n->url.host, n->url.port, why);
+        n->refused = 1;
+        net_stop(n, 3, "job without the lab marker");
+        return;
+    }
     memset(&j, 0, sizeof(j));
     snprintf(j.job_id, sizeof(j.job_id), "%s", sj->job_id);
     memcpy(j.blob, sj->blob, sj->blob_len);
@@ -246,6 +257,7 @@ static void on_login_result(struct miner_net *n, struct stratum_msg *m)
         return;
     }
     n->logged_in = 1;
+    memcpy(n->lab_run, lr.lab_run, sizeof(n->lab_run));
     n->ext_algo = lr.ext_algo;
     snprintf(n->session_id, sizeof(n->session_id), "%s", lr.session_id);
     n->backoff_ms = BACKOFF_MIN_MS;
@@ -318,10 +330,10 @@ static int on_browser(struct miner_net *n, char *msg, size_t len)
     if (!type) {
         logf_("bad message from pool");
     } else if (!strcmp(type, "authed")) {
+        char name[64];
         n->pending_login = 0;
-        json_t *lab = json_object_get(params, "lab");
-        const char *name = json_string_value(json_object_get(lab, "name"));
-        if (!name || strcmp(name, STRATUM_LAB_NAME)) {
+        if (stratum_parse_lab(json_object_get(params, "lab"), name, NULL, n->lab_run,
+                              NULL, 0)) {
             lab_refused(n);
         } else {
             n->logged_in = 1;
@@ -475,7 +487,7 @@ static void net_stop(struct miner_net *n, int code, const char *why)
         return;
     n->stopping = 1;
     n->exit_code = code;
-    if (n->opt->verbose || code)
+    if (n->opt->verbose || (code && !n->refused)) /* a refusal said it already */
         logf_("stopping: %s", why);
     if (n->conn)
         mlconn_close(n->conn, why);
@@ -548,9 +560,12 @@ static void init_handles(struct miner_net *n)
     uv_timer_init(n->loop, &n->stop_timer);
     n->tick.data = n->reconnect.data = n->stop_timer.data = n;
     uv_timer_start(&n->tick, on_tick, 1000, 1000);
-    if (o->max_duration_s > 0)
-        uv_timer_start(&n->stop_timer, on_max_duration,
-                       (uint64_t)(o->max_duration_s * 1000), 0);
+    /* Always set: without --max-duration the default lifetime applies. */
+    uv_timer_start(&n->stop_timer, on_max_duration,
+                   (uint64_t)(o->max_duration_s * 1000), 0);
+    if (!o->max_duration_given)
+        logf_("no --max-duration: stopping after the default lifetime of %.0f s",
+              o->max_duration_s);
     uv_signal_init(n->loop, &n->sigint);
     uv_signal_init(n->loop, &n->sigterm);
     n->sigint.data = n->sigterm.data = n;
@@ -569,6 +584,31 @@ static int check_target(struct miner_net *n)
         fprintf(stderr, "minerlab-miner: %s\n", err);
         return 2;
     }
+    return 0;
+}
+
+int miner_net_dry_run(const struct miner_options *opt)
+{
+    struct miner_net n;
+    memset(&n, 0, sizeof(n));
+    n.opt = opt;
+    char addr[80], err[300];
+    struct sockaddr_storage api;
+    int rc = check_target(&n);
+    if (rc)
+        return rc;
+    if (opt->api[0] && miner_api_resolve(opt, &api, err, sizeof(err))) {
+        fprintf(stderr, "minerlab-miner: %s\n", err);
+        return 2;
+    }
+    printf("dry run: pool %s %s, lab-net %s, lifetime %.0f s (%s), stops by %.0f (Unix "
+           "time), api %s%s\n",
+           netguard_format((struct sockaddr *)&n.addr, addr, sizeof(addr)),
+           mlconn_transport_name(n.url.transport),
+           opt->lab_net[0] ? opt->lab_net : "none", opt->max_duration_s,
+           opt->max_duration_given ? "--max-duration" : "default",
+           ml_now_unix() + opt->max_duration_s, opt->api[0] ? opt->api : "off",
+           opt->api[0] ? (opt->api_token[0] ? " (token set)" : " (read-only)") : "");
     return 0;
 }
 
@@ -614,6 +654,14 @@ int miner_net_run(const struct miner_options *opt)
     net_connect(n);
     uv_run(n->loop, UV_RUN_DEFAULT);
     rc = n->exit_code;
+    if (n->refused) {
+        /* A safety refusal ends the process at once: joining the workers
+         * could wait seconds for a cache being keyed, and no job can reach
+         * them any more. The kernel reclaims the rest. */
+        print_summary(n);
+        fflush(stderr);
+        _exit(rc);
+    }
 out_loop:
     if (n->backend) {
         n->be->stop(n->backend);

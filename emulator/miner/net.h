@@ -24,10 +24,15 @@
  * Mines for the pool in opt->url until SIGINT/SIGTERM, --max-duration, or a
  * fatal pool answer. Checks the URL and the lab guard before anything else.
  * Returns the process exit code: 0 after a requested stop, 2 for a refused
- * or malformed address, 3 when the pool lacks the lab handshake, 1 for other
+ * or malformed address, 3 when the pool lacks the lab handshake or sends a
+ * job without the lab marker (stratum.h), 1 for other
  * failures. Prints one summary line on stdout at the end.
  */
 int miner_net_run(const struct miner_options *opt);
+
+/* --dry-run: the same address checks as miner_net_run, then one line with
+ * the settings (pool, lab net, lifetime and deadline, API). 0 or 2. */
+int miner_net_dry_run(const struct miner_options *opt);
 
 /* A parsed pool URL. */
 struct miner_url {
@@ -68,9 +73,10 @@ struct miner_net {
     uint64_t difficulty;
     double last_send_unix, last_recv_unix;
     int pending_login;
-    int pending_submits;        /* answers still due */
-    double oldest_pending_unix; /* for the 20 s response timeout */
-    int refused;                /* lab handshake missing: fatal */
+    int pending_submits;                  /* answers still due */
+    double oldest_pending_unix;           /* for the 20 s response timeout */
+    int refused;                          /* lab handshake or marker missing: fatal */
+    uint8_t lab_run[STRATUM_LAB_RUN_LEN]; /* the run value every job must carry */
     /* result queue (worker threads -> loop) */
     pthread_mutex_t qlock;
     struct miner_result queue[MINER_NET_QUEUE_MAX];
@@ -83,7 +89,7 @@ struct miner_net {
     unsigned backoff_ms;
     int stopping;
     unsigned ticks; /* seconds of on_tick, for --print-time */
-    int draining; /* stop requested, answers awaited */
+    int draining;   /* stop requested, answers awaited */
     char drain_reason[48];
     int exit_code;
     /* statistics */
@@ -100,6 +106,10 @@ struct miner_net {
 /* api.c: starts the HTTP API on opt->api (guarded like the pool address).
  * 0 or -errno with a reason. */
 int miner_api_start(struct miner_net *n, char *err, size_t errlen);
+/* api.c: parses opt->api (numeric HOST:PORT) and applies the lab guard.
+ * 0, or -EINVAL/-EPERM with a reason. */
+int miner_api_resolve(const struct miner_options *o, struct sockaddr_storage *ss,
+                      char *err, size_t errlen);
 /* The /1/summary document (new reference). */
 json_t *miner_api_summary(struct miner_net *n);
 

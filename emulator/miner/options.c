@@ -11,6 +11,7 @@
 
 #include "backend.h"
 #include "ml_util.h"
+#include "netguard.h"
 
 #define CONFIG_MAX_BYTES (1 << 20)
 
@@ -27,7 +28,8 @@ enum {
     OPT_TLS = 256, OPT_NICEHASH, OPT_MODE, OPT_HUGE, OPT_NO_HUGE, OPT_PRIO, OPT_RXINIT,
     OPT_DONATE, OPT_DUTY, OPT_RAMP, OPT_MAXDUR, OPT_NAME, OPT_BENCH, OPT_BENCH_S,
     OPT_JSON, OPT_SELFTEST, OPT_API, OPT_LABNET, OPT_AGENT, OPT_CONFIG_ENV, OPT_RIGID,
-    OPT_BACKEND, OPT_PRINT_TIME, OPT_COIN, OPT_KEEPALIVE
+    OPT_BACKEND, OPT_PRINT_TIME, OPT_COIN, OPT_KEEPALIVE,
+    OPT_SOAK, OPT_DRY_RUN, OPT_API_TOKEN, OPT_API_TOKEN_FILE /* issue 13 */
 };
 
 static const struct option long_opts[] = {
@@ -56,6 +58,10 @@ static const struct option long_opts[] = {
     {"json", no_argument, NULL, OPT_JSON},
     {"selftest", no_argument, NULL, OPT_SELFTEST},
     {"api", required_argument, NULL, OPT_API},
+    {"api-token", required_argument, NULL, OPT_API_TOKEN},
+    {"api-token-file", required_argument, NULL, OPT_API_TOKEN_FILE},
+    {"soak", no_argument, NULL, OPT_SOAK},
+    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
     {"lab-net", required_argument, NULL, OPT_LABNET},
     {"user-agent", required_argument, NULL, OPT_AGENT},
     {"config", required_argument, NULL, 'c'},
@@ -82,7 +88,14 @@ const char *miner_options_usage(void)
            "      --nicehash           vary only the low 3 nonce bytes\n"
            "      --user-agent UA      override the XMRig-style agent string\n"
            "      --lab-net CIDR       also allow pools inside CIDR (default: loopback only)\n"
+           "                           command line only; inside 10/8, 172.16/12,\n"
+           "                           192.168/16, 100.64/10, 198.18/15, 127/8,\n"
+           "                           fc00::/7 or fe80::/10; at most /16 or /48\n"
            "      --api HOST:PORT      XMRig-style HTTP API (/1/summary)\n"
+           "      --api-token TOKEN    bearer token (16+ characters) that POST\n"
+           "                           /1/duty and PUT /1/config need; without one\n"
+           "                           the API is read-only\n"
+           "      --api-token-file F   the same, read from the first line of file F\n"
            "Hashing:\n"
            "  -t, --threads N          hashing threads (default: online CPUs)\n"
            "  -a, --algo ALGO          rx/0 (default) or rx/2 (needs librandomx 2.0)\n"
@@ -96,12 +109,18 @@ const char *miner_options_usage(void)
            "      --backend NAME       cpu (default) or cuda when built with CUDA\n"
            "      --donate-level N     accepted and ignored\n"
            "Lifetime and identity:\n"
-           "      --max-duration SEC   stop by itself after SEC seconds\n"
+           "      --max-duration SEC   stop by itself after SEC seconds (default\n"
+           "                           3600: one hour; at most 86400, 24 h)\n"
+           "      --soak               allow --max-duration up to 604800 s (7 days);\n"
+           "                           command line only. No run is unlimited\n"
            "      --name NAME          process name and argv[0] shown by ps\n"
            "  -c, --config FILE|-      JSON config (long option names as keys, or XMRig's\n"
            "                           \"pools\" array); - reads standard input\n"
            "      --config-env VAR     JSON config from environment variable VAR\n"
            "Offline:\n"
+           "      --dry-run            check the pool address and lab guard, print "
+           "the\n"
+           "                           settings (pool, lab net, lifetime) and exit\n"
            "      --selftest           check the RandomX test vectors\n"
            "      --bench N            hash N nonces of a fixed job and report\n"
            "      --bench-seconds S    benchmark for S seconds instead\n"
@@ -123,6 +142,7 @@ void miner_options_defaults(struct miner_options *o)
     o->rx.mode = RX_MODE_AUTO;
     o->rx.pages = RX_PAGES_AUTO;
     o->print_time_s = 0;
+    o->max_duration_s = MINER_LIFETIME_DEFAULT_S;
 }
 
 static int copy_str(char *dst, size_t cap, const char *src, const char *what, char *err,
@@ -178,6 +198,48 @@ static int parse_seconds(const char *arg, const char *what, double *out, char *e
     return 0;
 }
 
+static int set_api_token(struct miner_options *o, const char *tok, const char *what,
+                         char *err, size_t errlen)
+{
+    size_t len = strlen(tok);
+    if (len < 16 || len >= sizeof(o->api_token))
+        return ml_err(err, errlen, -EINVAL, "%s must be 16 to %zu characters", what,
+                      sizeof(o->api_token) - 1);
+    for (const char *p = tok; *p; p++)
+        if ((unsigned char)*p <= 0x20 || *p == 0x7f)
+            return ml_err(err, errlen, -EINVAL,
+                          "%s must not contain spaces or control characters", what);
+    memcpy(o->api_token, tok, len + 1);
+    return 0;
+}
+
+/* --api-token-file: the first line of the file, without its newline. */
+static int read_api_token(struct miner_options *o, const char *path, char *err,
+                          size_t errlen)
+{
+    char line[256];
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return ml_err(err, errlen, -errno, "cannot open --api-token-file %s: %s", path,
+                      strerror(errno));
+    if (!fgets(line, sizeof(line), f))
+        line[0] = '\0';
+    fclose(f);
+    line[strcspn(line, "\r\n")] = '\0';
+    return set_api_token(o, line, "--api-token-file's first line", err, errlen);
+}
+
+/* --lab-net: only non-global ranges, no wider than netguard's minimum prefix. */
+static int parse_lab_net(struct miner_options *o, const char *arg, char *err,
+                         size_t errlen)
+{
+    struct netguard_cidr c;
+    char why[240];
+    if (netguard_parse_lab_net(arg, &c, why, sizeof(why)))
+        return ml_err(err, errlen, -EINVAL, "--lab-net: %s", why);
+    return copy_str(o->lab_net, sizeof(o->lab_net), arg, "--lab-net", err, errlen);
+}
+
 /* Applies one option; shared by argv and config files. */
 static int apply(struct miner_options *o, int c, const char *arg, char *err, size_t errlen)
 {
@@ -190,7 +252,8 @@ static int apply(struct miner_options *o, int c, const char *arg, char *err, siz
     case OPT_RIGID: return copy_str(o->rig_id, sizeof(o->rig_id), arg, "--rig-id", err, errlen);
     case OPT_AGENT:
         return copy_str(o->user_agent, sizeof(o->user_agent), arg, "--user-agent", err, errlen);
-    case OPT_LABNET: return copy_str(o->lab_net, sizeof(o->lab_net), arg, "--lab-net", err, errlen);
+    case OPT_LABNET:
+        return parse_lab_net(o, arg, err, errlen);
     case OPT_API: return copy_str(o->api, sizeof(o->api), arg, "--api", err, errlen);
     case 't':
         rc = parse_num(arg, 1, 1024, "--threads", &v, err, errlen);
@@ -237,7 +300,19 @@ static int apply(struct miner_options *o, int c, const char *arg, char *err, siz
         o->duty_pct = (int)v;
         return rc;
     case OPT_RAMP: return parse_ramp(o, arg, err, errlen);
-    case OPT_MAXDUR: return parse_seconds(arg, "--max-duration", &o->max_duration_s, err, errlen);
+    case OPT_MAXDUR:
+        o->max_duration_given = 1;
+        return parse_seconds(arg, "--max-duration", &o->max_duration_s, err, errlen);
+    case OPT_SOAK:
+        o->soak = 1;
+        return 0;
+    case OPT_DRY_RUN:
+        o->action = MINER_DRY_RUN;
+        return 0;
+    case OPT_API_TOKEN:
+        return set_api_token(o, arg, "--api-token", err, errlen);
+    case OPT_API_TOKEN_FILE:
+        return read_api_token(o, arg, err, errlen);
     case OPT_NAME: return parse_name(o, arg, err, errlen);
     case OPT_BENCH:
         rc = parse_num(arg, 1, 100000000, "--bench", &v, err, errlen);
@@ -282,6 +357,12 @@ static int apply_json_key(struct miner_options *o, const char *key, json_t *val,
     const char *arg = NULL;
     if (!lo || lo->val == 'c' || lo->val == OPT_CONFIG_ENV)
         return ml_err(err, errlen, -EINVAL, "config: unknown key \"%s\"", key);
+    /* What the miner may reach, and a lifetime past a day, are visible in
+     * ps, never hidden in a config. */
+    if (lo->val == OPT_LABNET || lo->val == OPT_SOAK)
+        return ml_err(err, errlen, -EPERM,
+                      "config: \"%s\" is accepted only on the command line (--%s)", key,
+                      lo->name);
     if (lo->has_arg == no_argument) {
         if (!json_is_boolean(val))
             return ml_err(err, errlen, -EINVAL, "config: \"%s\" must be true or false", key);
@@ -434,7 +515,14 @@ int miner_options_parse(int argc, char **argv, struct miner_options *o, char *er
         return ml_err(err, errlen, -EINVAL, "unexpected argument '%s'", argv[optind]);
     if (!strncmp(o->url, "stratum+ssl://", 14) || !strncmp(o->url, "stratum+tls://", 14))
         o->tls = 1;
-    if (o->action == MINER_RUN && !o->url[0])
+    double cap = o->soak ? MINER_SOAK_MAX_S : MINER_LIFETIME_MAX_S;
+    if (o->max_duration_s > cap)
+        return ml_err(err, errlen, -EINVAL,
+                      "--max-duration %g s is over the %s limit of %.0f s%s",
+                      o->max_duration_s, o->soak ? "--soak" : "default", cap,
+                      o->soak ? ""
+                              : " (long soaks say so: add --soak, up to 604800 s)");
+    if ((o->action == MINER_RUN || o->action == MINER_DRY_RUN) && !o->url[0])
         return ml_err(err, errlen, -EINVAL,
                       "no pool given: use -o URL, or --selftest / --bench N (see --help)");
     return 0;

@@ -10,7 +10,21 @@
 
 #include "rx.h"
 
-enum miner_action { MINER_RUN = 0, MINER_SELFTEST, MINER_BENCH, MINER_HELP, MINER_VERSION };
+enum miner_action {
+    MINER_RUN = 0,
+    MINER_SELFTEST,
+    MINER_BENCH,
+    MINER_HELP,
+    MINER_VERSION,
+    MINER_DRY_RUN
+};
+
+/* Lifetime: without --max-duration the miner stops after the default; the
+ * longest allowed is MINER_LIFETIME_MAX_S, or MINER_SOAK_MAX_S with --soak
+ * (command line only). There is no unlimited run. */
+#define MINER_LIFETIME_DEFAULT_S 3600
+#define MINER_LIFETIME_MAX_S 86400
+#define MINER_SOAK_MAX_S 604800
 
 struct miner_options {
     enum miner_action action;
@@ -24,6 +38,7 @@ struct miner_options {
     int nicehash;
     char lab_net[64];       /* extra allowed CIDR besides loopback; empty = none */
     char api[128];          /* HOST:PORT for the /1/summary API; empty = off */
+    char api_token[128];    /* bearer token for API writes; empty = read-only API */
     /* hashing */
     int threads;            /* 0 = online CPUs */
     int duty_pct;           /* 1..100 */
@@ -33,7 +48,9 @@ struct miner_options {
     int v2;                 /* --algo rx/2 */
     char backend[16];       /* --backend cpu|cuda */
     /* lifetime and identity */
-    double max_duration_s;  /* 0 = unlimited */
+    double max_duration_s;  /* > 0: MINER_LIFETIME_DEFAULT_S unless given */
+    int max_duration_given; /* --max-duration was given (else the default) */
+    int soak;               /* --soak: lifetimes up to MINER_SOAK_MAX_S */
     char name[256];         /* --name: process name and argv[0] */
     /* offline modes */
     long bench_hashes;      /* --bench N */

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -10,11 +11,35 @@
 #include "procname.h"
 
 #define ENV_NAME "MINERLAB_PROCNAME"
-#define ENV_STDIN_CONFIG "MINERLAB_STDIN_CONFIG"
 
-static int is_name_opt(const char *a)
+/*
+ * Standard input was read already (-c -): put the same text back on fd 0 as
+ * a memfd, so that the re-executed miner reads the very same config.
+ */
+static int refill_stdin(const char *text)
 {
-    return !strcmp(a, "--name");
+    int fd = memfd_create("minerlab-stdin-config", 0);
+    size_t len = strlen(text), off = 0;
+    if (fd < 0)
+        return -errno;
+    while (off < len) {
+        ssize_t w = write(fd, text + off, len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            int e = w < 0 ? -errno : -EIO;
+            close(fd);
+            return e;
+        }
+        off += (size_t)w;
+    }
+    if (lseek(fd, 0, SEEK_SET) != 0 || dup2(fd, STDIN_FILENO) < 0) {
+        int e = -errno;
+        close(fd);
+        return e;
+    }
+    close(fd);
+    return 0;
 }
 
 int procname_apply(int argc, char **argv, const char *name, const char *stdin_config,
@@ -31,35 +56,27 @@ int procname_apply(int argc, char **argv, const char *name, const char *stdin_co
     }
     if (!name || !*name)
         return 0;
-    char **nargv = calloc((size_t)argc + 3, sizeof(*nargv));
-    int n = 0;
+    /* The original argv, unchanged but for argv[0]: the re-executed miner
+     * parses exactly what this one parsed (a token-by-token rewrite once
+     * dropped "--max-duration" from "-p --name --max-duration 30 ..."). */
+    char **nargv = calloc((size_t)argc + 1, sizeof(*nargv));
+    int rc;
     if (!nargv)
         return ml_err(err, errlen, -ENOMEM, "out of memory");
-    nargv[n++] = (char *)name;
-    for (int i = 1; i < argc; i++) {
-        if (is_name_opt(argv[i]) && i + 1 < argc) {
-            i++;
-            continue;
-        }
-        if (!strncmp(argv[i], "--name=", 7))
-            continue;
-        /* Standard input was consumed; hand the config over by environment. */
-        if (stdin_config && (!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) &&
-            i + 1 < argc && !strcmp(argv[i + 1], "-")) {
-            nargv[n++] = "--config-env";
-            nargv[n++] = ENV_STDIN_CONFIG;
-            i++;
-            continue;
-        }
-        nargv[n++] = argv[i];
+    nargv[0] = (char *)name;
+    for (int i = 1; i < argc; i++)
+        nargv[i] = argv[i];
+    nargv[argc] = NULL;
+    if (stdin_config && (rc = refill_stdin(stdin_config)) != 0) {
+        free(nargv);
+        return ml_err(err, errlen, rc, "cannot hand the standard-input config over: %s",
+                      strerror(-rc));
     }
-    nargv[n] = NULL;
-    if (stdin_config && setenv(ENV_STDIN_CONFIG, stdin_config, 1) != 0)
-        goto fail;
     if (setenv(ENV_NAME, name, 1) != 0)
         goto fail;
     execv("/proc/self/exe", nargv);
 fail:
     free(nargv);
-    return ml_err(err, errlen, -errno, "cannot re-execute as '%s': %s", name, strerror(errno));
+    return ml_err(err, errlen, -errno, "cannot re-execute as '%s': %s", name,
+                  strerror(errno));
 }

@@ -1,7 +1,8 @@
 /*
  * procname — `--name NAME`: what ps, /proc/PID/comm and /proc/PID/cmdline
  * show. The miner re-executes itself (/proc/self/exe) with argv[0] = NAME and
- * without the --name pair, then sets comm with PR_SET_NAME (the kernel keeps
+ * the rest of argv unchanged (a config read from standard input is put back
+ * on fd 0 as a memfd), then sets comm with PR_SET_NAME (the kernel keeps
  * 15 bytes of it). /proc/PID/exe still names the real binary, as it would
  * for a renamed real miner.
  */

@@ -122,7 +122,8 @@ static int add_listener(struct pool *p, const char *addr, enum mlconn_transport 
     return 0;
 }
 
-/* A fresh template: random blob (nonce bytes zero), rising height. */
+/* A fresh template: random blob (nonce bytes zero) carrying the lab marker in
+ * its previous-block hash, rising height. */
 static void make_template(struct pool *p, int new_seed)
 {
     struct pool_template *t = &p->tmpl;
@@ -132,6 +133,7 @@ static void make_template(struct pool *p, int new_seed)
     t->blob[0] = 16; /* major version, like a Monero block header */
     t->blob[1] = 16;
     memset(t->blob + STRATUM_NONCE_OFFSET, 0, 4);
+    stratum_lab_mark(t->blob, POOL_BLOB_LEN, p->lab_run);
     if (new_seed)
         RAND_bytes(t->seed, 32);
 }
@@ -276,6 +278,7 @@ int pool_run(const struct pool_config *cfg)
                 strerror(errno));
         goto out;
     }
+    RAND_bytes(p->lab_run, sizeof(p->lab_run));
     make_template(p, 1);
     if (cfg->verify != POOL_VERIFY_NONE && pool_verifier_create(p, err, sizeof(err))) {
         fprintf(stderr, "minerlab-pool: %s\n", err);

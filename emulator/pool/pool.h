@@ -143,6 +143,7 @@ struct pool {
     struct pool_session sessions; /* list head (sentinel) */
     uint64_t n_sessions, next_conn_id, next_job_id;
     struct pool_template tmpl;
+    uint8_t lab_run[STRATUM_LAB_RUN_LEN]; /* this run's lab marker value */
     struct pool_verifier *verifier;
     struct pool_ban *bans;
     size_t n_bans;

@@ -236,7 +236,8 @@ void pool_session_send_job(struct pool_session *s, int is_login_reply, int64_t i
         send_json(s, browser_job(s, &sj));
     } else if (is_login_reply) {
         send_str(s, stratum_encode_login_result(
-                        id, s->sid, &sj, p->cfg->no_lab ? NULL : MINERLAB_VERSION));
+                        id, s->sid, &sj, p->cfg->no_lab ? NULL : MINERLAB_VERSION,
+                        p->lab_run));
     } else {
         send_str(s, stratum_encode_job_notify(&sj));
     }
@@ -417,8 +418,7 @@ static int browser_message(struct pool_session *s, json_t *root)
             return 1;
         json_t *lab = s->pool->cfg->no_lab
                           ? json_null()
-                          : json_pack("{s:s,s:s}", "name", STRATUM_LAB_NAME, "version",
-                                      MINERLAB_VERSION);
+                          : stratum_lab_json(MINERLAB_VERSION, s->pool->lab_run);
         send_json(s, json_pack("{s:s,s:{s:s,s:i,s:o,s:s}}", "type", "authed", "params",
                                "token", "", "hashes", 0, "lab", lab, "hash",
                                s->synthetic ? "sha256" : "rx/0"));

@@ -130,9 +130,6 @@ ml_miner_config_json() {
     printf '  "threads": %d,\n  %s,\n  "mode": %s,\n  "max-duration": %d' \
         "${ML_THREADS:-1}" "$duty_line" "$(ml_json_str "${ML_MODE:-light}")" \
         "$(ml_max_duration)"
-    if [[ -n ${ML_LAB_CIDR:-} && -n ${ML_LAB_NETNS:-} ]]; then
-        printf ',\n  "lab-net": %s' "$(ml_json_str "$ML_LAB_CIDR")"
-    fi
     if [[ ${ML_MODE:-light} != light ]]; then
         printf ',\n  "randomx-init": %d' "$(ml_init_threads)"
     fi
@@ -254,6 +251,26 @@ ml_main() {
     esac
 }
 
+# Workloads that need no root run unprivileged, as most real cryptojackers do
+# (www-data, a container user): as nobody (65534) unless ML_RUN_AS=root.
+# Fills ML_AS_USER with the command prefix; empty when we are not root or
+# setpriv is missing.  The sandbox is handed to that user; when the user
+# still cannot reach $1 or $2 (the run directory lies below a private one)
+# the workload stays root and the reason is logged.
+ml_unpriv_prefix() {
+    local exe=$1 cfg=${2:-}
+    ML_AS_USER=()
+    [[ $(id -u) -eq 0 && ${ML_RUN_AS:-nobody} != root ]] || return 0
+    command -v setpriv >/dev/null || return 0
+    local -a p=(setpriv --reuid=65534 --regid=65534 --clear-groups --no-new-privs --)
+    [[ -n ${ML_SANDBOX:-} && -d $ML_SANDBOX ]] && chown 65534:65534 "$ML_SANDBOX"
+    if "${p[@]}" test -x "$exe" && { [[ -z $cfg || ! -e $cfg ]] || "${p[@]}" test -r "$cfg"; }; then
+        ML_AS_USER=("${p[@]}")
+    else
+        ml_log "$exe is not reachable as nobody; the workload runs as root"
+    fi
+}
+
 # Starts the miner executable $1 in the background with the scenario's
 # settings, passing its configuration the way ML_CONFIG says (args, file,
 # env or stdin); $2 is the config file path for `file`, $3 the process name.
@@ -264,20 +281,24 @@ ml_spawn_miner() {
     local -a extra=()
     mode=${ML_CONFIG:-args}
     [[ -n $name ]] && extra=(--name "$name")
+    # The miner takes --lab-net only on its command line (issue 13).
+    [[ -n ${ML_LAB_CIDR:-} && -n ${ML_LAB_NETNS:-} ]] && extra+=(--lab-net "$ML_LAB_CIDR")
+    [[ $mode == file ]] && ml_miner_config_json "" >"$cfg_file"
+    ml_unpriv_prefix "$exe" "$([[ $mode == file ]] && echo "$cfg_file")"
+    local -a as=("${ML_AS_USER[@]}")
     case "$mode" in
     args)
         ml_miner_args "$name"
-        "$exe" "${ML_ARGS[@]}" >&2 &
+        "${as[@]}" "$exe" "${ML_ARGS[@]}" >&2 &
         ;;
     file)
-        ml_miner_config_json "" >"$cfg_file"
-        "$exe" -c "$cfg_file" "${extra[@]}" >&2 &
+        "${as[@]}" "$exe" -c "$cfg_file" "${extra[@]}" >&2 &
         ;;
     env)
-        APP_CONFIG=$(ml_miner_config_json "") "$exe" --config-env APP_CONFIG "${extra[@]}" >&2 &
+        APP_CONFIG=$(ml_miner_config_json "") "${as[@]}" "$exe" --config-env APP_CONFIG "${extra[@]}" >&2 &
         ;;
     stdin)
-        ml_miner_config_json "" | "$exe" -c - "${extra[@]}" >&2 &
+        ml_miner_config_json "" | "${as[@]}" "$exe" -c - "${extra[@]}" >&2 &
         ;;
     *) ml_die "unknown ML_CONFIG '$mode' (args|file|env|stdin)" ;;
     esac

@@ -36,7 +36,8 @@ static int on_line(void *ud, char *line, size_t len)
     if (!stratum_parse_job(m.params, &j, err, sizeof(err)))
         free(stratum_encode_job_notify(&j));
     if (m.result && !stratum_parse_login_result(m.result, &lr, err, sizeof(err)))
-        free(stratum_encode_login_result(m.id, lr.session_id, &lr.job, lr.lab_version));
+        free(stratum_encode_login_result(m.id, lr.session_id, &lr.job, lr.lab_version,
+                                         lr.lab ? lr.lab_run : NULL));
     if (m.error)
         (void)stratum_error_message(m.error);
     stratum_msg_free(&m);

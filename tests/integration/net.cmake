@@ -14,6 +14,11 @@ endforeach()
 # loaded 2-core box, so it runs in the plain build only.
 net_test(net_pool_miner_rotate "net;integration;slow" pool_miner.sh rotate)
 net_test(net_guard "net;integration" guard.sh)
+net_test(net_non_lab_job "net;integration" non_lab_job.sh)
+net_test(net_safety "net;integration" safety.sh)
+# The guard inside an empty network namespace (unshare -n; root only, else 77).
+net_test(net_guard_netns "net;integration" netns.sh)
+set_tests_properties(net_guard_netns PROPERTIES SKIP_RETURN_CODE 77)
 net_test(net_pool_bad_input "net;integration" bad_input.sh)
 net_test(net_browser_lane "net;integration" browser_lane.sh)
 net_test(net_reconnect_vardiff "net;integration" reconnect.sh)

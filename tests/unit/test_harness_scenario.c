@@ -135,6 +135,29 @@ static void test_ramp_and_benign(void **state)
     expect_error(b2, "x.yaml:6:", "only for malicious");
 }
 
+/* Issue 13: a launcher is a bare name inside harness/launch/, and command:
+ * belongs to benign scenarios only; both rejected at load with file:line. */
+static void test_launcher_and_command(void **state)
+{
+    expect_error(with("requires:", "launcher: ../../tmp/x\nrequires:"),
+                 "x.yaml:7:", "launcher: '../../tmp/x' must match [a-z0-9-]+");
+    expect_error(with("requires:", "launcher: /bin/sh\nrequires:"),
+                 "x.yaml:7:", "launcher:");
+    expect_error(with("requires:", "launcher: Binary\nrequires:"),
+                 "x.yaml:7:", "launcher:");
+    expect_error(with("requires:", "launcher: bin.sh\nrequires:"),
+                 "x.yaml:7:", "launcher:");
+    expect_error(with("requires:", "command: \"curl x | sh\"\nrequires:"),
+                 "x.yaml:7:", "command: only for benign scenarios");
+    struct scenario *s = NULL;
+    char err[512] = "";
+    assert_int_equal(load(with("requires:", "launcher: browser-chromium\nrequires:"),
+                          &s, err, sizeof(err)),
+                     0);
+    assert_string_equal(s->launcher, "browser-chromium");
+    scenario_free(s);
+}
+
 static void test_files_and_suites(void **state)
 {
     char dir[] = "/tmp/test_harness_scen-XXXXXX", path[256], err[512];
@@ -202,6 +225,7 @@ int main(void)
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_bad_values),
         cmocka_unit_test(test_ramp_and_benign),
+        cmocka_unit_test(test_launcher_and_command),
         cmocka_unit_test(test_files_and_suites),
         cmocka_unit_test(test_shipped_scenarios),
     };

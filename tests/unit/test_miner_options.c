@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -143,6 +144,56 @@ static void config_file(void **state)
     assert_string_equal(o.name, "[kworker/0:1]");
 }
 
+/* Issue 13: the default lifetime and its limits; --lab-net on the command
+ * line only and inside the lab-net rule; the API token. */
+static void safety_defaults(void **state)
+{
+    struct miner_options o;
+    char err[256];
+    assert_int_equal(parse(&o, err, "-o", "127.0.0.1:3333", NULL), 0);
+    assert_true(o.max_duration_s == MINER_LIFETIME_DEFAULT_S);
+    assert_int_equal(MINER_LIFETIME_DEFAULT_S, 3600);
+    assert_int_equal(o.max_duration_given, 0);
+    assert_int_equal(
+        parse(&o, err, "-o", "127.0.0.1:3333", "--max-duration", "86400", NULL), 0);
+    assert_int_equal(o.max_duration_given, 1);
+    assert_int_equal(
+        parse(&o, err, "-o", "127.0.0.1:3333", "--max-duration", "86401", NULL),
+        -EINVAL);
+    assert_non_null(strstr(err, "--soak"));
+    assert_int_equal(parse(&o, err, "-o", "127.0.0.1:3333", "--soak", "--max-duration",
+                           "604800", NULL),
+                     0);
+    assert_int_equal(parse(&o, err, "-o", "127.0.0.1:3333", "--soak", "--max-duration",
+                           "604801", NULL),
+                     -EINVAL);
+    assert_int_equal(
+        parse(&o, err, "-o", "127.0.0.1:3333", "--lab-net", "10.9.0.0/24", NULL), 0);
+    assert_string_equal(o.lab_net, "10.9.0.0/24");
+    assert_int_equal(
+        parse(&o, err, "-o", "127.0.0.1:3333", "--lab-net", "0.0.0.0/0", NULL),
+        -EINVAL);
+    assert_non_null(strstr(err, "--lab-net"));
+    setenv("ML_TEST_LABNET_CFG", "{\"lab-net\":\"10.9.0.0/24\"}", 1);
+    assert_int_equal(parse(&o, err, "-o", "127.0.0.1:3333", "--config-env",
+                           "ML_TEST_LABNET_CFG", NULL),
+                     -EPERM);
+    assert_non_null(strstr(err, "only on the command line"));
+    setenv("ML_TEST_LABNET_CFG",
+           "{\"pools\":[{\"url\":\"127.0.0.1:1\",\"lab-net\":\"10.9.0.0/24\"}]}", 1);
+    assert_int_equal(parse(&o, err, "--config-env", "ML_TEST_LABNET_CFG", NULL),
+                     -EPERM);
+    unsetenv("ML_TEST_LABNET_CFG");
+    assert_int_equal(
+        parse(&o, err, "-o", "127.0.0.1:3333", "--api-token", "short", NULL), -EINVAL);
+    assert_int_equal(
+        parse(&o, err, "-o", "127.0.0.1:3333", "--api-token", "0123456789abcdef", NULL),
+        0);
+    assert_string_equal(o.api_token, "0123456789abcdef");
+    assert_int_equal(parse(&o, err, "-o", "127.0.0.1:3333", "--dry-run", NULL), 0);
+    assert_int_equal(o.action, MINER_DRY_RUN);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -153,6 +204,7 @@ int main(void)
         cmocka_unit_test(config_env_then_argv_overrides),
         cmocka_unit_test(config_errors),
         cmocka_unit_test(config_file),
+        cmocka_unit_test(safety_defaults),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,4 +1,5 @@
 /* Stratum codec: XMRig's compact form byte for byte, targets, share check. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -96,13 +97,17 @@ static void test_job_round_trip(void **state)
     j.height = 3000001;
     strcpy(j.algo, "rx/0");
     memset(j.seed_hash, 0xab, 32);
-    char *login = stratum_encode_login_result(1, "sess", &j, "0.1.0");
+    uint8_t run[STRATUM_LAB_RUN_LEN];
+    memset(run, 0x5a, sizeof(run));
+    char *login = stratum_encode_login_result(1, "sess", &j, "0.1.0", run);
     struct stratum_msg m;
     struct stratum_login_result lr;
     assert_int_equal(stratum_parse(login, strlen(login), &m, err, sizeof(err)), 0);
     assert_int_equal(m.kind, STRATUM_RESPONSE);
     assert_int_equal(stratum_parse_login_result(m.result, &lr, err, sizeof(err)), 0);
     assert_true(lr.lab);
+    assert_memory_equal(lr.lab_run, run, sizeof(run));
+    assert_non_null(strstr(login, "\"run\":\"5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a\""));
     assert_true(lr.ext_algo && lr.ext_keepalive && lr.ext_nicehash);
     k = lr.job;
     assert_string_equal(k.job_id, "42");
@@ -113,13 +118,55 @@ static void test_job_round_trip(void **state)
     stratum_msg_free(&m);
     free(login);
     /* Without the lab version there is no handshake. */
-    login = stratum_encode_login_result(1, "sess", &j, NULL);
+    login = stratum_encode_login_result(1, "sess", &j, NULL, run);
     assert_null(strstr(login, "lab"));
     assert_int_equal(stratum_parse(login, strlen(login), &m, err, sizeof(err)), 0);
     assert_int_equal(stratum_parse_login_result(m.result, &lr, err, sizeof(err)), 0);
     assert_false(lr.lab);
     stratum_msg_free(&m);
     free(login);
+}
+
+/* The lab marker: previous-block hash = pattern + run, checked both ways. */
+static void test_lab_marker(void **state)
+{
+    uint8_t blob[76], run[STRATUM_LAB_RUN_LEN], other[STRATUM_LAB_RUN_LEN];
+    char err[200];
+    memset(blob, 0x11, sizeof(blob));
+    memset(run, 0x22, sizeof(run));
+    memset(other, 0x33, sizeof(other));
+    assert_int_equal(stratum_lab_check(blob, sizeof(blob), run, err, sizeof(err)),
+                     -EPERM);
+    assert_non_null(strstr(err, "no lab marker"));
+    stratum_lab_mark(blob, sizeof(blob), run);
+    assert_memory_equal(blob + 7, "minerlab-labonly", 16);
+    assert_memory_equal(blob + 23, run, 16);
+    assert_int_equal(blob[6], 0x11);  /* timestamp untouched */
+    assert_int_equal(blob[39], 0x11); /* nonce untouched */
+    assert_int_equal(stratum_lab_check(blob, sizeof(blob), run, err, sizeof(err)), 0);
+    assert_int_equal(stratum_lab_check(blob, sizeof(blob), other, err, sizeof(err)),
+                     -EPERM);
+    assert_non_null(strstr(err, "another run"));
+    /* One flipped bit of the pattern is enough to refuse. */
+    blob[7] ^= 1;
+    assert_int_equal(stratum_lab_check(blob, sizeof(blob), run, err, sizeof(err)),
+                     -EPERM);
+    blob[7] ^= 1;
+    /* Too short to hold a nonce: never marked, never accepted. */
+    assert_int_equal(stratum_lab_check(blob, 42, run, err, sizeof(err)), -EPERM);
+    /* The handshake object round-trips; without run it is no handshake. */
+    char name[64], ver[32];
+    uint8_t got[STRATUM_LAB_RUN_LEN];
+    json_t *lab = stratum_lab_json("1.2.3", run);
+    assert_int_equal(stratum_parse_lab(lab, name, ver, got, err, sizeof(err)), 0);
+    assert_string_equal(name, "minerlab-pool");
+    assert_string_equal(ver, "1.2.3");
+    assert_memory_equal(got, run, sizeof(run));
+    json_object_del(lab, "run");
+    assert_int_equal(stratum_parse_lab(lab, name, ver, got, err, sizeof(err)), -EINVAL);
+    json_object_set_new(lab, "run", json_string("zz"));
+    assert_int_equal(stratum_parse_lab(lab, name, ver, got, err, sizeof(err)), -EINVAL);
+    json_decref(lab);
 }
 
 static void test_targets(void **state)
@@ -213,6 +260,7 @@ int main(void)
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_job_round_trip),
         cmocka_unit_test(test_targets),
+        cmocka_unit_test(test_lab_marker),
         cmocka_unit_test(test_share_check),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_status_cache),

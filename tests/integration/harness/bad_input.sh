@@ -15,6 +15,16 @@ expect_rc 2 "detector 'nosuch'.*minerlab-det-nosuch not found" \
 sed 's/duty: 30/duty: 150/' "$DATA/scenarios/binary/fake-mal.yaml" >"$WORK/d150.yaml"
 expect_rc 2 "d150.yaml:10: miner.duty: 150 is outside 1..100" \
     "$MINERLAB" run "$WORK/d150.yaml" "${fast_flags[@]}" --out "$WORK/b"
+# A scenario runs as code: a launcher outside harness/launch/ and command: on a
+# malicious scenario are refused at load, with file:line (issue 13).
+sed 's|launcher: fake|launcher: ../../tmp/x|' "$DATA/scenarios/binary/fake-mal.yaml" >"$WORK/esc.yaml"
+expect_rc 2 "esc.yaml:7: launcher: '../../tmp/x' must match \\[a-z0-9-\\]+" \
+    "$MINERLAB" run "$WORK/esc.yaml" "${fast_flags[@]}" --out "$WORK/e"
+sed 's|^duration_s: 2|duration_s: 2\ncommand: "touch /tmp/owned"|' \
+    "$DATA/scenarios/binary/fake-mal.yaml" >"$WORK/cmd.yaml"
+expect_rc 2 "cmd.yaml:7: command: only for benign scenarios" \
+    "$MINERLAB" run "$WORK/cmd.yaml" "${fast_flags[@]}" --out "$WORK/f"
+[[ ! -e $WORK/e && ! -e $WORK/f ]] || fail "a run directory was created for a rejected scenario"
 printf 'id: x\ntype: [binary\n' >"$WORK/bad.yaml"
 expect_rc 2 "bad.yaml:3: malformed YAML" "$MINERLAB" run "$WORK/bad.yaml" --out "$WORK/c"
 expect_rc 2 "cannot create /proc/nope/run" \

@@ -108,6 +108,11 @@ if j["type"] != "job":
     fail("job: %r" % j)
 p = j["params"]
 blob, t = bytes.fromhex(p["blob"]), target64(p["target"])
+# The lab marker (docs/stratum.md): previous-block hash = pattern + run.
+run = bytes.fromhex(a["params"]["lab"]["run"])
+if blob[7:23] != b"minerlab-labonly" or blob[23:39] != run:
+    fail("browser-lane job without the lab marker: %s" % p["blob"])
+ok("browser-lane job carries the lab marker of the announced run")
 found = []
 nonce = 0
 while len(found) < 2 and nonce < 200000:

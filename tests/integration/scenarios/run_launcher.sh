@@ -57,6 +57,9 @@ ok() {
 }
 
 TMP=$(mktemp -d /tmp/mlscen.XXXXXX)
+# Traversable (not listable) like a harness run directory, so that a
+# workload the launcher runs unprivileged can reach its sandbox.
+chmod 0711 "$TMP"
 SANDBOX=$TMP/sandbox
 RUNID=t$$
 SCEN_ID=test-$LAUNCHER-$$
@@ -153,7 +156,7 @@ export ML_WALLET=44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsa
 LAUNCH_PID=$!
 STARTED=$SECONDS
 # Watch the announced pids while the window runs.
-MINER_PID="" EXE="" NETNS="" PIDNS="" CGROUP="" MSID=""
+MINER_PID="" EXE="" NETNS="" PIDNS="" CGROUP="" MSID="" MUID=""
 for _ in $(seq 1 $((DURATION * 5))); do
     kill -0 "$LAUNCH_PID" 2>/dev/null || break
     MINER_PID=$(awk '$1 == "ML-PID" && ($3 == "miner" || $3 == "browser") { p = $2 } END { print p }' "$TMP/launch.out")
@@ -163,6 +166,7 @@ for _ in $(seq 1 $((DURATION * 5))); do
         PIDNS=$(readlink "/proc/$MINER_PID/ns/pid" 2>/dev/null || true)
         CGROUP=$(grep -E '^[0-9]+:([^:]*,)?cpu(,[^:]*)?:|^0::' "/proc/$MINER_PID/cgroup" 2>/dev/null | head -n 1 || true)
         MSID=$(awk '{ print $6 }' "/proc/$MINER_PID/stat" 2>/dev/null || true)
+        MUID=$(awk '/^Uid:/ { print $2 }' "/proc/$MINER_PID/status" 2>/dev/null || true)
         break
     fi
     sleep 0.2
@@ -210,6 +214,10 @@ binary)
         grep -q '^./persist/crontab$' <<<"$SANDBOX_FILES_DURING" &&
         ok "persistence artifacts written in the sandbox" || fail "no persistence artifacts in the sandbox"
     [[ $EXE == "$SANDBOX"/* ]] && ok "miner runs from the sandbox copy ($EXE)" || fail "miner exe is '$EXE'"
+    # A dropped miner needs no root: it runs as nobody (issue 13).
+    if (($(id -u) == 0)); then
+        [[ $MUID == 65534 ]] && ok "miner runs unprivileged (uid $MUID)" || fail "miner uid '$MUID', not 65534"
+    fi
     ;;
 fileless)
     [[ $EXE == /memfd:* ]] && ok "miner runs from memory ($EXE)" || fail "miner exe is '$EXE', not a memfd"
