@@ -20,6 +20,7 @@ static const struct cmd_entry commands[] = {
     {"list", cmd_list, "list scenarios, suites and the reference detectors found"},
     {"report", cmd_report, "re-score a run directory and re-render its reports"},
     {"bench", cmd_bench, "hash-kernel benchmark matrix (minerlab-miner --bench)"},
+    {"merge", cmd_merge, "merge the run directories of a sharded plan into one report"},
 };
 
 static void usage(FILE *out)

@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "catalog.h"
 #include "cmd.h"
 #include "ml_util.h"
+#include "plan.h"
 #include "runner.h"
 
 #define MAX_DETECTORS 32
@@ -21,6 +23,10 @@
 
 struct run_opts {
     const char *suite, *out, *junit, *baseline, *scen_dir, *launch_dir, *pool;
+    const char *shard; /* "I/N" or "auto/N"; NULL = unsharded */
+    unsigned repeats;
+    int have_seed;
+    uint64_t seed;
     const char *det_args[MAX_DETECTORS];
     size_t ndet_args;
     double grace_s, gap_s, warmup_s, ttd_tol;
@@ -57,6 +63,12 @@ static void run_usage(FILE *f)
           "  --diff N            pool difficulty (default 10: shares in short light-mode windows)\n"
           "  --pool-ports MODE   well-known (default: 3333 tcp, 14433 tls, 8080 ws where\n"
           "                      free, as real pools use) or random\n"
+          "  --repeat N          run every scenario N times (default 1)\n"
+          "  --seed S            the run order is drawn from S (default: a random seed,\n"
+          "                      printed so the run can be replayed)\n"
+          "  --shard I/N         run only shard I (1..N) of the plan; auto/N takes\n"
+          "                      JOB_COMPLETION_INDEX + 1 (Kubernetes Indexed Jobs);\n"
+          "                      put the shards together with `minerlab merge`\n"
           "  --quiet             no progress line\n",
           f);
 }
@@ -81,7 +93,8 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
         {"grace", 1, NULL, 'g'},      {"gap", 1, NULL, 'G'},
         {"warmup", 1, NULL, 'w'},     {"ttd-tolerance", 1, NULL, 't'},
         {"max-alerts", 1, NULL, 'm'}, {"diff", 1, NULL, 'D'},
-        {"pool-ports", 1, NULL, 'p'},
+        {"pool-ports", 1, NULL, 'p'}, {"repeat", 1, NULL, 'r'},
+        {"seed", 1, NULL, 'x'},       {"shard", 1, NULL, 'k'},
         {"quiet", 0, NULL, 'q'},      {"fail-on-expect", 0, NULL, 'e'},
         {"help", 0, NULL, 'h'},       {NULL, 0, NULL, 0}};
     int c;
@@ -91,7 +104,8 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
                            .warmup_s = 3,
                            .ttd_tol = 10,
                            .max_alerts = 1000000,
-                           .diff = 10};
+                           .diff = 10,
+                           .repeats = 1};
     optind = 1;
     int li = -1;
     while ((c = getopt_long(argc, argv, "s:d:o:j:b:qeh", opts, &li)) != -1) {
@@ -149,6 +163,17 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
                 o->random_ports = 1;
             else if (strcmp(optarg, "well-known"))
                 bad = 1;
+            break;
+        case 'r':
+            bad = ml_parse_long(optarg, 1, PLAN_MAX_REPEATS, &v);
+            o->repeats = (unsigned)v;
+            break;
+        case 'x':
+            bad = plan_parse_seed(optarg, &o->seed);
+            o->have_seed = 1;
+            break;
+        case 'k':
+            o->shard = optarg;
             break;
         case 'q':
             o->quiet = 1;
@@ -400,6 +425,10 @@ int cmd_run(int argc, char **argv)
     struct runner_detector det[MAX_DETECTORS];
     size_t nlist = 0, nowned = 0, ndet = 0;
     char dir[PATH_MAX], run_id[64], err[1024], www[4400];
+    struct plan plan;
+    struct scenario **runlist = NULL;
+    json_t *plan_doc = NULL;
+    int have_plan = 0;
     int status = HX_EXIT_USAGE;
     int rc = parse_opts(argc, argv, &o);
     if (rc)
@@ -423,8 +452,35 @@ int cmd_run(int argc, char **argv)
             "minerlab run: note: no detectors (none built in the bin dir, none given); "
             "the run records ground truth only\n",
             stderr);
+    unsigned shard_index = 1, shard_count = 1;
+    if (o.shard && plan_parse_shard(o.shard, getenv("JOB_COMPLETION_INDEX"),
+                                    &shard_index, &shard_count, err, sizeof(err))) {
+        fprintf(stderr, "minerlab run: %s\n", err);
+        goto out;
+    }
+    if (!o.have_seed)
+        o.seed = plan_random_seed();
+    const char *det_names[MAX_DETECTORS];
+    for (size_t i = 0; i < ndet; i++)
+        det_names[i] = det[i].name;
+    const char *suite = o.suite ? o.suite : (nowned || optind < argc ? NULL : "quick");
+    if (plan_build(list, nlist, o.repeats, o.seed, suite, det_names, ndet, shard_index,
+                   shard_count, &plan, err, sizeof(err))) {
+        fprintf(stderr, "minerlab run: %s\n", err);
+        goto out;
+    }
+    have_plan = 1;
+    if (!(runlist = calloc(plan.nitems + 1, sizeof(*runlist))))
+        goto out;
+    size_t nrun = plan_shard_scenarios(&plan, runlist, plan.nitems);
+    if (nrun == 0) {
+        fprintf(stderr, "minerlab run: shard %u/%u of %zu planned runs is empty\n",
+                shard_index, shard_count, plan.nitems);
+        goto out;
+    }
     if (make_run_dir(o.out, dir, sizeof(dir), run_id, sizeof(run_id)))
         goto out;
+    plan_doc = plan_json(&plan);
     hx_fmt(www, sizeof(www), "%s/www", p.scenarios);
     char pool_abs[PATH_MAX];
     if (o.pool && strchr(o.pool, '/') && realpath(o.pool, pool_abs))
@@ -437,20 +493,30 @@ int cmd_run(int argc, char **argv)
         .launch_dir = p.launch,
         .www_dir = access(www, R_OK) == 0 ? www : NULL,
         .pool_cmd = o.pool,
-        .scen = list,
-        .nscen = nlist,
+        .scen = runlist,
+        .nscen = nrun,
+        .plan = plan_doc,
         .det = det,
         .ndet = ndet,
-        .suite = o.suite ? o.suite : (nowned || optind < argc ? NULL : "quick"),
+        .suite = suite,
         .grace_s = o.grace_s,
-        .gap_s = o.gap_s,
+        /* A late alert about one scenario must not land in the next one's
+         * window: the quiet gap is at least the grace period. */
+        .gap_s = o.gap_s > o.grace_s ? o.gap_s : o.grace_s,
         .warmup_s = o.warmup_s,
         .max_alerts = o.max_alerts,
         .pool_diff = o.diff,
         .random_ports = o.random_ports,
         .progress_tty = !o.quiet && isatty(STDERR_FILENO)};
-    fprintf(stderr, "minerlab: run %s: %zu scenarios, %zu detectors -> %s\n", run_id,
-            nlist, ndet, dir);
+    fprintf(stderr, "minerlab: run %s: %zu scenario runs, %zu detectors -> %s\n",
+            run_id, nrun, ndet, dir);
+    fprintf(stderr,
+            "minerlab: plan %s: %zu scenarios x %u repeats, seed %" PRIu64
+            " (replay with --seed %" PRIu64 ")",
+            plan.hash, nlist, plan.repeats, plan.seed, plan.seed);
+    if (shard_count > 1)
+        fprintf(stderr, ", shard %u/%u", shard_index, shard_count);
+    fputc('\n', stderr);
     rc = runner_run(&cfg, err, sizeof(err));
     if (rc < 0) {
         fprintf(stderr, "minerlab run: %s\n", err);
@@ -461,6 +527,10 @@ int cmd_run(int argc, char **argv)
     if (rc == 1 && status == HX_EXIT_OK)
         status = HX_EXIT_INTERRUPTED;
 out:
+    json_decref(plan_doc);
+    free(runlist);
+    if (have_plan)
+        plan_free(&plan);
     for (size_t i = 0; i < ndet; i++) {
         free(det[i].name);
         free(det[i].cmd);

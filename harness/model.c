@@ -297,15 +297,20 @@ static int apply_detector_event(struct model *m, const char *ev, json_t *o)
         d->degraded++;
         replace(&d->degraded_reason, json_string_value(json_object_get(o, "reason")));
     } else if (strcmp(ev, "detector_exit") == 0) {
-        replace(&d->exit_desc, json_string_value(json_object_get(o, "status")));
-        d->crashed = json_is_true(json_object_get(o, "unexpected"));
+        /* Several exits come from a merged run (one per shard): a crash in
+         * any of them stays visible. */
+        int crashed = json_is_true(json_object_get(o, "unexpected"));
+        if (crashed || !d->crashed)
+            replace(&d->exit_desc, json_string_value(json_object_get(o, "status")));
+        d->crashed |= crashed;
     } else if (strcmp(ev, "detector_hung") == 0) {
         d->hung = 1;
     } else if (strcmp(ev, "detector_summary") == 0) {
-        d->lines = (unsigned long)json_integer_value(json_object_get(o, "lines"));
-        d->alerts = (unsigned long)json_integer_value(json_object_get(o, "alerts"));
-        d->invalid = (unsigned long)json_integer_value(json_object_get(o, "invalid"));
-        d->dropped = (unsigned long)json_integer_value(json_object_get(o, "dropped"));
+        /* One summary per run; a merged run has one per shard: add them. */
+        d->lines += (unsigned long)json_integer_value(json_object_get(o, "lines"));
+        d->alerts += (unsigned long)json_integer_value(json_object_get(o, "alerts"));
+        d->invalid += (unsigned long)json_integer_value(json_object_get(o, "invalid"));
+        d->dropped += (unsigned long)json_integer_value(json_object_get(o, "dropped"));
     }
     return 0;
 }

@@ -290,6 +290,51 @@ static void html_identity(FILE *f, json_t *doc)
     fputs("</table>\n", f);
 }
 
+/* The plan (seed, repeats, shard) and, for a merged run, where each shard ran. */
+static void html_plan(FILE *f, json_t *doc)
+{
+    json_t *run = json_object_get(doc, "run");
+    json_t *plan = json_object_get(run, "plan"), *shards = json_object_get(run, "shards");
+    json_t *sh;
+    size_t i;
+    if (!plan)
+        return;
+    fprintf(f, "<p>Plan <code>%s</code>: seed %s, %lld repeats",
+            report_str(plan, "hash", "?"), report_str(plan, "seed", "?"),
+            (long long)json_integer_value(json_object_get(plan, "repeats")));
+    if (json_array_size(shards))
+        fprintf(f, ", merged from %zu shards%s", json_array_size(shards),
+                json_is_true(json_object_get(run, "machines_differ"))
+                    ? " that ran on <b>different machines or versions</b>"
+                    : "");
+    fputs(".</p>\n", f);
+    if (!json_array_size(shards))
+        return;
+    fputs("<table><tr><th>shard</th><th>run</th><th>machine</th><th>kernel</th>"
+          "<th>minerlab</th><th>librandomx</th><th>time offset</th></tr>\n",
+          f);
+    json_array_foreach(shards, i, sh)
+    {
+        json_t *mach = json_object_get(sh, "machine"),
+               *ver = json_object_get(sh, "versions");
+        const char *cells[] = {report_str(sh, "run_id", "?"),
+                               report_str(mach, "cpu_model", "?"),
+                               report_str(mach, "kernel", "?"),
+                               report_str(ver, "minerlab", "?"),
+                               report_str(ver, "librandomx", "?")};
+        fprintf(f, "<tr><td>%lld</td>",
+                (long long)json_integer_value(json_object_get(sh, "index")));
+        for (size_t c = 0; c < sizeof(cells) / sizeof(cells[0]); c++) {
+            fputs("<td>", f);
+            svg_escape(f, cells[c]);
+            fputs("</td>", f);
+        }
+        fprintf(f, "<td>%.0f s</td></tr>\n",
+                json_number_value(json_object_get(sh, "time_offset_s")));
+    }
+    fputs("</table>\n", f);
+}
+
 int report_write_html(const char *dir, json_t *doc, char *err, size_t errlen)
 {
     FILE *f = report_open(dir, "report.html", err, errlen);
@@ -325,6 +370,7 @@ int report_write_html(const char *dir, json_t *doc, char *err, size_t errlen)
     html_scenarios(f, doc);
     fputs("<h2>Run, machine and versions</h2>\n", f);
     html_identity(f, doc);
+    html_plan(f, doc);
     fputs("<h2>Definitions</h2>\n<ul>", f);
     const char *k;
     json_t *v;

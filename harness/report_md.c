@@ -228,6 +228,37 @@ static void md_scenarios(FILE *f, json_t *doc)
     }
 }
 
+/* A merged run (minerlab merge): where each shard ran. */
+static void md_shards(FILE *f, json_t *run)
+{
+    json_t *shards = json_object_get(run, "shards"), *sh;
+    size_t i;
+    if (!json_array_size(shards))
+        return;
+    fprintf(f, "\n## Shards\n\nMerged from %zu shards of plan `%s`%s.\n\n",
+            json_array_size(shards),
+            report_str(json_object_get(run, "plan"), "hash", "?"),
+            json_is_true(json_object_get(run, "machines_differ"))
+                ? "; **the shards ran on different machines or versions**"
+                : "");
+    fputs("| shard | run | machine | cores | kernel | minerlab | librandomx | "
+          "time offset |\n|---|---|---|---|---|---|---|---|\n",
+          f);
+    json_array_foreach(shards, i, sh)
+    {
+        json_t *mach = json_object_get(sh, "machine"),
+               *ver = json_object_get(sh, "versions");
+        fprintf(f, "| %lld | %s | %s (%s) | %lld | %s | %s | %s | %.0f s |\n",
+                (long long)json_integer_value(json_object_get(sh, "index")),
+                report_str(sh, "run_id", "?"), report_str(mach, "hostname", "?"),
+                report_str(mach, "cpu_model", "?"),
+                (long long)json_integer_value(json_object_get(mach, "cores")),
+                report_str(mach, "kernel", "?"), report_str(ver, "minerlab", "?"),
+                report_str(ver, "librandomx", "?"),
+                json_number_value(json_object_get(sh, "time_offset_s")));
+    }
+}
+
 int report_write_md(const char *dir, json_t *doc, char *err, size_t errlen)
 {
     FILE *f = report_open(dir, "report.md", err, errlen);
@@ -238,6 +269,7 @@ int report_write_md(const char *dir, json_t *doc, char *err, size_t errlen)
     identity(f, doc, "");
     if (json_is_true(json_object_get(run, "interrupted")))
         fputs("\n**This run was interrupted; the report covers what ran.**\n", f);
+    md_shards(f, run);
     md_detectors(f, doc);
     md_matrix(f, doc);
     md_duty(f, doc);

@@ -119,6 +119,8 @@ int runner_write_run_json(const struct runner_config *cfg, double started,
                             dets, "scenarios", scen, "interrupted", interrupted);
     if (finished > 0)
         json_object_set_new(doc, "finished", json_real(finished));
+    if (cfg->plan)
+        json_object_set_new(doc, "plan", json_deep_copy(cfg->plan));
     char tmp[4096], path[4096];
     hx_fmt(tmp, sizeof(tmp), "%s/run.json.tmp", cfg->run_dir);
     hx_fmt(path, sizeof(path), "%s/run.json", cfg->run_dir);

@@ -14,6 +14,7 @@
 #ifndef HX_RUNNER_H
 #define HX_RUNNER_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 #include "scenario.h"
@@ -34,6 +35,7 @@ struct runner_config {
     const struct runner_detector *det;
     size_t ndet;
     const char *suite; /* for run.json; may be NULL */
+    const json_t *plan; /* run.json's "plan" (plan.h); may be NULL */
     double grace_s, gap_s, warmup_s;
     unsigned long max_alerts; /* stored per detector; more are counted */
     unsigned pool_diff;

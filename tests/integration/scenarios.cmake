@@ -51,3 +51,8 @@ scen_launcher_test(scen_launch_cloud_tcp_d30 "scenarios;slow" cloud
 foreach(b benign-xz benign-compile benign-openssl benign-encode benign-wschat)
     scen_launcher_test(scen_launch_${b} "scenarios;slow" benign --benign ${b} --duration 10)
 endforeach()
+
+# The benign near misses keep the property that makes them near misses.
+add_test(NAME scen_near_miss COMMAND bash ${_scen_dir}/near_miss.sh)
+set_tests_properties(scen_near_miss PROPERTIES ENVIRONMENT "${_scen_env}"
+    TIMEOUT 120 LABELS "scenarios")

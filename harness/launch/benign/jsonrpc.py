@@ -5,10 +5,13 @@ A key-value/ledger service speaks newline-delimited JSON-RPC over TCP (the
 framing Stratum uses too, and LSP-style tools, wallets and node IPC use) on
 127.0.0.1, on the first free port of a list of ports that pool-port lists
 flag (8080, 8888, 3333, ...).  A client calls it steadily: `status`,
-`kv.put`, `kv.get`, `ledger.sum`.  Nothing here mines: no login, no job,
-no share, no hashing loop.
+`kv.put`, `kv.get`, `ledger.sum`.  With --login the client first calls a
+`login` method (user and password, answered with a session token) and
+sends the token with every call, as many JSON-RPC APIs do: a near miss
+for rules that key on a `login` method on a pool port.  Nothing here
+mines: no job, no share, no hashing loop.
 
-    jsonrpc.py [--seconds N] [--rate PER_S]
+    jsonrpc.py [--seconds N] [--rate PER_S] [--login]
 """
 import argparse
 import json
@@ -42,6 +45,11 @@ class Handler(socketserver.StreamRequestHandler):
 
     def dispatch(self, method, params):
         with self.lock:
+            if method == "login":
+                if not params.get("user") or not params.get("password"):
+                    raise KeyError("login needs user and password")
+                return {"session": "s-%08x" % (hash(params["user"]) & 0xFFFFFFFF),
+                        "expires_in": 3600}
             if method == "status":
                 return {"ok": True, "keys": len(self.store), "uptime": time.monotonic()}
             if method == "kv.put":
@@ -68,11 +76,18 @@ def bind():
     raise SystemExit("jsonrpc: no free port")
 
 
-def client(port, seconds, rate):
+def client(port, seconds, rate, login):
     deadline = time.monotonic() + seconds
     n = 0
+    session = None
     with socket.create_connection(("127.0.0.1", port)) as s:
         f = s.makefile("rwb")
+        if login:
+            f.write((json.dumps({"jsonrpc": "2.0", "id": 0, "method": "login",
+                                 "params": {"user": "ledger-app",
+                                            "password": "correct horse"}}) + "\n").encode())
+            f.flush()
+            session = json.loads(f.readline(MAX_LINE + 1))["result"]["session"]
         while time.monotonic() < deadline:
             n += 1
             method, params = [
@@ -81,6 +96,8 @@ def client(port, seconds, rate):
                 ("kv.get", {"key": "user:%d" % ((n * 7) % 50)}),
                 ("ledger.sum", {"amounts": [i * 0.01 for i in range(n % 20)]}),
             ][n % 4]
+            if session:
+                params = dict(params, session=session)
             f.write((json.dumps({"jsonrpc": "2.0", "id": n, "method": method,
                                  "params": params}) + "\n").encode())
             f.flush()
@@ -94,12 +111,13 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=20)
     ap.add_argument("--rate", type=float, default=5)
+    ap.add_argument("--login", action="store_true")
     a = ap.parse_args()
     srv = bind()
     port = srv.server_address[1]
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     print("jsonrpc: serving on 127.0.0.1:%d" % port, file=sys.stderr)
-    n = client(port, a.seconds, a.rate)
+    n = client(port, a.seconds, a.rate, a.login)
     srv.shutdown()
     print("jsonrpc: %d calls" % n)
 
