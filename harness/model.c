@@ -316,12 +316,39 @@ double model_parse_min_obs(void *value, char *why, size_t whylen)
     return x;
 }
 
+/* Port of "ip:port" / "[v6]:port", or -1. */
+static long ep_port(const char *ep)
+{
+    const char *colon = strrchr(ep, ':');
+    return colon && colon[1] ? strtol(colon + 1, NULL, 10) : -1;
+}
+
+/*
+ * A socket that is not connected (listening, unbound UDP), recorded with
+ * dst "*": it is the flow's endpoint when one side is its address, or when
+ * it is bound to every address (0.0.0.0, ::) and one side has its port.
+ */
+static int bound_matches(const char *local, const char *a, const char *b)
+{
+    if (!strcmp(local, a) || !strcmp(local, b))
+        return 1;
+    if (strncmp(local, "0.0.0.0:", 8) && strncmp(local, "[::]:", 5))
+        return 0;
+    long port = ep_port(local);
+    return port > 0 && (ep_port(a) == port || ep_port(b) == port);
+}
+
 int model_has_flow(const struct model_scenario *s, const char *src, const char *dst)
 {
     if (!src || !dst)
         return 0;
     for (size_t i = 0; i < s->nconns; i++) {
         const struct model_conn *c = &s->conns[i];
+        if (!strcmp(c->dst, "*")) {
+            if (bound_matches(c->src, src, dst))
+                return 1;
+            continue;
+        }
         if ((strcmp(c->src, src) == 0 && strcmp(c->dst, dst) == 0) ||
             (strcmp(c->src, dst) == 0 && strcmp(c->dst, src) == 0))
             return 1;
