@@ -13,7 +13,12 @@
 #include <signal.h>
 
 enum det_technique {
-    DET_SYSTEM_METRICS, DET_NETWORK, DET_MEMORY, DET_SCRIPT, DET_BROWSER, DET_OTHER
+    DET_SYSTEM_METRICS,
+    DET_NETWORK,
+    DET_MEMORY,
+    DET_SCRIPT,
+    DET_BROWSER,
+    DET_OTHER
 };
 
 struct det_flow {
@@ -25,11 +30,11 @@ struct det_flow {
 struct det_alert {
     const char *detector;
     enum det_technique technique;
-    int pid;                    /* 0 = none */
+    int pid;                     /* 0 = none */
     const struct det_flow *flow; /* NULL = none */
-    double score;               /* < 0 = omit */
+    double score;                /* < 0 = omit */
     const char *reason;
-    double ts;                  /* 0 = now */
+    double ts; /* 0 = now */
 };
 
 /* Writes one alert line. 0, or -EIO when stdout is gone. */
@@ -46,6 +51,13 @@ const char *det_technique_name(enum det_technique t);
  * info (a JSON object; NULL writes {}). 0 or -errno.
  */
 int det_info_line(const char *detector, enum det_technique t, json_t *info);
+/*
+ * Writes an info line declaring the detector's minimum observation time
+ * (PROTOCOL.md): {"info":{"min_observation_s":seconds,"min_observation_basis":
+ * basis}}, basis naming the settings it comes from ("--window-s 30").
+ */
+int det_min_observation(const char *detector, enum det_technique t, double seconds,
+                        const char *basis);
 
 /*
  * Installs SIGTERM/SIGINT handlers that set the returned flag, and ignores
