@@ -48,7 +48,8 @@ static void env_add(struct env_buf *e, const char *k, const char *fmt, ...)
 }
 
 /* The launcher contract's environment for scenario sc. */
-static char **scen_env(struct runner *r, const struct scenario *sc, const char *sandbox)
+static char **scen_env(struct runner *r, const struct scenario *sc, const char *sandbox,
+                       int secrets)
 {
     static struct env_buf e; /* large; one scenario at a time */
     const struct runner_config *c = r->cfg;
@@ -71,17 +72,12 @@ static char **scen_env(struct runner *r, const struct scenario *sc, const char *
     env_add(&e, "ML_POOL_PORT_TLS", "%u", tls);
     env_add(&e, "ML_POOL_PORT_WS", "%u", ws);
     /*
-     * Benign workloads get no pool URL and no wallet: those strings in a
-     * benign process's environment would be the harness planting evidence.
+     * Nothing planted: the wallet and the pool URL are never in any
+     * environment. A malicious launcher's `start` reads them from its stdin
+     * (scen_secrets) and hands them to the miner the way its attack does.
      */
-    if (!scenario_is_malicious(sc))
-        ;
-    else if (!strcmp(tr, "tls"))
-        env_add(&e, "ML_POOL_URL", "stratum+ssl://%s:%u", host, tls);
-    else if (!strcmp(tr, "ws"))
-        env_add(&e, "ML_POOL_URL", "ws://%s:%u", host, ws);
-    else
-        env_add(&e, "ML_POOL_URL", "stratum+tcp://%s:%u", host, tcp);
+    if (secrets && scenario_is_malicious(sc))
+        env_add(&e, "ML_SECRETS_STDIN", "1");
     if (r->lab_up) {
         env_add(&e, "ML_LAB_HOST", "%s", r->lab_host);
         env_add(&e, "ML_LAB_NETNS", "%s", r->lab_netns);
@@ -100,10 +96,44 @@ static char **scen_env(struct runner *r, const struct scenario *sc, const char *
     env_add(&e, "ML_TRANSPORT", "%s", tr);
     env_add(&e, "ML_NAME", "%s", sc->has_miner && m->name ? m->name : "");
     env_add(&e, "ML_CONFIG", "%s", sc->has_miner ? m->config : "args");
-    if (scenario_is_malicious(sc))
-        env_add(&e, "ML_WALLET", "%s", lab_wallet);
     env_add(&e, "ML_COMMAND", "%s", sc->command ? sc->command : "");
-    return env_with(r->env, e.v);
+    char **env = env_with(r->env, e.v);
+    explicit_bzero(&e, sizeof(e)); /* scrub what is no longer needed */
+    return env;
+}
+
+/*
+ * The pipe a malicious launcher's `start` reads its secrets from:
+ * "ML_WALLET=...\nML_POOL_URL=...\n", then EOF. Returns the read end, or -1
+ * (benign scenarios get nothing; their stdin is /dev/null).
+ */
+static int scen_secrets(struct runner *r, const struct scenario *sc)
+{
+    if (!scenario_is_malicious(sc))
+        return -1;
+    const char *tr = sc->has_miner ? sc->miner.transport : "tcp";
+    int lab = r->lab_up && scenario_requires(sc, "netns");
+    const char *host = lab ? r->lab_host : "127.0.0.1";
+    unsigned port = !strcmp(tr, "tls")  ? (lab ? r->port_lab_tls : r->port_tls)
+                    : !strcmp(tr, "ws") ? (lab ? r->port_lab_ws : r->port_ws)
+                                        : (lab ? r->port_lab : r->port_tcp);
+    const char *scheme = !strcmp(tr, "tls")  ? "stratum+ssl"
+                         : !strcmp(tr, "ws") ? "ws"
+                                             : "stratum+tcp";
+    char buf[512];
+    int p[2], n = snprintf(buf, sizeof(buf), "ML_WALLET=%s\nML_POOL_URL=%s://%s:%u\n",
+                           lab_wallet, scheme, host, port);
+    if (pipe2(p, O_CLOEXEC) != 0)
+        return -1;
+    /* Far below the pipe's capacity: the write cannot block. */
+    ssize_t w = write(p[1], buf, (size_t)n);
+    explicit_bzero(buf, sizeof(buf));
+    close(p[1]);
+    if (w != n) {
+        close(p[0]);
+        return -1;
+    }
+    return p[0];
 }
 
 static void launcher_path(const struct runner *r, const struct scenario *sc, char *out,
@@ -166,7 +196,7 @@ void scen_prepare_checks(struct runner *r)
             r->skip_reason[i] = strdup(reason);
             continue;
         }
-        char **env = scen_env(r, sc, NULL);
+        char **env = scen_env(r, sc, NULL, 0);
         const char *argv[] = {path, "check", NULL};
         int rc = proc_run_sync(argv, env, r->cfg->run_dir, 15, -1, last, sizeof(last));
         env_free(env);
@@ -653,7 +683,7 @@ static void scen_cleanup(struct runner *r, const struct scenario *sc,
 {
     char path[4096], last[512];
     launcher_path(r, sc, path, sizeof(path));
-    char **env = scen_env(r, sc, sandbox);
+    char **env = scen_env(r, sc, sandbox, 0);
     const char *argv[] = {path, "cleanup", NULL};
     int rc = proc_run_sync(argv, env, r->cfg->run_dir, r->stop ? 1.0 : 20, -1, last,
                            sizeof(last));
@@ -701,14 +731,19 @@ void scen_run(struct runner *r, size_t idx)
     launcher_path(r, sc, path, sizeof(path));
     int p[2] = {-1, -1};
     int efd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    char **env = scen_env(r, sc, sandbox);
+    char **env = scen_env(r, sc, sandbox, 1);
     const char *argv[] = {path, "start", NULL};
     struct run_scen *c = &r->cur;
     int rc = pipe2(p, O_CLOEXEC) ? -errno : 0;
-    struct proc_spec spec = {argv, env, sandbox, -1, p[1], efd};
+    int secrets = scen_secrets(r, sc);
+    struct proc_spec spec = {argv, env, sandbox, secrets, p[1], efd};
     pid_t pid = 0;
+    if (!rc && scenario_is_malicious(sc) && secrets < 0)
+        rc = -EPIPE;
     if (!rc)
         rc = proc_spawn(&spec, &pid);
+    if (secrets >= 0)
+        close(secrets);
     env_free(env);
     if (efd >= 0)
         close(efd);

@@ -231,10 +231,34 @@ ml_run_window() {
     return "$rc"
 }
 
+# Nothing planted: the harness hands `start` of a malicious scenario the
+# wallet and the pool URL on stdin (ML_SECRETS_STDIN=1, NAME=VALUE lines),
+# never in the environment; a launcher run by hand may export them instead.
+# Either way they, and every other ML_* setting, stay shell variables of the
+# launcher: no helper it runs and no workload inherits them. The miner gets
+# them only the way its attack does (command line, config file, APP_CONFIG,
+# stdin, the page); benign.sh exports the few its commands are documented to
+# use. ML_RUN_TOKEN stays: it is how the harness finds what it must kill.
+ml_scrub_env() {
+    local line v
+    if [[ ${ML_SECRETS_STDIN:-} == 1 ]]; then
+        while IFS= read -r line; do
+            case $line in
+            ML_WALLET=* | ML_POOL_URL=*) printf -v "${line%%=*}" '%s' "${line#*=}" ;;
+            esac
+        done
+    fi
+    for v in $(compgen -e ML_); do
+        # shellcheck disable=SC2163  # $v names the variable to unexport
+        [[ $v == ML_RUN_TOKEN ]] || export -n "$v"
+    done
+}
+
 # Dispatch for the three verbs.  The launcher defines ml_start, ml_check and
 # optionally ml_launcher_cleanup.
 ml_main() {
     local verb=${1:-}
+    ml_scrub_env
     case "$verb" in
     start)
         ml_install_traps
@@ -254,6 +278,15 @@ ml_main() {
     esac
 }
 
+# Fills ML_CLEAN with the command prefix that starts a workload with a clean
+# environment: only PATH, HOME and the run token (how the harness finds what
+# it must kill). `env` execs the workload, so $! is the workload's pid.
+ml_clean_env() {
+    ML_CLEAN=(env -i "PATH=${PATH:-/usr/bin:/bin}" "HOME=${HOME:-/}")
+    [[ -n ${ML_RUN_TOKEN:-} ]] && ML_CLEAN+=("ML_RUN_TOKEN=$ML_RUN_TOKEN")
+    return 0
+}
+
 # Starts the miner executable $1 in the background with the scenario's
 # settings, passing its configuration the way ML_CONFIG says (args, file,
 # env or stdin); $2 is the config file path for `file`, $3 the process name.
@@ -264,20 +297,22 @@ ml_spawn_miner() {
     local -a extra=()
     mode=${ML_CONFIG:-args}
     [[ -n $name ]] && extra=(--name "$name")
+    ml_clean_env
     case "$mode" in
     args)
         ml_miner_args "$name"
-        "$exe" "${ML_ARGS[@]}" >&2 &
+        "${ML_CLEAN[@]}" "$exe" "${ML_ARGS[@]}" >&2 &
         ;;
     file)
         ml_miner_config_json "" >"$cfg_file"
-        "$exe" -c "$cfg_file" "${extra[@]}" >&2 &
+        "${ML_CLEAN[@]}" "$exe" -c "$cfg_file" "${extra[@]}" >&2 &
         ;;
     env)
-        APP_CONFIG=$(ml_miner_config_json "") "$exe" --config-env APP_CONFIG "${extra[@]}" >&2 &
+        "${ML_CLEAN[@]}" APP_CONFIG="$(ml_miner_config_json "")" "$exe" \
+            --config-env APP_CONFIG "${extra[@]}" >&2 &
         ;;
     stdin)
-        ml_miner_config_json "" | "$exe" -c - "${extra[@]}" >&2 &
+        ml_miner_config_json "" | "${ML_CLEAN[@]}" "$exe" -c - "${extra[@]}" >&2 &
         ;;
     *) ml_die "unknown ML_CONFIG '$mode' (args|file|env|stdin)" ;;
     esac
