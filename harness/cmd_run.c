@@ -31,34 +31,38 @@ struct run_opts {
 
 static void run_usage(FILE *f)
 {
-    fputs("usage: minerlab run [SCENARIO.yaml|ID ...] [--suite NAME] [--detector "
-          "NAME|CMD ...]\n"
-          "                    [--out DIR] [--junit FILE] [--baseline REPORT.json]\n"
-          "  --suite NAME        scenarios/suites/NAME.yaml (default quick when no "
-          "scenario given)\n"
-          "  --detector X        reference detector NAME "
-          "(build/bin/minerlab-det-NAME), or an\n"
-          "                      external command (anything with a space or '/'; "
-          "'name=CMD' names it).\n"
-          "                      Repeatable; default: every reference detector found\n"
-          "  --out DIR           run directory (default ./minerlab-report/<timestamp>, "
-          "+ latest link)\n"
-          "  --junit FILE        also copy junit.xml there\n"
-          "  --baseline FILE     compare with an earlier report.json; exit 3 on a "
-          "regression\n"
-          "  --ttd-tolerance S   TTD growth allowed by --baseline (default 10 s)\n"
-          "  --fail-on-expect    exit 1 when a scenario expectation fails\n"
-          "  --grace S --gap S --warmup S   scoring grace (10), quiet gap (3), "
-          "detector warm-up (3)\n"
-          "  --scenarios DIR --launch-dir DIR --pool CMD   overrides for tests and "
-          "installs\n"
-          "  --max-alerts N      alerts stored per detector (default 1000000; more are "
-          "counted)\n"
-          "  --diff N            pool difficulty (default 10: shares in short light-mode windows)\n"
-          "  --pool-ports MODE   well-known (default: 3333 tcp, 14433 tls, 8080 ws where\n"
-          "                      free, as real pools use) or random\n"
-          "  --quiet             no progress line\n",
-          f);
+    fputs(
+        "usage: minerlab run [SCENARIO.yaml|ID ...] [--suite NAME] [--detector "
+        "NAME|CMD ...]\n"
+        "                    [--out DIR] [--junit FILE] [--baseline REPORT.json]\n"
+        "  --suite NAME        scenarios/suites/NAME.yaml (default quick when no "
+        "scenario given)\n"
+        "  --detector X        reference detector NAME "
+        "(build/bin/minerlab-det-NAME), or an\n"
+        "                      external command (anything with a space or '/'; "
+        "'name=CMD' names it).\n"
+        "                      Repeatable; default: every reference detector found\n"
+        "  --out DIR           run directory (default ./minerlab-report/<timestamp>, "
+        "+ latest link)\n"
+        "  --junit FILE        also copy junit.xml there\n"
+        "  --baseline FILE     compare with an earlier report.json; exit 3 on a "
+        "regression\n"
+        "  --ttd-tolerance S   TTD growth allowed by --baseline (default 10 s)\n"
+        "  --fail-on-expect    exit 1 when a scenario expectation fails\n"
+        "  --grace S --gap S --warmup S   scoring grace (10), quiet gap (3), "
+        "detector warm-up (3)\n"
+        "  --scenarios DIR --launch-dir DIR --pool CMD   overrides for tests and "
+        "installs\n"
+        "  --max-alerts N      alerts stored per detector (default 1000000; more are "
+        "counted)\n"
+        "  --diff N            fixed pool difficulty (default: vardiff aiming at one\n"
+        "                      share per 30 s per connection, as real pools; a suite\n"
+        "                      may fix one with pool_diff, the CI smoke suite does)\n"
+        "  --pool-ports MODE   well-known (default: 3333 tcp, 14433 tls, 8080 ws "
+        "where\n"
+        "                      free, as real pools use) or random\n"
+        "  --quiet             no progress line\n",
+        f);
 }
 
 static int parse_double(const char *s, double max, double *out)
@@ -73,17 +77,25 @@ static int parse_double(const char *s, double max, double *out)
 
 static int parse_opts(int argc, char **argv, struct run_opts *o)
 {
-    static const struct option opts[] = {
-        {"suite", 1, NULL, 's'},      {"detector", 1, NULL, 'd'},
-        {"out", 1, NULL, 'o'},        {"junit", 1, NULL, 'j'},
-        {"baseline", 1, NULL, 'b'},   {"scenarios", 1, NULL, 'S'},
-        {"launch-dir", 1, NULL, 'L'}, {"pool", 1, NULL, 'P'},
-        {"grace", 1, NULL, 'g'},      {"gap", 1, NULL, 'G'},
-        {"warmup", 1, NULL, 'w'},     {"ttd-tolerance", 1, NULL, 't'},
-        {"max-alerts", 1, NULL, 'm'}, {"diff", 1, NULL, 'D'},
-        {"pool-ports", 1, NULL, 'p'},
-        {"quiet", 0, NULL, 'q'},      {"fail-on-expect", 0, NULL, 'e'},
-        {"help", 0, NULL, 'h'},       {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"suite", 1, NULL, 's'},
+                                         {"detector", 1, NULL, 'd'},
+                                         {"out", 1, NULL, 'o'},
+                                         {"junit", 1, NULL, 'j'},
+                                         {"baseline", 1, NULL, 'b'},
+                                         {"scenarios", 1, NULL, 'S'},
+                                         {"launch-dir", 1, NULL, 'L'},
+                                         {"pool", 1, NULL, 'P'},
+                                         {"grace", 1, NULL, 'g'},
+                                         {"gap", 1, NULL, 'G'},
+                                         {"warmup", 1, NULL, 'w'},
+                                         {"ttd-tolerance", 1, NULL, 't'},
+                                         {"max-alerts", 1, NULL, 'm'},
+                                         {"diff", 1, NULL, 'D'},
+                                         {"pool-ports", 1, NULL, 'p'},
+                                         {"quiet", 0, NULL, 'q'},
+                                         {"fail-on-expect", 0, NULL, 'e'},
+                                         {"help", 0, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     int c;
     long v;
     *o = (struct run_opts){.grace_s = 10,
@@ -91,7 +103,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
                            .warmup_s = 3,
                            .ttd_tol = 10,
                            .max_alerts = 1000000,
-                           .diff = 10};
+                           .diff = 0};
     optind = 1;
     int li = -1;
     while ((c = getopt_long(argc, argv, "s:d:o:j:b:qeh", opts, &li)) != -1) {
@@ -283,7 +295,7 @@ static int add_scenario(struct scenario **list, size_t *n, struct scenario *s)
 static int select_scenarios(const struct run_opts *o, const struct hx_paths *p,
                             int argc, char **argv, struct catalog *cat,
                             struct scenario **list, size_t *n, struct scenario **owned,
-                            size_t *nowned)
+                            size_t *nowned, unsigned *suite_diff)
 {
     char err[1024];
     int have_cat = 0;
@@ -330,6 +342,7 @@ static int select_scenarios(const struct run_opts *o, const struct hx_paths *p,
         return -ENOENT;
     }
     int rc = 0;
+    *suite_diff = su->pool_diff;
     for (size_t i = 0; i < su->id_count && !rc; i++) {
         struct scenario *s = catalog_find(cat, su->ids[i]);
         if (!s) {
@@ -405,7 +418,9 @@ int cmd_run(int argc, char **argv)
     if (rc)
         return rc > 0 ? HX_EXIT_OK : HX_EXIT_USAGE;
     paths_resolve(&p, o.scen_dir, o.launch_dir);
-    if (select_scenarios(&o, &p, argc, argv, &cat, list, &nlist, owned, &nowned))
+    unsigned suite_diff = 0;
+    if (select_scenarios(&o, &p, argc, argv, &cat, list, &nlist, owned, &nowned,
+                         &suite_diff))
         goto out;
     if (nlist == 0) {
         fputs("minerlab run: no scenarios selected\n", stderr);
@@ -446,7 +461,8 @@ int cmd_run(int argc, char **argv)
         .gap_s = o.gap_s,
         .warmup_s = o.warmup_s,
         .max_alerts = o.max_alerts,
-        .pool_diff = o.diff,
+        /* --diff, else the suite's pool_diff (the CI smoke suite), else vardiff. */
+        .pool_diff = o.diff ? o.diff : suite_diff,
         .random_ports = o.random_ports,
         .progress_tty = !o.quiet && isatty(STDERR_FILENO)};
     fprintf(stderr, "minerlab: run %s: %zu scenarios, %zu detectors -> %s\n", run_id,

@@ -110,9 +110,14 @@ int runner_write_run_json(const struct runner_config *cfg, double started,
     json_t *settings = json_pack(
         "{s:f,s:f,s:f,s:I,s:i,s:s,s:s,s:s,s:s,s:s?}", "grace_s", cfg->grace_s, "gap_s",
         cfg->gap_s, "warmup_s", cfg->warmup_s, "max_alerts_per_detector",
-        (json_int_t)cfg->max_alerts, "pool_diff", (int)cfg->pool_diff, "pool_ports",
+        (json_int_t)cfg->max_alerts, "pool_diff",
+        (int)(cfg->pool_diff ? cfg->pool_diff : RUN_VARDIFF_START), "pool_ports",
         cfg->random_ports ? "random" : "well-known", "launch_dir", cfg->launch_dir,
         "bin_dir", cfg->bin_dir, "source_dir", cfg->source_dir, "suite", cfg->suite);
+    json_object_set_new(settings, "pool_vardiff", json_boolean(!cfg->pool_diff));
+    if (!cfg->pool_diff)
+        json_object_set_new(settings, "pool_share_target_s",
+                            json_integer(RUN_VARDIFF_TARGET_S));
     json_t *doc = json_pack("{s:s,s:f,s:o,s:o,s:o,s:o,s:o,s:b}", "run_id", cfg->run_id,
                             "started", started, "settings", settings, "machine",
                             machine_info(), "versions", machine_versions(), "detectors",
@@ -353,7 +358,7 @@ static int pool_start(struct runner *r, int want_lab, char *err, size_t errlen)
     hx_fmt(cmd, sizeof(cmd), "%s/minerlab-pool", c->bin_dir);
     hx_fmt(events, sizeof(events), "%s/events.jsonl", c->run_dir);
     hx_fmt(errpath, sizeof(errpath), "%s/pool.stderr", c->run_dir);
-    hx_fmt(diff, sizeof(diff), "%u", c->pool_diff);
+    hx_fmt(diff, sizeof(diff), "%u", c->pool_diff ? c->pool_diff : RUN_VARDIFF_START);
     hx_fmt(lab, sizeof(lab), "%s:0", r->lab_host);
     static const unsigned tcp_ports[] = {3333, 3335, 5555}, tls_ports[] = {14433, 3334},
                           ws_ports[] = {8080, 8000};
@@ -368,6 +373,13 @@ static int pool_start(struct runner *r, int want_lab, char *err, size_t errlen)
                             /* a Chromium worker makes ~0.5 MH/s of synthetic hashes */
                             "--browser-diff", "200000"};
     size_t n = 15;
+    char target[16];
+    hx_fmt(target, sizeof(target), "%d", RUN_VARDIFF_TARGET_S);
+    if (!c->pool_diff) { /* as real pools: about one share per 30 s per connection */
+        argv[n++] = "--vardiff";
+        argv[n++] = "--share-target";
+        argv[n++] = target;
+    }
     if (c->www_dir) {
         argv[n++] = "--www";
         argv[n++] = c->www_dir;
