@@ -78,7 +78,10 @@ int pev_read(int fd, void (*cb)(const struct pev *, void *), void *ctx)
             struct cn_msg *cn = NLMSG_DATA(nh);
             if (cn->id.idx != CN_IDX_PROC || cn->len < sizeof(struct proc_event))
                 continue;
-            const struct proc_event *e = (const struct proc_event *)cn->data;
+            /* cn->data sits 36 bytes into the datagram: copy it out aligned. */
+            struct proc_event pe;
+            memcpy(&pe, cn->data, sizeof(pe));
+            const struct proc_event *e = &pe;
             struct pev ev = {0};
             switch (e->what) {
             case PROC_EVENT_FORK:

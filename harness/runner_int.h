@@ -13,7 +13,7 @@
 #include "jsonl.h"
 #include "runner.h"
 
-#define RUN_MAX_TREE 4096
+#define RUN_MAX_TREE 16384 /* every fork of a window: cc runs add up */
 #define RUN_MAX_LAB 65536
 
 /* The scenario whose window is open (or closing). */
@@ -27,6 +27,8 @@ struct run_scen {
     char out[512];
     size_t outlen;
     pid_t tree[RUN_MAX_TREE]; /* every pid seen in its tree */
+    unsigned char
+        gone[RUN_MAX_TREE]; /* the connector saw it exit: no sockets to read */
     size_t ntree;
     unsigned long *inodes; /* sockets held by the tree at the last scan */
     size_t ninodes, capinodes;

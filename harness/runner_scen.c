@@ -295,6 +295,8 @@ static void record_sockets(struct runner *r)
     size_t n = 0, cap = 0;
     for (size_t i = 0; i < c->ntree && nns < 8; i++) {
         char path[64], ns[64];
+        if (c->gone[i])
+            continue;
         hx_fmt(path, sizeof(path), "/proc/%d/ns/net", (int)c->tree[i]);
         ssize_t len = readlink(path, ns, sizeof(ns) - 1);
         if (len <= 0)
@@ -326,7 +328,8 @@ static void refresh_inodes(struct runner *r)
     struct run_scen *c = &r->cur;
     c->ninodes = 0;
     for (size_t i = 0; i < c->ntree; i++)
-        proc_socket_inodes(c->tree[i], &c->inodes, &c->ninodes, &c->capinodes);
+        if (!c->gone[i])
+            proc_socket_inodes(c->tree[i], &c->inodes, &c->ninodes, &c->capinodes);
     record_sockets(r);
 }
 
@@ -334,6 +337,14 @@ static void on_proc_event(const struct pev *e, void *ctx)
 {
     struct runner *r = ctx;
     struct run_scen *c = &r->cur;
+    if (e->kind == PEV_EXIT && c->idx >= 0) {
+        for (size_t i = c->ntree; i-- > 0;)
+            if (c->tree[i] == e->pid) {
+                c->gone[i] = 1;
+                break;
+            }
+        return;
+    }
     if (e->kind != PEV_FORK)
         return;
     if (c->idx >= 0 && c->end == 0 && tree_has(c, e->ppid)) {
@@ -345,6 +356,9 @@ static void on_proc_event(const struct pev *e, void *ctx)
                 comm[strcspn(comm, "\n")] = '\0';
             fclose(f);
         }
+        for (size_t i = 0; i < c->ntree; i++) /* a number reused inside the tree */
+            if (c->tree[i] == e->pid)
+                c->gone[i] = 0;
         tree_add(r, e->pid, e->ppid, comm[0] ? comm : NULL, "fork");
         c->next_scan = 0; /* look at its sockets soon */
         return;
