@@ -9,24 +9,42 @@
 out=$WORK/run
 # The pattern lives in a file: on grep's command line it would be found in grep.
 printf '%s\n' 4AMinerLabTestMinerLabTestMinerLabTestMinerLabTestMin'erLabTestMinerLabTestMinerLabTestMinerLabT' >"$WORK/pattern"
+# 1 when pid $1 descends from pid $2 (this run's harness; it is a child
+# subreaper, so orphans of the run stay below it too). The machine may run
+# other people's minerlab runs: those are not this test's business.
+descends() {
+    local p=$1 i
+    for ((i = 0; i < 64 && p > 1; i++)); do
+        [[ $p == "$2" ]] && return 0
+        p=$(awk '{ print $4 }' "/proc/$p/stat" 2>/dev/null) || return 1
+        [[ -n $p ]] || return 1
+    done
+    return 1
+}
 scan() {
+    local f p
     while [[ ! -e $WORK/stop ]]; do
         for f in $(grep -l -a -F -f "$WORK/pattern" /proc/[0-9]*/environ /proc/[0-9]*/cmdline 2>/dev/null); do
             p=${f#/proc/}
             p=${p%%/*}
+            descends "$p" "$1" || continue
             printf '%s %s %s\n' "$p" "${f##*/}" "$(tr '\0' ' ' </proc/"$p"/cmdline 2>/dev/null | cut -c1-120)"
         done
         sleep 0.05
     done >"$WORK/holders"
 }
-scan &
-spid=$!
 "$MINERLAB" run wallet-binary wallet-fileless wallet-benign --scenarios "$DATA/scenarios" \
     --gap 0.5 --grace 1 --warmup 0.5 --quiet --out "$out" \
-    --detector "good=sh $DATA/bin/gooddet.sh" >"$WORK/stdout" 2>"$WORK/stderr" ||
-    { touch "$WORK/stop"; wait "$spid"; cat "$WORK/stderr"; fail "run failed"; }
+    --detector "good=sh $DATA/bin/gooddet.sh" >"$WORK/stdout" 2>"$WORK/stderr" &
+HPID=$!
+scan "$HPID" &
+spid=$!
+rc=0
+wait "$HPID" || rc=$?
+HPID=
 touch "$WORK/stop"
 wait "$spid"
+((rc == 0)) || { cat "$WORK/stderr"; fail "run failed"; }
 python3 - "$out" "$WORK/holders" <<'PY'
 import json, sys
 out, holders = sys.argv[1], sys.argv[2]
