@@ -152,10 +152,10 @@ int model_add_proc(struct model_scenario *s, int pid, int ppid, const char *role
     return 0;
 }
 
-static int add_lab(struct model_lab **v, size_t *n, size_t *cap, int pid,
-                   const char *role)
+static int add_lab_raw(struct model_lab **v, size_t *n, size_t *cap, int pid,
+                       const char *role, int dedup)
 {
-    for (size_t i = 0; i < *n; i++)
+    for (size_t i = 0; dedup && i < *n; i++)
         if ((*v)[i].pid == pid)
             return 0;
     if (grow((void **)v, cap, *n, sizeof(**v)))
@@ -168,7 +168,7 @@ static int add_lab(struct model_lab **v, size_t *n, size_t *cap, int pid,
 
 int model_add_lab(struct model *m, int pid, const char *role)
 {
-    return pid > 0 ? add_lab(&m->lab, &m->nlab, &m->cap_lab, pid, role) : 0;
+    return pid > 0 ? add_lab_raw(&m->lab, &m->nlab, &m->cap_lab, pid, role, 1) : 0;
 }
 
 int model_add_conn(struct model_scenario *s, const char *src, const char *dst)
@@ -229,38 +229,59 @@ static int cmp_lab(const void *a, const void *b)
                    &((const struct model_lab *)b)->pid);
 }
 
+struct pid_idx {
+    int pid;
+    size_t idx;
+};
+
+static int cmp_pid_idx(const void *a, const void *b)
+{
+    return cmp_int(&((const struct pid_idx *)a)->pid,
+                   &((const struct pid_idx *)b)->pid);
+}
+
 /* Splits a scenario's raw tree into workload pids and lab helpers. */
 static void resolve_tree(struct model_scenario *s)
 {
     size_t n = s->nprocs;
     int announced = 0;
     char *work = calloc(n + 1, 1);
-    if (!work)
-        return;
+    struct pid_idx *by_pid = calloc(n + 1, sizeof(*by_pid));
+    if (!work || !by_pid)
+        goto out;
     for (size_t i = 0; i < n; i++) {
         work[i] = (char)s->procs[i].announced;
         announced |= s->procs[i].announced;
+        by_pid[i] = (struct pid_idx){s->procs[i].pid, i};
     }
-    /* Descendants of an announced pid are the workload too (fixed point). */
+    qsort(by_pid, n, sizeof(*by_pid), cmp_pid_idx);
+    /* Descendants of an announced pid are the workload too (fixed point;
+     * parents are mostly recorded first, so one or two passes). */
     for (int grew = 1; grew && announced;) {
         grew = 0;
         for (size_t i = 0; i < n; i++) {
             if (work[i] || s->procs[i].ppid <= 0)
                 continue;
-            for (size_t k = 0; k < n && !work[i]; k++)
-                if (work[k] && s->procs[k].pid == s->procs[i].ppid)
-                    work[i] = grew = 1;
+            struct pid_idx key = {s->procs[i].ppid, 0};
+            const struct pid_idx *par =
+                bsearch(&key, by_pid, n, sizeof(*by_pid), cmp_pid_idx);
+            if (par && work[par->idx])
+                work[i] = grew = 1;
         }
     }
     for (size_t i = 0; i < n; i++) {
         const struct model_proc *p = &s->procs[i];
+        /* procs are unique by pid: append, model_finish sorts and dedups. */
         if (p->launcher && !p->announced)
-            add_lab(&s->lab, &s->nlab, &s->cap_lab, p->pid, "launcher");
-        else if (work[i] || !announced)
-            model_add_pid(s, p->pid);
-        else
-            add_lab(&s->lab, &s->nlab, &s->cap_lab, p->pid, "launcher-helper");
+            add_lab_raw(&s->lab, &s->nlab, &s->cap_lab, p->pid, "launcher", 0);
+        else if (work[i] || !announced) {
+            if (!grow((void **)&s->pids, &s->cap_pids, s->npids, sizeof(int)))
+                s->pids[s->npids++] = p->pid;
+        } else
+            add_lab_raw(&s->lab, &s->nlab, &s->cap_lab, p->pid, "launcher-helper", 0);
     }
+out:
+    free(by_pid);
     free(work);
 }
 
@@ -271,6 +292,11 @@ void model_finish(struct model *m)
         resolve_tree(s);
         if (s->npids)
             qsort(s->pids, s->npids, sizeof(int), cmp_int);
+        size_t k = 0;
+        for (size_t j = 0; j < s->npids; j++) /* model_add_pid and the tree may agree */
+            if (k == 0 || s->pids[k - 1] != s->pids[j])
+                s->pids[k++] = s->pids[j];
+        s->npids = k;
         if (s->nlab)
             qsort(s->lab, s->nlab, sizeof(*s->lab), cmp_lab);
     }

@@ -147,6 +147,7 @@ static struct det_result *det_bucket(struct score *s, long d)
 static void note_lab(struct score *s, long d, const char *role)
 {
     struct det_result *r = det_bucket(s, d);
+    size_t max = sizeof(r->lab_roles) / sizeof(r->lab_roles[0]);
     if (!r)
         return;
     for (size_t i = 0; i < r->nlab_roles; i++)
@@ -154,13 +155,13 @@ static void note_lab(struct score *s, long d, const char *role)
             r->lab_roles[i].alerts++;
             return;
         }
-    size_t max = sizeof(r->lab_roles) / sizeof(r->lab_roles[0]);
-    size_t i = r->nlab_roles < max ? r->nlab_roles++ : max - 1;
-    if (i == max - 1 && r->nlab_roles == max && r->lab_roles[i].alerts &&
-        strcmp(r->lab_roles[i].role, role))
-        role = "other";
-    hx_fmt(r->lab_roles[i].role, sizeof(r->lab_roles[i].role), "%s", role);
-    r->lab_roles[i].alerts++;
+    if (r->nlab_roles == max) { /* more roles than slots: the last one is "other" */
+        hx_fmt(r->lab_roles[max - 1].role, sizeof(r->lab_roles[0].role), "other");
+        r->lab_roles[max - 1].alerts++;
+        return;
+    }
+    hx_fmt(r->lab_roles[r->nlab_roles].role, sizeof(r->lab_roles[0].role), "%s", role);
+    r->lab_roles[r->nlab_roles++].alerts = 1;
 }
 
 static void note_off(struct score *s, long d, const struct score_alert *a)
@@ -180,8 +181,9 @@ static void note_off(struct score *s, long d, const struct score_alert *a)
     if (r->noff_classes < max) {
         hx_fmt(r->off_classes[r->noff_classes].key, sizeof(key), "%s", key);
         r->off_classes[r->noff_classes++].alerts = 1;
-    } else {
-        r->off_classes[max - 1].alerts++; /* folded into the last class */
+    } else { /* more classes than slots: the last one is "other" */
+        hx_fmt(r->off_classes[max - 1].key, sizeof(key), "other");
+        r->off_classes[max - 1].alerts++;
     }
 }
 
