@@ -127,6 +127,12 @@ void report_scorecard(FILE *out, json_t *doc)
           "run; n/o: scenarios it could not observe)\n",
           out);
     judge_notes(out, doc, "");
+    const char *src = report_str(doc, "tree_source", NULL);
+    if (src && strcmp(src, "proc-connector"))
+        fprintf(out,
+                "ground truth: process trees followed by %s (no process connector): "
+                "processes shorter-lived than a second can be missing\n",
+                src);
     json_t *ex = json_object_get(doc, "expectations");
     fprintf(out, "expectations: %lld pass, %lld fail, %lld skipped\n", jint(ex, "pass"),
             jint(ex, "fail"), jint(ex, "skipped"));
