@@ -31,38 +31,38 @@ struct run_opts {
 
 static void run_usage(FILE *f)
 {
-    fputs(
-        "usage: minerlab run [SCENARIO.yaml|ID ...] [--suite NAME] [--detector "
-        "NAME|CMD ...]\n"
-        "                    [--out DIR] [--junit FILE] [--baseline REPORT.json]\n"
-        "  --suite NAME        scenarios/suites/NAME.yaml (default quick when no "
-        "scenario given)\n"
-        "  --detector X        reference detector NAME "
-        "(build/bin/minerlab-det-NAME), or an\n"
-        "                      external command (anything with a space or '/'; "
-        "'name=CMD' names it).\n"
-        "                      Repeatable; default: every reference detector found\n"
-        "  --out DIR           run directory (default ./minerlab-report/<timestamp>, "
-        "+ latest link)\n"
-        "  --junit FILE        also copy junit.xml there\n"
-        "  --baseline FILE     compare with an earlier report.json; exit 3 on a "
-        "regression\n"
-        "  --ttd-tolerance S   TTD growth allowed by --baseline (default 10 s)\n"
-        "  --fail-on-expect    exit 1 when a scenario expectation fails\n"
-        "  --grace S --gap S --warmup S   scoring grace (10), quiet gap (3), "
-        "detector warm-up (3)\n"
-        "  --scenarios DIR --launch-dir DIR --pool CMD   overrides for tests and "
-        "installs\n"
-        "  --max-alerts N      alerts stored per detector (default 1000000; more are "
-        "counted)\n"
-        "  --diff N            fixed pool difficulty (default: vardiff aiming at one\n"
-        "                      share per 30 s per connection, as real pools; a suite\n"
-        "                      may fix one with pool_diff, the CI smoke suite does)\n"
-        "  --pool-ports MODE   well-known (default: 3333 tcp, 14433 tls, 8080 ws "
-        "where\n"
-        "                      free, as real pools use) or random\n"
-        "  --quiet             no progress line\n",
-        f);
+    fputs("usage: minerlab run [SCENARIO.yaml|ID ...] [--suite NAME] [--detector "
+          "NAME|CMD ...]\n"
+          "                    [--out DIR] [--junit FILE] [--baseline REPORT.json]\n"
+          "  --suite NAME        scenarios/suites/NAME.yaml (default quick when no "
+          "scenario given)\n"
+          "  --detector X        reference detector NAME "
+          "(build/bin/minerlab-det-NAME), or an\n"
+          "                      external command (anything with a space or '/'; "
+          "'name=CMD' names it).\n"
+          "                      Repeatable; default: every reference detector found\n"
+          "  --out DIR           run directory (default ./minerlab-report/<timestamp>, "
+          "+ latest link)\n"
+          "  --junit FILE        also copy junit.xml there\n"
+          "  --baseline FILE     compare with an earlier report.json; exit 3 on a "
+          "regression\n"
+          "  --ttd-tolerance S   TTD growth allowed by --baseline (default 10 s)\n"
+          "  --fail-on-expect    exit 1 when a scenario expectation fails\n"
+          "  --grace S --gap S --warmup S   scoring grace (10), quiet gap (3), "
+          "detector warm-up (3)\n"
+          "  --scenarios DIR --launch-dir DIR --pool CMD   overrides for tests and "
+          "installs\n"
+          "  --max-alerts N      alerts stored per detector (default 1000000; more are "
+          "counted)\n"
+          "  --diff N            fixed pool difficulty (default: vardiff aiming at "
+          "one\n"
+          "                      share per 30 s per connection, as real pools; a "
+          "suite\n"
+          "                      may fix one with pool_diff, the CI smoke suite does)\n"
+          "  --pool-ports MODE   well-known (default: 3333 tcp, 14433 tls, 8080 ws where\n"
+          "                      free, as real pools use) or random\n"
+          "  --quiet             no progress line\n",
+          f);
 }
 
 static int parse_double(const char *s, double max, double *out)
@@ -77,25 +77,17 @@ static int parse_double(const char *s, double max, double *out)
 
 static int parse_opts(int argc, char **argv, struct run_opts *o)
 {
-    static const struct option opts[] = {{"suite", 1, NULL, 's'},
-                                         {"detector", 1, NULL, 'd'},
-                                         {"out", 1, NULL, 'o'},
-                                         {"junit", 1, NULL, 'j'},
-                                         {"baseline", 1, NULL, 'b'},
-                                         {"scenarios", 1, NULL, 'S'},
-                                         {"launch-dir", 1, NULL, 'L'},
-                                         {"pool", 1, NULL, 'P'},
-                                         {"grace", 1, NULL, 'g'},
-                                         {"gap", 1, NULL, 'G'},
-                                         {"warmup", 1, NULL, 'w'},
-                                         {"ttd-tolerance", 1, NULL, 't'},
-                                         {"max-alerts", 1, NULL, 'm'},
-                                         {"diff", 1, NULL, 'D'},
-                                         {"pool-ports", 1, NULL, 'p'},
-                                         {"quiet", 0, NULL, 'q'},
-                                         {"fail-on-expect", 0, NULL, 'e'},
-                                         {"help", 0, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"suite", 1, NULL, 's'},      {"detector", 1, NULL, 'd'},
+        {"out", 1, NULL, 'o'},        {"junit", 1, NULL, 'j'},
+        {"baseline", 1, NULL, 'b'},   {"scenarios", 1, NULL, 'S'},
+        {"launch-dir", 1, NULL, 'L'}, {"pool", 1, NULL, 'P'},
+        {"grace", 1, NULL, 'g'},      {"gap", 1, NULL, 'G'},
+        {"warmup", 1, NULL, 'w'},     {"ttd-tolerance", 1, NULL, 't'},
+        {"max-alerts", 1, NULL, 'm'}, {"diff", 1, NULL, 'D'},
+        {"pool-ports", 1, NULL, 'p'},
+        {"quiet", 0, NULL, 'q'},      {"fail-on-expect", 0, NULL, 'e'},
+        {"help", 0, NULL, 'h'},       {NULL, 0, NULL, 0}};
     int c;
     long v;
     *o = (struct run_opts){.grace_s = 10,

@@ -107,13 +107,14 @@ int runner_write_run_json(const struct runner_config *cfg, double started,
                                               cfg->det[i].reference));
     for (size_t i = 0; i < cfg->nscen; i++)
         json_array_append_new(scen, scenario_meta(cfg->scen[i]));
-    json_t *settings = json_pack(
-        "{s:f,s:f,s:f,s:I,s:i,s:s,s:s,s:s,s:s,s:s?}", "grace_s", cfg->grace_s, "gap_s",
-        cfg->gap_s, "warmup_s", cfg->warmup_s, "max_alerts_per_detector",
-        (json_int_t)cfg->max_alerts, "pool_diff",
-        (int)(cfg->pool_diff ? cfg->pool_diff : RUN_VARDIFF_START), "pool_ports",
-        cfg->random_ports ? "random" : "well-known", "launch_dir", cfg->launch_dir,
-        "bin_dir", cfg->bin_dir, "source_dir", cfg->source_dir, "suite", cfg->suite);
+    json_t *settings =
+        json_pack("{s:f,s:f,s:f,s:I,s:i,s:s,s:s,s:s,s:s,s:s?}", "grace_s", cfg->grace_s,
+                  "gap_s", cfg->gap_s, "warmup_s", cfg->warmup_s,
+                  "max_alerts_per_detector", (json_int_t)cfg->max_alerts, "pool_diff",
+                  (int)(cfg->pool_diff ? cfg->pool_diff : RUN_VARDIFF_START),
+                  "pool_ports",
+                  cfg->random_ports ? "random" : "well-known", "launch_dir", cfg->launch_dir, "bin_dir",
+                  cfg->bin_dir, "source_dir", cfg->source_dir, "suite", cfg->suite);
     json_object_set_new(settings, "pool_vardiff", json_boolean(!cfg->pool_diff));
     if (!cfg->pool_diff)
         json_object_set_new(settings, "pool_share_target_s",
@@ -367,11 +368,22 @@ static int pool_start(struct runner *r, int want_lab, char *err, size_t errlen)
     hx_fmt(tcp, sizeof(tcp), "127.0.0.1:%u", pick ? pick_port(tcp_ports, 3) : 0);
     hx_fmt(tls, sizeof(tls), "127.0.0.1:%u", pick ? pick_port(tls_ports, 2) : 0);
     hx_fmt(ws, sizeof(ws), "127.0.0.1:%u", pick ? pick_port(ws_ports, 2) : 0);
-    const char *argv[32] = {c->pool_cmd ? c->pool_cmd : cmd, "--listen", tcp,
-                            "--tls-listen", tls, "--ws-listen", ws, "--api",
-                            "127.0.0.1:0", "--events", events, "--diff", diff,
+    const char *argv[32] = {c->pool_cmd ? c->pool_cmd : cmd,
+                            "--listen",
+                            tcp,
+                            "--tls-listen",
+                            tls,
+                            "--ws-listen",
+                            ws,
+                            "--api",
+                            "127.0.0.1:0",
+                            "--events",
+                            events,
+                            "--diff",
+                            diff,
                             /* a Chromium worker makes ~0.5 MH/s of synthetic hashes */
-                            "--browser-diff", "200000"};
+                            "--browser-diff",
+                            "200000"};
     size_t n = 15;
     char target[16];
     hx_fmt(target, sizeof(target), "%d", RUN_VARDIFF_TARGET_S);

@@ -21,15 +21,12 @@ const char *det_technique_name(enum det_technique t)
 
 static int write_line(json_t *obj)
 {
-    char *line =
-        json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
+    char *line = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
     json_decref(obj);
     if (!line)
         return -ENOMEM;
     pthread_mutex_lock(&emit_lock);
-    int rc = (fputs(line, stdout) < 0 || fputc('\n', stdout) < 0 || fflush(stdout))
-                 ? -EIO
-                 : 0;
+    int rc = (fputs(line, stdout) < 0 || fputc('\n', stdout) < 0 || fflush(stdout)) ? -EIO : 0;
     pthread_mutex_unlock(&emit_lock);
     free(line);
     return rc;
@@ -44,10 +41,9 @@ int det_alert_emit(const struct det_alert *a)
     if (a->pid > 0)
         json_object_set_new(o, "pid", json_integer(a->pid));
     if (a->flow) {
-        json_object_set_new(o, "flow",
-                            json_pack("{s:s,s:s,s:s}", "proto",
-                                      a->flow->proto ? a->flow->proto : "tcp", "src",
-                                      a->flow->src, "dst", a->flow->dst));
+        json_object_set_new(o, "flow", json_pack("{s:s,s:s,s:s}", "proto",
+                                                 a->flow->proto ? a->flow->proto : "tcp",
+                                                 "src", a->flow->src, "dst", a->flow->dst));
     }
     if (a->score >= 0)
         json_object_set_new(o, "score", json_real(a->score));
@@ -59,16 +55,16 @@ int det_alert_emit(const struct det_alert *a)
 int det_alert_degraded(const char *detector, enum det_technique t, const char *reason)
 {
     fprintf(stderr, "%s: degraded: %s\n", detector, reason);
-    json_t *o =
-        json_pack("{s:f,s:s,s:s,s:b,s:s}", "ts", ml_now_unix(), "detector", detector,
-                  "technique", det_technique_name(t), "degraded", 1, "reason", reason);
+    json_t *o = json_pack("{s:f,s:s,s:s,s:b,s:s}", "ts", ml_now_unix(), "detector",
+                          detector, "technique", det_technique_name(t), "degraded", 1,
+                          "reason", reason);
     return o ? write_line(o) : -ENOMEM;
 }
 
 int det_info_line(const char *detector, enum det_technique t, json_t *info)
 {
-    json_t *o = json_pack("{s:f,s:s,s:s,s:o}", "ts", ml_now_unix(), "detector",
-                          detector, "technique", det_technique_name(t), "info",
+    json_t *o = json_pack("{s:f,s:s,s:s,s:o}", "ts", ml_now_unix(), "detector", detector,
+                          "technique", det_technique_name(t), "info",
                           info ? info : json_object());
     return o ? write_line(o) : -ENOMEM;
 }

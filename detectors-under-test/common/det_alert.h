@@ -13,12 +13,7 @@
 #include <signal.h>
 
 enum det_technique {
-    DET_SYSTEM_METRICS,
-    DET_NETWORK,
-    DET_MEMORY,
-    DET_SCRIPT,
-    DET_BROWSER,
-    DET_OTHER
+    DET_SYSTEM_METRICS, DET_NETWORK, DET_MEMORY, DET_SCRIPT, DET_BROWSER, DET_OTHER
 };
 
 struct det_flow {
@@ -30,11 +25,11 @@ struct det_flow {
 struct det_alert {
     const char *detector;
     enum det_technique technique;
-    int pid;                     /* 0 = none */
+    int pid;                    /* 0 = none */
     const struct det_flow *flow; /* NULL = none */
-    double score;                /* < 0 = omit */
+    double score;               /* < 0 = omit */
     const char *reason;
-    double ts; /* 0 = now */
+    double ts;                  /* 0 = now */
 };
 
 /* Writes one alert line. 0, or -EIO when stdout is gone. */
