@@ -145,6 +145,10 @@ static int top_member(struct cur *c, const char *key, void *ctx)
         a->has_ts = 1;
         return 0;
     }
+    if (!strcmp(key, "recv_ts"))
+        return number(c, &a->recv_ts);
+    if (!strcmp(key, "technique") && *c->p == '"')
+        return str(c, a->technique, sizeof(a->technique));
     if (!strcmp(key, "pid")) {
         if (*c->p == 'n')
             return skip(c); /* null */

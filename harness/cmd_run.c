@@ -60,7 +60,11 @@ static void run_usage(FILE *f)
           "installs\n"
           "  --max-alerts N      alerts stored per detector (default 1000000; more are "
           "counted)\n"
-          "  --diff N            pool difficulty (default 10: shares in short light-mode windows)\n"
+          "  --diff N            fixed pool difficulty (default: vardiff aiming at "
+          "one\n"
+          "                      share per 30 s per connection, as real pools; a "
+          "suite\n"
+          "                      may fix one with pool_diff, the CI smoke suite does)\n"
           "  --pool-ports MODE   well-known (default: 3333 tcp, 14433 tls, 8080 ws where\n"
           "                      free, as real pools use) or random\n"
           "  --repeat N          run every scenario N times (default 1)\n"
@@ -104,7 +108,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
                            .warmup_s = 3,
                            .ttd_tol = 10,
                            .max_alerts = 1000000,
-                           .diff = 10,
+                           .diff = 0,
                            .repeats = 1};
     optind = 1;
     int li = -1;
@@ -308,7 +312,7 @@ static int add_scenario(struct scenario **list, size_t *n, struct scenario *s)
 static int select_scenarios(const struct run_opts *o, const struct hx_paths *p,
                             int argc, char **argv, struct catalog *cat,
                             struct scenario **list, size_t *n, struct scenario **owned,
-                            size_t *nowned)
+                            size_t *nowned, unsigned *suite_diff)
 {
     char err[1024];
     int have_cat = 0;
@@ -355,6 +359,7 @@ static int select_scenarios(const struct run_opts *o, const struct hx_paths *p,
         return -ENOENT;
     }
     int rc = 0;
+    *suite_diff = su->pool_diff;
     for (size_t i = 0; i < su->id_count && !rc; i++) {
         struct scenario *s = catalog_find(cat, su->ids[i]);
         if (!s) {
@@ -434,7 +439,9 @@ int cmd_run(int argc, char **argv)
     if (rc)
         return rc > 0 ? HX_EXIT_OK : HX_EXIT_USAGE;
     paths_resolve(&p, o.scen_dir, o.launch_dir);
-    if (select_scenarios(&o, &p, argc, argv, &cat, list, &nlist, owned, &nowned))
+    unsigned suite_diff = 0;
+    if (select_scenarios(&o, &p, argc, argv, &cat, list, &nlist, owned, &nowned,
+                         &suite_diff))
         goto out;
     if (nlist == 0) {
         fputs("minerlab run: no scenarios selected\n", stderr);
@@ -505,7 +512,8 @@ int cmd_run(int argc, char **argv)
         .gap_s = o.gap_s > o.grace_s ? o.gap_s : o.grace_s,
         .warmup_s = o.warmup_s,
         .max_alerts = o.max_alerts,
-        .pool_diff = o.diff,
+        /* --diff, else the suite's pool_diff (the CI smoke suite), else vardiff. */
+        .pool_diff = o.diff ? o.diff : suite_diff,
         .random_ports = o.random_ports,
         .progress_tty = !o.quiet && isatty(STDERR_FILENO)};
     fprintf(stderr, "minerlab: run %s: %zu scenario runs, %zu detectors -> %s\n",

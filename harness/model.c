@@ -24,6 +24,8 @@ static void scenario_clear(struct model_scenario *s)
     free(s->type);
     free(s->reason);
     free(s->pids);
+    free(s->procs);
+    free(s->lab);
     for (size_t i = 0; i < s->nconns; i++) {
         free(s->conns[i].src);
         free(s->conns[i].dst);
@@ -48,11 +50,14 @@ void model_free(struct model *m)
         free(d->version);
         free(d->exit_desc);
         free(d->degraded_reason);
+        free(d->min_obs_invalid);
         json_decref(d->info);
     }
     free(m->det);
     free(m->dir);
     free(m->run_id);
+    free(m->lab);
+    free(m->tree_source);
     json_decref(m->run_json);
     free(m);
 }
@@ -112,6 +117,60 @@ int model_add_pid(struct model_scenario *s, int pid)
     return 0;
 }
 
+/* Roles that say how the runner found a pid, not what the launcher named it. */
+static int found_role(const char *role)
+{
+    static const char *const found[] = {"fork", "child", "group", "adopted",
+                                        "launcher"};
+    for (size_t i = 0; i < sizeof(found) / sizeof(found[0]); i++)
+        if (strcmp(role, found[i]) == 0)
+            return 1;
+    return 0;
+}
+
+int model_add_proc(struct model_scenario *s, int pid, int ppid, const char *role)
+{
+    if (!role)
+        role = "child";
+    for (size_t i = 0; i < s->nprocs; i++) {
+        struct model_proc *p = &s->procs[i];
+        if (p->pid != pid)
+            continue;
+        if (!found_role(role))
+            p->announced = 1;
+        if (ppid > 0 && p->ppid <= 0)
+            p->ppid = ppid;
+        return 0;
+    }
+    if (grow((void **)&s->procs, &s->cap_procs, s->nprocs, sizeof(*s->procs)))
+        return -ENOMEM;
+    struct model_proc *p = &s->procs[s->nprocs++];
+    p->pid = pid;
+    p->ppid = ppid;
+    p->launcher = strcmp(role, "launcher") == 0;
+    p->announced = !found_role(role);
+    return 0;
+}
+
+static int add_lab_raw(struct model_lab **v, size_t *n, size_t *cap, int pid,
+                       const char *role, int dedup)
+{
+    for (size_t i = 0; dedup && i < *n; i++)
+        if ((*v)[i].pid == pid)
+            return 0;
+    if (grow((void **)v, cap, *n, sizeof(**v)))
+        return -ENOMEM;
+    (*v)[*n].pid = pid;
+    hx_fmt((*v)[*n].role, sizeof((*v)[*n].role), "%s", role ? role : "lab");
+    (*n)++;
+    return 0;
+}
+
+int model_add_lab(struct model *m, int pid, const char *role)
+{
+    return pid > 0 ? add_lab_raw(&m->lab, &m->nlab, &m->cap_lab, pid, role, 1) : 0;
+}
+
 int model_add_conn(struct model_scenario *s, const char *src, const char *dst)
 {
     if (model_has_flow(s, src, dst))
@@ -153,6 +212,7 @@ struct model_detector *model_detector(struct model *m, const char *name)
     memset(d, 0, sizeof(*d));
     if (!(d->name = strdup(name)))
         return NULL;
+    d->min_obs_s = -1;
     m->ndet++;
     return d;
 }
@@ -163,16 +223,145 @@ static int cmp_int(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+static int cmp_lab(const void *a, const void *b)
+{
+    return cmp_int(&((const struct model_lab *)a)->pid,
+                   &((const struct model_lab *)b)->pid);
+}
+
+struct pid_idx {
+    int pid;
+    size_t idx;
+};
+
+static int cmp_pid_idx(const void *a, const void *b)
+{
+    return cmp_int(&((const struct pid_idx *)a)->pid,
+                   &((const struct pid_idx *)b)->pid);
+}
+
+/* Splits a scenario's raw tree into workload pids and lab helpers. */
+static void resolve_tree(struct model_scenario *s)
+{
+    size_t n = s->nprocs;
+    int announced = 0;
+    char *work = calloc(n + 1, 1);
+    struct pid_idx *by_pid = calloc(n + 1, sizeof(*by_pid));
+    if (!work || !by_pid)
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        work[i] = (char)s->procs[i].announced;
+        announced |= s->procs[i].announced;
+        by_pid[i] = (struct pid_idx){s->procs[i].pid, i};
+    }
+    qsort(by_pid, n, sizeof(*by_pid), cmp_pid_idx);
+    /* Descendants of an announced pid are the workload too (fixed point;
+     * parents are mostly recorded first, so one or two passes). */
+    for (int grew = 1; grew && announced;) {
+        grew = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (work[i] || s->procs[i].ppid <= 0)
+                continue;
+            struct pid_idx key = {s->procs[i].ppid, 0};
+            const struct pid_idx *par =
+                bsearch(&key, by_pid, n, sizeof(*by_pid), cmp_pid_idx);
+            if (par && work[par->idx])
+                work[i] = grew = 1;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        const struct model_proc *p = &s->procs[i];
+        /* procs are unique by pid: append, model_finish sorts and dedups. */
+        if (p->launcher && !p->announced)
+            add_lab_raw(&s->lab, &s->nlab, &s->cap_lab, p->pid, "launcher", 0);
+        else if (work[i] || !announced) {
+            if (!grow((void **)&s->pids, &s->cap_pids, s->npids, sizeof(int)))
+                s->pids[s->npids++] = p->pid;
+        } else
+            add_lab_raw(&s->lab, &s->nlab, &s->cap_lab, p->pid, "launcher-helper", 0);
+    }
+out:
+    free(by_pid);
+    free(work);
+}
+
 void model_finish(struct model *m)
 {
-    for (size_t i = 0; i < m->nscen; i++)
-        if (m->scen[i].npids)
-            qsort(m->scen[i].pids, m->scen[i].npids, sizeof(int), cmp_int);
+    for (size_t i = 0; i < m->nscen; i++) {
+        struct model_scenario *s = &m->scen[i];
+        resolve_tree(s);
+        if (s->npids)
+            qsort(s->pids, s->npids, sizeof(int), cmp_int);
+        size_t k = 0;
+        for (size_t j = 0; j < s->npids; j++) /* model_add_pid and the tree may agree */
+            if (k == 0 || s->pids[k - 1] != s->pids[j])
+                s->pids[k++] = s->pids[j];
+        s->npids = k;
+        if (s->nlab)
+            qsort(s->lab, s->nlab, sizeof(*s->lab), cmp_lab);
+    }
+    if (m->nlab)
+        qsort(m->lab, m->nlab, sizeof(*m->lab), cmp_lab);
 }
 
 int model_has_pid(const struct model_scenario *s, int pid)
 {
     return s->npids && bsearch(&pid, s->pids, s->npids, sizeof(int), cmp_int) != NULL;
+}
+
+static const char *lab_find(const struct model_lab *v, size_t n, int pid)
+{
+    struct model_lab key = {.pid = pid};
+    const struct model_lab *l = n ? bsearch(&key, v, n, sizeof(*v), cmp_lab) : NULL;
+    return l ? l->role : NULL;
+}
+
+const char *model_lab_role(const struct model *m, const struct model_scenario *s,
+                           int pid)
+{
+    const char *r = lab_find(m->lab, m->nlab, pid);
+    return r ? r : s ? lab_find(s->lab, s->nlab, pid) : NULL;
+}
+
+double model_parse_min_obs(void *value, char *why, size_t whylen)
+{
+    json_t *v = value;
+    if (!json_is_number(v)) {
+        hx_fmt(why, whylen, "min_observation_s is not a number");
+        return -1;
+    }
+    double x = json_number_value(v);
+    if (!(x >= 0)) {
+        hx_fmt(why, whylen, "min_observation_s %g is negative", x);
+        return -1;
+    }
+    if (x > 86400) {
+        hx_fmt(why, whylen, "min_observation_s %g is more than a day (86400 s)", x);
+        return -1;
+    }
+    return x;
+}
+
+/* Port of "ip:port" / "[v6]:port", or -1. */
+static long ep_port(const char *ep)
+{
+    const char *colon = strrchr(ep, ':');
+    return colon && colon[1] ? strtol(colon + 1, NULL, 10) : -1;
+}
+
+/*
+ * A socket that is not connected (listening, unbound UDP), recorded with
+ * dst "*": it is the flow's endpoint when one side is its address, or when
+ * it is bound to every address (0.0.0.0, ::) and one side has its port.
+ */
+static int bound_matches(const char *local, const char *a, const char *b)
+{
+    if (!strcmp(local, a) || !strcmp(local, b))
+        return 1;
+    if (strncmp(local, "0.0.0.0:", 8) && strncmp(local, "[::]:", 5))
+        return 0;
+    long port = ep_port(local);
+    return port > 0 && (ep_port(a) == port || ep_port(b) == port);
 }
 
 int model_has_flow(const struct model_scenario *s, const char *src, const char *dst)
@@ -181,6 +370,11 @@ int model_has_flow(const struct model_scenario *s, const char *src, const char *
         return 0;
     for (size_t i = 0; i < s->nconns; i++) {
         const struct model_conn *c = &s->conns[i];
+        if (!strcmp(c->dst, "*")) {
+            if (bound_matches(c->src, src, dst))
+                return 1;
+            continue;
+        }
         if ((strcmp(c->src, src) == 0 && strcmp(c->dst, dst) == 0) ||
             (strcmp(c->src, dst) == 0 && strcmp(c->dst, src) == 0))
             return 1;
@@ -293,6 +487,13 @@ static int apply_detector_event(struct model *m, const char *ev, json_t *o)
             d->info = json_object();
         if (json_is_object(info))
             json_object_update(d->info, info);
+        json_t *mo = json_object_get(info, "min_observation_s");
+        if (mo) {
+            char why[160];
+            d->min_obs_s = model_parse_min_obs(mo, why, sizeof(why));
+            free(d->min_obs_invalid);
+            d->min_obs_invalid = d->min_obs_s < 0 ? strdup(why) : NULL;
+        }
     } else if (strcmp(ev, "detector_degraded") == 0) {
         d->degraded++;
         replace(&d->degraded_reason, json_string_value(json_object_get(o, "reason")));
@@ -326,6 +527,13 @@ static int apply_event(struct model *m, json_t *o, double *last_ts)
         *last_ts = ts;
     if (strncmp(ev, "detector_", 9) == 0)
         return apply_detector_event(m, ev, o);
+    if (strcmp(ev, "lab_pid") == 0)
+        return model_add_lab(m, (int)json_integer_value(json_object_get(o, "pid")),
+                             json_string_value(json_object_get(o, "role")));
+    if (strcmp(ev, "tree_source") == 0) {
+        replace(&m->tree_source, json_string_value(json_object_get(o, "source")));
+        return 0;
+    }
     const char *id = json_string_value(json_object_get(o, "scenario"));
     struct model_scenario *s = id ? model_find_scenario(m, id) : NULL;
     if (!s)
@@ -347,7 +555,9 @@ static int apply_event(struct model *m, json_t *o, double *last_ts)
     } else if (strcmp(ev, "pid") == 0) {
         json_int_t pid = json_integer_value(json_object_get(o, "pid"));
         if (pid > 0)
-            return model_add_pid(s, (int)pid);
+            return model_add_proc(s, (int)pid,
+                                  (int)json_integer_value(json_object_get(o, "ppid")),
+                                  json_string_value(json_object_get(o, "role")));
     } else if (strcmp(ev, "conn") == 0) {
         const char *src = json_string_value(json_object_get(o, "src"));
         const char *dst = json_string_value(json_object_get(o, "dst"));

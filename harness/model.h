@@ -23,6 +23,19 @@ struct model_conn {
     char *src, *dst; /* "ip:port" */
 };
 
+/* One process of a scenario's tree as the runner recorded it. */
+struct model_proc {
+    int pid, ppid;
+    int announced; /* the launcher named it (ML-PID): the workload itself */
+    int launcher;  /* the launcher process */
+};
+
+/* A process of the lab itself (harness, pool, detector, launcher helper). */
+struct model_lab {
+    int pid;
+    char role[24];
+};
+
 struct model_expect {
     char *detector;
     int detect;
@@ -38,8 +51,12 @@ struct model_scenario {
     enum scen_status status;
     double start, end;  /* window, Unix seconds; 0 when never started */
     double miner_start; /* 0 = unknown, TTD then counts from start */
-    int *pids;          /* sorted after model_finish() */
+    int *pids;          /* the workload's pids, sorted after model_finish() */
     size_t npids, cap_pids;
+    struct model_proc *procs; /* the raw tree (model_add_proc) */
+    size_t nprocs, cap_procs;
+    struct model_lab *lab; /* launcher + its helpers, sorted after model_finish() */
+    size_t nlab, cap_lab;
     struct model_conn *conns;
     size_t nconns, cap_conns;
     struct model_expect *expect;
@@ -55,6 +72,8 @@ struct model_detector {
     unsigned degraded;     /* degraded notices */
     char *degraded_reason; /* last one */
     unsigned long lines, alerts, invalid, dropped;
+    double min_obs_s;      /* declared min_observation_s, -1 = none (or invalid) */
+    char *min_obs_invalid; /* why the declared value was rejected, NULL = fine */
 };
 
 struct model {
@@ -66,7 +85,11 @@ struct model {
     size_t nscen, cap_scen;
     struct model_detector *det;
     size_t ndet, cap_det;
-    void *run_json; /* json_t * of run.json (settings, versions, machine) */
+    void *run_json;        /* json_t * of run.json (settings, versions, machine) */
+    struct model_lab *lab; /* harness, watchdog, pool, detectors (+ children) */
+    size_t nlab, cap_lab;
+    char *
+        tree_source; /* how process trees were followed: "proc-connector"/"proc-poll" */
 };
 
 struct model *model_new(double grace_s);
@@ -77,12 +100,31 @@ struct model_scenario *model_add_scenario(struct model *m, const char *id,
                                           const char *type, int malicious,
                                           unsigned duty_pct);
 struct model_scenario *model_find_scenario(const struct model *m, const char *id);
+/* Adds a workload pid directly (an announced process). */
 int model_add_pid(struct model_scenario *s, int pid);
+/*
+ * Adds a process of the scenario's tree. role: "launcher", an announced
+ * role (miner, workload, browser...), or how it was found (fork, child,
+ * group, adopted). model_finish() splits the tree: announced pids and their
+ * descendants are the workload; the launcher and its other children are
+ * lab helpers. A tree that announces nothing is all workload but the launcher.
+ */
+int model_add_proc(struct model_scenario *s, int pid, int ppid, const char *role);
+/* Adds a lab process of the whole run (harness, pool, detector...). */
+int model_add_lab(struct model *m, int pid, const char *role);
+/* The lab role of pid (run-wide, or s's launcher/helpers when s != NULL), or NULL. */
+const char *model_lab_role(const struct model *m, const struct model_scenario *s,
+                           int pid);
+/*
+ * Validates a declared min_observation_s (info line value, any JSON type):
+ * returns the seconds (0..86400), or -1 with the reason in why.
+ */
+double model_parse_min_obs(void *value, char *why, size_t whylen);
 int model_add_conn(struct model_scenario *s, const char *src, const char *dst);
 int model_add_expect(struct model_scenario *s, const char *detector, int detect);
 /* Adds (or finds) a detector by name. */
 struct model_detector *model_detector(struct model *m, const char *name);
-/* Sorts pids; call once after building and before scoring. */
+/* Resolves trees and sorts pids; call once after building and before scoring. */
 void model_finish(struct model *m);
 
 /* 1 when pid is in the scenario's tree (binary search; needs model_finish). */

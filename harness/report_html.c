@@ -18,6 +18,10 @@ static const char *cell_state(json_t *idx, json_t *det, json_t *sc, const char *
     json_t *r =
         report_result(idx, report_str(det, "name", ""), report_str(sc, "id", ""));
     int mal = !strcmp(report_str(sc, "label", ""), "malicious");
+    if (r && json_is_true(json_object_get(r, "not_observable"))) {
+        *word = "not observable (window shorter than min_observation_s)";
+        return "#b0b0b0";
+    }
     if (r && json_is_true(json_object_get(r, "detected"))) {
         *word = "hit";
         return "#2ca02c";
@@ -37,14 +41,13 @@ static void chart_matrix(FILE *f, json_t *doc)
     size_t nd = json_array_size(dets), ns = json_array_size(scens), i, j;
     double cw = 70, ch = 18, left = 220, top = 110;
     json_t *det, *sc, *idx = report_result_index(doc);
-    static const char *const legend[][2] = {{"#2ca02c", "caught"},
-                                            {"#d62728", "missed"},
-                                            {"#ff7f0e", "false positive"},
-                                            {"#a6d8a6", "benign, quiet"},
-                                            {"#d0d0d0", "did not run"}};
+    static const char *const legend[][2] = {
+        {"#2ca02c", "caught"},         {"#d62728", "missed"},
+        {"#ff7f0e", "false positive"}, {"#a6d8a6", "benign, quiet"},
+        {"#b0b0b0", "not observable"}, {"#d0d0d0", "did not run"}};
     svg_begin(f, left + cw * (double)(nd ? nd : 1) + 20, top + ch * (double)ns + 44,
               "Coverage matrix: detector x scenario");
-    for (size_t k = 0; k < 5; k++) {
+    for (size_t k = 0; k < sizeof(legend) / sizeof(legend[0]); k++) {
         double x = left + 110 * (double)k, y = top + ch * (double)ns + 14;
         svg_rect(f, x, y, 12, 12, legend[k][0], NULL);
         svg_text(f, x + 16, y + 10, "start", 0, legend[k][1]);
@@ -182,7 +185,8 @@ static void html_scorecard(FILE *f, json_t *doc)
     char a[32], b[32], c[32];
     fputs("<table><tr><th>detector</th><th>detected</th><th>TPR</th><th>FPR</th>"
           "<th>precision</th><th>median TTD</th><th>lowest duty "
-          "caught</th><th>health</th>"
+          "caught</th><th>TP</th><th>FP</th><th>off-target (per h)</th><th>lab</th>"
+          "<th>outside</th><th>not observable</th><th>health</th>"
           "</tr>\n",
           f);
     json_array_foreach(json_object_get(doc, "detectors"), i, det)
@@ -215,6 +219,18 @@ static void html_scorecard(FILE *f, json_t *doc)
             fprintf(f, "<td>%lld%%</td>", (long long)json_integer_value(low));
         else
             fputs("<td>-</td>", f);
+        json_t *offh = json_object_get(det, "off_target_per_h");
+        fprintf(
+            f,
+            "<td>%lld</td><td>%lld</td><td>%lld (%.1f)</td><td>%lld</td><td>%lld</td>"
+            "<td>%lld</td>",
+            (long long)json_integer_value(json_object_get(det, "tp_alerts")),
+            (long long)json_integer_value(json_object_get(det, "fp_alerts")),
+            (long long)json_integer_value(json_object_get(det, "off_target_alerts")),
+            json_is_number(offh) ? json_number_value(offh) : 0.0,
+            (long long)json_integer_value(json_object_get(det, "lab_alerts")),
+            (long long)json_integer_value(json_object_get(det, "outside_alerts")),
+            (long long)json_integer_value(json_object_get(det, "not_observable")));
         fprintf(f, "<td>%s%s%lld invalid lines, %lld degraded",
                 json_is_true(json_object_get(det, "crashed")) ? "crashed; " : "",
                 json_is_true(json_object_get(det, "hung")) ? "ignored SIGTERM; " : "",

@@ -23,25 +23,36 @@ const char *const report_definitions[][2] = {
      "An alert matching a benign scenario the same way: its pid or flow "
      "is the benign workload's, or it is host-level while only that "
      "scenario runs."},
-    {"unmatched",
-     "An alert naming a pid or flow that belongs to no scenario of the run "
-     "(another process on the host): listed, counted for neither."},
+    {"off_target",
+     "An alert inside a window (+ grace) naming a pid or flow that belongs to no "
+     "workload and not to the lab (another process on the host): a false alarm, "
+     "counted per detector and per hour of run, and in precision (each window with "
+     "one counts as a false pair)."},
+    {"lab",
+     "An alert naming the lab's own process (harness, watchdog, pool, a detector, a "
+     "scenario's launcher or its helpers): listed by role, counted neither way."},
     {"host_level",
-     "A host-level alert belongs to the scenario running at its time, else to the only "
-     "scenario in its "
-     "grace period; a late alert in the next scenario's window counts for the "
-     "running one."},
-    {"ambiguous", "Such an alert while no scenario runs and two grace periods overlap: "
-                  "counted for neither."},
+     "A host-level alert (no pid, no flow) belongs to the scenario running at its "
+     "time, else to the scenario in its grace period that started last."},
     {"outside", "An alert outside every window (+ grace): counted for nothing."},
     {"dedup",
      "Alerts are deduplicated per (detector, scenario): a scenario is detected "
      "or not, flagged falsely or not."},
-    {"ttd", "Time to detect = first true-positive alert - miner start (the launcher's "
-            "ML-PID miner line, else the scenario start), floored at 0."},
-    {"tpr", "Detected malicious scenarios / malicious scenarios that ran."},
-    {"fpr", "Benign scenarios with a false positive / benign scenarios that ran."},
-    {"precision", "True (detector, scenario) pairs / (true + false pairs)."},
+    {"clock",
+     "Window membership and time to detect use recv_ts, when the harness read the "
+     "alert; the detector's own ts is kept for display only."},
+    {"ttd", "Time to detect = first true-positive alert (recv_ts) - miner start (the "
+            "launcher's ML-PID miner line, else the scenario start), floored at 0."},
+    {"not_observable",
+     "A (detector, scenario) pair whose window after miner start (scenario start "
+     "for benign ones) is shorter than the detector's declared min_observation_s: "
+     "neither detected nor missed, outside the TPR and FPR denominators."},
+    {"tpr", "Detected malicious scenarios / observable malicious scenarios that ran."},
+    {"fpr", "Benign scenarios with a false positive / observable benign scenarios that "
+            "ran."},
+    {"precision",
+     "True (detector, scenario) pairs / (true + false pairs + windows with "
+     "an off-target alert)."},
     {"duty_curve",
      "Detection rate per attack type and nominal duty (a ramp counts at its "
      "starting duty); lowest_duty_pct is the lowest duty still caught."},
@@ -68,6 +79,7 @@ static json_t *scenario_json(const struct model_scenario *sc)
     if (sc->reason)
         json_object_set_new(o, "reason", json_string(sc->reason));
     json_object_set_new(o, "pool_logins", json_integer((json_int_t)sc->logins));
+    json_object_set_new(o, "lab_pids", json_integer((json_int_t)sc->nlab));
     json_object_set_new(o, "shares_accepted", json_integer((json_int_t)sc->shares));
     if (sc->has_ramp)
         json_object_set_new(o, "ramp_to_pct", json_integer(sc->ramp_to_pct));
@@ -117,9 +129,28 @@ static json_t *detector_json(const struct model_detector *d, const struct det_re
     json_object_set_new(o, "alerts", json_integer((json_int_t)r->alerts));
     json_object_set_new(o, "tp_alerts", json_integer((json_int_t)r->tp_alerts));
     json_object_set_new(o, "fp_alerts", json_integer((json_int_t)r->fp_alerts));
-    json_object_set_new(o, "ambiguous_alerts", json_integer((json_int_t)r->ambiguous));
+    json_object_set_new(o, "off_target_alerts",
+                        json_integer((json_int_t)r->off_target));
+    json_object_set_new(o, "off_target_per_h", num_or_null(r->off_target_per_h));
+    json_object_set_new(o, "off_target_windows", json_integer(r->off_pairs));
+    json_t *oc = json_object();
+    for (size_t i = 0; i < r->noff_classes; i++)
+        json_object_set_new(oc, r->off_classes[i].key,
+                            json_integer((json_int_t)r->off_classes[i].alerts));
+    json_object_set_new(o, "off_target_classes", oc);
+    json_object_set_new(o, "lab_alerts", json_integer((json_int_t)r->lab));
+    json_t *lr = json_object();
+    for (size_t i = 0; i < r->nlab_roles; i++)
+        json_object_set_new(lr, r->lab_roles[i].role,
+                            json_integer((json_int_t)r->lab_roles[i].alerts));
+    json_object_set_new(o, "lab_alerts_by_role", lr);
     json_object_set_new(o, "outside_alerts", json_integer((json_int_t)r->outside));
-    json_object_set_new(o, "unmatched_alerts", json_integer((json_int_t)r->unmatched));
+    json_object_set_new(o, "not_observable", json_integer(r->not_observable));
+    json_object_set_new(o, "min_observation_s",
+                        d->min_obs_s < 0 ? json_null() : json_real(d->min_obs_s));
+    if (d->min_obs_invalid)
+        json_object_set_new(o, "min_observation_invalid",
+                            json_string(d->min_obs_invalid));
     json_object_set_new(o, "malicious_ran", json_integer(r->mal_ran));
     json_object_set_new(o, "malicious_detected", json_integer(r->mal_detected));
     json_object_set_new(o, "benign_ran", json_integer(r->ben_ran));
@@ -143,11 +174,20 @@ static json_t *pair_json(const struct score *s, size_t d, size_t i)
     json_t *o = json_object();
     json_object_set_new(o, "detector", json_string(s->m->det[d].name));
     json_object_set_new(o, "scenario", json_string(sc->id));
-    json_object_set_new(o, "counted", json_boolean(score_scenario_counts(sc)));
-    json_object_set_new(o, "detected", json_boolean(sc->malicious && p->tp_alerts));
-    json_object_set_new(o, "false_positive", json_boolean(p->fp_alerts > 0));
+    int counted = score_scenario_counts(sc);
+    json_object_set_new(o, "counted", json_boolean(counted));
+    json_object_set_new(o, "observable", json_boolean(!p->not_observable));
+    json_object_set_new(o, "not_observable",
+                        json_boolean(counted && p->not_observable));
+    json_object_set_new(
+        o, "detected",
+        json_boolean(sc->malicious && p->tp_alerts && !p->not_observable));
+    json_object_set_new(o, "false_positive",
+                        json_boolean(p->fp_alerts > 0 && !p->not_observable));
     json_object_set_new(o, "tp_alerts", json_integer((json_int_t)p->tp_alerts));
     json_object_set_new(o, "fp_alerts", json_integer((json_int_t)p->fp_alerts));
+    json_object_set_new(o, "off_target_alerts",
+                        json_integer((json_int_t)p->off_alerts));
     json_object_set_new(o, "ttd_s", num_or_null(p->ttd_s));
     for (size_t k = 0; k < sc->nexpect; k++)
         if (strcmp(sc->expect[k].detector, s->m->det[d].name) == 0)
@@ -192,6 +232,9 @@ json_t *report_json_build(const struct model *m, const struct score *s)
         json_pack("{s:i,s:i,s:i}", "pass", pass, "fail", fail, "skipped", skipped));
     json_object_set_new(doc, "unknown_detector_alerts",
                         json_integer((json_int_t)s->unknown_alerts));
+    json_object_set_new(doc, "tree_source",
+                        m->tree_source ? json_string(m->tree_source) : json_null());
+    json_object_set_new(doc, "lab_pids", json_integer((json_int_t)m->nlab));
     return doc;
 }
 

@@ -52,6 +52,11 @@ static void write_case(FILE *f, const struct score *s, size_t d, size_t i,
                                       : "it raised a false positive"));
         fprintf(f, "tp_alerts=%lu fp_alerts=%lu</failure>\n", p->tp_alerts,
                 p->fp_alerts);
+    } else if (strcmp(oc, "skipped") == 0 && p->not_observable) {
+        fprintf(f,
+                "      <skipped message=\"not observable: window after miner start "
+                "shorter than min_observation_s %.0f s\"/>\n",
+                s->m->det[d].min_obs_s);
     } else if (strcmp(oc, "skipped") == 0) {
         fputs("      <skipped message=\"scenario ", f);
         svg_escape(f, model_status_name(sc->status));

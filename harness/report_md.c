@@ -11,14 +11,21 @@ static const char *jpct(json_t *o, const char *k, char *buf, size_t len)
     return report_pct(json_is_number(v) ? json_number_value(v) : -1, buf, len);
 }
 
-static const char *jsec(json_t *o, const char *k, char *buf, size_t len)
+/* A number member with one decimal and an optional unit, "-" when absent. */
+static const char *jnum(json_t *o, const char *k, const char *unit, char *buf,
+                        size_t len)
 {
     json_t *v = json_object_get(o, k);
     if (json_is_number(v))
-        snprintf(buf, len, "%.1f s", json_number_value(v));
+        snprintf(buf, len, "%.1f%s", json_number_value(v), unit);
     else
         snprintf(buf, len, "-");
     return buf;
+}
+
+static const char *jsec(json_t *o, const char *k, char *buf, size_t len)
+{
+    return jnum(o, k, " s", buf, len);
 }
 
 static const char *jduty(json_t *o, char *buf, size_t len)
@@ -46,20 +53,56 @@ static void identity(FILE *f, json_t *doc, const char *prefix)
             report_str(ver, "librandomx", "?"));
 }
 
+static long long jint(json_t *o, const char *k)
+{
+    return (long long)json_integer_value(json_object_get(o, k));
+}
+
+static const char *jrate(json_t *o, const char *k, char *buf, size_t len)
+{
+    return jnum(o, k, "", buf, len);
+}
+
+/* One line per detector the suite cannot fully judge, and invalid declarations. */
+static void judge_notes(FILE *out, json_t *doc, const char *prefix)
+{
+    size_t i, ncounted = 0;
+    json_t *det, *sc;
+    json_array_foreach(json_object_get(doc, "scenarios"), i, sc) ncounted +=
+        !strcmp(report_str(sc, "status", ""), "ran") ||
+        !strcmp(report_str(sc, "status", ""), "interrupted");
+    json_array_foreach(json_object_get(doc, "detectors"), i, det)
+    {
+        const char *inv = report_str(det, "min_observation_invalid", NULL);
+        if (inv)
+            fprintf(out,
+                    "%s%s: invalid min_observation_s (%s); scored as if none "
+                    "declared\n",
+                    prefix, report_str(det, "name", "?"), inv);
+        if (jint(det, "not_observable") > 0)
+            fprintf(out,
+                    "%s%s: cannot judge %lld of %zu scenarios: it needs %.0f s of "
+                    "observation (min_observation_s), their windows after miner start "
+                    "are shorter\n",
+                    prefix, report_str(det, "name", "?"), jint(det, "not_observable"),
+                    ncounted,
+                    json_number_value(json_object_get(det, "min_observation_s")));
+    }
+}
+
 void report_scorecard(FILE *out, json_t *doc)
 {
-    char a[32], b[32], c[32], d[32], e[32];
+    char a[32], b[32], c[32], d[32], e[32], g[32];
     size_t i;
     json_t *det;
-    fprintf(out, "\n%-22s %9s %7s %7s %9s %9s %8s  %s\n", "detector", "detected", "TPR",
-            "FPR", "precision", "med TTD", "low duty", "notes");
+    fprintf(out, "\n%-22s %9s %7s %7s %9s %9s %8s %6s %6s %7s %7s %6s %7s %4s  %s\n",
+            "detector", "detected", "TPR", "FPR", "precision", "med TTD", "low duty",
+            "TP", "FP", "off-tgt", "off/h", "lab", "outside", "n/o", "notes");
     json_array_foreach(json_object_get(doc, "detectors"), i, det)
     {
         char caught[32], notes[128] = "";
-        snprintf(
-            caught, sizeof(caught), "%lld/%lld",
-            (long long)json_integer_value(json_object_get(det, "malicious_detected")),
-            (long long)json_integer_value(json_object_get(det, "malicious_ran")));
+        snprintf(caught, sizeof(caught), "%lld/%lld", jint(det, "malicious_detected"),
+                 jint(det, "malicious_ran"));
         if (json_is_true(json_object_get(det, "crashed")))
             snprintf(notes, sizeof(notes), "crashed (%s) ",
                      report_str(det, "exit", "?"));
@@ -69,17 +112,30 @@ void report_scorecard(FILE *out, json_t *doc)
             strncat(notes, "degraded ", sizeof(notes) - strlen(notes) - 1);
         if (json_integer_value(json_object_get(det, "invalid_lines")))
             strncat(notes, "invalid-lines ", sizeof(notes) - strlen(notes) - 1);
-        fprintf(out, "%-22s %9s %7s %7s %9s %9s %8s  %s\n",
+        fprintf(out,
+                "%-22s %9s %7s %7s %9s %9s %8s %6lld %6lld %7lld %7s %6lld %7lld %4lld "
+                " %s\n",
                 report_str(det, "name", "?"), caught, jpct(det, "tpr", a, sizeof(a)),
                 jpct(det, "fpr", b, sizeof(b)), jpct(det, "precision", c, sizeof(c)),
                 jsec(det, "median_ttd_s", d, sizeof(d)), jduty(det, e, sizeof(e)),
-                notes);
+                jint(det, "tp_alerts"), jint(det, "fp_alerts"),
+                jint(det, "off_target_alerts"),
+                jrate(det, "off_target_per_h", g, sizeof(g)), jint(det, "lab_alerts"),
+                jint(det, "outside_alerts"), jint(det, "not_observable"), notes);
     }
+    fputs("(TP/FP/off-tgt/lab/outside: alerts; off/h: off-target alerts per hour of "
+          "run; n/o: scenarios it could not observe)\n",
+          out);
+    judge_notes(out, doc, "");
+    const char *src = report_str(doc, "tree_source", NULL);
+    if (src && strcmp(src, "proc-connector"))
+        fprintf(out,
+                "ground truth: process trees followed by %s (no process connector): "
+                "processes shorter-lived than a second can be missing\n",
+                src);
     json_t *ex = json_object_get(doc, "expectations");
-    fprintf(out, "expectations: %lld pass, %lld fail, %lld skipped\n",
-            (long long)json_integer_value(json_object_get(ex, "pass")),
-            (long long)json_integer_value(json_object_get(ex, "fail")),
-            (long long)json_integer_value(json_object_get(ex, "skipped")));
+    fprintf(out, "expectations: %lld pass, %lld fail, %lld skipped\n", jint(ex, "pass"),
+            jint(ex, "fail"), jint(ex, "skipped"));
     identity(out, doc, "");
 }
 
@@ -92,6 +148,8 @@ static const char *cell(json_t *idx, const char *det, json_t *scen)
     json_t *r = report_result(idx, det, id);
     if (!r)
         return "?";
+    if (json_is_true(json_object_get(r, "not_observable")))
+        return "n/o";
     if (json_is_true(json_object_get(r, "detected")))
         return json_is_true(json_object_get(r, "false_positive")) ? "hit+FP" : "hit";
     if (json_is_true(json_object_get(r, "false_positive")))
@@ -126,35 +184,46 @@ static void md_detectors(FILE *f, json_t *doc)
 {
     size_t i;
     json_t *det;
-    char a[32], b[32], c[32], d[32], e[32];
+    char a[32], b[32], c[32], d[32], e[32], g[32];
     fputs(
         "\n## Scorecard\n\n| detector | detected | TPR | FPR | precision | median TTD "
-        "| lowest duty caught | alerts (TP/FP/ambiguous/outside/unmatched) | health |\n"
-        "|---|---|---|---|---|---|---|---|---|\n",
+        "| lowest duty caught | TP | FP | off-target (per h) | lab | outside | not "
+        "observable | health |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
         f);
     json_array_foreach(json_object_get(doc, "detectors"), i, det)
     {
-        fprintf(
-            f,
-            "| %s | %lld/%lld | %s | %s | %s | %s | %s | %lld/%lld/%lld/%lld/%lld | "
-            "%s%s"
-            "%lld invalid lines, %lld degraded |\n",
-            report_str(det, "name", "?"),
-            (long long)json_integer_value(json_object_get(det, "malicious_detected")),
-            (long long)json_integer_value(json_object_get(det, "malicious_ran")),
-            jpct(det, "tpr", a, sizeof(a)), jpct(det, "fpr", b, sizeof(b)),
-            jpct(det, "precision", c, sizeof(c)),
-            jsec(det, "median_ttd_s", d, sizeof(d)), jduty(det, e, sizeof(e)),
-            (long long)json_integer_value(json_object_get(det, "tp_alerts")),
-            (long long)json_integer_value(json_object_get(det, "fp_alerts")),
-            (long long)json_integer_value(json_object_get(det, "ambiguous_alerts")),
-            (long long)json_integer_value(json_object_get(det, "outside_alerts")),
-            (long long)json_integer_value(json_object_get(det, "unmatched_alerts")),
-            json_is_true(json_object_get(det, "crashed")) ? "CRASHED " : "",
-            json_is_true(json_object_get(det, "crashed")) ? report_str(det, "exit", "")
-                                                          : "",
-            (long long)json_integer_value(json_object_get(det, "invalid_lines")),
-            (long long)json_integer_value(json_object_get(det, "degraded")));
+        fprintf(f,
+                "| %s | %lld/%lld | %s | %s | %s | %s | %s | %lld | %lld | %lld (%s) | "
+                "%lld | %lld | %lld | %s%s%lld invalid lines, %lld degraded |\n",
+                report_str(det, "name", "?"), jint(det, "malicious_detected"),
+                jint(det, "malicious_ran"), jpct(det, "tpr", a, sizeof(a)),
+                jpct(det, "fpr", b, sizeof(b)), jpct(det, "precision", c, sizeof(c)),
+                jsec(det, "median_ttd_s", d, sizeof(d)), jduty(det, e, sizeof(e)),
+                jint(det, "tp_alerts"), jint(det, "fp_alerts"),
+                jint(det, "off_target_alerts"),
+                jrate(det, "off_target_per_h", g, sizeof(g)), jint(det, "lab_alerts"),
+                jint(det, "outside_alerts"), jint(det, "not_observable"),
+                json_is_true(json_object_get(det, "crashed")) ? "CRASHED " : "",
+                json_is_true(json_object_get(det, "crashed"))
+                    ? report_str(det, "exit", "")
+                    : "",
+                jint(det, "invalid_lines"), jint(det, "degraded"));
+    }
+    fputc('\n', f);
+    judge_notes(f, doc, "- ");
+    /* Lab alerts are listed, never scored: say whose processes they named. */
+    json_array_foreach(json_object_get(doc, "detectors"), i, det)
+    {
+        const char *role;
+        json_t *n, *oc = json_object_get(det, "off_target_classes");
+        json_object_foreach(json_object_get(det, "lab_alerts_by_role"), role, n)
+            fprintf(f, "- %s: %lld lab alert(s) on the %s\n",
+                    report_str(det, "name", "?"), (long long)json_integer_value(n),
+                    role);
+        json_object_foreach(oc, role, n) fprintf(
+            f, "- %s: %lld off-target alert(s) of class %s\n",
+            report_str(det, "name", "?"), (long long)json_integer_value(n), role);
     }
 }
 

@@ -22,6 +22,7 @@
 #include "machine.h"
 #include "ml_util.h"
 #include "proc.h"
+#include "proc_events.h"
 #include "runner_int.h"
 
 extern char **environ;
@@ -110,9 +111,14 @@ int runner_write_run_json(const struct runner_config *cfg, double started,
         json_pack("{s:f,s:f,s:f,s:I,s:i,s:s,s:s,s:s,s:s,s:s?}", "grace_s", cfg->grace_s,
                   "gap_s", cfg->gap_s, "warmup_s", cfg->warmup_s,
                   "max_alerts_per_detector", (json_int_t)cfg->max_alerts, "pool_diff",
-                  (int)cfg->pool_diff, "pool_ports",
+                  (int)(cfg->pool_diff ? cfg->pool_diff : RUN_VARDIFF_START),
+                  "pool_ports",
                   cfg->random_ports ? "random" : "well-known", "launch_dir", cfg->launch_dir, "bin_dir",
                   cfg->bin_dir, "source_dir", cfg->source_dir, "suite", cfg->suite);
+    json_object_set_new(settings, "pool_vardiff", json_boolean(!cfg->pool_diff));
+    if (!cfg->pool_diff)
+        json_object_set_new(settings, "pool_share_target_s",
+                            json_integer(RUN_VARDIFF_TARGET_S));
     json_t *doc = json_pack("{s:s,s:f,s:o,s:o,s:o,s:o,s:o,s:b}", "run_id", cfg->run_id,
                             "started", started, "settings", settings, "machine",
                             machine_info(), "versions", machine_versions(), "detectors",
@@ -197,6 +203,7 @@ void runner_loop_once(struct runner *r, int timeout_ms)
     pfd[n++] = (struct pollfd){r->sfd, POLLIN, 0};
     pfd[n++] = (struct pollfd){r->cur.out_fd, POLLIN, 0};
     pfd[n++] = (struct pollfd){r->pool_out, POLLIN, 0};
+    pfd[n++] = (struct pollfd){r->pev_fd, POLLIN, 0};
     det_base = n;
     for (size_t i = 0; i < r->ndet && n < 64; i++)
         pfd[n++] = (struct pollfd){r->det[i].out_fd, POLLIN, 0};
@@ -208,6 +215,8 @@ void runner_loop_once(struct runner *r, int timeout_ms)
         scen_read_launcher(r);
     if (pfd[2].revents)
         drain_pool(r);
+    if (pfd[3].revents)
+        scen_proc_events(r);
     struct det_sink sink = {&r->alerts, &r->tl};
     for (size_t i = 0; i < r->ndet && det_base + i < n; i++) {
         if (!pfd[det_base + i].revents)
@@ -221,6 +230,35 @@ void runner_loop_once(struct runner *r, int timeout_ms)
     scen_events_tail(r);
     scen_scan_tree(r);
     scen_progress(r, 0);
+}
+
+const char *runner_lab_role(const struct runner *r, pid_t pid)
+{
+    for (size_t i = r->nlab; i-- > 0;)
+        if (r->lab[i] == pid)
+            return r->lab_role[i];
+    return NULL;
+}
+
+void runner_lab_add(struct runner *r, pid_t pid, const char *role)
+{
+    if (pid <= 0 || runner_lab_role(r, pid) || r->nlab >= RUN_MAX_LAB)
+        return;
+    if (r->nlab == r->caplab) {
+        size_t nc = r->caplab ? r->caplab * 2 : 64;
+        pid_t *p = realloc(r->lab, nc * sizeof(*p));
+        if (p)
+            r->lab = p;
+        const char **q = p ? realloc(r->lab_role, nc * sizeof(*q)) : NULL;
+        if (!q)
+            return;
+        r->lab_role = q;
+        r->caplab = nc;
+    }
+    r->lab[r->nlab] = pid;
+    r->lab_role[r->nlab++] = role;
+    timeline_event(&r->tl, "lab_pid", NULL,
+                   json_pack("{s:i,s:s}", "pid", (int)pid, "role", role));
 }
 
 void runner_wait(struct runner *r, double seconds)
@@ -323,7 +361,7 @@ static int pool_start(struct runner *r, int want_lab, char *err, size_t errlen)
     hx_fmt(cmd, sizeof(cmd), "%s/minerlab-pool", c->bin_dir);
     hx_fmt(events, sizeof(events), "%s/events.jsonl", c->run_dir);
     hx_fmt(errpath, sizeof(errpath), "%s/pool.stderr", c->run_dir);
-    hx_fmt(diff, sizeof(diff), "%u", c->pool_diff);
+    hx_fmt(diff, sizeof(diff), "%u", c->pool_diff ? c->pool_diff : RUN_VARDIFF_START);
     hx_fmt(lab, sizeof(lab), "%s:0", r->lab_host);
     static const unsigned tcp_ports[] = {3333, 3335, 5555}, tls_ports[] = {14433, 3334},
                           ws_ports[] = {8080, 8000};
@@ -349,6 +387,13 @@ static int pool_start(struct runner *r, int want_lab, char *err, size_t errlen)
                             "--browser-diff",
                             "200000"};
     size_t n = 15;
+    char target[16];
+    hx_fmt(target, sizeof(target), "%d", RUN_VARDIFF_TARGET_S);
+    if (!c->pool_diff) { /* as real pools: about one share per 30 s per connection */
+        argv[n++] = "--vardiff";
+        argv[n++] = "--share-target";
+        argv[n++] = target;
+    }
     if (c->www_dir) {
         argv[n++] = "--www";
         argv[n++] = c->www_dir;
@@ -376,6 +421,7 @@ static int pool_start(struct runner *r, int want_lab, char *err, size_t errlen)
         return ml_err(err, errlen, rc, "cannot start %s: %s", argv[0], strerror(-rc));
     }
     proc_watchdog_add_group(r->pool_pid);
+    runner_lab_add(r, r->pool_pid, "pool");
     r->pool_out = p[0];
     rc = pool_wait_ready(r, want_lab, err, errlen);
     fcntl(r->pool_out, F_SETFL, O_NONBLOCK);
@@ -446,6 +492,8 @@ static void detectors_start(struct runner *r)
         if (detector_start(d, r->cfg->run_dir, iface + 9, env, &r->tl, errbuf,
                            sizeof(errbuf)))
             fprintf(stderr, "minerlab: %s (recorded; the run goes on)\n", errbuf);
+        else
+            runner_lab_add(r, d->pid, "detector");
     }
     env_free(env);
 }
@@ -537,7 +585,7 @@ static void init_runner(struct runner *r, const struct runner_config *cfg)
 {
     memset(r, 0, sizeof(*r));
     r->cfg = cfg;
-    r->pool_out = r->events_fd = r->sfd = -1;
+    r->pool_out = r->events_fd = r->sfd = r->pev_fd = -1;
     r->cur.idx = -1;
     r->cur.out_fd = -1;
     r->pending_cleanup = -1;
@@ -574,6 +622,10 @@ static void teardown(struct runner *r)
         free(r->skip_reason[i]);
     free(r->skip_reason);
     free(r->cur.inodes);
+    free(r->cur.seen_socks);
+    free(r->lab);
+    free(r->lab_role);
+    pev_close(r->pev_fd);
     env_free(r->env);
     if (r->events_fd >= 0)
         close(r->events_fd);
@@ -604,6 +656,19 @@ int runner_run(const struct runner_config *cfg, char *err, size_t errlen)
     r.run_start = runner_now();
     timeline_event(&r.tl, "run_start", NULL,
                    json_pack("{s:s,s:i}", "run_id", cfg->run_id, "pid", (int)getpid()));
+    /* Follow forks as they happen; poll /proc once a second where we cannot. */
+    r.pev_fd = pev_open();
+    timeline_event(&r.tl, "tree_source", NULL,
+                   r.pev_fd >= 0 ? json_pack("{s:s}", "source", "proc-connector")
+                                 : json_pack("{s:s,s:s}", "source", "proc-poll",
+                                             "reason", strerror(-r.pev_fd)));
+    if (r.pev_fd < 0)
+        fprintf(stderr,
+                "minerlab: process connector unavailable (%s); following "
+                "process trees by polling /proc\n",
+                strerror(-r.pev_fd));
+    runner_lab_add(&r, getpid(), "harness");
+    runner_lab_add(&r, proc_watchdog_pid(), "watchdog");
     scen_prepare_checks(&r);
     int lab = needs_lab(&r) && labnet(&r, "up") == 0 && r.lab_up;
     if (!lab)

@@ -38,7 +38,7 @@ struct runner_config {
     const json_t *plan; /* run.json's "plan" (plan.h); may be NULL */
     double grace_s, gap_s, warmup_s;
     unsigned long max_alerts; /* stored per detector; more are counted */
-    unsigned pool_diff;
+    unsigned pool_diff;       /* fixed difficulty; 0 = vardiff (RUN_VARDIFF_*) */
     int random_ports; /* 0: pool-like ports where free, as real pools; 1: port 0 */
     int progress_tty; /* redraw one progress line */
 };
@@ -53,5 +53,9 @@ int runner_run(const struct runner_config *cfg, char *err, size_t errlen);
 /* Writes run.json (settings, versions, machine, detectors, scenarios). */
 int runner_write_run_json(const struct runner_config *cfg, double started,
                           double finished, int interrupted, char *err, size_t errlen);
+
+/* The pool's default: vardiff from this start toward one share per target. */
+#define RUN_VARDIFF_START 2000
+#define RUN_VARDIFF_TARGET_S 30
 
 #endif

@@ -13,7 +13,8 @@
 #include "jsonl.h"
 #include "runner.h"
 
-#define RUN_MAX_TREE 4096
+#define RUN_MAX_TREE 16384 /* every fork of a window: cc runs add up */
+#define RUN_MAX_LAB 65536
 
 /* The scenario whose window is open (or closing). */
 struct run_scen {
@@ -26,11 +27,16 @@ struct run_scen {
     char out[512];
     size_t outlen;
     pid_t tree[RUN_MAX_TREE]; /* every pid seen in its tree */
+    unsigned char
+        gone[RUN_MAX_TREE]; /* the connector saw it exit: no sockets to read */
     size_t ntree;
     unsigned long *inodes; /* sockets held by the tree at the last scan */
     size_t ninodes, capinodes;
+    unsigned long *seen_socks; /* socket inodes already recorded as flows */
+    size_t nseen_socks, capseen_socks;
     double next_duty_ts;
     double next_scan; /* monotonic time of the next /proc scan */
+    int miner_seen;   /* miner_start recorded */
     unsigned long logins, shares_ok, shares_bad, conns;
     long conn_ids[256]; /* pool connection ids already attributed */
     size_t nconn_ids;
@@ -62,7 +68,17 @@ struct runner {
     char **skip_reason;   /* per scenario, NULL = runnable */
     double last_progress;
     unsigned long alerts_seen;
+    int pev_fd;            /* process connector, -1 = polling /proc only */
+    pid_t *lab;            /* the lab's own processes (harness, pool, detectors...) */
+    const char **lab_role; /* static strings */
+    size_t nlab, caplab;
 };
+
+/* Records pid as a lab process (timeline lab_pid) unless already known; role
+ * must be a static string. */
+void runner_lab_add(struct runner *r, pid_t pid, const char *role);
+/* The lab role of pid, or NULL. */
+const char *runner_lab_role(const struct runner *r, pid_t pid);
 
 /* One pass of the event loop: poll up to timeout_ms, drain, reap, scan. */
 void runner_loop_once(struct runner *r, int timeout_ms);
@@ -87,6 +103,8 @@ void scen_on_reaped(struct runner *r, pid_t pid, int status);
 void scen_scan_tree(struct runner *r);
 void scen_read_launcher(struct runner *r);
 void scen_events_tail(struct runner *r);
+/* Process connector events: follows forks into the scenario's tree and the lab. */
+void scen_proc_events(struct runner *r);
 void scen_progress(struct runner *r, int force);
 
 #endif

@@ -16,6 +16,7 @@
 #include "hxutil.h"
 #include "ml_util.h"
 #include "proc.h"
+#include "proc_events.h"
 #include "runner_int.h"
 
 static void scen_cleanup(struct runner *r, const struct scenario *sc,
@@ -48,7 +49,8 @@ static void env_add(struct env_buf *e, const char *k, const char *fmt, ...)
 }
 
 /* The launcher contract's environment for scenario sc. */
-static char **scen_env(struct runner *r, const struct scenario *sc, const char *sandbox)
+static char **scen_env(struct runner *r, const struct scenario *sc, const char *sandbox,
+                       int secrets)
 {
     static struct env_buf e; /* large; one scenario at a time */
     const struct runner_config *c = r->cfg;
@@ -71,17 +73,12 @@ static char **scen_env(struct runner *r, const struct scenario *sc, const char *
     env_add(&e, "ML_POOL_PORT_TLS", "%u", tls);
     env_add(&e, "ML_POOL_PORT_WS", "%u", ws);
     /*
-     * Benign workloads get no pool URL and no wallet: those strings in a
-     * benign process's environment would be the harness planting evidence.
+     * Nothing planted: the wallet and the pool URL are never in any
+     * environment. A malicious launcher's `start` reads them from its stdin
+     * (scen_secrets) and hands them to the miner the way its attack does.
      */
-    if (!scenario_is_malicious(sc))
-        ;
-    else if (!strcmp(tr, "tls"))
-        env_add(&e, "ML_POOL_URL", "stratum+ssl://%s:%u", host, tls);
-    else if (!strcmp(tr, "ws"))
-        env_add(&e, "ML_POOL_URL", "ws://%s:%u", host, ws);
-    else
-        env_add(&e, "ML_POOL_URL", "stratum+tcp://%s:%u", host, tcp);
+    if (secrets && scenario_is_malicious(sc))
+        env_add(&e, "ML_SECRETS_STDIN", "1");
     if (r->lab_up) {
         env_add(&e, "ML_LAB_HOST", "%s", r->lab_host);
         env_add(&e, "ML_LAB_NETNS", "%s", r->lab_netns);
@@ -100,10 +97,44 @@ static char **scen_env(struct runner *r, const struct scenario *sc, const char *
     env_add(&e, "ML_TRANSPORT", "%s", tr);
     env_add(&e, "ML_NAME", "%s", sc->has_miner && m->name ? m->name : "");
     env_add(&e, "ML_CONFIG", "%s", sc->has_miner ? m->config : "args");
-    if (scenario_is_malicious(sc))
-        env_add(&e, "ML_WALLET", "%s", lab_wallet);
     env_add(&e, "ML_COMMAND", "%s", sc->command ? sc->command : "");
-    return env_with(r->env, e.v);
+    char **env = env_with(r->env, e.v);
+    explicit_bzero(&e, sizeof(e)); /* scrub what is no longer needed */
+    return env;
+}
+
+/*
+ * The pipe a malicious launcher's `start` reads its secrets from:
+ * "ML_WALLET=...\nML_POOL_URL=...\n", then EOF. Returns the read end, or -1
+ * (benign scenarios get nothing; their stdin is /dev/null).
+ */
+static int scen_secrets(struct runner *r, const struct scenario *sc)
+{
+    if (!scenario_is_malicious(sc))
+        return -1;
+    const char *tr = sc->has_miner ? sc->miner.transport : "tcp";
+    int lab = r->lab_up && scenario_requires(sc, "netns");
+    const char *host = lab ? r->lab_host : "127.0.0.1";
+    unsigned port = !strcmp(tr, "tls")  ? (lab ? r->port_lab_tls : r->port_tls)
+                    : !strcmp(tr, "ws") ? (lab ? r->port_lab_ws : r->port_ws)
+                                        : (lab ? r->port_lab : r->port_tcp);
+    const char *scheme = !strcmp(tr, "tls")  ? "stratum+ssl"
+                         : !strcmp(tr, "ws") ? "ws"
+                                             : "stratum+tcp";
+    char buf[512];
+    int p[2], n = snprintf(buf, sizeof(buf), "ML_WALLET=%s\nML_POOL_URL=%s://%s:%u\n",
+                           lab_wallet, scheme, host, port);
+    if (pipe2(p, O_CLOEXEC) != 0)
+        return -1;
+    /* Far below the pipe's capacity: the write cannot block. */
+    ssize_t w = write(p[1], buf, (size_t)n);
+    explicit_bzero(buf, sizeof(buf));
+    close(p[1]);
+    if (w != n) {
+        close(p[0]);
+        return -1;
+    }
+    return p[0];
 }
 
 static void launcher_path(const struct runner *r, const struct scenario *sc, char *out,
@@ -184,7 +215,7 @@ void scen_prepare_checks(struct runner *r)
             r->skip_reason[i] = strdup(reason);
             continue;
         }
-        char **env = scen_env(r, sc, NULL);
+        char **env = scen_env(r, sc, NULL, 0);
         const char *argv[] = {path, "check", NULL};
         int rc = proc_run_sync(argv, env, r->cfg->run_dir, 15, -1, last, sizeof(last));
         env_free(env);
@@ -233,7 +264,8 @@ static void tree_add(struct runner *r, pid_t pid, pid_t ppid, const char *comm,
 /* Processes that are the harness's own helpers, never the workload. */
 static int is_infrastructure(const struct runner *r, const struct proc_info *p)
 {
-    if ((r->pool_pid && p->pgid == r->pool_pid) || p->pid == proc_watchdog_pid())
+    if ((r->pool_pid && p->pgid == r->pool_pid) || p->pid == proc_watchdog_pid() ||
+        runner_lab_role(r, p->pid))
         return 1;
     for (size_t i = 0; i < r->ndet; i++)
         if (r->det[i].pgid && p->pgid == r->det[i].pgid)
@@ -241,12 +273,135 @@ static int is_infrastructure(const struct runner *r, const struct proc_info *p)
     return 0;
 }
 
+static int cmp_inode(const void *a, const void *b)
+{
+    unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
+    return (x > y) - (x < y);
+}
+
+static int sock_seen(struct run_scen *c, unsigned long inode)
+{
+    for (size_t i = 0; i < c->nseen_socks; i++)
+        if (c->seen_socks[i] == inode)
+            return 1;
+    if (c->nseen_socks == c->capseen_socks) {
+        size_t nc = c->capseen_socks ? c->capseen_socks * 2 : 64;
+        unsigned long *p = realloc(c->seen_socks, nc * sizeof(*p));
+        if (!p)
+            return 1;
+        c->seen_socks = p;
+        c->capseen_socks = nc;
+    }
+    c->seen_socks[c->nseen_socks++] = inode;
+    return 0;
+}
+
+/*
+ * Records every TCP/UDP socket the tree holds (v4 and v6; connecting,
+ * accepted, listening, bound) as the scenario's flows, benign ones too, so
+ * a network alert on a benign workload's flow is scored as a false positive.
+ * Sockets are looked up in each network namespace the tree lives in.
+ */
+static void record_sockets(struct runner *r)
+{
+    struct run_scen *c = &r->cur;
+    if (!c->ninodes)
+        return;
+    qsort(c->inodes, c->ninodes, sizeof(*c->inodes), cmp_inode);
+    char seen_ns[8][64];
+    size_t nns = 0;
+    struct pev_sock *socks = NULL;
+    size_t n = 0, cap = 0;
+    for (size_t i = 0; i < c->ntree && nns < 8; i++) {
+        char path[64], ns[64];
+        if (c->gone[i])
+            continue;
+        hx_fmt(path, sizeof(path), "/proc/%d/ns/net", (int)c->tree[i]);
+        ssize_t len = readlink(path, ns, sizeof(ns) - 1);
+        if (len <= 0)
+            continue;
+        ns[len] = '\0';
+        size_t k = 0;
+        while (k < nns && strcmp(seen_ns[k], ns))
+            k++;
+        if (k < nns)
+            continue;
+        hx_fmt(seen_ns[nns++], sizeof(seen_ns[0]), "%s", ns);
+        pev_sockets(c->tree[i], c->inodes, c->ninodes, &socks, &n, &cap);
+    }
+    for (size_t i = 0; i < n; i++) {
+        const struct pev_sock *k = &socks[i];
+        if (sock_seen(c, k->inode))
+            continue;
+        /* Not connected (listening, unbound UDP): "*" matches any peer. */
+        timeline_event(&r->tl, "conn", c->sc->id,
+                       json_pack("{s:s,s:s,s:s,s:s,s:b}", "src", k->local, "dst",
+                                 k->remote[0] ? k->remote : "*", "proto", k->proto,
+                                 "via", "socket", "listening", k->listening));
+    }
+    free(socks);
+}
+
 static void refresh_inodes(struct runner *r)
 {
     struct run_scen *c = &r->cur;
     c->ninodes = 0;
     for (size_t i = 0; i < c->ntree; i++)
-        proc_socket_inodes(c->tree[i], &c->inodes, &c->ninodes, &c->capinodes);
+        if (!c->gone[i])
+            proc_socket_inodes(c->tree[i], &c->inodes, &c->ninodes, &c->capinodes);
+    record_sockets(r);
+}
+
+static void on_proc_event(const struct pev *e, void *ctx)
+{
+    struct runner *r = ctx;
+    struct run_scen *c = &r->cur;
+    if (e->kind == PEV_EXIT && c->idx >= 0) {
+        for (size_t i = c->ntree; i-- > 0;)
+            if (c->tree[i] == e->pid) {
+                c->gone[i] = 1;
+                break;
+            }
+        return;
+    }
+    if (e->kind != PEV_FORK)
+        return;
+    if (c->idx >= 0 && c->end == 0 && tree_has(c, e->ppid)) {
+        char comm[32] = "", path[64];
+        hx_fmt(path, sizeof(path), "/proc/%d/comm", (int)e->pid);
+        FILE *f = fopen(path, "re");
+        if (f) {
+            if (fgets(comm, sizeof(comm), f))
+                comm[strcspn(comm, "\n")] = '\0';
+            fclose(f);
+        }
+        for (size_t i = 0; i < c->ntree; i++) /* a number reused inside the tree */
+            if (c->tree[i] == e->pid)
+                c->gone[i] = 0;
+        tree_add(r, e->pid, e->ppid, comm[0] ? comm : NULL, "fork");
+        c->next_scan = 0; /* look at its sockets soon */
+        return;
+    }
+    const char *role = runner_lab_role(r, e->ppid);
+    if (!role || (c->idx >= 0 && e->pid == c->launcher))
+        return;
+    /* Children of the lab are the lab: a detector's tools, the harness's helpers. */
+    if (!strcmp(role, "harness"))
+        role = "harness-helper";
+    else if (!strcmp(role, "detector"))
+        role = "detector-child";
+    runner_lab_add(r, e->pid, role);
+}
+
+void scen_proc_events(struct runner *r)
+{
+    if (r->pev_fd < 0)
+        return;
+    if (pev_read(r->pev_fd, on_proc_event, r) == -ENOBUFS) {
+        /* Events were lost: fall back on one /proc scan now. */
+        r->cur.next_scan = 0;
+        timeline_event(&r->tl, "proc_events_lost", NULL, json_object());
+    }
 }
 
 void scen_scan_tree(struct runner *r)
@@ -255,7 +410,9 @@ void scen_scan_tree(struct runner *r)
     double now = runner_now();
     if (c->idx < 0 || c->end > 0 || now < c->next_scan)
         return;
-    c->next_scan = now + 1.0;
+    /* The proc connector sees every fork; the scan is for sockets and the fallback. */
+    c->next_scan = now + (r->pev_fd >= 0 ? 0.5 : 1.0);
+    scen_proc_events(r);
     struct proc_snapshot s = {0};
     if (proc_snapshot_take(&s) == 0) {
         pid_t self = getpid();
@@ -312,9 +469,14 @@ void scen_read_launcher(struct runner *r)
             char role[32];
             if (c->idx >= 0 && sscanf(line, "ML-PID %d %31s", &pid, role) == 2 &&
                 pid > 1) {
-                if (!strcmp(role, "miner") && !tree_has(c, pid))
+                if (!strcmp(role, "miner") && !c->miner_seen) {
+                    c->miner_seen = 1;
                     timeline_event(&r->tl, "miner_start", c->sc->id,
                                    json_pack("{s:i}", "pid", pid));
+                }
+                if (tree_has(c, pid)) /* seen at its fork: record what it is */
+                    timeline_event(&r->tl, "pid", c->sc->id,
+                                   json_pack("{s:i,s:s}", "pid", pid, "role", role));
                 tree_add(r, pid, 0, NULL, role);
             }
             line = nl + 1;
@@ -554,7 +716,7 @@ static void scen_cleanup(struct runner *r, const struct scenario *sc,
 {
     char path[4096], last[512];
     launcher_path(r, sc, path, sizeof(path));
-    char **env = scen_env(r, sc, sandbox);
+    char **env = scen_env(r, sc, sandbox, 0);
     const char *argv[] = {path, "cleanup", NULL};
     int rc = proc_run_sync(argv, env, r->cfg->run_dir, r->stop ? 1.0 : 20, -1, last,
                            sizeof(last));
@@ -570,11 +732,13 @@ static void scen_reset(struct runner *r)
     struct run_scen *c = &r->cur;
     if (c->out_fd >= 0)
         close(c->out_fd);
-    unsigned long *inodes = c->inodes;
-    size_t cap = c->capinodes;
+    unsigned long *inodes = c->inodes, *seen = c->seen_socks;
+    size_t cap = c->capinodes, capseen = c->capseen_socks;
     memset(c, 0, sizeof(*c));
     c->inodes = inodes;
     c->capinodes = cap;
+    c->seen_socks = seen;
+    c->capseen_socks = capseen;
     c->idx = -1;
     c->out_fd = -1;
 }
@@ -600,14 +764,19 @@ void scen_run(struct runner *r, size_t idx)
     launcher_path(r, sc, path, sizeof(path));
     int p[2] = {-1, -1};
     int efd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    char **env = scen_env(r, sc, sandbox);
+    char **env = scen_env(r, sc, sandbox, 1);
     const char *argv[] = {path, "start", NULL};
     struct run_scen *c = &r->cur;
     int rc = pipe2(p, O_CLOEXEC) ? -errno : 0;
-    struct proc_spec spec = {argv, env, sandbox, -1, p[1], efd};
+    int secrets = scen_secrets(r, sc);
+    struct proc_spec spec = {argv, env, sandbox, secrets, p[1], efd};
     pid_t pid = 0;
+    if (!rc && scenario_is_malicious(sc) && secrets < 0)
+        rc = -EPIPE;
     if (!rc)
         rc = proc_spawn(&spec, &pid);
+    if (secrets >= 0)
+        close(secrets);
     env_free(env);
     if (efd >= 0)
         close(efd);

@@ -36,6 +36,7 @@ struct raw_suite {
     char *name, *description;
     char **scenarios;
     unsigned scenarios_count;
+    unsigned pool_diff;
 };
 
 static const cyaml_schema_value_t str_entry = {
@@ -91,6 +92,7 @@ static const cyaml_schema_field_t suite_fields[] = {
                            struct raw_suite, description, 0, 1024),
     CYAML_FIELD_SEQUENCE("scenarios", CYAML_FLAG_POINTER, struct raw_suite, scenarios,
                          &str_entry, 0, 1024),
+    CYAML_FIELD_UINT("pool_diff", CYAML_FLAG_OPTIONAL, struct raw_suite, pool_diff),
     CYAML_FIELD_END};
 static const cyaml_schema_value_t suite_schema = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, struct raw_suite, suite_fields),
@@ -538,6 +540,7 @@ int suite_load(const char *path, struct suite **out, char *err, size_t errlen)
     s->description = strdup(raw->description ? raw->description : "");
     s->ids = dup_list(raw->scenarios, raw->scenarios_count);
     s->id_count = raw->scenarios_count;
+    s->pool_diff = raw->pool_diff;
     if (s->path && s->name && s->description && s->ids)
         rc = 0;
 out:

@@ -51,6 +51,7 @@ struct suite {
     char *path, *name, *description;
     char **ids;
     size_t id_count;
+    unsigned pool_diff; /* fixed pool difficulty for this suite; 0 = vardiff */
 };
 
 /*

@@ -105,25 +105,86 @@ static void credit(struct score *s, size_t d, size_t si, double ts, int tp)
 }
 
 /*
- * Which candidate a host-level (or unmatched) alert belongs to: the one
- * scenario actually running at ts, else the only one in its grace period.
- * -1 when that is not exactly one (ambiguous).
+ * Which candidate window an alert that names no workload belongs to: the
+ * scenario running at ts (the latest started when two run), else the one in
+ * its grace period that started last (cand[] is ordered latest start first).
  */
-static long sole_scenario(const struct score *s, const size_t *cand, size_t n,
-                          double ts)
+static size_t sole_scenario(const struct score *s, const size_t *cand, size_t n,
+                            double ts)
 {
-    long running = -1;
     for (size_t i = 0; i < n; i++) {
         const struct model_scenario *sc = &s->m->scen[cand[i]];
-        if (ts >= sc->start && ts <= sc->end) {
-            if (running >= 0)
-                return -1;
-            running = (long)cand[i];
-        }
+        if (ts >= sc->start && ts <= sc->end)
+            return cand[i];
     }
-    if (running >= 0)
-        return running;
-    return n == 1 ? (long)cand[0] : -1;
+    return cand[0];
+}
+
+const char *score_verdict_name(enum alert_verdict v)
+{
+    static const char *const names[] = {"tp",  "fp",      "off_target",
+                                        "lab", "outside", "unknown"};
+    return (unsigned)v < sizeof(names) / sizeof(names[0]) ? names[v] : "unknown";
+}
+
+/* The lab role of a pid alert at ts, or NULL. */
+static const char *lab_role_at(const struct score *s, int pid, const size_t *cand,
+                               size_t n)
+{
+    const char *r = model_lab_role(s->m, NULL, pid);
+    for (size_t i = 0; !r && i < n; i++)
+        r = model_lab_role(s->m, &s->m->scen[cand[i]], pid);
+    return r;
+}
+
+static struct det_result *det_bucket(struct score *s, long d)
+{
+    if (!s->det)
+        s->det = calloc(s->ndet + 1, sizeof(*s->det));
+    return s->det ? &s->det[d] : NULL;
+}
+
+static void note_lab(struct score *s, long d, const char *role)
+{
+    struct det_result *r = det_bucket(s, d);
+    size_t max = sizeof(r->lab_roles) / sizeof(r->lab_roles[0]);
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->nlab_roles; i++)
+        if (strcmp(r->lab_roles[i].role, role) == 0) {
+            r->lab_roles[i].alerts++;
+            return;
+        }
+    if (r->nlab_roles == max) { /* more roles than slots: the last one is "other" */
+        hx_fmt(r->lab_roles[max - 1].role, sizeof(r->lab_roles[0].role), "other");
+        r->lab_roles[max - 1].alerts++;
+        return;
+    }
+    hx_fmt(r->lab_roles[r->nlab_roles].role, sizeof(r->lab_roles[0].role), "%s", role);
+    r->lab_roles[r->nlab_roles++].alerts = 1;
+}
+
+static void note_off(struct score *s, long d, const struct score_alert *a)
+{
+    struct det_result *r = det_bucket(s, d);
+    if (!r)
+        return;
+    char key[48];
+    hx_fmt(key, sizeof(key), "%.24s/%s", a->technique ? a->technique : "unknown",
+           a->pid > 0 ? "pid" : "flow");
+    size_t max = sizeof(r->off_classes) / sizeof(r->off_classes[0]);
+    for (size_t i = 0; i < r->noff_classes; i++)
+        if (strcmp(r->off_classes[i].key, key) == 0) {
+            r->off_classes[i].alerts++;
+            return;
+        }
+    if (r->noff_classes < max) {
+        hx_fmt(r->off_classes[r->noff_classes].key, sizeof(key), "%s", key);
+        r->off_classes[r->noff_classes++].alerts = 1;
+    } else { /* more classes than slots: the last one is "other" */
+        hx_fmt(r->off_classes[max - 1].key, sizeof(key), "other");
+        r->off_classes[max - 1].alerts++;
+    }
 }
 
 enum alert_verdict score_add_alert(struct score *s, const struct score_alert *a)
@@ -133,10 +194,10 @@ enum alert_verdict score_add_alert(struct score *s, const struct score_alert *a)
         s->unknown_alerts++;
         return AV_UNKNOWN;
     }
+    /* The harness's clock decides; a detector cannot backdate itself. */
+    double ts = a->recv_ts > 0 ? a->recv_ts : a->ts;
     size_t cand[8];
-    size_t n = candidates(s, a->ts, cand, 8);
-    if (n == 0)
-        return AV_OUTSIDE;
+    size_t n = candidates(s, ts, cand, 8);
     if (a->pid > 0 || (a->src && a->dst)) {
         enum alert_verdict v = AV_FP;
         int matched = 0;
@@ -144,21 +205,40 @@ enum alert_verdict score_add_alert(struct score *s, const struct score_alert *a)
             const struct model_scenario *sc = &s->m->scen[cand[i]];
             if ((a->pid > 0 && model_has_pid(sc, a->pid)) ||
                 model_has_flow(sc, a->src, a->dst)) {
-                credit(s, (size_t)d, cand[i], a->ts, sc->malicious);
+                credit(s, (size_t)d, cand[i], ts, sc->malicious);
                 if (sc->malicious)
                     v = AV_TP;
                 matched = 1;
             }
         }
-        /* Names a process or flow that is no workload of this run. */
-        return matched ? v : AV_UNMATCHED;
+        if (matched)
+            return v;
+        const char *role = a->pid > 0 ? lab_role_at(s, a->pid, cand, n) : NULL;
+        if (role) {
+            note_lab(s, d, role);
+            return AV_LAB;
+        }
+        if (n == 0)
+            return AV_OUTSIDE;
+        /* A process or flow of no workload: a false alarm on the host. */
+        s->pairs[(size_t)d * s->nscen + sole_scenario(s, cand, n, ts)].off_alerts++;
+        note_off(s, d, a);
+        return AV_OFF_TARGET;
     }
-    long si = sole_scenario(s, cand, n, a->ts);
-    if (si < 0)
-        return AV_AMBIGUOUS;
+    if (n == 0)
+        return AV_OUTSIDE;
+    size_t si = sole_scenario(s, cand, n, ts);
     const struct model_scenario *sc = &s->m->scen[si];
-    credit(s, (size_t)d, (size_t)si, a->ts, sc->malicious);
+    credit(s, (size_t)d, si, ts, sc->malicious);
     return sc->malicious ? AV_TP : AV_FP;
+}
+
+int score_observable(const struct model_detector *d, const struct model_scenario *sc)
+{
+    if (!d || d->min_obs_s <= 0 || sc->start <= 0)
+        return 1;
+    double origin = sc->miner_start > sc->start ? sc->miner_start : sc->start;
+    return sc->end - origin >= d->min_obs_s;
 }
 
 const struct pair_result *score_pair(const struct score *s, size_t det, size_t scen)
@@ -210,6 +290,22 @@ static double ratio(unsigned num, unsigned den)
     return den ? (double)num / den : -1;
 }
 
+/* Hours the run lasted (its recorded start to finish, else its windows). */
+static double run_hours(const struct model *m)
+{
+    double from = m->started, to = m->finished;
+    for (size_t i = 0; i < m->nscen; i++) {
+        const struct model_scenario *sc = &m->scen[i];
+        if (sc->start <= 0)
+            continue;
+        if (from <= 0 || sc->start < from)
+            from = sc->start;
+        if (sc->end + m->grace_s > to && m->finished <= 0)
+            to = sc->end + m->grace_s;
+    }
+    return to > from && from > 0 ? (to - from) / 3600 : -1;
+}
+
 static int finish_detector(struct score *s, size_t d, double *ttds)
 {
     struct det_result *r = &s->det[d];
@@ -222,6 +318,13 @@ static int finish_detector(struct score *s, size_t d, double *ttds)
         r->fp_alerts += p->fp_alerts;
         if (!score_scenario_counts(sc))
             continue;
+        r->off_pairs += p->off_alerts > 0;
+        p->not_observable = !score_observable(&s->m->det[d], sc);
+        if (p->not_observable) {
+            /* It could not judge this window: neither missed nor clean. */
+            r->not_observable++;
+            continue;
+        }
         if (p->fp_alerts)
             r->fp_pairs++;
         if (!sc->malicious) {
@@ -244,7 +347,9 @@ static int finish_detector(struct score *s, size_t d, double *ttds)
     }
     r->tpr = ratio(r->mal_detected, r->mal_ran);
     r->fpr = ratio(r->ben_flagged, r->ben_ran);
-    r->precision = ratio(r->tp_pairs, r->tp_pairs + r->fp_pairs);
+    r->precision = ratio(r->tp_pairs, r->tp_pairs + r->fp_pairs + r->off_pairs);
+    double hours = run_hours(s->m);
+    r->off_target_per_h = hours > 0 ? (double)r->off_target / hours : -1;
     r->median_ttd_s = -1;
     if (nttd) {
         qsort(ttds, nttd, sizeof(double), cmp_double);
@@ -267,9 +372,13 @@ int score_finish(struct score *s)
         free(s->det[d].curve);
         memset(&s->det[d], 0, sizeof(s->det[d]));
         s->det[d].alerts = keep.alerts;
-        s->det[d].ambiguous = keep.ambiguous;
         s->det[d].outside = keep.outside;
-        s->det[d].unmatched = keep.unmatched;
+        s->det[d].off_target = keep.off_target;
+        s->det[d].lab = keep.lab;
+        memcpy(s->det[d].off_classes, keep.off_classes, sizeof(keep.off_classes));
+        s->det[d].noff_classes = keep.noff_classes;
+        memcpy(s->det[d].lab_roles, keep.lab_roles, sizeof(keep.lab_roles));
+        s->det[d].nlab_roles = keep.nlab_roles;
         rc = finish_detector(s, d, ttds);
     }
     free(ttds);
@@ -283,7 +392,7 @@ const char *score_expect_outcome(const struct score *s, size_t det, size_t scen)
     for (size_t i = 0; i < sc->nexpect; i++) {
         if (strcmp(sc->expect[i].detector, name) != 0)
             continue;
-        if (!score_scenario_counts(sc))
+        if (!score_scenario_counts(sc) || !score_observable(&s->m->det[det], sc))
             return "skipped";
         const struct pair_result *p = score_pair(s, det, scen);
         int detected = sc->malicious ? p->tp_alerts > 0 : p->fp_alerts > 0;
@@ -295,18 +404,24 @@ const char *score_expect_outcome(const struct score *s, size_t det, size_t scen)
 /* Per-alert bookkeeping that score_add_alert leaves to the reader. */
 static void count_verdict(struct score *s, const char *det, enum alert_verdict v)
 {
-    if (!s->det)
-        s->det = calloc(s->ndet + 1, sizeof(*s->det));
     long d = det_index(s, det);
-    if (d < 0 || !s->det)
+    struct det_result *r = d < 0 ? NULL : det_bucket(s, d);
+    if (!r)
         return;
-    s->det[d].alerts++;
-    if (v == AV_AMBIGUOUS)
-        s->det[d].ambiguous++;
-    else if (v == AV_OUTSIDE)
-        s->det[d].outside++;
-    else if (v == AV_UNMATCHED)
-        s->det[d].unmatched++;
+    r->alerts++;
+    if (v == AV_OUTSIDE)
+        r->outside++;
+    else if (v == AV_OFF_TARGET)
+        r->off_target++;
+    else if (v == AV_LAB)
+        r->lab++;
+}
+
+enum alert_verdict score_count_alert(struct score *s, const struct score_alert *a)
+{
+    enum alert_verdict v = score_add_alert(s, a);
+    count_verdict(s, a->detector, v);
+    return v;
 }
 
 int score_read_alerts(struct score *s, const char *dir, char *err, size_t errlen)
@@ -326,10 +441,14 @@ int score_read_alerts(struct score *s, const char *dir, char *err, size_t errlen
         if (n > 0 && line[n - 1] == '\n')
             n--;
         if (alert_scan(line, (size_t)n, &af) == 0) {
-            struct score_alert a = {af.detector, af.ts, af.pid,
+            struct score_alert a = {af.detector,
+                                    af.ts,
+                                    af.pid,
                                     af.src[0] ? af.src : NULL,
-                                    af.dst[0] ? af.dst : NULL};
-            count_verdict(s, a.detector, score_add_alert(s, &a));
+                                    af.dst[0] ? af.dst : NULL,
+                                    af.recv_ts,
+                                    af.technique[0] ? af.technique : NULL};
+            score_count_alert(s, &a);
             continue;
         }
         json_t *o = json_loadb(line, (size_t)n, 0, NULL);
@@ -343,9 +462,11 @@ int score_read_alerts(struct score *s, const char *dir, char *err, size_t errlen
             .pid = (int)json_integer_value(json_object_get(o, "pid")),
             .src = json_string_value(json_object_get(flow, "src")),
             .dst = json_string_value(json_object_get(flow, "dst")),
+            .recv_ts = json_number_value(json_object_get(o, "recv_ts")),
+            .technique = json_string_value(json_object_get(o, "technique")),
         };
         if (a.detector)
-            count_verdict(s, a.detector, score_add_alert(s, &a));
+            score_count_alert(s, &a);
         json_decref(o);
     }
     int rc = ferror(f) ? ml_err(err, errlen, -EIO, "%s: read error", path) : 0;

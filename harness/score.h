@@ -15,27 +15,44 @@
 
 #include "model.h"
 
+/* Every alert of a known detector lands in exactly one of the first five. */
 enum alert_verdict {
-    AV_TP,        /* matches a malicious scenario */
-    AV_FP,        /* matches a benign one, or mismatches the only running one */
-    AV_AMBIGUOUS, /* host-level (or unmatched) while two windows overlap */
-    AV_OUTSIDE,   /* outside every scenario window (+ grace) */
-    AV_UNMATCHED, /* names a pid/flow of no workload in the run (not scored) */
-    AV_UNKNOWN,   /* detector not in the run */
+    AV_TP,         /* matches a malicious scenario's workload (or host-level in it) */
+    AV_FP,         /* matches a benign scenario's workload (or host-level in it) */
+    AV_OFF_TARGET, /* in a window, names a pid/flow of no workload and not the lab */
+    AV_LAB,        /* names the lab's own process (harness, pool, detector, launcher) */
+    AV_OUTSIDE,    /* outside every scenario window (+ grace) */
+    AV_UNKNOWN,    /* detector not in the run */
 };
 
 struct score_alert {
     const char *detector;
-    double ts;       /* Unix seconds */
+    double ts;       /* the detector's own time (display only when recv_ts is set) */
     int pid;         /* 0 = none */
     const char *src; /* flow endpoints or NULL */
     const char *dst;
+    double recv_ts;        /* when the harness read it: decides; 0 = unknown, use ts */
+    const char *technique; /* NULL = unknown */
 };
 
 struct pair_result {
     unsigned long tp_alerts, fp_alerts;
-    double first_tp_ts, first_fp_ts; /* 0 = none */
+    unsigned long off_alerts;        /* off-target alerts during this window */
+    double first_tp_ts, first_fp_ts; /* 0 = none (harness time) */
     double ttd_s;                    /* -1 = not detected */
+    int not_observable;              /* window after miner start < min_observation_s */
+};
+
+/* An off-target alert class (technique + what it names), for the baseline gate. */
+struct off_class {
+    char key[48]; /* "memory/pid", "network/flow" */
+    unsigned long alerts;
+};
+
+/* Lab alerts by the role of the process they name. */
+struct lab_role {
+    char role[24];
+    unsigned long alerts;
 };
 
 struct duty_point {
@@ -46,13 +63,19 @@ struct duty_point {
 
 struct det_result {
     unsigned mal_ran, mal_detected, ben_ran, ben_flagged;
-    unsigned tp_pairs, fp_pairs;
-    unsigned long alerts, tp_alerts, fp_alerts, ambiguous, outside, unmatched;
+    unsigned tp_pairs, fp_pairs, off_pairs; /* off_pairs: windows with off-target */
+    unsigned not_observable;                /* pairs it could not judge */
+    unsigned long alerts, tp_alerts, fp_alerts, off_target, lab, outside;
+    double off_target_per_h; /* off-target alerts per hour of run, -1 = no run time */
     double tpr, fpr, precision; /* -1 = undefined (no denominator) */
     double median_ttd_s;        /* -1 = nothing detected */
     int lowest_duty_pct;        /* lowest nominal duty caught, -1 = none */
     struct duty_point *curve;   /* per (type, duty), sorted */
     size_t ncurve;
+    struct off_class off_classes[16]; /* further classes count under "other/..." */
+    size_t noff_classes;
+    struct lab_role lab_roles[8];
+    size_t nlab_roles;
 };
 
 struct score {
@@ -71,6 +94,8 @@ void score_free(struct score *s);
 
 /* Applies one alert; returns its verdict. */
 enum alert_verdict score_add_alert(struct score *s, const struct score_alert *a);
+/* Same, and counts it in its detector's buckets (alerts, off-target, lab, outside). */
+enum alert_verdict score_count_alert(struct score *s, const struct score_alert *a);
 
 /* Computes the per-detector results. 0 or -ENOMEM. */
 int score_finish(struct score *s);
@@ -80,6 +105,16 @@ const struct pair_result *score_pair(const struct score *s, size_t det, size_t s
 
 /* 1 when the scenario had a window and counts in the rates. */
 int score_scenario_counts(const struct model_scenario *sc);
+
+/*
+ * 1 when detector d can judge scenario sc: it declared no min_observation_s,
+ * or the window after miner start (scenario start for benign ones) is at
+ * least that long.
+ */
+int score_observable(const struct model_detector *d, const struct model_scenario *sc);
+
+/* Short name of a verdict: "tp", "fp", "off_target", "lab", "outside", "unknown". */
+const char *score_verdict_name(enum alert_verdict v);
 
 /*
  * Expectation outcome for (det, scen): "pass", "fail", "skipped", or NULL

@@ -69,6 +69,14 @@ int det_info_line(const char *detector, enum det_technique t, json_t *info)
     return o ? write_line(o) : -ENOMEM;
 }
 
+int det_min_observation(const char *detector, enum det_technique t, double seconds,
+                        const char *basis)
+{
+    return det_info_line(detector, t,
+                         json_pack("{s:f,s:s}", "min_observation_s", seconds,
+                                   "min_observation_basis", basis ? basis : ""));
+}
+
 static void on_stop(int sig)
 {
     (void)sig;

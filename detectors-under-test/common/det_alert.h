@@ -46,6 +46,13 @@ const char *det_technique_name(enum det_technique t);
  * info (a JSON object; NULL writes {}). 0 or -errno.
  */
 int det_info_line(const char *detector, enum det_technique t, json_t *info);
+/*
+ * Writes an info line declaring the detector's minimum observation time
+ * (PROTOCOL.md): {"info":{"min_observation_s":seconds,"min_observation_basis":
+ * basis}}, basis naming the settings it comes from ("--window-s 30").
+ */
+int det_min_observation(const char *detector, enum det_technique t, double seconds,
+                        const char *basis);
 
 /*
  * Installs SIGTERM/SIGINT handlers that set the returned flag, and ignores

@@ -1,4 +1,7 @@
 /* minerlab-det-cpu-steady: see README.md. */
+#include <stdio.h>
+
+#include "det_alert.h"
 #include "cpu_steady.h"
 
 static void *create(int argc, char **argv, const struct det_common_opts **common,
@@ -8,6 +11,9 @@ static void *create(int argc, char **argv, const struct det_common_opts **common
     if (cpu_steady_parse_args(argc, argv, &cfg, err, errlen) < 0)
         return NULL;
     *common = &cfg.common;
+    char basis[128];
+    snprintf(basis, sizeof(basis), "--window-s %g", cfg.window_s);
+    det_min_observation("cpu-steady", DET_SYSTEM_METRICS, cfg.window_s, basis);
     return cpu_steady_new(&cfg);
 }
 

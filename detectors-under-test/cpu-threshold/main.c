@@ -1,4 +1,7 @@
 /* minerlab-det-cpu-threshold: see README.md. */
+#include <stdio.h>
+
+#include "det_alert.h"
 #include "cpu_threshold.h"
 
 static void *create(int argc, char **argv, const struct det_common_opts **common,
@@ -8,6 +11,11 @@ static void *create(int argc, char **argv, const struct det_common_opts **common
     if (cpu_threshold_parse_args(argc, argv, &cfg, err, errlen) < 0)
         return NULL;
     *common = &cfg.common;
+    char basis[128];
+    snprintf(basis, sizeof(basis), "new-process rule: two samples of --interval-ms %u",
+             (unsigned)cfg.common.interval_ms);
+    det_min_observation("cpu-threshold", DET_SYSTEM_METRICS,
+                        2.0 * cfg.common.interval_ms / 1000.0, basis);
     return cpu_threshold_new(&cfg);
 }
 

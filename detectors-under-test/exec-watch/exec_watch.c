@@ -136,6 +136,8 @@ struct exec_watch *exec_watch_new(const struct exec_watch_config *cfg, char *err
                 "%.1f s\n",
                 cfg->sweep_s);
         write_info("netlink proc connector");
+        /* Every exec is an event: it judges a command line as it starts. */
+        det_min_observation(DETECTOR, DET_SCRIPT, 0, "netlink exec events");
         return ew;
     }
     if (strcmp(cfg->mode, "netlink") == 0) {
@@ -151,6 +153,11 @@ struct exec_watch *exec_watch_new(const struct exec_watch_config *cfg, char *err
              strcmp(cfg->mode, "poll") == 0 ? "--mode poll" : strerror(-rc),
              cfg->common.proc_root, cfg->common.interval_ms);
     det_alert_degraded(DETECTOR, DET_SCRIPT, msg);
+    char basis[64];
+    snprintf(basis, sizeof(basis), "one /proc poll of --interval-ms %ld",
+             cfg->common.interval_ms);
+    det_min_observation(DETECTOR, DET_SCRIPT, (double)cfg->common.interval_ms / 1000.0,
+                        basis);
     return ew;
 }
 

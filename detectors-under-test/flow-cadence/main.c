@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "det_alert.h"
 #include "det_pcap.h"
 #include "fc.h"
 #include "ml_util.h"
@@ -60,6 +61,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "minerlab-det-flow-cadence: out of memory\n");
         return 1;
     }
+    char basis[64];
+    double min_age = cfg.min_age_s > 0 ? cfg.min_age_s : 60; /* fc.c's default */
+    snprintf(basis, sizeof(basis), "--min-age %g (a flow must be that old)", min_age);
+    det_min_observation("flow-cadence", DET_NETWORK, min_age, basis);
     int rc = det_pcap_run_detector("flow-cadence", &pc, fc_packet, fc_tick, c, stop);
     fc_destroy(c);
     return rc;

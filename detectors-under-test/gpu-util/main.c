@@ -1,4 +1,7 @@
 /* minerlab-det-gpu-util: see README.md. */
+#include <stdio.h>
+
+#include "det_alert.h"
 #include "gpu_util.h"
 
 static void *create(int argc, char **argv, const struct det_common_opts **common,
@@ -8,6 +11,9 @@ static void *create(int argc, char **argv, const struct det_common_opts **common
     if (gpu_util_parse_args(argc, argv, &cfg, err, errlen) < 0)
         return NULL;
     *common = &cfg.common;
+    char basis[128];
+    snprintf(basis, sizeof(basis), "--sustain-s %g", cfg.sustain_s);
+    det_min_observation("gpu-util", DET_SYSTEM_METRICS, cfg.sustain_s, basis);
     return gpu_util_new(&cfg);
 }
 

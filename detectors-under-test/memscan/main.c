@@ -1,4 +1,7 @@
 /* minerlab-det-memscan: see README.md. */
+#include <stdio.h>
+
+#include "det_alert.h"
 #include "memscan.h"
 
 static void *create(int argc, char **argv, const struct det_common_opts **common,
@@ -8,6 +11,15 @@ static void *create(int argc, char **argv, const struct det_common_opts **common
     if (memscan_parse_args(argc, argv, &cfg, err, errlen) < 0)
         return NULL;
     *common = &cfg.common;
+    char basis[128];
+    snprintf(basis, sizeof(basis),
+             "--max-process-mib %g / --budget-mib-s %g + one --interval-ms %u",
+             (double)cfg.max_process_mib, cfg.budget_mib_s,
+             (unsigned)cfg.common.interval_ms);
+    det_min_observation("memscan", DET_MEMORY,
+                        cfg.max_process_mib / cfg.budget_mib_s +
+                            cfg.common.interval_ms / 1000.0,
+                        basis);
     return memscan_new(&cfg);
 }
 

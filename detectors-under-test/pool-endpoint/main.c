@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "det_alert.h"
 #include "det_pcap.h"
 #include "ml_util.h"
 #include "pep.h"
@@ -81,6 +82,9 @@ int main(int argc, char **argv)
         snprintf(why, sizeof(why), "%s; only the port rule runs", err);
         det_alert_degraded("pool-endpoint", DET_NETWORK, why);
     }
+    /* It judges a connection by its first packets (endpoint, SNI). */
+    det_min_observation("pool-endpoint", DET_NETWORK, 0,
+                        "first packets of a connection");
     int rc = det_pcap_run_detector("pool-endpoint", &pc, pep_packet, pep_tick, p, stop);
     pep_destroy(p);
     return rc;

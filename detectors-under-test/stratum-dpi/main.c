@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "det_alert.h"
 #include "det_pcap.h"
 #include "sdpi.h"
 
@@ -33,6 +34,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "minerlab-det-stratum-dpi: out of memory\n");
         return 1;
     }
+    /* It judges the first Stratum messages of a connection (login, job). */
+    det_min_observation("stratum-dpi", DET_NETWORK, 0, "first Stratum messages");
     int rc = det_pcap_run_detector("stratum-dpi", &pc, sdpi_packet, sdpi_tick, s, stop);
     sdpi_destroy(s);
     return rc;

@@ -253,7 +253,9 @@ int main(int argc, char **argv)
         det_alert_degraded(DETECTOR, DET_NETWORK, "tshark not found or not runnable");
         goto out;
     }
-    det_info_line(DETECTOR, DET_NETWORK, json_pack("{s:s}", "version", version));
+    det_info_line(DETECTOR, DET_NETWORK,
+                  json_pack("{s:s,s:i,s:s}", "version", version, "min_observation_s", 0,
+                            "min_observation_basis", "first packets of a connection"));
     size_t nd = 0, np = 0;
     const uint16_t *ports = pep_default_ports(&np);
     if (pep_create(&pep, NULL) < 0)

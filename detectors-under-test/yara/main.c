@@ -421,8 +421,13 @@ int main(int argc, char **argv)
         det_alert_degraded(DETECTOR, DET_MEMORY, why);
         return 1;
     }
+    /* A new process is scanned in the next round. */
+    char basis[64];
+    snprintf(basis, sizeof(basis), "one --interval %g round", st.o.interval_s);
     det_info_line(DETECTOR, DET_MEMORY,
-                  json_pack("{s:s,s:s}", "version", version, "rules", st.o.rules));
+                  json_pack("{s:s,s:s,s:f,s:s}", "version", version, "rules",
+                            st.o.rules, "min_observation_s", st.o.interval_s,
+                            "min_observation_basis", basis));
     while (!*st.stop) {
         double t0 = ml_now_unix();
         round_once(&st);

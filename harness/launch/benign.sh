@@ -28,7 +28,7 @@ ml_start() {
         ML_REMAINING=$((deadline - SECONDS)) sh -c "$ML_COMMAND" >&2 &
         pid=$!
         ML_CHILD_PIDS=("$pid")
-        ((runs == 0)) && ml_announce "$pid" workload
+        ml_announce "$pid" workload
         runs=$((runs + 1))
         while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do
             sleep 0.2

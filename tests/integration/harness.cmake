@@ -1,7 +1,8 @@
 # Integration tests of the harness: fake pool/detectors/launchers from
 # tests/data/harness, plus one run with the real pool and miner.
 if(TARGET minerlab)
-    foreach(t tiny_run sigint sigkill baseline bad_input full_disk real_miner shard_merge)
+    foreach(t tiny_run sigint sigkill baseline bad_input full_disk real_miner shard_merge
+              short_lived wallet_scan alert_everything)
         add_test(NAME harness_${t}
             COMMAND bash ${CMAKE_SOURCE_DIR}/tests/integration/harness/${t}.sh)
         set_tests_properties(harness_${t} PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77

@@ -73,8 +73,8 @@ static void score_and_write(int detect_second, json_t **doc_out)
 {
     struct model *m = build();
     struct score *s = score_new(m);
-    struct score_alert a1 = {"det&1", 1005, 100, NULL, NULL};
-    struct score_alert a2 = {"det2", 1006, 0, NULL, NULL};
+    struct score_alert a1 = {.detector = "det&1", .ts = 1005, .pid = 100};
+    struct score_alert a2 = {.detector = "det2", .ts = 1006};
     score_add_alert(s, &a1);
     if (detect_second)
         score_add_alert(s, &a2);
@@ -160,6 +160,21 @@ static void test_baseline(void **state)
     assert_int_equal(baseline_compare(base, doc, 10, devnull, err, sizeof(err)), 1);
     assert_true(
         baseline_compare("/nonexistent.json", doc, 10, devnull, err, sizeof(err)) < 0);
+    json_decref(doc);
+    /* A new false positive, a new off-target class, newly degraded: each one
+     * is a regression like a new miss. */
+    score_and_write(1, &doc);
+    size_t i;
+    json_t *r, *d0 = json_array_get(json_object_get(doc, "detectors"), 0);
+    json_array_foreach(
+        json_object_get(doc, "results"), i,
+        r) if (!strcmp(json_string_value(json_object_get(r, "scenario")), "benign"))
+        json_object_set_new(r, "false_positive", json_true());
+    assert_int_equal(baseline_compare(base, doc, 10, devnull, err, sizeof(err)), 2);
+    json_object_set_new(json_object_get(d0, "off_target_classes"), "memory/pid",
+                        json_integer(3));
+    json_object_set_new(d0, "degraded", json_integer(1));
+    assert_int_equal(baseline_compare(base, doc, 10, devnull, err, sizeof(err)), 4);
     fclose(devnull);
     json_decref(doc);
 }

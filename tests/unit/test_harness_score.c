@@ -58,7 +58,8 @@ static struct model *build(void)
 static enum alert_verdict add(struct score *s, const char *det, double ts, int pid,
                               const char *src, const char *dst)
 {
-    struct score_alert a = {det, ts, pid, src, dst};
+    struct score_alert a = {
+        .detector = det, .ts = ts, .pid = pid, .src = src, .dst = dst};
     return score_add_alert(s, &a);
 }
 
@@ -92,7 +93,8 @@ static void test_grace_edges(void **state)
     assert_int_equal(add(s, "d1", 1080.1, 0, NULL, NULL), AV_OUTSIDE);
     assert_int_equal(pair(s, 0, "c")->tp_alerts, 1);
     /* A's pid after A's end + grace, during B: names no workload there. */
-    assert_int_equal(add(s, "d2", 1030.5, 100, NULL, NULL), AV_UNMATCHED);
+    assert_int_equal(add(s, "d2", 1030.5, 100, NULL, NULL), AV_OFF_TARGET);
+    assert_int_equal(pair(s, 1, "b")->off_alerts, 1);
     assert_int_equal(pair(s, 1, "a")->tp_alerts, 0);
     score_free(s);
     model_free(m);
@@ -105,9 +107,9 @@ static void test_pid_and_flow_match(void **state)
     assert_int_equal(add(s, "d1", 1005, 101, NULL, NULL), AV_TP);
     /* Flow given the other way round still matches. */
     assert_int_equal(add(s, "d2", 1006, 0, "127.0.0.1:3333", "127.0.0.1:5000"), AV_TP);
-    /* A flow that is not the scenario's: names no workload. */
+    /* A flow that is not the scenario's: names no workload, a false alarm. */
     assert_int_equal(add(s, "d2", 1007, 0, "127.0.0.1:5001", "127.0.0.1:3333"),
-                     AV_UNMATCHED);
+                     AV_OFF_TARGET);
     /* A pid alert for A inside A's grace while B already runs: still A's. */
     assert_int_equal(add(s, "d2", 1025, 100, NULL, NULL), AV_TP);
     assert_int_equal(pair(s, 1, "a")->tp_alerts, 2);
@@ -128,10 +130,11 @@ static void test_host_level(void **state)
     assert_int_equal(pair(s, 1, "b")->fp_alerts, 1);
     /* In the gap between A and B only A's grace is open: A's. */
     assert_int_equal(add(s, "d2", 1021.5, 0, NULL, NULL), AV_TP);
-    /* After F ends both E's and F's graces are open and nothing runs. */
-    assert_int_equal(add(s, "d2", 2013, 0, NULL, NULL), AV_AMBIGUOUS);
+    /* After F ends both E's and F's graces are open and nothing runs: the
+     * one that started last (F) takes it; no alert is left unbucketed. */
+    assert_int_equal(add(s, "d2", 2013, 0, NULL, NULL), AV_FP);
     assert_int_equal(pair(s, 1, "e")->tp_alerts, 0);
-    assert_int_equal(pair(s, 1, "f")->fp_alerts, 0);
+    assert_int_equal(pair(s, 1, "f")->fp_alerts, 1);
     /* A pid still disambiguates there. */
     assert_int_equal(add(s, "d2", 2013, 500, NULL, NULL), AV_TP);
     score_free(s);
@@ -328,6 +331,293 @@ static void test_alert_scan(void **state)
             fail_msg("accepted: %s", decline[i]);
 }
 
+static void rm_rf(const char *dir)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* A detector that backdates ts by 60 s gets the TTD of one that does not. */
+static void test_backdated_ts(void **state)
+{
+    struct model *m = build();
+    struct score *s = score_new(m);
+    struct score_alert honest = {
+        .detector = "d1", .ts = 1005, .pid = 100, .recv_ts = 1005.2};
+    struct score_alert liar = {
+        .detector = "d2", .ts = 945, .pid = 100, .recv_ts = 1005.2};
+    assert_int_equal(score_add_alert(s, &honest), AV_TP);
+    /* Its own ts lies before the window: the harness's clock still decides. */
+    assert_int_equal(score_add_alert(s, &liar), AV_TP);
+    assert_int_equal(score_finish(s), 0);
+    assert_true(fabs(pair(s, 0, "a")->ttd_s - 4.2) < 1e-9);
+    assert_true(pair(s, 1, "a")->ttd_s == pair(s, 0, "a")->ttd_s);
+    score_free(s);
+    model_free(m);
+}
+
+/* Lab processes and foreign processes are their own buckets. */
+static void test_lab_and_off_target(void **state)
+{
+    struct model *m = model_new(10);
+    struct model_scenario *sc = model_add_scenario(m, "a", "binary", 1, 100);
+    sc->status = ST_RAN, sc->start = 1000, sc->end = 1020;
+    model_add_proc(sc, 50, 1, "launcher");
+    model_add_proc(sc, 51, 50, "fork");  /* a launcher helper (sleep) */
+    model_add_proc(sc, 52, 50, "fork");  /* seen first as a fork ... */
+    model_add_proc(sc, 52, 50, "miner"); /* ... then announced */
+    model_add_proc(sc, 53, 52, "fork");  /* the miner's child */
+    model_add_lab(m, 7, "pool");
+    model_detector(m, "d");
+    model_finish(m);
+    assert_true(model_has_pid(sc, 52) && model_has_pid(sc, 53));
+    assert_false(model_has_pid(sc, 50) || model_has_pid(sc, 51));
+    struct score *s = score_new(m);
+    struct score_alert a = {.detector = "d", .ts = 1001, .technique = "memory"};
+    int pids[] = {52, 53, 50, 51, 7, 999};
+    enum alert_verdict want[] = {AV_TP, AV_TP, AV_LAB, AV_LAB, AV_LAB, AV_OFF_TARGET};
+    for (size_t i = 0; i < 6; i++) {
+        a.pid = pids[i];
+        assert_int_equal(score_count_alert(s, &a), want[i]);
+    }
+    a.pid = 7, a.ts = 5000; /* the pool outside every window: still lab */
+    assert_int_equal(score_count_alert(s, &a), AV_LAB);
+    a.pid = 999; /* a foreign pid outside every window */
+    assert_int_equal(score_count_alert(s, &a), AV_OUTSIDE);
+    assert_int_equal(score_finish(s), 0);
+    const struct det_result *r = &s->det[0];
+    assert_int_equal(r->alerts, 8);
+    assert_int_equal(r->tp_alerts + r->fp_alerts + r->off_target + r->lab + r->outside,
+                     r->alerts);
+    assert_int_equal(r->lab, 4);
+    assert_int_equal(r->off_target, 1);
+    assert_int_equal(r->noff_classes, 1);
+    assert_string_equal(r->off_classes[0].key, "memory/pid");
+    /* The off-target window is a false pair in precision. */
+    assert_true(fabs(r->precision - 0.5) < 1e-9);
+    score_free(s);
+    model_free(m);
+}
+
+struct rec_scen {
+    const char *id;
+    int malicious, has_socket;
+    int base; /* pids base..base+3: launcher, workload, its child, helper */
+};
+
+/*
+ * A recorded run: run.json + timeline.jsonl as the runner writes them, for
+ * two malicious and three benign scenarios (one benign with no socket, one
+ * skipped), lab processes, and a host process and flow of no workload.
+ */
+static void write_recorded_run(const char *dir, const struct rec_scen *sc, size_t n,
+                               double t0, const char *info)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "%s/run.json", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f,
+            "{\"run_id\":\"rec\",\"started\":%.1f,\"finished\":%.1f,"
+            "\"settings\":{\"grace_s\":5},\"detectors\":[{\"name\":\"all\"}],"
+            "\"scenarios\":[",
+            t0, t0 + 30.0 * (double)n + 10);
+    for (size_t i = 0; i < n; i++)
+        fprintf(f,
+                "%s{\"id\":\"%s\",\"type\":\"%s\",\"label\":\"%s\",\"duty_pct\":100}",
+                i ? "," : "", sc[i].id, sc[i].malicious ? "binary" : "benign",
+                sc[i].malicious ? "malicious" : "benign");
+    fputs("]}\n", f);
+    fclose(f);
+    snprintf(path, sizeof(path), "%s/timeline.jsonl", dir);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f,
+            "{\"ts\":%.1f,\"event\":\"tree_source\",\"source\":\"proc-connector\"}\n",
+            t0);
+    const char *lab[][2] = {
+        {"10", "harness"}, {"11", "watchdog"}, {"12", "pool"}, {"13", "detector"}};
+    for (size_t i = 0; i < 4; i++)
+        fprintf(f, "{\"ts\":%.1f,\"event\":\"lab_pid\",\"pid\":%s,\"role\":\"%s\"}\n",
+                t0, lab[i][0], lab[i][1]);
+    if (info)
+        fprintf(f,
+                "{\"ts\":%.1f,\"event\":\"detector_info\",\"detector\":\"all\","
+                "\"info\":%s}\n",
+                t0, info);
+    for (size_t i = 0; i < n; i++) {
+        double st = t0 + 5 + 30.0 * (double)i;
+        int b = sc[i].base;
+        if (!sc[i].base) {
+            fprintf(f,
+                    "{\"ts\":%.1f,\"event\":\"scenario_end\",\"scenario\":\"%s\","
+                    "\"status\":\"skipped\",\"reason\":\"x\"}\n",
+                    st, sc[i].id);
+            continue;
+        }
+        fprintf(f, "{\"ts\":%.1f,\"event\":\"scenario_start\",\"scenario\":\"%s\"}\n",
+                st, sc[i].id);
+        fprintf(f,
+                "{\"ts\":%.1f,\"event\":\"pid\",\"scenario\":\"%s\",\"pid\":%d,"
+                "\"ppid\":10,\"role\":\"launcher\"}\n",
+                st, sc[i].id, b);
+        fprintf(f,
+                "{\"ts\":%.1f,\"event\":\"pid\",\"scenario\":\"%s\",\"pid\":%d,"
+                "\"ppid\":%d,\"role\":\"fork\"}\n",
+                st + 0.1, sc[i].id, b + 1, b);
+        fprintf(f,
+                "{\"ts\":%.1f,\"event\":\"pid\",\"scenario\":\"%s\",\"pid\":%d,"
+                "\"role\":\"%s\"}\n",
+                st + 0.2, sc[i].id, b + 1, sc[i].malicious ? "miner" : "workload");
+        if (sc[i].malicious)
+            fprintf(f,
+                    "{\"ts\":%.1f,\"event\":\"miner_start\",\"scenario\":\"%s\","
+                    "\"pid\":%d}\n",
+                    st + 0.2, sc[i].id, b + 1);
+        fprintf(f,
+                "{\"ts\":%.1f,\"event\":\"pid\",\"scenario\":\"%s\",\"pid\":%d,"
+                "\"ppid\":%d,\"role\":\"fork\"}\n",
+                st + 0.3, sc[i].id, b + 2, b + 1);
+        fprintf(f,
+                "{\"ts\":%.1f,\"event\":\"pid\",\"scenario\":\"%s\",\"pid\":%d,"
+                "\"ppid\":%d,\"role\":\"fork\"}\n",
+                st + 0.4, sc[i].id, b + 3, b);
+        if (sc[i].has_socket)
+            fprintf(f,
+                    "{\"ts\":%.1f,\"event\":\"conn\",\"scenario\":\"%s\",\"src\":"
+                    "\"127.0.0.1:%d\",\"dst\":\"127.0.0.1:%d\",\"proto\":\"tcp\","
+                    "\"via\":\"socket\"}\n",
+                    st + 1, sc[i].id, 40000 + b, 3000 + b);
+        fprintf(f,
+                "{\"ts\":%.1f,\"event\":\"scenario_end\",\"scenario\":\"%s\","
+                "\"status\":\"ran\"}\n",
+                st + 20, sc[i].id);
+    }
+    fclose(f);
+}
+
+/*
+ * The "alert on everything" detector: once a second, every pid it can see
+ * (workloads, launchers, their helpers, the lab, a host process) and every
+ * flow (the scenarios' and a host flow). recv_ts is when it was read.
+ */
+static void write_everything_alerts(const char *dir, const struct rec_scen *sc,
+                                    size_t n, double t0, double t1)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "%s/alerts.jsonl", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    for (double t = t0; t < t1; t += 1) {
+        int host[] = {1, 10, 11, 12, 13, 4242};
+        for (size_t k = 0; k < 6; k++)
+            fprintf(f,
+                    "{\"detector\":\"x\",\"detector_name\":\"all\",\"pid\":%d,"
+                    "\"recv_ts\":%.2f,\"technique\":\"memory\",\"ts\":%.1f}\n",
+                    host[k], t + 0.05, t);
+        fprintf(f,
+                "{\"detector\":\"x\",\"detector_name\":\"all\",\"flow\":{\"dst\":"
+                "\"127.0.0.1:22\",\"src\":\"127.0.0.1:50000\"},\"recv_ts\":%.2f,"
+                "\"technique\":\"network\",\"ts\":%.1f}\n",
+                t + 0.05, t);
+        for (size_t i = 0; i < n; i++) {
+            for (int p = sc[i].base; sc[i].base && p < sc[i].base + 4; p++)
+                fprintf(f,
+                        "{\"detector\":\"x\",\"detector_name\":\"all\",\"pid\":%d,"
+                        "\"recv_ts\":%.2f,\"technique\":\"memory\",\"ts\":%.1f}\n",
+                        p, t + 0.05, t);
+            if (sc[i].has_socket)
+                fprintf(f,
+                        "{\"detector\":\"x\",\"detector_name\":\"all\",\"flow\":{"
+                        "\"dst\":\"127.0.0.1:%d\",\"src\":\"127.0.0.1:%d\"},"
+                        "\"recv_ts\":%.2f,\"technique\":\"network\",\"ts\":%.1f}\n",
+                        3000 + sc[i].base, 40000 + sc[i].base, t + 0.05, t);
+        }
+    }
+    fclose(f);
+}
+
+static void test_alert_on_everything(void **state)
+{
+    char dir[] = "/tmp/test_harness_score-XXXXXX", err[256];
+    assert_non_null(mkdtemp(dir));
+    const struct rec_scen sc[] = {
+        {"mal-a", 1, 1, 100},   {"ben-net", 0, 1, 200},   {"mal-b", 1, 1, 300},
+        {"ben-cpu", 0, 0, 400}, {"ben-skipped", 0, 0, 0},
+    };
+    size_t n = sizeof(sc) / sizeof(sc[0]);
+    double t0 = 1000;
+    write_recorded_run(dir, sc, n, t0, NULL);
+    write_everything_alerts(dir, sc, n, t0, t0 + 30.0 * (double)n + 10);
+    struct model *m = NULL;
+    assert_int_equal(rundir_load(dir, &m, err, sizeof(err)), 0);
+    assert_string_equal(m->tree_source, "proc-connector");
+    struct score *s = score_new(m);
+    assert_int_equal(score_read_alerts(s, dir, err, sizeof(err)), 0);
+    assert_int_equal(score_finish(s), 0);
+    const struct det_result *r = &s->det[0];
+    /* Every benign workload that ran has a process or a socket: all flagged. */
+    assert_int_equal(r->ben_ran, 2);
+    assert_int_equal(r->ben_flagged, 2);
+    assert_true(r->fpr == 1.0);
+    assert_true(r->tpr == 1.0);
+    /* The network part alone flags benign-net's flow: a false positive too. */
+    assert_true(pair(s, 0, "ben-net")->fp_alerts > 0);
+    /* Host processes and flows inside windows are off-target, counted. */
+    assert_true(r->off_target > 0 && r->off_target_per_h > 0);
+    assert_true(r->lab > 0);
+    assert_int_equal(r->tp_alerts + r->fp_alerts + r->off_target + r->lab + r->outside,
+                     r->alerts);
+    /* Precision no better than the share of malicious pairs (2 of 4). */
+    assert_true(r->precision <= 2.0 / 4 + 1e-12);
+    score_free(s);
+    model_free(m);
+    rm_rf(dir);
+}
+
+/* min_observation_s 60 in 20-s windows: not observable, never "missed". */
+static void test_not_observable(void **state)
+{
+    const struct rec_scen sc[] = {{"mal-a", 1, 1, 100}, {"ben", 0, 1, 200}};
+    const struct {
+        const char *info;
+        double min_obs;
+        int invalid;
+    } cases[] = {
+        {"{\"min_observation_s\":60}", 60, 0},
+        {"{\"min_observation_s\":10}", 10, 0},
+        {"{\"min_observation_s\":-5}", -1, 1},
+        {"{\"min_observation_s\":\"sixty\"}", -1, 1},
+        {"{\"min_observation_s\":90000}", -1, 1},
+    };
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        char dir[] = "/tmp/test_harness_score-XXXXXX", err[256];
+        assert_non_null(mkdtemp(dir));
+        write_recorded_run(dir, sc, 2, 1000, cases[c].info);
+        struct model *m = NULL;
+        assert_int_equal(rundir_load(dir, &m, err, sizeof(err)), 0);
+        assert_true(m->det[0].min_obs_s == cases[c].min_obs);
+        assert_int_equal(m->det[0].min_obs_invalid != NULL, cases[c].invalid);
+        struct score *s = score_new(m);
+        assert_int_equal(score_finish(s), 0); /* no alerts at all */
+        const struct det_result *r = &s->det[0];
+        if (cases[c].min_obs == 60) {
+            assert_int_equal(r->not_observable, 2);
+            assert_int_equal(r->mal_ran, 0); /* not a miss */
+            assert_true(r->tpr < 0 && r->fpr < 0);
+            assert_true(pair(s, 0, "mal-a")->not_observable);
+        } else { /* observable (or scored as if none declared): a plain miss */
+            assert_int_equal(r->not_observable, 0);
+            assert_int_equal(r->mal_ran, 1);
+            assert_true(r->tpr == 0);
+        }
+        score_free(s);
+        model_free(m);
+        rm_rf(dir);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -342,6 +632,10 @@ int main(void)
         cmocka_unit_test(test_unknown_detector),
         cmocka_unit_test(test_rundir_roundtrip),
         cmocka_unit_test(test_alert_scan),
+        cmocka_unit_test(test_backdated_ts),
+        cmocka_unit_test(test_lab_and_off_target),
+        cmocka_unit_test(test_alert_on_everything),
+        cmocka_unit_test(test_not_observable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,6 +20,17 @@ start)
     if [ "$ML_SCENARIO_ID" = fake-escape ]; then
         setsid sh -c 'while :; do sleep 0.2; done' "$marker-escaped" </dev/null >/dev/null 2>&1 &
     fi
+    if [ "$ML_SCENARIO_ID" = fake-burst ]; then
+        # 50 short-lived processes (10 ms each), one at a time; each pid to
+        # stderr so the test can look for every one in the tree.
+        i=0
+        while [ $i -lt 50 ]; do
+            sleep 0.01 &
+            echo "burst-pid $!" >&2
+            wait $!
+            i=$((i + 1))
+        done
+    fi
     echo "fake launcher: running $ML_SCENARIO_ID for $ML_DURATION s in $PWD" >&2
     sleep "$ML_DURATION"
     kill $! 2>/dev/null

@@ -5,6 +5,13 @@ check)
     [ -x "$ML_MINER" ] || { echo "minerlab-miner not built" >&2; exit 77; }
     exit 0 ;;
 start)
+    # Secrets on stdin (ML_SECRETS_STDIN), as the harness hands them.
+    while IFS= read -r line; do
+        case $line in
+        ML_WALLET=*) ML_WALLET=${line#*=} ;;
+        ML_POOL_URL=*) ML_POOL_URL=${line#*=} ;;
+        esac
+    done
     "$ML_MINER" -o "$ML_POOL_URL" -u "$ML_WALLET" -p x -t "$ML_THREADS" \
         --duty "$ML_DUTY" --mode "$ML_MODE" --max-duration $((ML_DURATION + 5)) &
     pid=$!
