@@ -27,7 +27,7 @@ enum {
     OPT_TLS = 256, OPT_NICEHASH, OPT_MODE, OPT_HUGE, OPT_NO_HUGE, OPT_PRIO, OPT_RXINIT,
     OPT_DONATE, OPT_DUTY, OPT_RAMP, OPT_MAXDUR, OPT_NAME, OPT_BENCH, OPT_BENCH_S,
     OPT_JSON, OPT_SELFTEST, OPT_API, OPT_LABNET, OPT_AGENT, OPT_CONFIG_ENV, OPT_RIGID,
-    OPT_BACKEND, OPT_PRINT_TIME, OPT_COIN, OPT_KEEPALIVE
+    OPT_BACKEND, OPT_PRINT_TIME, OPT_COIN, OPT_KEEPALIVE, OPT_LABDNS, OPT_TLSFP
 };
 
 static const struct option long_opts[] = {
@@ -57,6 +57,8 @@ static const struct option long_opts[] = {
     {"selftest", no_argument, NULL, OPT_SELFTEST},
     {"api", required_argument, NULL, OPT_API},
     {"lab-net", required_argument, NULL, OPT_LABNET},
+    {"lab-dns", required_argument, NULL, OPT_LABDNS},
+    {"tls-fingerprint", required_argument, NULL, OPT_TLSFP},
     {"user-agent", required_argument, NULL, OPT_AGENT},
     {"config", required_argument, NULL, 'c'},
     {"config-env", required_argument, NULL, OPT_CONFIG_ENV},
@@ -74,7 +76,8 @@ const char *miner_options_usage(void)
     return "Usage: minerlab-miner [OPTIONS]\n"
            "Lab-only RandomX miner emulator (XMRig-compatible flags).\n\n"
            "Pool:\n"
-           "  -o, --url URL            stratum+tcp://, stratum+ssl://, stratum+tls:// or ws://\n"
+           "  -o, --url URL            stratum+tcp://, stratum+ssl://, stratum+tls://, ws://\n"
+           "                           or wss://; HOST is an address, or a name with --lab-dns\n"
            "  -u, --user WALLET        login (wallet)\n"
            "  -p, --pass PASS          password (default x)\n"
            "      --rig-id ID          rig identifier\n"
@@ -82,6 +85,10 @@ const char *miner_options_usage(void)
            "      --nicehash           vary only the low 3 nonce bytes\n"
            "      --user-agent UA      override the XMRig-style agent string\n"
            "      --lab-net CIDR       also allow pools inside CIDR (default: loopback only)\n"
+           "      --lab-dns ADDR[:P]   resolve pool names at this lab DNS only (inside\n"
+           "                           --lab-net; answers outside --lab-net are refused)\n"
+           "      --tls-fingerprint H  pin the pool certificate's SHA-256 (64 hex digits);\n"
+           "                           without it any certificate is accepted, like XMRig\n"
            "      --api HOST:PORT      XMRig-style HTTP API (/1/summary)\n"
            "Hashing:\n"
            "  -t, --threads N          hashing threads (default: online CPUs)\n"
@@ -178,6 +185,28 @@ static int parse_seconds(const char *arg, const char *what, double *out, char *e
     return 0;
 }
 
+/* XMRig's tls-fingerprint: SHA-256 of the certificate, hex (colons allowed). */
+static int parse_fingerprint(struct miner_options *o, const char *arg, char *err,
+                             size_t errlen)
+{
+    char hex[65];
+    size_t n = 0;
+    for (const char *p = arg; *p; p++) {
+        if (*p == ':')
+            continue;
+        if (n == 64 || !strchr("0123456789abcdefABCDEF", *p))
+            return ml_err(err, errlen, -EINVAL,
+                          "--tls-fingerprint wants 64 hex digits (SHA-256), not '%s'", arg);
+        hex[n++] = (char)(*p | 0x20);
+    }
+    if (n != 64)
+        return ml_err(err, errlen, -EINVAL,
+                      "--tls-fingerprint wants 64 hex digits (SHA-256), not '%s'", arg);
+    hex[64] = '\0';
+    memcpy(o->tls_fingerprint, hex, sizeof(hex));
+    return 0;
+}
+
 /* Applies one option; shared by argv and config files. */
 static int apply(struct miner_options *o, int c, const char *arg, char *err, size_t errlen)
 {
@@ -191,6 +220,8 @@ static int apply(struct miner_options *o, int c, const char *arg, char *err, siz
     case OPT_AGENT:
         return copy_str(o->user_agent, sizeof(o->user_agent), arg, "--user-agent", err, errlen);
     case OPT_LABNET: return copy_str(o->lab_net, sizeof(o->lab_net), arg, "--lab-net", err, errlen);
+    case OPT_LABDNS: return copy_str(o->lab_dns, sizeof(o->lab_dns), arg, "--lab-dns", err, errlen);
+    case OPT_TLSFP: return parse_fingerprint(o, arg, err, errlen);
     case OPT_API: return copy_str(o->api, sizeof(o->api), arg, "--api", err, errlen);
     case 't':
         rc = parse_num(arg, 1, 1024, "--threads", &v, err, errlen);
@@ -432,7 +463,8 @@ int miner_options_parse(int argc, char **argv, struct miner_options *o, char *er
     }
     if (optind < argc)
         return ml_err(err, errlen, -EINVAL, "unexpected argument '%s'", argv[optind]);
-    if (!strncmp(o->url, "stratum+ssl://", 14) || !strncmp(o->url, "stratum+tls://", 14))
+    if (!strncmp(o->url, "stratum+ssl://", 14) || !strncmp(o->url, "stratum+tls://", 14) ||
+        !strncmp(o->url, "wss://", 6))
         o->tls = 1;
     if (o->action == MINER_RUN && !o->url[0])
         return ml_err(err, errlen, -EINVAL,
