@@ -26,3 +26,7 @@ set_tests_properties(net_labdns PROPERTIES SKIP_RETURN_CODE 77)
 # (skips with 77 otherwise).
 net_test(net_labdns_netns "net;integration" labdns_netns.sh)
 set_tests_properties(net_labdns_netns PROPERTIES SKIP_RETURN_CODE 77 RUN_SERIAL TRUE)
+# The lab internet (harness/launch/labinet.sh): the pool as a remote host
+# reached by name from the root namespace. Root only (77 otherwise).
+net_test(net_labinet "net;integration" labinet.sh)
+set_tests_properties(net_labinet PROPERTIES SKIP_RETURN_CODE 77 RUN_SERIAL TRUE)
