@@ -1,29 +1,38 @@
 #!/usr/bin/env bash
 # labinet.sh — the run's lab "internet": a network namespace that holds the
-# pool, the lab DNS and the lab web host, reached from the victim (the root
-# namespace) over a veth pair, like a remote host on the internet.
+# pool, the lab DNS and the lab web host, reached from the victim hosts over
+# a lab LAN, like remote hosts on the internet.
 #
 #   labinet.sh up RUNID CATALOGUE [RUNDIR]
-#       creates netns mlinet-RUNID and a veth pair: victim side (root
-#       namespace, the victim's uplink) 198.18.X.1/24, internet side with the
-#       lab DNS 198.18.X.53, the pool 198.18.X.10 and the web host
-#       198.18.X.80. Starts dnsmasq in the namespace, bound to the DNS
-#       address only, answering every name of CATALOGUE (NAME TAG lines,
+#       creates a bridge mlbX in the root namespace (the victim LAN; the
+#       root namespace is the victim host 198.18.X.1/24 on it) and netns
+#       mlinet-RUNID joined to it by a veth pair, holding the lab DNS
+#       198.18.X.253, the pool 198.18.X.200 and the web host 198.18.X.180.
+#       Starts dnsmasq in the namespace, bound to the DNS address only,
+#       answering every name of CATALOGUE (NAME TAG lines,
 #       scenarios/pool-domains.txt) with the pool address (NODATA for other
 #       record types) and NXDOMAIN for every other name; no upstream, no
 #       /etc/hosts. Its query log goes to RUNDIR/labdns.log (default: the
-#       current directory). Prints ML_INET_NETNS=, ML_INET_IFACE= (victim
-#       uplink), ML_INET_DNS=, ML_INET_POOL=, ML_INET_WEB=, ML_INET_NET=
-#       (the lab CIDR for --lab-net), ML_INET_HOME= (the victim's home net).
+#       current directory). Prints ML_INET_NETNS=, ML_INET_IFACE= (the LAN
+#       bridge: the victims' uplink, where a sensor captures), ML_INET_DNS=,
+#       ML_INET_POOL=, ML_INET_WEB=, ML_INET_NET= (the lab internet half,
+#       198.18.X.128/25, for the miner's --lab-net), ML_INET_HOME= (the
+#       victims' half, 198.18.X.0/25: a sensor's home net).
+#   labinet.sh attach RUNID NETNS N
+#       joins another namespace (a cloud scenario's, a fleet gateway's) to
+#       the victim LAN as host 198.18.X.N/24 (N in 2..120); prints its
+#       ML_INET_HOST=.
 #   labinet.sh down RUNID   kills what runs in the namespace (dnsmasq, pool),
-#                           removes it and the veth (quiet when absent)
+#                           removes it, the bridge and every veth on it
+#                           (quiet when absent)
 #   labinet.sh check        exit 0 if it can be made here, else 77 + reason
 #
 # 198.18.0.0/15 is RFC 2544's benchmarking range: never routed on the
 # internet, yet not RFC 1918, so rules written for outbound traffic (Falco
 # excludes 10/8, 172.16/12, 192.168/16 and loopback) see an external peer.
-# Nothing is routed or NATed: the victim reaches only the namespace's
-# addresses. X comes from RUNID (cksum), moving on to the next free /24.
+# Nothing is routed or NATed: the LAN is one bridged /24 and the victims
+# reach only the lab internet's addresses on it. X comes from RUNID
+# (cksum), moving on to the next free /24.
 set -euo pipefail
 
 die() {
@@ -35,8 +44,10 @@ valid_runid() {
     [[ $1 =~ ^[A-Za-z0-9_.-]{1,40}$ ]] || die "bad RUNID '$1' ([A-Za-z0-9_.-], at most 40)"
 }
 
-host_iface_for() {
-    ip -o link show type veth 2>/dev/null |
+# Interfaces carrying the alias mlinet-RUNID (the bridge and the root ends
+# of the veths), so `down` finds them even when the namespace is gone.
+ifaces_for() {
+    ip -o link show 2>/dev/null |
         awk -v a="alias mlinet-$1" 'index($0, a) { n = $2; sub(/@.*/, "", n); sub(/:$/, "", n); print n }'
 }
 
@@ -69,14 +80,36 @@ down() {
         ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
         ip netns del "$ns" 2>/dev/null || true
     fi
-    for ifc in $(host_iface_for "$runid"); do
+    for ifc in $(ifaces_for "$runid"); do
         ip link del "$ifc" 2>/dev/null || true
     done
     return 0
 }
 
+attach() {
+    local runid=$1 other=$2 n=$3 br x
+    valid_runid "$runid"
+    [[ $n =~ ^[0-9]+$ ]] && ((n >= 2 && n <= 120)) || die "host number $n is not in 2..120"
+    ip netns list 2>/dev/null | grep -qw -- "$other" || die "namespace $other does not exist"
+    br=$(ifaces_for "$runid" | grep '^mlb' | head -1)
+    [[ -n $br ]] || die "no lab internet for $runid (labinet.sh up first)"
+    x=${br#mlb}
+    trap 'ip link del "mla$x-$n" 2>/dev/null || true' ERR
+    ip link add "mla$x-$n" type veth peer name "mlv$x-$n"
+    ip link set "mla$x-$n" alias "mlinet-$runid"
+    sysctl -qw "net.ipv6.conf.mla$x-$n.disable_ipv6=1" 2>/dev/null || true
+    ip link set "mla$x-$n" master "$br"
+    ip link set "mlv$x-$n" netns "$other"
+    ip netns exec "$other" sysctl -qw "net.ipv6.conf.mlv$x-$n.disable_ipv6=1" 2>/dev/null || true
+    ip -n "$other" addr add "198.18.$x.$n/24" dev "mlv$x-$n"
+    ip -n "$other" link set "mlv$x-$n" up
+    ip link set "mla$x-$n" up
+    trap - ERR
+    printf 'ML_INET_HOST=198.18.%d.%d\n' "$x" "$n"
+}
+
 up() {
-    local runid=$1 catalogue=$2 rundir=${3:-.} ns="mlinet-$1" x i hifc nifc
+    local runid=$1 catalogue=$2 rundir=${3:-.} ns="mlinet-$1" x i br hifc nifc
     valid_runid "$runid"
     [[ -r $catalogue ]] || die "cannot read the domain catalogue '$catalogue'"
     command -v dnsmasq >/dev/null || die "dnsmasq (dnsmasq-base) is not installed"
@@ -94,37 +127,45 @@ up() {
     while read -r name tag _; do
         [[ -z $name || $name == \#* ]] && continue
         [[ -n $tag ]] || die "$catalogue: '$name' has no source tag"
-        args+=("--address=/$name/$net.10" "--local=/$name/")
+        args+=("--address=/$name/$net.200" "--local=/$name/")
     done <"$catalogue"
     ((${#args[@]})) || die "$catalogue names no domain"
+    br="mlb$x"
     hifc="mli$x"
     nifc="mlo$x"
     trap 'down "$runid"' ERR
     ip netns add "$ns"
     ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
         net.ipv6.conf.default.disable_ipv6=1
+    # The victim LAN: a bridge in the root namespace. No IPv6 on it: router
+    # solicitations would be the only noise.
+    ip link add "$br" type bridge
+    ip link set "$br" alias "mlinet-$runid"
+    sysctl -qw "net.ipv6.conf.$br.disable_ipv6=1" 2>/dev/null || true
+    ip addr add "$net.1/24" dev "$br"
     ip link add "$hifc" type veth peer name "$nifc"
     ip link set "$hifc" alias "mlinet-$runid"
-    ip link set "$nifc" netns "$ns"
-    # No IPv6 on the uplink: router solicitations would be the only noise.
     sysctl -qw "net.ipv6.conf.$hifc.disable_ipv6=1" 2>/dev/null || true
-    ip addr add "$net.1/24" dev "$hifc"
-    ip link set "$hifc" up
-    for a in 53 10 80; do ip -n "$ns" addr add "$net.$a/24" dev "$nifc"; done
+    ip link set "$hifc" master "$br"
+    ip link set "$nifc" netns "$ns"
+    for a in 253 200 180; do ip -n "$ns" addr add "$net.$a/24" dev "$nifc"; done
     ip -n "$ns" link set "$nifc" up
     ip -n "$ns" link set lo up
+    ip link set "$hifc" up
+    ip link set "$br" up
     ip netns exec "$ns" dnsmasq --conf-file=/dev/null --no-resolv --no-hosts --no-poll \
-        --bind-interfaces --listen-address="$net.53" --port=53 --address=/#/ "${args[@]}" \
+        --bind-interfaces --listen-address="$net.253" --port=53 --address=/#/ "${args[@]}" \
         --log-queries --log-facility="$(realpath -m "$rundir")/labdns.log" \
         --pid-file="/run/mlinet-$runid.dnsmasq.pid"
     trap - ERR
     printf 'ML_INET_NETNS=%s\nML_INET_IFACE=%s\nML_INET_DNS=%s\nML_INET_POOL=%s\nML_INET_WEB=%s\nML_INET_NET=%s\nML_INET_HOME=%s\n' \
-        "$ns" "$hifc" "$net.53" "$net.10" "$net.80" "$net.0/24" "$net.1/32"
+        "$ns" "$br" "$net.253" "$net.200" "$net.180" "$net.128/25" "$net.0/25"
 }
 
 case "${1:-}" in
 up) [[ $# -eq 3 || $# -eq 4 ]] || die "usage: labinet.sh up RUNID CATALOGUE [RUNDIR]"; up "$2" "$3" "${4:-.}" ;;
 down) [[ $# -eq 2 ]] || die "usage: labinet.sh down RUNID"; down "$2"; rm -f "/run/mlinet-$2.dnsmasq.pid" ;;
+attach) [[ $# -eq 4 ]] || die "usage: labinet.sh attach RUNID NETNS N"; attach "$2" "$3" "$4" ;;
 check) check ;;
-*) die "usage: labinet.sh up RUNID CATALOGUE [RUNDIR] | down RUNID | check" ;;
+*) die "usage: labinet.sh up RUNID CATALOGUE [RUNDIR] | attach RUNID NETNS N | down RUNID | check" ;;
 esac
