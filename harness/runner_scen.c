@@ -46,14 +46,34 @@ static void env_add(struct env_buf *e, const char *k, const char *fmt, ...)
     e->v[++e->n] = NULL;
 }
 
+/* A malicious scenario in the lab internet: the pool by its name at the lab
+ * DNS (ML_POOL_HOST keeps the address, for launchers that must not resolve
+ * names themselves), the lab DNS and the lab net the miner is given. */
+static void scen_env_inet(struct runner *r, const struct scenario *sc,
+                          struct env_buf *e, const char *tr, unsigned tcp, unsigned tls,
+                          unsigned ws)
+{
+    const char *name =
+        sc->miner.pool_domain ? sc->miner.pool_domain : SCEN_DEFAULT_POOL_DOMAIN;
+    if (!strcmp(tr, "tls"))
+        env_add(e, "ML_POOL_URL", "stratum+ssl://%s:%u", name, tls);
+    else if (!strcmp(tr, "ws"))
+        env_add(e, "ML_POOL_URL", "ws://%s:%u", name, ws);
+    else
+        env_add(e, "ML_POOL_URL", "stratum+tcp://%s:%u", name, tcp);
+    env_add(e, "ML_POOL_NAME", "%s", name);
+    env_add(e, "ML_LAB_DNS", "%s", r->inet.dns);
+    env_add(e, "ML_LAB_NET", "%s", r->inet.net);
+}
+
 /* The launcher contract's environment for scenario sc. */
 static char **scen_env(struct runner *r, const struct scenario *sc, const char *sandbox)
 {
     static struct env_buf e; /* large; one scenario at a time */
     const struct runner_config *c = r->cfg;
     const char *tr = sc->has_miner ? sc->miner.transport : "tcp";
-    int lab = r->lab_up && scenario_requires(sc, "netns");
-    const char *host = lab ? r->lab_host : "127.0.0.1";
+    int lab = r->lab_up && scenario_requires(sc, "netns") && !r->inet.up;
+    const char *host = r->inet.up ? r->inet.pool : lab ? r->lab_host : "127.0.0.1";
     unsigned tcp = lab ? r->port_lab : r->port_tcp;
     unsigned tls = lab ? r->port_lab_tls : r->port_tls;
     unsigned ws = lab ? r->port_lab_ws : r->port_ws;
@@ -75,6 +95,8 @@ static char **scen_env(struct runner *r, const struct scenario *sc, const char *
      */
     if (!scenario_is_malicious(sc))
         ;
+    else if (r->inet.up)
+        scen_env_inet(r, sc, &e, tr, tcp, tls, ws);
     else if (!strcmp(tr, "tls"))
         env_add(&e, "ML_POOL_URL", "stratum+ssl://%s:%u", host, tls);
     else if (!strcmp(tr, "ws"))

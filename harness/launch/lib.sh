@@ -93,7 +93,8 @@ ml_init_threads() {
 
 # Fills the global array ML_ARGS with the miner's XMRig-style flags for the
 # scenario: -o URL -u WALLET -p x -t N --duty D|--duty-ramp F:T:S --mode M
-# --max-duration S [--tls] [--lab-net CIDR] [--name NAME].
+# --max-duration S [--tls] [--lab-dns ADDR --lab-net CIDR | --lab-net CIDR]
+# [--name NAME].
 ml_miner_args() {
     local name=${1-${ML_NAME:-}}
     ML_ARGS=(-o "$ML_POOL_URL" -u "${ML_WALLET:-minerlab}" -p x
@@ -108,7 +109,12 @@ ml_miner_args() {
     # number of hashing threads.
     [[ ${ML_MODE:-light} != light ]] && ML_ARGS+=(--randomx-init "$(ml_init_threads)")
     [[ ${ML_TRANSPORT:-} == tls ]] && ML_ARGS+=(--tls)
-    [[ -n ${ML_LAB_CIDR:-} && -n ${ML_LAB_NETNS:-} ]] && ML_ARGS+=(--lab-net "$ML_LAB_CIDR")
+    # The lab internet: the pool by name, resolved at the lab DNS only.
+    if [[ -n ${ML_LAB_DNS:-} && -n ${ML_LAB_NET:-} ]]; then
+        ML_ARGS+=(--lab-dns "$ML_LAB_DNS" --lab-net "$ML_LAB_NET")
+    elif [[ -n ${ML_LAB_CIDR:-} && -n ${ML_LAB_NETNS:-} ]]; then
+        ML_ARGS+=(--lab-net "$ML_LAB_CIDR")
+    fi
     [[ -n $name ]] && ML_ARGS+=(--name "$name")
     return 0
 }
@@ -130,7 +136,10 @@ ml_miner_config_json() {
     printf '  "threads": %d,\n  %s,\n  "mode": %s,\n  "max-duration": %d' \
         "${ML_THREADS:-1}" "$duty_line" "$(ml_json_str "${ML_MODE:-light}")" \
         "$(ml_max_duration)"
-    if [[ -n ${ML_LAB_CIDR:-} && -n ${ML_LAB_NETNS:-} ]]; then
+    if [[ -n ${ML_LAB_DNS:-} && -n ${ML_LAB_NET:-} ]]; then
+        printf ',\n  "lab-dns": %s,\n  "lab-net": %s' "$(ml_json_str "$ML_LAB_DNS")" \
+            "$(ml_json_str "$ML_LAB_NET")"
+    elif [[ -n ${ML_LAB_CIDR:-} && -n ${ML_LAB_NETNS:-} ]]; then
         printf ',\n  "lab-net": %s' "$(ml_json_str "$ML_LAB_CIDR")"
     fi
     if [[ ${ML_MODE:-light} != light ]]; then
