@@ -1,5 +1,6 @@
 #include "labinet.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -132,8 +133,27 @@ int labinet_up(struct runner *r)
     return li->up ? 0 : (rc < 0 ? rc : -EIO);
 }
 
+/* The run's lab CA and keys: flat files in RUNDIR/labca, gone with the run's
+ * lab internet (the certificates stay in the pool's record only by hash). */
+static void remove_certs(struct runner *r)
+{
+    char dir[4096], path[4400];
+    hx_fmt(dir, sizeof(dir), "%s/labca", r->cfg->run_dir);
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    for (struct dirent *e; (e = readdir(d));)
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+            hx_fmt(path, sizeof(path), "%s/%s", dir, e->d_name);
+            unlink(path);
+        }
+    closedir(d);
+    rmdir(dir);
+}
+
 void labinet_down(struct runner *r)
 {
+    remove_certs(r);
     char out[256], last[256] = "";
     const char *down[] = {"down", r->lab_id, NULL};
     int rc =

@@ -4,7 +4,7 @@
  * the lab DNS (dnsmasq answering scenarios/pool-domains.txt) and the web
  * host live in their own namespace; the victims (the root namespace, and
  * cloud namespaces attached to the same bridged LAN) reach them by name.
- * Detectors capture on the LAN bridge, the victims' uplink.
+ * Detectors capture on the victims' uplink: the LAN's port toward it.
  *
  * Threads: the runner's thread.
  */
@@ -15,7 +15,7 @@
 
 struct labinet {
     int up;
-    char netns[80], iface[32]; /* the lab internet namespace; the LAN bridge */
+    char netns[80], iface[32]; /* the lab internet namespace; the victims' uplink */
     char dns[64], pool[64], web[64];
     char net[64];     /* the lab internet half: the miner's --lab-net */
     char home[64];    /* the victims' half: a sensor's home net */

@@ -13,8 +13,10 @@
 #       scenarios/pool-domains.txt) with the pool address (NODATA for other
 #       record types) and NXDOMAIN for every other name; no upstream, no
 #       /etc/hosts. Its query log goes to RUNDIR/labdns.log (default: the
-#       current directory). Prints ML_INET_NETNS=, ML_INET_IFACE= (the LAN
-#       bridge: the victims' uplink, where a sensor captures), ML_INET_DNS=,
+#       current directory). Prints ML_INET_NETNS=, ML_INET_IFACE= (the
+#       bridge port toward the lab internet: the victims' uplink, where every
+#       victim's traffic to the internet passes and a sensor captures; the
+#       bridge itself sees only the root host's own frames), ML_INET_DNS=,
 #       ML_INET_POOL=, ML_INET_WEB=, ML_INET_NET= (the lab internet half,
 #       198.18.X.128/25, for the miner's --lab-net), ML_INET_HOME= (the
 #       victims' half, 198.18.X.0/25: a sensor's home net).
@@ -159,7 +161,7 @@ up() {
         --pid-file="/run/mlinet-$runid.dnsmasq.pid"
     trap - ERR
     printf 'ML_INET_NETNS=%s\nML_INET_IFACE=%s\nML_INET_DNS=%s\nML_INET_POOL=%s\nML_INET_WEB=%s\nML_INET_NET=%s\nML_INET_HOME=%s\n' \
-        "$ns" "$br" "$net.253" "$net.200" "$net.180" "$net.128/25" "$net.0/25"
+        "$ns" "$hifc" "$net.253" "$net.200" "$net.180" "$net.128/25" "$net.0/25"
 }
 
 case "${1:-}" in
