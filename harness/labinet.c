@@ -23,7 +23,11 @@ static int run_script(struct runner *r, const char *script, const char *const *a
     char path[4096], outpath[4096];
     const char *argv[16] = {path};
     size_t n = 1;
+    /* The lab's own scripts: from the launch dir, else the source tree's (a
+     * test's --launch-dir holds only its fake launchers). */
     hx_fmt(path, sizeof(path), "%s/%s", r->cfg->launch_dir, script);
+    if (access(path, X_OK))
+        hx_fmt(path, sizeof(path), "%s/harness/launch/%s", r->cfg->source_dir, script);
     hx_fmt(outpath, sizeof(outpath), "%s/%.*s.%s.out", r->cfg->run_dir,
            (int)(strlen(script) - 3), script, verb);
     for (; args[n - 1] && n < 15; n++)

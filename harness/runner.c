@@ -439,8 +439,8 @@ static int labnet(struct runner *r, const char *verb)
  * Every malicious scenario mines through the lab internet (labinet.h): it is
  * brought up when one will run; a cloud scenario's namespace joins its LAN.
  * When it cannot be made, those scenarios are skipped with the reason and the
- * rest of the run goes on. ML_LAB_INTERNET=0 keeps the loopback pool of
- * earlier versions (harness self-tests on machines without netns only).
+ * rest of the run goes on. A --pool override, or ML_LAB_INTERNET=0, keeps the
+ * loopback pool of earlier versions (harness self-tests only).
  */
 static void runner_labinet_start(struct runner *r, int lab)
 {
@@ -449,7 +449,8 @@ static void runner_labinet_start(struct runner *r, int lab)
     int need = 0;
     for (size_t i = 0; i < cfg->nscen; i++)
         need |= !r->skip_reason[i] && scenario_is_malicious(cfg->scen[i]);
-    if (!need || (opt && !strcmp(opt, "0")))
+    /* A --pool override (tests' fake pools) cannot live there. */
+    if (!need || cfg->pool_cmd || (opt && !strcmp(opt, "0")))
         return;
     if (labinet_up(r) == 0 && lab && labinet_attach(r, r->lab_netns, 2))
         for (size_t i = 0; i < cfg->nscen; i++)
