@@ -55,6 +55,8 @@ static void scen_env_inet(struct runner *r, const struct scenario *sc,
 {
     const char *name =
         sc->miner.pool_domain ? sc->miner.pool_domain : SCEN_DEFAULT_POOL_DOMAIN;
+    if (sc->miner.pool_port) /* e.g. tls on 443, mining disguised as HTTPS */
+        tcp = tls = ws = sc->miner.pool_port;
     if (!strcmp(tr, "tls"))
         env_add(e, "ML_POOL_URL", "stratum+ssl://%s:%u", name, tls);
     else if (!strcmp(tr, "ws"))

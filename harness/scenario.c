@@ -20,7 +20,7 @@ struct raw_ramp {
     unsigned from, to, seconds;
 };
 struct raw_miner {
-    unsigned threads, duty;
+    unsigned threads, duty, pool_port;
     struct raw_ramp *ramp;
     char *mode, *transport, *name, *config, *pool_domain;
 };
@@ -62,6 +62,7 @@ static const cyaml_schema_field_t miner_fields[] = {
                            struct raw_miner, config, 1, 16),
     CYAML_FIELD_STRING_PTR("pool_domain", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
                            struct raw_miner, pool_domain, 1, 253),
+    CYAML_FIELD_UINT("pool_port", CYAML_FLAG_OPTIONAL, struct raw_miner, pool_port),
     CYAML_FIELD_END};
 static const cyaml_schema_field_t scenario_fields[] = {
     CYAML_FIELD_STRING_PTR("id", CYAML_FLAG_POINTER, struct raw_scenario, id, 1,
@@ -340,6 +341,18 @@ static int check_miner(const char *name, const struct ynode *root,
         return ml_err(err, errlen, -EINVAL,
                       "%s:%u: miner.config: '%s' is not args|file|env|stdin", name,
                       line_of(root, "miner", "config"), m->config);
+    /* The lab pool's ports per transport (labinet.c): 443 is mining disguised
+     * as HTTPS. */
+    const char *tr = m->transport ? m->transport : "tcp";
+    unsigned pp = m->pool_port;
+    int port_ok = !strcmp(tr, "tcp")   ? pp == 3333
+                  : !strcmp(tr, "tls") ? pp == 443 || pp == 14433
+                                       : pp == 8080;
+    if (pp && !port_ok)
+        return ml_err(err, errlen, -EINVAL,
+                      "%s:%u: miner.pool_port: %u is not a lab pool port for %s "
+                      "(tcp 3333, tls 443 or 14433, ws 8080)",
+                      name, line_of(root, "miner", "pool_port"), pp, tr);
     return m->pool_domain ? check_pool_domain(name, root, m->pool_domain, err, errlen)
                           : 0;
 }
@@ -407,6 +420,7 @@ static int copy_raw(const struct raw_scenario *r, struct scenario *s)
         s->miner.config = strdup(m->config ? m->config : "args");
         s->miner.pool_domain =
             strdup(m->pool_domain ? m->pool_domain : SCEN_DEFAULT_POOL_DOMAIN);
+        s->miner.pool_port = m->pool_port;
     }
     if (!s->id || !s->title || !s->type || !s->label || !s->launcher || !s->attack ||
         !s->requires)

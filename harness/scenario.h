@@ -28,6 +28,8 @@ struct scen_miner {
     char *config;    /* args | file | env | stdin */
     /* the pool's name at the lab DNS (scenarios/pool-domains.txt) */
     char *pool_domain;
+    /* the lab pool's port; 0 = the transport's usual one */
+    unsigned pool_port;
 };
 
 /* miner.pool_domain when a scenario names none: in Falco's miner_domains. */

@@ -130,6 +130,15 @@ static void test_pool_domain(void **state)
                      0);
     assert_string_equal(s->miner.pool_domain, "pool.minexmr.com");
     scenario_free(s);
+    s = NULL;
+    assert_int_equal(
+        load(with("  transport: tls\n", "  transport: tls\n  pool_port: 443\n"), &s,
+             err, sizeof(err)),
+        0);
+    assert_int_equal(s->miner.pool_port, 443);
+    scenario_free(s);
+    expect_error(with("  transport: tls\n", "  transport: tls\n  pool_port: 3333\n"),
+                 "x.yaml:13:", "miner.pool_port: 3333 is not a lab pool port for tls");
 }
 
 static void test_ramp_and_benign(void **state)
