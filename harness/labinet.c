@@ -14,6 +14,8 @@
 #include "proc.h"
 #include "runner_int.h"
 
+extern char **environ;
+
 /* Runs a launch-dir script; its stdout goes to RUNDIR/NAME.VERB.out (kept for
  * the record) and is read back into out. Exit status or -errno. */
 static int run_script(struct runner *r, const char *script, const char *const *args,
@@ -34,7 +36,9 @@ static int run_script(struct runner *r, const char *script, const char *const *a
         argv[n] = args[n - 1];
     argv[n] = NULL;
     int fd = open(outpath, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    int rc = proc_run_sync(argv, r->env, r->cfg->run_dir, r->stop ? 3 : 30, fd, last,
+    /* Not r->env: the run token marks workloads, and a scenario's clean-up
+     * kills what carries it (dnsmasq lives as long as the run). */
+    int rc = proc_run_sync(argv, environ, r->cfg->run_dir, r->stop ? 3 : 30, fd, last,
                            lastlen);
     out[0] = '\0';
     if (fd >= 0) {
