@@ -12,6 +12,8 @@ set_target_properties(randomx::randomx PROPERTIES
 
 pkg_check_modules(LIBUV REQUIRED IMPORTED_TARGET libuv)
 pkg_check_modules(JANSSON REQUIRED IMPORTED_TARGET jansson)
+# c-ares: the miner resolves pool names through the lab DNS only (labdns.c).
+pkg_check_modules(CARES REQUIRED IMPORTED_TARGET libcares)
 pkg_check_modules(CMOCKA IMPORTED_TARGET cmocka)
 pkg_check_modules(PCAP IMPORTED_TARGET libpcap)
 

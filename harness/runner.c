@@ -398,6 +398,18 @@ static int pool_start(struct runner *r, int want_lab, char *err, size_t errlen)
         argv[n++] = "--www";
         argv[n++] = c->www_dir;
     }
+    /* The lab internet: the pool is a remote host there, on real pool ports;
+     * cloud namespaces reach it over the victim LAN (labinet.h). */
+    const char *inet_argv[128];
+    const char **spawn_argv = argv;
+    if (r->inet.up) {
+        argv[n] = NULL;
+        if (!labinet_pool_argv(r, argv[0], argv + 9, inet_argv, 128))
+            return ml_err(err, errlen, -E2BIG,
+                          "lab internet: pool command line too long");
+        spawn_argv = inet_argv;
+        want_lab = 0;
+    }
     if (want_lab) { /* cloud scenarios reach the pool over the veth link, any transport
                      */
         argv[n++] = "--listen";
@@ -411,14 +423,15 @@ static int pool_start(struct runner *r, int want_lab, char *err, size_t errlen)
     if (pipe2(p, O_CLOEXEC) != 0)
         return ml_err(err, errlen, -errno, "pipe: %s", strerror(errno));
     int efd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    struct proc_spec spec = {argv, r->env, c->run_dir, -1, p[1], efd};
+    struct proc_spec spec = {spawn_argv, r->env, c->run_dir, -1, p[1], efd};
     int rc = proc_spawn(&spec, &r->pool_pid);
     close(p[1]);
     if (efd >= 0)
         close(efd);
     if (rc) {
         close(p[0]);
-        return ml_err(err, errlen, rc, "cannot start %s: %s", argv[0], strerror(-rc));
+        return ml_err(err, errlen, rc, "cannot start %s: %s", spawn_argv[0],
+                      strerror(-rc));
     }
     proc_watchdog_add_group(r->pool_pid);
     runner_lab_add(r, r->pool_pid, "pool");
@@ -470,6 +483,33 @@ static int labnet(struct runner *r, const char *verb)
     return rc;
 }
 
+/*
+ * Every malicious scenario mines through the lab internet (labinet.h): it is
+ * brought up when one will run; a cloud scenario's namespace joins its LAN.
+ * When it cannot be made, those scenarios are skipped with the reason and the
+ * rest of the run goes on. A --pool override, or ML_LAB_INTERNET=0, keeps the
+ * loopback pool of earlier versions (harness self-tests only).
+ */
+static void runner_labinet_start(struct runner *r, int lab)
+{
+    const struct runner_config *cfg = r->cfg;
+    const char *opt = getenv("ML_LAB_INTERNET");
+    int need = 0;
+    for (size_t i = 0; i < cfg->nscen; i++)
+        need |= !r->skip_reason[i] && scenario_is_malicious(cfg->scen[i]);
+    /* A --pool override (tests' fake pools) cannot live there. */
+    if (!need || cfg->pool_cmd || (opt && !strcmp(opt, "0")))
+        return;
+    if (labinet_up(r) == 0 && lab && labinet_attach(r, r->lab_netns, 2))
+        for (size_t i = 0; i < cfg->nscen; i++)
+            if (!r->skip_reason[i] && scenario_requires(cfg->scen[i], "netns"))
+                r->skip_reason[i] = strdup(
+                    "lab link: the cloud namespace could not join the lab internet");
+    for (size_t i = 0; !r->inet.up && i < cfg->nscen; i++)
+        if (!r->skip_reason[i] && scenario_is_malicious(cfg->scen[i]))
+            r->skip_reason[i] = strdup(r->inet.reason);
+}
+
 static int needs_lab(const struct runner *r)
 {
     for (size_t i = 0; i < r->cfg->nscen; i++)
@@ -483,8 +523,14 @@ static void detectors_start(struct runner *r)
     char iface[64], errbuf[512], dir[4096];
     hx_fmt(dir, sizeof(dir), "%s/detectors", r->cfg->run_dir);
     mkdir(dir, 0755);
-    hx_fmt(iface, sizeof(iface), "ML_IFACE=%s", r->lab_up ? "any" : "lo");
-    const char *extra[] = {iface, NULL};
+    char home[96];
+    hx_fmt(iface, sizeof(iface), "ML_IFACE=%s",
+           r->inet.up  ? r->inet.iface
+           : r->lab_up ? "any"
+                       : "lo");
+    /* What a deployed sensor is configured with: its home network. */
+    hx_fmt(home, sizeof(home), "ML_HOME_NET=%s", r->inet.up ? r->inet.home : "");
+    const char *extra[] = {iface, r->inet.up ? home : NULL, NULL};
     /* Not r->env: the run token marks workloads, and detectors must not learn it. */
     char **env = env_with(environ, extra);
     for (size_t i = 0; i < r->ndet; i++) {
@@ -675,6 +721,7 @@ int runner_run(const struct runner_config *cfg, char *err, size_t errlen)
         for (size_t i = 0; i < cfg->nscen; i++)
             if (!r.skip_reason[i] && scenario_requires(cfg->scen[i], "netns"))
                 r.skip_reason[i] = strdup("lab link (labnet.sh up) not available");
+    runner_labinet_start(&r, lab);
     if (pool_start(&r, lab, perr, sizeof(perr))) {
         fprintf(stderr, "minerlab: %s; malicious scenarios cannot run\n", perr);
         for (size_t i = 0; i < cfg->nscen; i++)
@@ -696,6 +743,8 @@ int runner_run(const struct runner_config *cfg, char *err, size_t errlen)
     scen_cleanup_pending(&r);
     if (r.lab_up || lab)
         labnet(&r, "down");
+    if (r.inet.up)
+        labinet_down(&r);
     proc_kill_token(r.token); /* anything that escaped every group */
     timeline_event(&r.tl, "run_end", NULL,
                    json_pack("{s:b}", "interrupted", interrupted));

@@ -11,6 +11,7 @@
 
 #include "detector.h"
 #include "jsonl.h"
+#include "labinet.h"
 #include "runner.h"
 
 #define RUN_MAX_TREE 16384 /* every fork of a window: cc runs add up */
@@ -53,6 +54,7 @@ struct runner {
     unsigned port_lab, port_lab_tls, port_lab_ws; /* listeners on the lab host */
     char lab_host[64], lab_netns[80], lab_cidr[64];
     int lab_up;
+    struct labinet inet; /* the lab internet: the pool as a remote host */
     char token[40];
     char lab_id[16];
     int sfd;       /* signalfd: SIGINT, SIGTERM, SIGCHLD */

@@ -48,6 +48,35 @@ static void env_add(struct env_buf *e, const char *k, const char *fmt, ...)
     e->v[++e->n] = NULL;
 }
 
+/* A malicious scenario in the lab internet: the pool by its name at the lab
+ * DNS (ML_POOL_HOST keeps the address, for launchers that must not resolve
+ * names themselves), the lab DNS and the lab net the miner is given. */
+/*
+ * The pool URL a malicious scenario's miner gets: in the lab internet the
+ * pool is a name from the catalogue (scenario's pool_domain, or the default)
+ * on the scenario's port; otherwise the pool's address on loopback or the
+ * lab link.
+ */
+static void scen_pool_url(const struct runner *r, const struct scenario *sc, char *out,
+                          size_t len)
+{
+    const char *tr = sc->has_miner ? sc->miner.transport : "tcp";
+    const char *scheme = !strcmp(tr, "tls")  ? "stratum+ssl"
+                         : !strcmp(tr, "ws") ? "ws"
+                                             : "stratum+tcp";
+    int lab = r->lab_up && scenario_requires(sc, "netns") && !r->inet.up;
+    unsigned port = !strcmp(tr, "tls")  ? (lab ? r->port_lab_tls : r->port_tls)
+                    : !strcmp(tr, "ws") ? (lab ? r->port_lab_ws : r->port_ws)
+                                        : (lab ? r->port_lab : r->port_tcp);
+    const char *host = lab ? r->lab_host : "127.0.0.1";
+    if (r->inet.up) {
+        host = sc->miner.pool_domain ? sc->miner.pool_domain : SCEN_DEFAULT_POOL_DOMAIN;
+        if (sc->miner.pool_port) /* e.g. tls on 443, mining disguised as HTTPS */
+            port = sc->miner.pool_port;
+    }
+    hx_fmt(out, len, "%s://%s:%u", scheme, host, port);
+}
+
 /* The launcher contract's environment for scenario sc. */
 static char **scen_env(struct runner *r, const struct scenario *sc, const char *sandbox,
                        int secrets)
@@ -55,8 +84,8 @@ static char **scen_env(struct runner *r, const struct scenario *sc, const char *
     static struct env_buf e; /* large; one scenario at a time */
     const struct runner_config *c = r->cfg;
     const char *tr = sc->has_miner ? sc->miner.transport : "tcp";
-    int lab = r->lab_up && scenario_requires(sc, "netns");
-    const char *host = lab ? r->lab_host : "127.0.0.1";
+    int lab = r->lab_up && scenario_requires(sc, "netns") && !r->inet.up;
+    const char *host = r->inet.up ? r->inet.pool : lab ? r->lab_host : "127.0.0.1";
     unsigned tcp = lab ? r->port_lab : r->port_tcp;
     unsigned tls = lab ? r->port_lab_tls : r->port_tls;
     unsigned ws = lab ? r->port_lab_ws : r->port_ws;
@@ -79,6 +108,12 @@ static char **scen_env(struct runner *r, const struct scenario *sc, const char *
      */
     if (secrets && scenario_is_malicious(sc))
         env_add(&e, "ML_SECRETS_STDIN", "1");
+    if (scenario_is_malicious(sc) && r->inet.up) {
+        /* The lab internet: the pool is a name at the lab DNS (the name
+         * itself travels with the secrets). */
+        env_add(&e, "ML_LAB_DNS", "%s", r->inet.dns);
+        env_add(&e, "ML_LAB_NET", "%s", r->inet.net);
+    }
     if (r->lab_up) {
         env_add(&e, "ML_LAB_HOST", "%s", r->lab_host);
         env_add(&e, "ML_LAB_NETNS", "%s", r->lab_netns);
@@ -112,18 +147,11 @@ static int scen_secrets(struct runner *r, const struct scenario *sc)
 {
     if (!scenario_is_malicious(sc))
         return -1;
-    const char *tr = sc->has_miner ? sc->miner.transport : "tcp";
-    int lab = r->lab_up && scenario_requires(sc, "netns");
-    const char *host = lab ? r->lab_host : "127.0.0.1";
-    unsigned port = !strcmp(tr, "tls")  ? (lab ? r->port_lab_tls : r->port_tls)
-                    : !strcmp(tr, "ws") ? (lab ? r->port_lab_ws : r->port_ws)
-                                        : (lab ? r->port_lab : r->port_tcp);
-    const char *scheme = !strcmp(tr, "tls")  ? "stratum+ssl"
-                         : !strcmp(tr, "ws") ? "ws"
-                                             : "stratum+tcp";
-    char buf[512];
-    int p[2], n = snprintf(buf, sizeof(buf), "ML_WALLET=%s\nML_POOL_URL=%s://%s:%u\n",
-                           lab_wallet, scheme, host, port);
+    char url[300], buf[512];
+    scen_pool_url(r, sc, url, sizeof(url));
+    int p[2], n = snprintf(buf, sizeof(buf), "ML_WALLET=%s\nML_POOL_URL=%s\n",
+                           lab_wallet, url);
+    explicit_bzero(url, sizeof(url));
     if (pipe2(p, O_CLOEXEC) != 0)
         return -1;
     /* Far below the pipe's capacity: the write cannot block. */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ml_util.h"
+#include "pooldomains.h"
 #include "ytree.h"
 
 /* Scenario files are small; a bigger one is a mistake, not a scenario. */
@@ -19,9 +20,9 @@ struct raw_ramp {
     unsigned from, to, seconds;
 };
 struct raw_miner {
-    unsigned threads, duty;
+    unsigned threads, duty, pool_port;
     struct raw_ramp *ramp;
-    char *mode, *transport, *name, *config;
+    char *mode, *transport, *name, *config, *pool_domain;
 };
 struct raw_scenario {
     char *id, *title, *type, *label, *launcher, *command;
@@ -60,6 +61,9 @@ static const cyaml_schema_field_t miner_fields[] = {
                            struct raw_miner, name, 0, 255),
     CYAML_FIELD_STRING_PTR("config", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
                            struct raw_miner, config, 1, 16),
+    CYAML_FIELD_STRING_PTR("pool_domain", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+                           struct raw_miner, pool_domain, 1, 253),
+    CYAML_FIELD_UINT("pool_port", CYAML_FLAG_OPTIONAL, struct raw_miner, pool_port),
     CYAML_FIELD_END};
 static const cyaml_schema_field_t scenario_fields[] = {
     CYAML_FIELD_STRING_PTR("id", CYAML_FLAG_POINTER, struct raw_scenario, id, 1,
@@ -281,6 +285,29 @@ static unsigned line_of(const struct ynode *root, const char *sect, const char *
     return l ? l : (m ? m->line : 1);
 }
 
+/* The lab DNS answers only the names of its catalogue: any other name would
+ * be NXDOMAIN in the run, so it is an error when the suite is loaded. */
+static int check_pool_domain(const char *name, const struct ynode *root,
+                             const char *domain, char *err, size_t errlen)
+{
+    struct pooldomains *cat = malloc(sizeof(*cat));
+    char cerr[512];
+    int rc = 0;
+    unsigned line = line_of(root, "miner", "pool_domain");
+    if (!cat)
+        return -ENOMEM;
+    const char *path = pooldomains_default_path();
+    if (pooldomains_load(path, cat, cerr, sizeof(cerr)))
+        rc = ml_err(err, errlen, -EINVAL, "%s:%u: miner.pool_domain: %s", name, line,
+                    cerr);
+    else if (!pooldomains_has(cat, domain))
+        rc = ml_err(err, errlen, -EINVAL,
+                    "%s:%u: miner.pool_domain: '%s' is not in the lab DNS catalogue %s",
+                    name, line, domain, path);
+    free(cat);
+    return rc;
+}
+
 static int check_miner(const char *name, const struct ynode *root,
                        const struct raw_miner *m, char *err, size_t errlen)
 {
@@ -316,7 +343,20 @@ static int check_miner(const char *name, const struct ynode *root,
         return ml_err(err, errlen, -EINVAL,
                       "%s:%u: miner.config: '%s' is not args|file|env|stdin", name,
                       line_of(root, "miner", "config"), m->config);
-    return 0;
+    /* The lab pool's ports per transport (labinet.c): 443 is mining disguised
+     * as HTTPS. */
+    const char *tr = m->transport ? m->transport : "tcp";
+    unsigned pp = m->pool_port;
+    int port_ok = !strcmp(tr, "tcp")   ? pp == 3333
+                  : !strcmp(tr, "tls") ? pp == 443 || pp == 14433
+                                       : pp == 8080;
+    if (pp && !port_ok)
+        return ml_err(err, errlen, -EINVAL,
+                      "%s:%u: miner.pool_port: %u is not a lab pool port for %s "
+                      "(tcp 3333, tls 443 or 14433, ws 8080)",
+                      name, line_of(root, "miner", "pool_port"), pp, tr);
+    return m->pool_domain ? check_pool_domain(name, root, m->pool_domain, err, errlen)
+                          : 0;
 }
 
 static int check_raw(const char *name, const struct ynode *root,
@@ -393,6 +433,9 @@ static int copy_raw(const struct raw_scenario *r, struct scenario *s)
         s->miner.transport = strdup(m->transport ? m->transport : "tcp");
         s->miner.name = dup_or_null(m->name);
         s->miner.config = strdup(m->config ? m->config : "args");
+        s->miner.pool_domain =
+            strdup(m->pool_domain ? m->pool_domain : SCEN_DEFAULT_POOL_DOMAIN);
+        s->miner.pool_port = m->pool_port;
     }
     if (!s->id || !s->title || !s->type || !s->label || !s->launcher || !s->attack ||
         !s->requires)
@@ -471,6 +514,7 @@ void scenario_free(struct scenario *s)
     free_list(s->requires, s->requires_count);
     free(s->miner.mode);
     free(s->miner.transport);
+    free(s->miner.pool_domain);
     free(s->miner.name);
     free(s->miner.config);
     for (size_t i = 0; i < s->expect_count; i++)

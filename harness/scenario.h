@@ -26,7 +26,14 @@ struct scen_miner {
     char *transport; /* tcp | tls | ws */
     char *name;      /* may be NULL */
     char *config;    /* args | file | env | stdin */
+    /* the pool's name at the lab DNS (scenarios/pool-domains.txt) */
+    char *pool_domain;
+    /* the lab pool's port; 0 = the transport's usual one */
+    unsigned pool_port;
 };
+
+/* miner.pool_domain when a scenario names none: in Falco's miner_domains. */
+#define SCEN_DEFAULT_POOL_DOMAIN "pool.supportxmr.com"
 
 struct scen_expect {
     char *detector;

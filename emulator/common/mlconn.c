@@ -1,11 +1,13 @@
 #include "mlconn.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ml_util.h"
 #include "netguard.h"
@@ -23,8 +25,18 @@ static _Thread_local char read_buf[65536];
 
 const char *mlconn_transport_name(enum mlconn_transport t)
 {
-    static const char *names[] = {"tcp", "tls", "ws", "http"};
-    return (unsigned)t < 4 ? names[t] : "?";
+    static const char *names[] = {"tcp", "tls", "ws", "http", "wss"};
+    return (unsigned)t < 5 ? names[t] : "?";
+}
+
+int mlconn_uses_tls(enum mlconn_transport t)
+{
+    return t == MLCONN_TLS || t == MLCONN_WSS;
+}
+
+int mlconn_uses_ws(enum mlconn_transport t)
+{
+    return t == MLCONN_WS || t == MLCONN_WSS;
 }
 
 struct mlconn *mlconn_of_handle(uv_handle_t *h)
@@ -55,8 +67,9 @@ struct mlconn *mlconn_new(uv_loop_t *loop, enum mlconn_transport t, int server,
     c->opened_unix = ml_now_unix();
     linereader_init(&c->lr, max_line);
     ws_parser_init(&c->wp, server, max_line ? max_line : LINEREADER_DEFAULT_MAX);
-    c->http_mode = (t == MLCONN_WS || t == MLCONN_HTTP);
-    if (t == MLCONN_TLS && tls_session_init(&c->tls, tls_ctx, server, NULL)) {
+    c->http_mode = (mlconn_uses_ws(t) || t == MLCONN_HTTP);
+    c->tls_ctx = tls_ctx;
+    if (mlconn_uses_tls(t) && server && tls_session_init(&c->tls, tls_ctx, 1, NULL)) {
         uv_close((uv_handle_t *)&c->tcp, (uv_close_cb)free);
         return NULL;
     }
@@ -81,7 +94,7 @@ void mlconn_close(struct mlconn *c, const char *reason)
 {
     if (c->closing)
         return;
-    if (c->transport == MLCONN_WS && c->ready && !c->http_mode) {
+    if (mlconn_uses_ws(c->transport) && c->ready && !c->http_mode) {
         size_t n;
         uint8_t *f = ws_frame(WS_CLOSE, "\x03\xe8", 2, !c->server, &n);
         if (f) {
@@ -144,7 +157,7 @@ int mlconn_send_raw(struct mlconn *c, const void *data, size_t len)
 {
     if (c->closing)
         return -ENOTCONN;
-    if (c->transport != MLCONN_TLS)
+    if (!mlconn_uses_tls(c->transport))
         return write_socket(c, data, len);
     if (tls_session_write(&c->tls, data, len))
         return -EPROTO;
@@ -155,7 +168,7 @@ int mlconn_send(struct mlconn *c, const char *msg, size_t len)
 {
     if (c->closing || !c->ready)
         return -ENOTCONN;
-    if (c->transport == MLCONN_WS) {
+    if (mlconn_uses_ws(c->transport)) {
         size_t n;
         uint8_t *f = ws_frame(WS_TEXT, msg, len, !c->server, &n);
         if (!f)
@@ -222,7 +235,7 @@ static int feed_framed(struct mlconn *c, const char *data, size_t len)
 {
     char err[160];
     int rc;
-    if (c->transport == MLCONN_WS)
+    if (mlconn_uses_ws(c->transport))
         rc = ws_parser_feed(&c->wp, data, len, on_ws, c, err, sizeof(err));
     else
         rc = linereader_feed(&c->lr, data, len, on_line, c, err, sizeof(err));
@@ -308,7 +321,7 @@ static int feed_http(struct mlconn *c, const char *data, size_t len)
         size_t used = h.head_len;
         if (!c->server) {
             rc = client_upgrade(c, &h);
-        } else if (h.upgrade_websocket && c->transport == MLCONN_WS) {
+        } else if (h.upgrade_websocket && mlconn_uses_ws(c->transport)) {
             rc = server_upgrade(c, &h);
         } else {
             if (c->http_len < h.head_len + body)
@@ -331,6 +344,43 @@ static int feed_http(struct mlconn *c, const char *data, size_t len)
     return 0;
 }
 
+/* Client: the WebSocket upgrade request (after TLS for wss). */
+static void send_upgrade(struct mlconn *c)
+{
+    char req_s[768];
+    int n = snprintf(req_s, sizeof(req_s),
+                     "GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\n"
+                     "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
+                     "Sec-WebSocket-Version: 13\r\n\r\n",
+                     c->path, c->host, c->ws_key);
+    mlconn_send_raw(c, req_s, (size_t)n);
+}
+
+/* The TLS handshake finished: a client checks a pinned certificate; then a
+ * TLS connection is ready, a wss client sends its upgrade request and a wss
+ * server waits for it. Non-zero when the connection was closed. */
+static int tls_established(struct mlconn *c)
+{
+    if (c->tls_up)
+        return c->closing;
+    c->tls_up = 1;
+    if (!c->server && c->tls_pin[0]) {
+        char fp[65] = "", why[256];
+        if (tls_session_peer_fingerprint(&c->tls, fp) || strcasecmp(fp, c->tls_pin)) {
+            snprintf(why, sizeof(why),
+                     "TLS fingerprint mismatch: pinned %.64s, the server presented %s",
+                     c->tls_pin, fp[0] ? fp : "no certificate");
+            mlconn_close(c, why);
+            return 1;
+        }
+    }
+    if (c->transport == MLCONN_TLS)
+        become_ready(c);
+    else if (!c->server)
+        send_upgrade(c);
+    return c->closing;
+}
+
 static int on_plain(void *ud, const char *data, size_t len)
 {
     struct mlconn *c = ud;
@@ -338,8 +388,8 @@ static int on_plain(void *ud, const char *data, size_t len)
         return 1;
     /* Application data can arrive in the same read as the peer's Finished
      * (TLS 1.3): announce readiness before handing it on, so replies work. */
-    if (c->transport == MLCONN_TLS && !c->ready && c->tls.handshake_done)
-        become_ready(c);
+    if (mlconn_uses_tls(c->transport) && c->tls.handshake_done && tls_established(c))
+        return 1;
     int rc = c->http_mode ? feed_http(c, data, len) : feed_framed(c, data, len);
     return rc || c->closing;
 }
@@ -360,7 +410,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         return;
     }
     c->bytes_in += (uint64_t)nread;
-    if (c->transport != MLCONN_TLS) {
+    if (!mlconn_uses_tls(c->transport)) {
         on_plain(c, buf->base, (size_t)nread);
         return;
     }
@@ -374,8 +424,8 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         mlconn_close(c, err);
         return;
     }
-    if (hs && !c->closing && !c->ready)
-        become_ready(c);
+    if (hs && !c->closing)
+        tls_established(c);
 }
 
 void mlconn_update_names(struct mlconn *c)
@@ -419,19 +469,20 @@ static void on_connect(uv_connect_t *req, int status)
         mlconn_close(c, uv_strerror(rc));
         return;
     }
-    if (c->transport == MLCONN_TLS) {
+    if (mlconn_uses_tls(c->transport)) {
         flush_tls(c);
     } else if (c->transport == MLCONN_WS) {
-        char req_s[768];
-        int n = snprintf(req_s, sizeof(req_s),
-                         "GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\n"
-                         "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
-                         "Sec-WebSocket-Version: 13\r\n\r\n",
-                         c->path, c->host, c->ws_key);
-        write_socket(c, req_s, (size_t)n);
+        send_upgrade(c);
     } else {
         become_ready(c);
     }
+}
+
+static int host_is_name(const char *host)
+{
+    unsigned char b[16];
+    return *host && inet_pton(AF_INET, host, b) != 1 &&
+           inet_pton(AF_INET6, host, b) != 1;
 }
 
 int mlconn_connect(struct mlconn *c, const struct sockaddr *addr, const char *host,
@@ -439,8 +490,16 @@ int mlconn_connect(struct mlconn *c, const struct sockaddr *addr, const char *ho
 {
     snprintf(c->host, sizeof(c->host), "%s", host ? host : "localhost");
     snprintf(c->path, sizeof(c->path), "%s", path && *path ? path : "/");
-    if (c->transport == MLCONN_WS && ws_client_key(c->ws_key))
+    if (mlconn_uses_ws(c->transport) && ws_client_key(c->ws_key))
         return -EIO;
+    /* SNI like XMRig: the pool's host name; never an address literal
+     * (RFC 6066 section 3). */
+    if (mlconn_uses_tls(c->transport) &&
+        tls_session_init(&c->tls, c->tls_ctx, 0,
+                         host_is_name(c->host) ? c->host : NULL)) {
+        mlconn_close(c, "out of memory");
+        return -ENOMEM;
+    }
     int rc = uv_tcp_connect(&c->connect_req, &c->tcp, addr, on_connect);
     if (rc)
         mlconn_close(c, uv_strerror(rc));

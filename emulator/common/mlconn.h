@@ -6,6 +6,10 @@
  *   MLCONN_WS    HTTP/1.1 then, after an upgrade, RFC 6455 text messages;
  *                on the server side plain HTTP requests go to on_http
  *   MLCONN_HTTP  server side only: plain HTTP requests (the JSON APIs)
+ *   MLCONN_WSS   MLCONN_WS inside TLS (wss://)
+ * TLS clients send the host given to mlconn_connect as SNI when it is a name
+ * (like XMRig), accept any certificate unless tls_pin is set, and then
+ * close unless the server certificate's SHA-256 equals the pin.
  * Every input is bounded (max_line caps lines and WebSocket messages, HTTP
  * heads are capped at HTTPHEAD_MAX, bodies at 64 KiB).
  *
@@ -25,7 +29,17 @@
 #include "tlsctx.h"
 #include "ws.h"
 
-enum mlconn_transport { MLCONN_TCP = 0, MLCONN_TLS, MLCONN_WS, MLCONN_HTTP };
+enum mlconn_transport {
+    MLCONN_TCP = 0,
+    MLCONN_TLS,
+    MLCONN_WS,
+    MLCONN_HTTP,
+    MLCONN_WSS
+};
+
+/* 1 for transports inside TLS (tls, wss); 1 for WebSocket ones (ws, wss). */
+int mlconn_uses_tls(enum mlconn_transport t);
+int mlconn_uses_ws(enum mlconn_transport t);
 
 struct mlconn;
 
@@ -61,11 +75,14 @@ struct mlconn {
     char host[256], path[512]; /* WS: Host and path */
     char ws_key[25];
     struct tls_session tls;
+    SSL_CTX *tls_ctx; /* client: the session starts in mlconn_connect */
+    int tls_up;       /* handshake done and checked */
+    char tls_pin[65]; /* client: required server certificate SHA-256 (hex) */
     struct linereader lr;
     struct ws_parser wp;
     char *http_buf; /* HTTP head (+body) being read */
     size_t http_len, http_cap;
-    char close_reason[160];
+    char close_reason[256];
     uint64_t bytes_in, bytes_out;
     double opened_unix;
 };
@@ -76,7 +93,7 @@ struct mlconn {
 /*
  * Allocates a connection for a listener to uv_accept into; call
  * mlconn_start_server after a successful uv_accept. tls_ctx is needed for
- * MLCONN_TLS. max_line 0 = 8192. NULL on allocation failure.
+ * MLCONN_TLS and MLCONN_WSS. max_line 0 = 8192. NULL on allocation failure.
  */
 struct mlconn *mlconn_new(uv_loop_t *loop, enum mlconn_transport t, int server,
                           SSL_CTX *tls_ctx, size_t max_line,
@@ -89,8 +106,10 @@ void mlconn_update_names(struct mlconn *c);
 int mlconn_start_server(struct mlconn *c);
 /*
  * Client side: connects to addr. For WS, host and path build the upgrade
- * request. on_ready runs after the transport's handshakes; failures arrive
- * as on_close. 0 or -errno (nothing allocated then is left open).
+ * request; for TLS a host that is a name goes out as SNI. Set tls_pin
+ * before calling to pin the server certificate. on_ready runs after the transport's
+ * handshakes; failures arrive as on_close. 0 or -errno (nothing allocated then is left
+ * open).
  */
 int mlconn_connect(struct mlconn *c, const struct sockaddr *addr, const char *host,
                    const char *path);
@@ -116,7 +135,7 @@ struct mlconn *mlconn_of_handle(uv_handle_t *h);
  * uv_loop_close'd. 0 waits as long as it takes.
  */
 int mlconn_loop_shutdown(uv_loop_t *loop, unsigned max_wait_ms);
-/* Transport name for logs and events: "tcp", "tls", "ws", "http". */
+/* Transport name for logs and events: "tcp", "tls", "ws", "http", "wss". */
 const char *mlconn_transport_name(enum mlconn_transport t);
 
 #endif

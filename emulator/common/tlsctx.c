@@ -4,9 +4,11 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ml_util.h"
 
@@ -47,6 +49,17 @@ out:
     return rc;
 }
 
+/* SHA-256 of cert in hex; 0 or -EIO. */
+static int cert_fingerprint(X509 *cert, char fingerprint[65])
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    if (!cert || !X509_digest(cert, EVP_sha256(), md, &mdlen) || mdlen != 32)
+        return -EIO;
+    ml_hex_encode(md, 32, fingerprint);
+    return 0;
+}
+
 int tlsctx_server(const char *cert_file, const char *key_file, SSL_CTX **out,
                   char fingerprint[65], char *err, size_t errlen)
 {
@@ -64,14 +77,10 @@ int tlsctx_server(const char *cert_file, const char *key_file, SSL_CTX **out,
     } else if ((rc = self_signed(ctx, err, errlen))) {
         goto fail;
     }
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
-    X509 *cert = SSL_CTX_get0_certificate(ctx);
-    if (!cert || !X509_digest(cert, EVP_sha256(), md, &mdlen) || mdlen != 32) {
+    if (cert_fingerprint(SSL_CTX_get0_certificate(ctx), fingerprint)) {
         rc = ssl_fail(err, errlen, "certificate fingerprint");
         goto fail;
     }
-    ml_hex_encode(md, 32, fingerprint);
     *out = ctx;
     return 0;
 fail:
@@ -190,4 +199,98 @@ char *tls_session_take_output(struct tls_session *s, size_t *len)
 void tls_session_describe(const struct tls_session *s, char *buf, size_t len)
 {
     snprintf(buf, len, "%s %s", SSL_get_version(s->ssl), SSL_get_cipher_name(s->ssl));
+}
+
+/* ---- certificates by SNI ---- */
+
+struct sni_cert {
+    struct sni_cert *next;
+    SSL_CTX *ctx;
+    char name[256];
+};
+
+static int sni_index = -1;
+static pthread_once_t sni_once = PTHREAD_ONCE_INIT;
+
+static void sni_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
+                     void *argp)
+{
+    (void)parent, (void)ad, (void)idx, (void)argl, (void)argp;
+    for (struct sni_cert *e = ptr, *next; e; e = next) {
+        next = e->next;
+        SSL_CTX_free(e->ctx);
+        free(e);
+    }
+}
+
+static void sni_index_init(void)
+{
+    sni_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, sni_free);
+}
+
+static int sni_match(const char *pattern, const char *host)
+{
+    if (!strncmp(pattern, "*.", 2)) {
+        const char *dot = strchr(host, '.');
+        return dot && dot != host && !strcasecmp(dot + 1, pattern + 2);
+    }
+    return !strcasecmp(pattern, host);
+}
+
+static int on_servername(SSL *ssl, int *alert, void *arg)
+{
+    (void)alert;
+    const char *host = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+    SSL_CTX *ctx = arg;
+    if (!host)
+        return SSL_TLSEXT_ERR_OK;
+    for (struct sni_cert *e = SSL_CTX_get_ex_data(ctx, sni_index); e; e = e->next)
+        if (sni_match(e->name, host)) {
+            SSL_set_SSL_CTX(ssl, e->ctx);
+            break;
+        }
+    return SSL_TLSEXT_ERR_OK;
+}
+
+int tlsctx_server_add_sni(SSL_CTX *ctx, const char *name, const char *cert_file,
+                          const char *key_file, char fingerprint[65], char *err,
+                          size_t errlen)
+{
+    pthread_once(&sni_once, sni_index_init);
+    if (sni_index < 0)
+        return ssl_fail(err, errlen, "SSL_CTX_get_ex_new_index");
+    if (!*name || strlen(name) >= sizeof(((struct sni_cert *)0)->name))
+        return ml_err(err, errlen, -EIO, "bad SNI name '%s'", name);
+    if (!*cert_file || !*key_file)
+        return ml_err(err, errlen, -EIO, "%s: a certificate and a key are needed",
+                      name);
+    struct sni_cert *e = calloc(1, sizeof(*e));
+    if (!e)
+        return ml_err(err, errlen, -EIO, "out of memory");
+    snprintf(e->name, sizeof(e->name), "%s", name);
+    int rc = tlsctx_server(cert_file, key_file, &e->ctx, fingerprint, err, errlen);
+    if (rc) {
+        free(e);
+        return rc;
+    }
+    e->next = SSL_CTX_get_ex_data(ctx, sni_index);
+    SSL_CTX_set_ex_data(ctx, sni_index, e);
+    SSL_CTX_set_tlsext_servername_callback(ctx, on_servername);
+    SSL_CTX_set_tlsext_servername_arg(ctx, ctx);
+    return 0;
+}
+
+int tls_session_peer_fingerprint(const struct tls_session *s, char out[65])
+{
+    X509 *cert = s->ssl ? SSL_get1_peer_certificate(s->ssl) : NULL;
+    if (!cert)
+        return -ENOENT;
+    int rc = cert_fingerprint(cert, out);
+    X509_free(cert);
+    return rc;
+}
+
+const char *tls_session_sni(const struct tls_session *s)
+{
+    return s->ssl ? SSL_get_servername(s->ssl, TLSEXT_NAMETYPE_host_name) : NULL;
 }

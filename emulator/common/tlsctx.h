@@ -21,6 +21,15 @@
  */
 int tlsctx_server(const char *cert_file, const char *key_file, SSL_CTX **out,
                   char fingerprint[65], char *err, size_t errlen);
+/*
+ * Adds a certificate that the server context presents when the client's SNI
+ * is name (case-insensitive; "*.example.org" matches one label), like a
+ * real pool behind one address with several domains. Other or no SNI gets
+ * the context's own certificate. fingerprint as above. 0 or -EIO.
+ */
+int tlsctx_server_add_sni(SSL_CTX *ctx, const char *name, const char *cert_file,
+                          const char *key_file, char fingerprint[65], char *err,
+                          size_t errlen);
 /* Client context (TLS 1.2+, no peer verification). 0 or -EIO. */
 int tlsctx_client(SSL_CTX **out, char *err, size_t errlen);
 
@@ -52,6 +61,11 @@ int tls_session_feed(struct tls_session *s, const void *data, size_t len,
 int tls_session_write(struct tls_session *s, const void *data, size_t len);
 /* Takes all pending ciphertext as a malloc'd buffer (NULL, 0 when none). */
 char *tls_session_take_output(struct tls_session *s, size_t *len);
+/* SHA-256 of the peer's certificate as 64 lowercase hex digits; -ENOENT
+ * when the peer sent none. */
+int tls_session_peer_fingerprint(const struct tls_session *s, char out[65]);
+/* The SNI host name of a server session, or NULL. */
+const char *tls_session_sni(const struct tls_session *s);
 /* Protocol and cipher, e.g. "TLSv1.3 TLS_AES_256_GCM_SHA384". */
 void tls_session_describe(const struct tls_session *s, char *buf, size_t len);
 

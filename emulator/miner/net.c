@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "ml_util.h"
+#include "labdns.h"
 #include "netguard.h"
 
 #define RESPONSE_TIMEOUT_S 20.0
@@ -21,6 +22,7 @@
 #define BACKOFF_MAX_MS 16000
 
 static void net_connect(struct miner_net *n);
+static void on_reconnect_timer(uv_timer_t *t);
 static void net_stop(struct miner_net *n, int code, const char *why);
 
 static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -48,7 +50,8 @@ int miner_url_parse(const char *url, int tls, struct miner_url *out, char *err,
     } schemes[] = {{"stratum+tcp://", MLCONN_TCP},
                    {"stratum+ssl://", MLCONN_TLS},
                    {"stratum+tls://", MLCONN_TLS},
-                   {"ws://", MLCONN_WS}};
+                   {"ws://", MLCONN_WS},
+                   {"wss://", MLCONN_WSS}};
     memset(out, 0, sizeof(*out));
     out->transport = MLCONN_TCP;
     const char *rest = url;
@@ -62,7 +65,7 @@ int miner_url_parse(const char *url, int tls, struct miner_url *out, char *err,
     if (tls && out->transport == MLCONN_TCP)
         out->transport = MLCONN_TLS;
     if (tls && out->transport == MLCONN_WS)
-        return ml_err(err, errlen, -EINVAL, "--tls with ws:// is not supported");
+        out->transport = MLCONN_WSS;
     const char *slash = strchr(rest, '/');
     size_t hp_len = slash ? (size_t)(slash - rest) : strlen(rest);
     snprintf(out->path, sizeof(out->path), "%s", slash ? slash : "/");
@@ -89,19 +92,26 @@ int miner_url_parse(const char *url, int tls, struct miner_url *out, char *err,
     return 0;
 }
 
-/* Numeric addresses only (and "localhost"), so no DNS query leaves the box. */
-static int resolve(const struct miner_url *u, struct sockaddr_storage *ss, char *err,
-                   size_t errlen)
+#define LABDNS_TIMEOUT_MS 4000
+
+/* Numeric addresses and "localhost" need no lookup; any other name is
+ * looked up at --lab-dns alone (labdns.h), never by the system resolver. */
+static int resolve(const struct miner_options *o, const struct miner_url *u,
+                   struct sockaddr_storage *ss, char *err, size_t errlen)
 {
     const char *h = strcmp(u->host, "localhost") ? u->host : "127.0.0.1";
     memset(ss, 0, sizeof(*ss));
     if (!uv_ip4_addr(h, u->port, (struct sockaddr_in *)ss) ||
         !uv_ip6_addr(h, u->port, (struct sockaddr_in6 *)ss))
         return 0;
-    return ml_err(err, errlen, -EPERM,
-                  "refusing pool host '%s': the lab miner takes numeric addresses "
-                  "(or localhost) only",
-                  u->host);
+    if (!o->lab_dns[0])
+        return ml_err(
+            err, errlen, -EPERM,
+            "refusing pool host '%s': a name needs --lab-dns ADDR (the lab DNS "
+            "server); the system resolver is never used",
+            u->host);
+    return labdns_resolve(o->lab_dns, o->lab_net, u->host, u->port, LABDNS_TIMEOUT_MS,
+                          ss, err, errlen);
 }
 
 static void default_agent(char *buf, size_t len)
@@ -157,7 +167,7 @@ static void submit(struct miner_net *n, const struct miner_result *r)
     ml_hex_encode(r->hash, 32, result_hex);
     n->submitted++;
     note_pending(n);
-    if (n->url.transport == MLCONN_WS) {
+    if (mlconn_uses_ws(n->url.transport)) {
         send_json(n, json_pack("{s:s,s:{s:s,s:s,s:s}}", "type", "submit", "params",
                                "job_id", r->job_id, "nonce", nonce_hex, "result",
                                result_hex));
@@ -374,8 +384,8 @@ static int on_message(struct mlconn *c, char *msg, size_t len)
     n->last_recv_unix = ml_now_unix();
     if (n->opt->verbose)
         logf_("recv %.*s", (int)(len > 300 ? 300 : len), msg);
-    return n->url.transport == MLCONN_WS ? on_browser(n, msg, len)
-                                         : on_stratum(n, msg, len);
+    return mlconn_uses_ws(n->url.transport) ? on_browser(n, msg, len)
+                                            : on_stratum(n, msg, len);
 }
 
 static void on_ready(struct mlconn *c)
@@ -388,12 +398,15 @@ static void on_ready(struct mlconn *c)
     n->oldest_pending_unix = ml_now_unix();
     n->next_id = 2;
     n->tls_desc[0] = '\0';
-    if (c->transport == MLCONN_TLS) {
+    if (mlconn_uses_tls(c->transport)) {
+        char fp[65] = "?";
+        tls_session_peer_fingerprint(&c->tls, fp);
         tls_session_describe(&c->tls, n->tls_desc, sizeof(n->tls_desc));
-        logf_("TLS %s with %s", n->tls_desc, c->peer);
+        logf_("TLS %s with %s sni %s fingerprint %s", n->tls_desc, c->peer,
+              tls_session_sni(&c->tls) ? tls_session_sni(&c->tls) : "-", fp);
     }
     logf_("connected to %s (%s)", c->peer, mlconn_transport_name(c->transport));
-    if (c->transport == MLCONN_WS)
+    if (mlconn_uses_ws(c->transport))
         send_json(n, json_pack("{s:s,s:{s:s,s:s,s:s,s:s}}", "type", "auth", "params",
                                "site_key", o->user, "user", o->pass, "algo", "rx/0",
                                "agent", n->agent));
@@ -433,9 +446,30 @@ static const struct mlconn_callbacks client_cbs = {
     .on_close = on_close,
 };
 
+/* Every connect after the first looks a name up again, as XMRig does, so
+ * the lab DNS sees a query per connection. 0, or non-zero when no connect
+ * should follow now (stopped, or retry scheduled). */
+static int reresolve(struct miner_net *n)
+{
+    char err[300];
+    if (!n->by_name || n->connects++ == 0)
+        return 0;
+    int rc = resolve(n->opt, &n->url, &n->addr, err, sizeof(err));
+    if (rc == -EPERM) {
+        logf_("%s", err);
+        net_stop(n, 2, "lab DNS answer refused");
+    } else if (rc) {
+        logf_("%s; retrying in %u ms", err, n->backoff_ms);
+        uv_timer_start(&n->reconnect, on_reconnect_timer, n->backoff_ms, 0);
+        n->backoff_ms =
+            n->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : n->backoff_ms * 2;
+    }
+    return rc;
+}
+
 static void net_connect(struct miner_net *n)
 {
-    if (n->stopping || n->conn)
+    if (n->stopping || n->conn || reresolve(n))
         return;
     struct mlconn *c =
         mlconn_new(n->loop, n->url.transport, 0, n->tls_ctx, 0, &client_cbs, n);
@@ -447,6 +481,7 @@ static void net_connect(struct miner_net *n)
     n->connected_unix = ml_now_unix(); /* connect timeout counts from here */
     n->oldest_pending_unix = n->connected_unix;
     n->pending_login = 1;
+    snprintf(c->tls_pin, sizeof(c->tls_pin), "%s", n->opt->tls_fingerprint);
     mlconn_connect(c, (struct sockaddr *)&n->addr, n->url.host, n->url.path);
 }
 
@@ -455,8 +490,9 @@ static void print_speed(struct miner_net *n)
 {
     struct backend_stats st;
     n->be->stats(n->backend, &st);
-    logf_("speed 10s/60s/15m %.1f %.1f %.1f H/s, duty %d%%, hashes %llu", st.hashrate[0],
-          st.hashrate[1], st.hashrate[2], st.duty_pct, (unsigned long long)st.hashes);
+    logf_("speed 10s/60s/15m %.1f %.1f %.1f H/s, duty %d%%, hashes %llu",
+          st.hashrate[0], st.hashrate[1], st.hashrate[2], st.duty_pct,
+          (unsigned long long)st.hashes);
 }
 
 /* Once a second: hash-rate line, response timeout, keepalive, connect timeout. */
@@ -474,7 +510,7 @@ static void on_tick(uv_timer_t *t)
     } else if ((n->pending_login || n->pending_submits) &&
                now - n->oldest_pending_unix > RESPONSE_TIMEOUT_S) {
         mlconn_close(c, "response timeout");
-    } else if (n->logged_in && c->transport != MLCONN_WS &&
+    } else if (n->logged_in && !mlconn_uses_ws(c->transport) &&
                now - n->last_send_unix > KEEPALIVE_S &&
                now - n->last_recv_unix > KEEPALIVE_S) {
         send_line(n, stratum_encode_keepalived(n->next_id++, n->session_id));
@@ -579,11 +615,14 @@ static int check_target(struct miner_net *n)
     char err[300];
     const struct miner_options *o = n->opt;
     if (miner_url_parse(o->url, o->tls, &n->url, err, sizeof(err)) ||
-        resolve(&n->url, &n->addr, err, sizeof(err)) ||
+        (o->lab_dns[0] &&
+         labdns_check_server(o->lab_dns, o->lab_net, err, sizeof(err))) ||
+        resolve(o, &n->url, &n->addr, err, sizeof(err)) ||
         netguard_check((struct sockaddr *)&n->addr, o->lab_net, err, sizeof(err))) {
         fprintf(stderr, "minerlab-miner: %s\n", err);
         return 2;
     }
+    n->by_name = strcmp(n->url.host, "localhost") && !labdns_is_numeric(n->url.host);
     return 0;
 }
 
@@ -632,7 +671,7 @@ int miner_net_run(const struct miner_options *opt)
         snprintf(n->agent, sizeof(n->agent), "%s", opt->user_agent);
     else
         default_agent(n->agent, sizeof(n->agent));
-    if (n->url.transport == MLCONN_TLS &&
+    if (mlconn_uses_tls(n->url.transport) &&
         tlsctx_client(&n->tls_ctx, err, sizeof(err))) {
         fprintf(stderr, "minerlab-miner: %s\n", err);
         goto out;

@@ -36,16 +36,18 @@ int miner_net_dry_run(const struct miner_options *opt);
 
 /* A parsed pool URL. */
 struct miner_url {
-    enum mlconn_transport transport; /* MLCONN_TCP, MLCONN_TLS or MLCONN_WS */
+    enum mlconn_transport
+        transport; /* MLCONN_TCP, MLCONN_TLS, MLCONN_WS or MLCONN_WSS */
     char host[256];
     int port;
     char path[256]; /* WebSocket path, "/" by default */
 };
 
 /*
- * Parses stratum+tcp://H:P, stratum+ssl://, stratum+tls://, ws://H:P/path or a
- * bare H:P (tls forces TLS). Only numeric IPs and "localhost" are accepted so
- * that no name lookup leaves the machine. 0 or -EINVAL with a reason.
+ * Parses stratum+tcp://H:P, stratum+ssl://, stratum+tls://, ws://H:P/path,
+ * wss://H:P/path or a bare H:P (tls forces TLS; ws:// becomes wss://). H is
+ * resolved later: numeric, localhost, or a name through --lab-dns only.
+ * 0 or -EINVAL with a reason.
  */
 int miner_url_parse(const char *url, int tls, struct miner_url *out, char *err,
                     size_t errlen);
@@ -59,6 +61,8 @@ struct miner_net {
     uv_loop_t *loop;
     struct miner_url url;
     struct sockaddr_storage addr;
+    int by_name;       /* url.host is a name looked up at --lab-dns */
+    unsigned connects; /* connects so far (names are looked up again after 1) */
     const struct backend_ops *be;
     void *backend;
     SSL_CTX *tls_ctx;

@@ -28,7 +28,7 @@ enum {
     OPT_TLS = 256, OPT_NICEHASH, OPT_MODE, OPT_HUGE, OPT_NO_HUGE, OPT_PRIO, OPT_RXINIT,
     OPT_DONATE, OPT_DUTY, OPT_RAMP, OPT_MAXDUR, OPT_NAME, OPT_BENCH, OPT_BENCH_S,
     OPT_JSON, OPT_SELFTEST, OPT_API, OPT_LABNET, OPT_AGENT, OPT_CONFIG_ENV, OPT_RIGID,
-    OPT_BACKEND, OPT_PRINT_TIME, OPT_COIN, OPT_KEEPALIVE,
+    OPT_BACKEND, OPT_PRINT_TIME, OPT_COIN, OPT_KEEPALIVE, OPT_LABDNS, OPT_TLSFP,
     OPT_SOAK, OPT_DRY_RUN, OPT_API_TOKEN, OPT_API_TOKEN_FILE /* issue 13 */
 };
 
@@ -63,6 +63,8 @@ static const struct option long_opts[] = {
     {"soak", no_argument, NULL, OPT_SOAK},
     {"dry-run", no_argument, NULL, OPT_DRY_RUN},
     {"lab-net", required_argument, NULL, OPT_LABNET},
+    {"lab-dns", required_argument, NULL, OPT_LABDNS},
+    {"tls-fingerprint", required_argument, NULL, OPT_TLSFP},
     {"user-agent", required_argument, NULL, OPT_AGENT},
     {"config", required_argument, NULL, 'c'},
     {"config-env", required_argument, NULL, OPT_CONFIG_ENV},
@@ -80,7 +82,8 @@ const char *miner_options_usage(void)
     return "Usage: minerlab-miner [OPTIONS]\n"
            "Lab-only RandomX miner emulator (XMRig-compatible flags).\n\n"
            "Pool:\n"
-           "  -o, --url URL            stratum+tcp://, stratum+ssl://, stratum+tls:// or ws://\n"
+           "  -o, --url URL            stratum+tcp://, stratum+ssl://, stratum+tls://, ws://\n"
+           "                           or wss://; HOST is an address, or a name with --lab-dns\n"
            "  -u, --user WALLET        login (wallet)\n"
            "  -p, --pass PASS          password (default x)\n"
            "      --rig-id ID          rig identifier\n"
@@ -91,6 +94,11 @@ const char *miner_options_usage(void)
            "                           command line only; inside 10/8, 172.16/12,\n"
            "                           192.168/16, 100.64/10, 198.18/15, 127/8,\n"
            "                           fc00::/7 or fe80::/10; at most /16 or /48\n"
+           "      --lab-dns ADDR[:P]   resolve pool names at this lab DNS only (inside\n"
+           "                           --lab-net; answers outside --lab-net are refused;\n"
+           "                           command line only)\n"
+           "      --tls-fingerprint H  pin the pool certificate's SHA-256 (64 hex digits);\n"
+           "                           without it any certificate is accepted, like XMRig\n"
            "      --api HOST:PORT      XMRig-style HTTP API (/1/summary)\n"
            "      --api-token TOKEN    bearer token (16+ characters) that POST\n"
            "                           /1/duty and PUT /1/config need; without one\n"
@@ -240,6 +248,28 @@ static int parse_lab_net(struct miner_options *o, const char *arg, char *err,
     return copy_str(o->lab_net, sizeof(o->lab_net), arg, "--lab-net", err, errlen);
 }
 
+/* XMRig's tls-fingerprint: SHA-256 of the certificate, hex (colons allowed). */
+static int parse_fingerprint(struct miner_options *o, const char *arg, char *err,
+                             size_t errlen)
+{
+    char hex[65];
+    size_t n = 0;
+    for (const char *p = arg; *p; p++) {
+        if (*p == ':')
+            continue;
+        if (n == 64 || !strchr("0123456789abcdefABCDEF", *p))
+            return ml_err(err, errlen, -EINVAL,
+                          "--tls-fingerprint wants 64 hex digits (SHA-256), not '%s'", arg);
+        hex[n++] = (char)(*p | 0x20);
+    }
+    if (n != 64)
+        return ml_err(err, errlen, -EINVAL,
+                      "--tls-fingerprint wants 64 hex digits (SHA-256), not '%s'", arg);
+    hex[64] = '\0';
+    memcpy(o->tls_fingerprint, hex, sizeof(hex));
+    return 0;
+}
+
 /* Applies one option; shared by argv and config files. */
 static int apply(struct miner_options *o, int c, const char *arg, char *err, size_t errlen)
 {
@@ -254,6 +284,8 @@ static int apply(struct miner_options *o, int c, const char *arg, char *err, siz
         return copy_str(o->user_agent, sizeof(o->user_agent), arg, "--user-agent", err, errlen);
     case OPT_LABNET:
         return parse_lab_net(o, arg, err, errlen);
+    case OPT_LABDNS: return copy_str(o->lab_dns, sizeof(o->lab_dns), arg, "--lab-dns", err, errlen);
+    case OPT_TLSFP: return parse_fingerprint(o, arg, err, errlen);
     case OPT_API: return copy_str(o->api, sizeof(o->api), arg, "--api", err, errlen);
     case 't':
         rc = parse_num(arg, 1, 1024, "--threads", &v, err, errlen);
@@ -359,7 +391,7 @@ static int apply_json_key(struct miner_options *o, const char *key, json_t *val,
         return ml_err(err, errlen, -EINVAL, "config: unknown key \"%s\"", key);
     /* What the miner may reach, and a lifetime past a day, are visible in
      * ps, never hidden in a config. */
-    if (lo->val == OPT_LABNET || lo->val == OPT_SOAK)
+    if (lo->val == OPT_LABNET || lo->val == OPT_LABDNS || lo->val == OPT_SOAK)
         return ml_err(err, errlen, -EPERM,
                       "config: \"%s\" is accepted only on the command line (--%s)", key,
                       lo->name);
@@ -513,7 +545,8 @@ int miner_options_parse(int argc, char **argv, struct miner_options *o, char *er
     }
     if (optind < argc)
         return ml_err(err, errlen, -EINVAL, "unexpected argument '%s'", argv[optind]);
-    if (!strncmp(o->url, "stratum+ssl://", 14) || !strncmp(o->url, "stratum+tls://", 14))
+    if (!strncmp(o->url, "stratum+ssl://", 14) || !strncmp(o->url, "stratum+tls://", 14) ||
+        !strncmp(o->url, "wss://", 6))
         o->tls = 1;
     double cap = o->soak ? MINER_SOAK_MAX_S : MINER_LIFETIME_MAX_S;
     if (o->max_duration_s > cap)

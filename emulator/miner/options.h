@@ -29,7 +29,7 @@ enum miner_action {
 struct miner_options {
     enum miner_action action;
     /* pool */
-    char url[512];          /* stratum+tcp://, stratum+ssl://, stratum+tls://, ws:// */
+    char url[512];          /* stratum+tcp://, stratum+ssl://, stratum+tls://, ws://, wss:// */
     char user[256];
     char pass[256];
     char rig_id[64];
@@ -37,6 +37,8 @@ struct miner_options {
     int tls;                /* --tls, or implied by the scheme */
     int nicehash;
     char lab_net[64];       /* extra allowed CIDR besides loopback; empty = none */
+    char lab_dns[80];       /* ADDR[:PORT] of the lab DNS; names need it */
+    char tls_fingerprint[65]; /* pinned SHA-256 of the pool certificate (hex) */
     char api[128];          /* HOST:PORT for the /1/summary API; empty = off */
     char api_token[128];    /* bearer token for API writes; empty = read-only API */
     /* hashing */

@@ -20,13 +20,15 @@ static const struct mlconn_callbacks session_cbs = {
 static void on_ready(struct mlconn *c)
 {
     struct pool_session *s = c->ud;
-    if (c->transport == MLCONN_TLS) {
+    if (mlconn_uses_tls(c->transport)) {
         char d[128];
+        const char *sni = tls_session_sni(&c->tls);
         tls_session_describe(&c->tls, d, sizeof(d));
-        pool_event(s->pool, "tls_handshake", c, json_pack("{s:s}", "cipher", d));
-    } else if (c->transport == MLCONN_WS) {
-        pool_event(s->pool, "ws_upgrade", c, json_pack("{s:s}", "path", c->path));
+        pool_event(s->pool, "tls_handshake", c,
+                   json_pack("{s:s,s:s?}", "cipher", d, "sni", sni));
     }
+    if (mlconn_uses_ws(c->transport))
+        pool_event(s->pool, "ws_upgrade", c, json_pack("{s:s}", "path", c->path));
 }
 
 static const struct mlconn_callbacks session_cbs_ready = {
@@ -234,11 +236,19 @@ static int open_all(struct pool *p, char *err, size_t errlen)
 {
     const struct pool_config *cfg = p->cfg;
     int rc = 0;
-    if (cfg->n_tls_listen) {
+    if (cfg->n_tls_listen || cfg->n_wss_listen) {
         if ((rc = tlsctx_server(cfg->cert, cfg->key, &p->tls_ctx, p->tls_fingerprint,
                                 err, errlen)))
             return rc;
         printf("tls fingerprint sha256 %s\n", p->tls_fingerprint);
+        for (int i = 0; i < cfg->n_sni; i++) {
+            char fp[65];
+            const struct pool_sni_cert *e = &cfg->sni[i];
+            if ((rc = tlsctx_server_add_sni(p->tls_ctx, e->name, e->cert, e->key, fp,
+                                            err, errlen)))
+                return rc;
+            printf("tls sni %s fingerprint sha256 %s\n", e->name, fp);
+        }
     }
     for (int i = 0; !rc && i < cfg->n_listen; i++)
         rc = add_listener(p, cfg->listen[i], MLCONN_TCP, err, errlen);
@@ -246,6 +256,8 @@ static int open_all(struct pool *p, char *err, size_t errlen)
         rc = add_listener(p, cfg->tls_listen[i], MLCONN_TLS, err, errlen);
     for (int i = 0; !rc && i < cfg->n_ws_listen; i++)
         rc = add_listener(p, cfg->ws_listen[i], MLCONN_WS, err, errlen);
+    for (int i = 0; !rc && i < cfg->n_wss_listen; i++)
+        rc = add_listener(p, cfg->wss_listen[i], MLCONN_WSS, err, errlen);
     if (!rc && cfg->api[0])
         rc = add_listener(p, cfg->api, MLCONN_HTTP, err, errlen);
     return rc;

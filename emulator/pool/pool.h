@@ -25,6 +25,14 @@
 
 enum pool_verify_mode { POOL_VERIFY_ALL = 0, POOL_VERIFY_SAMPLE, POOL_VERIFY_NONE };
 
+#define POOL_MAX_SNI 32
+
+/* --tls-cert NAME:CERT:KEY: the certificate presented for SNI NAME. */
+struct pool_sni_cert {
+    char name[256];
+    char cert[512], key[512];
+};
+
 struct pool_config {
     char listen[POOL_MAX_LISTENERS][128];
     int n_listen;
@@ -32,6 +40,10 @@ struct pool_config {
     int n_tls_listen;
     char ws_listen[POOL_MAX_LISTENERS][128];
     int n_ws_listen;
+    char wss_listen[POOL_MAX_LISTENERS][128];
+    int n_wss_listen;
+    struct pool_sni_cert sni[POOL_MAX_SNI];
+    int n_sni;
     char api[128];               /* empty = off */
     char events[512];            /* JSONL path; empty = off */
     char www[512];               /* static files for the ws port; empty = none */
@@ -133,7 +145,7 @@ struct pool_verifier;
 struct pool {
     const struct pool_config *cfg;
     uv_loop_t *loop;
-    struct pool_listener listeners[4 * POOL_MAX_LISTENERS];
+    struct pool_listener listeners[5 * POOL_MAX_LISTENERS];
     int n_listeners;
     uv_timer_t job_timer, seed_timer, sweep_timer, flush_timer;
     uv_signal_t sigint, sigterm;

@@ -14,10 +14,13 @@ const char *pool_usage(void)
            "127.0.0.1:3333)\n"
            "  --tls-listen HOST:PORT   Stratum over TLS (repeatable)\n"
            "  --ws-listen HOST:PORT    WebSocket miners + static HTTP (repeatable)\n"
+           "  --wss-listen HOST:PORT   the same inside TLS, wss:// (repeatable)\n"
            "  --api HOST:PORT          JSON stats (GET /stats)\n"
            "  --events FILE            ground-truth JSON Lines\n"
            "  --www DIR                static files served on the ws port\n"
            "  --cert FILE --key FILE   TLS certificate (default: self-signed)\n"
+           "  --tls-cert NAME:CERT:KEY certificate for clients whose SNI is NAME\n"
+           "                           (*.domain matches one label; repeatable)\n"
            "  --diff N                 start/fixed difficulty (default 1000)\n"
            "  --browser-diff N         synthetic browser-lane difficulty (256)\n"
            "  --vardiff                adjust difficulty per session\n"
@@ -76,6 +79,27 @@ static int add_addr(char list[][128], int *n, const char *v)
     return 0;
 }
 
+/* NAME:CERT:KEY (paths without ':'). */
+static int add_sni(struct pool_config *cfg, const char *v)
+{
+    const char *c1 = strchr(v, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+    if (cfg->n_sni >= POOL_MAX_SNI || !c2 || c1 == v || c2 == c1 + 1 || !c2[1] ||
+        strchr(c2 + 1, ':'))
+        return -EINVAL;
+    struct pool_sni_cert *e = &cfg->sni[cfg->n_sni];
+    size_t nl = (size_t)(c1 - v), cl = (size_t)(c2 - c1 - 1);
+    if (nl >= sizeof(e->name) || cl >= sizeof(e->cert) ||
+        strlen(c2 + 1) >= sizeof(e->key))
+        return -EINVAL;
+    memcpy(e->name, v, nl);
+    e->name[nl] = '\0';
+    memcpy(e->cert, c1 + 1, cl);
+    e->cert[cl] = '\0';
+    snprintf(e->key, sizeof(e->key), "%s", c2 + 1);
+    cfg->n_sni++;
+    return 0;
+}
+
 static int parse_verify(const char *v, struct pool_config *cfg)
 {
     long n;
@@ -123,7 +147,9 @@ int pool_config_parse(int argc, char **argv, struct pool_config *cfg, char *err,
         O_QUIET,
         O_HELP,
         O_HSTO,
-        O_VNICE
+        O_VNICE,
+        O_WSS,
+        O_SNI
     };
     static const struct option opts[] = {{"listen", 1, 0, O_LISTEN},
                                          {"tls-listen", 1, 0, O_TLS},
@@ -151,6 +177,8 @@ int pool_config_parse(int argc, char **argv, struct pool_config *cfg, char *err,
                                          {"help", 0, 0, O_HELP},
                                          {"handshake-timeout", 1, 0, O_HSTO},
                                          {"verify-nice", 1, 0, O_VNICE},
+                                         {"wss-listen", 1, 0, O_WSS},
+                                         {"tls-cert", 1, 0, O_SNI},
                                          {0, 0, 0, 0}};
     long n;
     int c, rc = 0;
@@ -167,6 +195,12 @@ int pool_config_parse(int argc, char **argv, struct pool_config *cfg, char *err,
             break;
         case O_WS:
             rc = add_addr(cfg->ws_listen, &cfg->n_ws_listen, v);
+            break;
+        case O_WSS:
+            rc = add_addr(cfg->wss_listen, &cfg->n_wss_listen, v);
+            break;
+        case O_SNI:
+            rc = add_sni(cfg, v);
             break;
         case O_API:
             rc = COPY(cfg->api, v);
@@ -253,7 +287,7 @@ int pool_config_parse(int argc, char **argv, struct pool_config *cfg, char *err,
     }
     if (optind < argc)
         return ml_err(err, errlen, -EINVAL, "unexpected argument '%s'", argv[optind]);
-    if (cfg->n_listen + cfg->n_tls_listen + cfg->n_ws_listen == 0)
+    if (cfg->n_listen + cfg->n_tls_listen + cfg->n_ws_listen + cfg->n_wss_listen == 0)
         add_addr(cfg->listen, &cfg->n_listen, "127.0.0.1:3333");
     return 0;
 }

@@ -450,7 +450,7 @@ int pool_session_message(struct mlconn *c, char *msg, size_t len)
     s->last_rx_unix = ml_now_unix();
     json_error_t jerr;
     /* The browser lane is recognised by a "type" member on WebSocket. */
-    if (c->transport == MLCONN_WS && s->lane != LANE_STRATUM) {
+    if (mlconn_uses_ws(c->transport) && s->lane != LANE_STRATUM) {
         json_t *root = json_loadb(msg, len, 0, &jerr);
         if (root && json_is_string(json_object_get(root, "type"))) {
             s->lane = LANE_BROWSER;

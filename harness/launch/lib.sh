@@ -93,7 +93,8 @@ ml_init_threads() {
 
 # Fills the global array ML_ARGS with the miner's XMRig-style flags for the
 # scenario: -o URL -u WALLET -p x -t N --duty D|--duty-ramp F:T:S --mode M
-# --max-duration S [--tls] [--lab-net CIDR] [--name NAME].
+# --max-duration S [--tls] [--lab-dns ADDR --lab-net CIDR | --lab-net CIDR]
+# [--name NAME].
 ml_miner_args() {
     local name=${1-${ML_NAME:-}}
     ML_ARGS=(-o "$ML_POOL_URL" -u "${ML_WALLET:-minerlab}" -p x
@@ -108,7 +109,12 @@ ml_miner_args() {
     # number of hashing threads.
     [[ ${ML_MODE:-light} != light ]] && ML_ARGS+=(--randomx-init "$(ml_init_threads)")
     [[ ${ML_TRANSPORT:-} == tls ]] && ML_ARGS+=(--tls)
-    [[ -n ${ML_LAB_CIDR:-} && -n ${ML_LAB_NETNS:-} ]] && ML_ARGS+=(--lab-net "$ML_LAB_CIDR")
+    # The lab internet: the pool by name, resolved at the lab DNS only.
+    if [[ -n ${ML_LAB_DNS:-} && -n ${ML_LAB_NET:-} ]]; then
+        ML_ARGS+=(--lab-dns "$ML_LAB_DNS" --lab-net "$ML_LAB_NET")
+    elif [[ -n ${ML_LAB_CIDR:-} && -n ${ML_LAB_NETNS:-} ]]; then
+        ML_ARGS+=(--lab-net "$ML_LAB_CIDR")
+    fi
     [[ -n $name ]] && ML_ARGS+=(--name "$name")
     return 0
 }
@@ -315,7 +321,12 @@ ml_spawn_miner() {
     mode=${ML_CONFIG:-args}
     [[ -n $name ]] && extra=(--name "$name")
     # The miner takes --lab-net only on its command line (issue 13).
-    [[ -n ${ML_LAB_CIDR:-} && -n ${ML_LAB_NETNS:-} ]] && extra+=(--lab-net "$ML_LAB_CIDR")
+    # The lab internet: the pool by name, resolved at the lab DNS only.
+    if [[ -n ${ML_LAB_DNS:-} && -n ${ML_LAB_NET:-} ]]; then
+        extra+=(--lab-dns "$ML_LAB_DNS" --lab-net "$ML_LAB_NET")
+    elif [[ -n ${ML_LAB_CIDR:-} && -n ${ML_LAB_NETNS:-} ]]; then
+        extra+=(--lab-net "$ML_LAB_CIDR")
+    fi
     [[ $mode == file ]] && ml_miner_config_json "" >"$cfg_file"
     ml_unpriv_prefix "$exe" "$([[ $mode == file ]] && echo "$cfg_file")"
     # A clean environment (issue 10), then the unprivileged user (issue 13):

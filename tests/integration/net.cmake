@@ -22,3 +22,16 @@ set_tests_properties(net_guard_netns PROPERTIES SKIP_RETURN_CODE 77)
 net_test(net_pool_bad_input "net;integration" bad_input.sh)
 net_test(net_browser_lane "net;integration" browser_lane.sh)
 net_test(net_reconnect_vardiff "net;integration" reconnect.sh)
+# Pool names through a real dnsmasq (the lab DNS), SNI, lab-CA certificates,
+# wss:// (issue 12). Skips (77) without dnsmasq.
+net_test(net_labdns "net;integration" labdns.sh)
+set_tests_properties(net_labdns PROPERTIES SKIP_RETURN_CODE 77)
+# The same bars inside an empty network namespace with every packet
+# captured: nothing but the lab DNS and the pool is ever contacted. Root only
+# (skips with 77 otherwise).
+net_test(net_labdns_netns "net;integration" labdns_netns.sh)
+set_tests_properties(net_labdns_netns PROPERTIES SKIP_RETURN_CODE 77 RUN_SERIAL TRUE)
+# The lab internet (harness/launch/labinet.sh): the pool as a remote host
+# reached by name from the root namespace. Root only (77 otherwise).
+net_test(net_labinet "net;integration" labinet.sh)
+set_tests_properties(net_labinet PROPERTIES SKIP_RETURN_CODE 77 RUN_SERIAL TRUE)

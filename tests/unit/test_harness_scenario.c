@@ -108,6 +108,37 @@ static void test_bad_values(void **state)
     expect_error(with("  stratum-dpi: miss", "  stratum-dpi: maybe"),
                  "x.yaml:17:", "expect.stratum-dpi");
     expect_error(with("label: malicious\n", ""), "label", NULL);
+    /* A name the lab DNS does not know would be NXDOMAIN in the run. */
+    expect_error(
+        with("  transport: tls\n", "  transport: tls\n  pool_domain: evil.example\n"),
+        "x.yaml:13:",
+        "miner.pool_domain: 'evil.example' is not in the lab DNS catalogue");
+}
+
+static void test_pool_domain(void **state)
+{
+    struct scenario *s = NULL;
+    char err[512] = "";
+    (void)state;
+    assert_int_equal(load(good, &s, err, sizeof(err)), 0);
+    assert_string_equal(s->miner.pool_domain, SCEN_DEFAULT_POOL_DOMAIN);
+    scenario_free(s);
+    s = NULL;
+    assert_int_equal(load(with("  transport: tls\n",
+                               "  transport: tls\n  pool_domain: pool.minexmr.com\n"),
+                          &s, err, sizeof(err)),
+                     0);
+    assert_string_equal(s->miner.pool_domain, "pool.minexmr.com");
+    scenario_free(s);
+    s = NULL;
+    assert_int_equal(
+        load(with("  transport: tls\n", "  transport: tls\n  pool_port: 443\n"), &s,
+             err, sizeof(err)),
+        0);
+    assert_int_equal(s->miner.pool_port, 443);
+    scenario_free(s);
+    expect_error(with("  transport: tls\n", "  transport: tls\n  pool_port: 3333\n"),
+                 "x.yaml:13:", "miner.pool_port: 3333 is not a lab pool port for tls");
 }
 
 static void test_ramp_and_benign(void **state)
@@ -224,6 +255,7 @@ int main(void)
         cmocka_unit_test(test_unknown_field),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_bad_values),
+        cmocka_unit_test(test_pool_domain),
         cmocka_unit_test(test_ramp_and_benign),
         cmocka_unit_test(test_launcher_and_command),
         cmocka_unit_test(test_files_and_suites),

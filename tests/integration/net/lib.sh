@@ -26,12 +26,14 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; [ -f "$TMP/pool.err" ] && tail -5 "$TMP/pool.err" >&2; exit 1; }
 ok() { echo "ok: $*"; }
 
-# start_pool ARGS...: starts minerlab-pool on port-0 listeners given in ARGS,
+# start_pool ARGS...: starts minerlab-pool (inside $NETNS when that is set)
+# on port-0 listeners given in ARGS,
 # waits for its "listening" lines; sets POOL_PID, TCP_PORT, TLS_PORT, WS_PORT,
 # API_PORT (those that exist) and EVENTS.
 start_pool() {
     EVENTS=$TMP/events.jsonl
-    timeout -k 20 170 "$BIN/minerlab-pool" --events "$EVENTS" "$@" \
+    # shellcheck disable=SC2086 # NETNS is one word; the prefix is three
+    timeout -k 20 170 ${NETNS:+ip netns exec $NETNS} "$BIN/minerlab-pool" --events "$EVENTS" "$@" \
         >"$TMP/pool.out" 2>"$TMP/pool.err" &
     POOL_PID=$!
     PIDS="$PIDS $POOL_PID"
@@ -44,6 +46,7 @@ start_pool() {
     done
     port_of() { awk -v t="$1" '$1=="listening" && $2==t {n=split($3,a,":"); print a[n]; exit}' "$TMP/pool.out"; }
     TCP_PORT=$(port_of tcp); TLS_PORT=$(port_of tls); WS_PORT=$(port_of ws); API_PORT=$(port_of api)
+    WSS_PORT=$(port_of wss)
 }
 
 # wait_share TRANSPORT SECONDS: waits for an accepted, RandomX-verified share
@@ -82,4 +85,34 @@ no_sanitizer_report() {
     grep -q 'AddressSanitizer\|LeakSanitizer\|runtime error' "$1" &&
         { cat "$1" >&2; fail "sanitizer report in $1"; }
     return 0
+}
+
+# start_labdns ADDR NAME=IP...: a real dnsmasq (the lab DNS) bound to ADDR
+# only, on a free port (DNS_PORT; 53 when DNS_PORT is set to 53 first),
+# answering each NAME with IP (NODATA for other record types) and NXDOMAIN
+# for every other name; no upstream servers, no /etc/hosts. Runs inside
+# $NETNS when that is set. Sets DNS_PID; queries are logged in $TMP/dns.log.
+# Exits 77 (skip) when dnsmasq is missing.
+start_labdns() {
+    command -v dnsmasq >/dev/null || { echo "SKIP: dnsmasq is not installed"; exit 77; }
+    local addr=$1 e
+    shift
+    local args=()
+    for e; do args+=("--address=/${e%%=*}/${e#*=}" "--local=/${e%%=*}/"); done
+    : "${DNS_PORT:=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
+    local pre=()
+    [ -n "${NETNS:-}" ] && pre=(ip netns exec "$NETNS")
+    timeout -k 5 170 "${pre[@]}" dnsmasq --keep-in-foreground --conf-file=/dev/null \
+        --no-resolv --no-hosts --no-poll --bind-interfaces --listen-address="$addr" \
+        --port="$DNS_PORT" --address=/#/ "${args[@]}" --log-queries --log-facility=- \
+        --pid-file= >"$TMP/dns.log" 2>&1 &
+    DNS_PID=$!
+    PIDS="$PIDS $DNS_PID"
+    for _ in $(seq 1 100); do
+        grep -q 'started, version' "$TMP/dns.log" 2>/dev/null && return 0
+        kill -0 "$DNS_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    cat "$TMP/dns.log" >&2
+    fail "dnsmasq did not start"
 }

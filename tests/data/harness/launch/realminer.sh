@@ -12,8 +12,11 @@ start)
         ML_POOL_URL=*) ML_POOL_URL=${line#*=} ;;
         esac
     done
+    # In the lab internet the pool is a name at the lab DNS.
+    # shellcheck disable=SC2086
     "$ML_MINER" -o "$ML_POOL_URL" -u "$ML_WALLET" -p x -t "$ML_THREADS" \
-        --duty "$ML_DUTY" --mode "$ML_MODE" --max-duration $((ML_DURATION + 5)) &
+        --duty "$ML_DUTY" --mode "$ML_MODE" --max-duration $((ML_DURATION + 5)) \
+        ${ML_LAB_DNS:+--lab-dns $ML_LAB_DNS --lab-net $ML_LAB_NET} &
     pid=$!
     echo "ML-PID $pid miner"
     sleep "$ML_DURATION"
