@@ -25,12 +25,14 @@ ml_start() {
     name=${ML_NAME:-[kworker/u4:1-events_unbound]}
     cd "$ML_SANDBOX"
     ml_clean_env
+    ml_lab_flags
     case "${ML_CONFIG:-env}" in
     stdin)
         # The image from its path (an already-downloaded payload), the
         # config piped in the way `curl ... | sh` droppers pass it.
         ml_miner_config_json "" |
-            "${ML_CLEAN[@]}" "$memexec" -n "" "$src" -- "$name" -c - --name "$name" >&2 &
+            "${ML_CLEAN[@]}" "$memexec" -n "" "$src" -- "$name" -c - --name "$name" \
+            "${ML_LAB_FLAGS[@]}" >&2 &
         ;;
     args)
         ml_miner_args "$name"
@@ -40,7 +42,8 @@ ml_start() {
         # Default: image piped through stdin, config in the environment.
         # shellcheck disable=SC2002  # the pipe is the point: no path to the image
         cat "$src" | "${ML_CLEAN[@]}" APP_CONFIG="$(ml_miner_config_json "")" \
-            "$memexec" -n "" - -- "$name" --config-env APP_CONFIG --name "$name" >&2 &
+            "$memexec" -n "" - -- "$name" --config-env APP_CONFIG --name "$name" \
+            "${ML_LAB_FLAGS[@]}" >&2 &
         ;;
     esac
     ML_MINER_PID=$!

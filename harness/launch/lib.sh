@@ -91,6 +91,19 @@ ml_init_threads() {
     echo "$n"
 }
 
+# Fills ML_LAB_FLAGS with the lab flags the miner accepts on its command line
+# only (never from a config): the lab DNS and lab net of the lab internet
+# (the pool by name, resolved at the lab DNS alone), or the lab link's net.
+ml_lab_flags() {
+    ML_LAB_FLAGS=()
+    if [[ -n ${ML_LAB_DNS:-} && -n ${ML_LAB_NET:-} ]]; then
+        ML_LAB_FLAGS=(--lab-dns "$ML_LAB_DNS" --lab-net "$ML_LAB_NET")
+    elif [[ -n ${ML_LAB_CIDR:-} && -n ${ML_LAB_NETNS:-} ]]; then
+        ML_LAB_FLAGS=(--lab-net "$ML_LAB_CIDR")
+    fi
+    return 0
+}
+
 # Fills the global array ML_ARGS with the miner's XMRig-style flags for the
 # scenario: -o URL -u WALLET -p x -t N --duty D|--duty-ramp F:T:S --mode M
 # --max-duration S [--tls] [--lab-dns ADDR --lab-net CIDR | --lab-net CIDR]
@@ -109,12 +122,8 @@ ml_miner_args() {
     # number of hashing threads.
     [[ ${ML_MODE:-light} != light ]] && ML_ARGS+=(--randomx-init "$(ml_init_threads)")
     [[ ${ML_TRANSPORT:-} == tls ]] && ML_ARGS+=(--tls)
-    # The lab internet: the pool by name, resolved at the lab DNS only.
-    if [[ -n ${ML_LAB_DNS:-} && -n ${ML_LAB_NET:-} ]]; then
-        ML_ARGS+=(--lab-dns "$ML_LAB_DNS" --lab-net "$ML_LAB_NET")
-    elif [[ -n ${ML_LAB_CIDR:-} && -n ${ML_LAB_NETNS:-} ]]; then
-        ML_ARGS+=(--lab-net "$ML_LAB_CIDR")
-    fi
+    ml_lab_flags
+    ML_ARGS+=("${ML_LAB_FLAGS[@]}")
     [[ -n $name ]] && ML_ARGS+=(--name "$name")
     return 0
 }
@@ -321,12 +330,8 @@ ml_spawn_miner() {
     mode=${ML_CONFIG:-args}
     [[ -n $name ]] && extra=(--name "$name")
     # The miner takes --lab-net only on its command line (issue 13).
-    # The lab internet: the pool by name, resolved at the lab DNS only.
-    if [[ -n ${ML_LAB_DNS:-} && -n ${ML_LAB_NET:-} ]]; then
-        extra+=(--lab-dns "$ML_LAB_DNS" --lab-net "$ML_LAB_NET")
-    elif [[ -n ${ML_LAB_CIDR:-} && -n ${ML_LAB_NETNS:-} ]]; then
-        extra+=(--lab-net "$ML_LAB_CIDR")
-    fi
+    ml_lab_flags
+    extra+=("${ML_LAB_FLAGS[@]}")
     [[ $mode == file ]] && ml_miner_config_json "" >"$cfg_file"
     ml_unpriv_prefix "$exe" "$([[ $mode == file ]] && echo "$cfg_file")"
     # A clean environment (issue 10), then the unprivileged user (issue 13):
