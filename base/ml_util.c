@@ -89,6 +89,17 @@ int ml_parse_long(const char *s, long min, long max, long *out)
     return 0;
 }
 
+int ml_parse_double(const char *s, double min, double max, double *out)
+{
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end != '\0' || !(v >= min && v <= max))
+        return -EINVAL;
+    *out = v;
+    return 0;
+}
+
 uint64_t ml_mem_available(void)
 {
     FILE *f = fopen("/proc/meminfo", "r");

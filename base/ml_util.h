@@ -1,6 +1,6 @@
 /*
  * ml_util — small helpers shared by every minerlab executable: clocks, hex,
- * bounded string copies and an error-string convention.
+ * strict number parsing, little-endian loads and an error-string convention.
  *
  * Conventions used across the project: functions return 0 or a negative
  * errno-style code; parsers take `char *err, size_t errlen` and write one
@@ -33,6 +33,11 @@ int ml_err(char *err, size_t errlen, int code, const char *fmt, ...)
 
 /* Strict integer parse of the whole string within [min, max]. 0 or -EINVAL. */
 int ml_parse_long(const char *s, long min, long max, long *out);
+/*
+ * Strict double parse of the whole string (strtod syntax, no trailing
+ * bytes, no overflow) within [min, max]; NaN is never in range. 0 or -EINVAL.
+ */
+int ml_parse_double(const char *s, double min, double max, double *out);
 
 /* MemAvailable from /proc/meminfo in bytes, or 0 when unknown. */
 uint64_t ml_mem_available(void);
