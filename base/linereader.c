@@ -12,11 +12,17 @@ void linereader_init(struct linereader *lr, size_t max_line)
     lr->max_line = max_line ? max_line : LINEREADER_DEFAULT_MAX;
 }
 
+void linereader_drop_long(struct linereader *lr)
+{
+    lr->drop_long = 1;
+}
+
 void linereader_free(struct linereader *lr)
 {
     free(lr->buf);
     lr->buf = NULL;
     lr->len = lr->cap = 0;
+    lr->skipping = 0;
 }
 
 /* Grows the buffer geometrically so that a slow sender costs O(n). */
@@ -50,6 +56,16 @@ int linereader_feed(struct linereader *lr, const char *data, size_t len,
     while (len > 0) {
         const char *nl = memchr(data, '\n', len);
         size_t chunk = nl ? (size_t)(nl - data) : len;
+        if (lr->skipping || (lr->drop_long && lr->len + chunk > lr->max_line)) {
+            lr->dropped += !lr->skipping;
+            lr->len = 0;
+            lr->skipping = !nl;
+            if (!nl)
+                break;
+            data += chunk + 1;
+            len -= chunk + 1;
+            continue;
+        }
         if (lr->len + chunk > lr->max_line) {
             lr->len = 0;
             return ml_err(err, errlen, -EMSGSIZE, "line longer than %zu bytes",

@@ -100,6 +100,16 @@ int ml_parse_double(const char *s, double min, double max, double *out)
     return 0;
 }
 
+double ml_ramp_pct(double from_pct, double to_pct, double seconds, double elapsed_s)
+{
+    double t = seconds > 0 ? elapsed_s / seconds : 1;
+    if (t > 1)
+        t = 1;
+    if (t < 0)
+        t = 0;
+    return from_pct + (to_pct - from_pct) * t;
+}
+
 uint64_t ml_mem_available(void)
 {
     FILE *f = fopen("/proc/meminfo", "r");

@@ -39,6 +39,13 @@ int ml_parse_long(const char *s, long min, long max, long *out);
  */
 int ml_parse_double(const char *s, double min, double max, double *out);
 
+/*
+ * The duty ramp of a scenario (scenarios' miner.ramp, the miner's --ramp):
+ * from_pct at elapsed 0 to to_pct at `seconds`, linear, held at the ends.
+ * seconds <= 0 gives to_pct. Unrounded: the miner rounds, the harness logs.
+ */
+double ml_ramp_pct(double from_pct, double to_pct, double seconds, double elapsed_s);
+
 /* MemAvailable from /proc/meminfo in bytes, or 0 when unknown. */
 uint64_t ml_mem_available(void);
 

@@ -22,7 +22,7 @@ enum spawn_stderr {
 struct spawn_opts {
     enum spawn_stderr err;
     int death_signal; /* sent to the child when we die (PR_SET_PDEATHSIG); 0 = none */
-    int nice;         /* the child's niceness increment; 0 = ours */
+    int nice;         /* the child's nice value (setpriority); 0 = unchanged */
 };
 
 /*

@@ -11,9 +11,12 @@
 
 #include "detector.h"
 #include "jsonl.h"
+#include "linereader.h"
 #include "runner.h"
 
 #define RUN_MAX_TREE 4096
+#define RUN_LAUNCHER_LINE_MAX 510 /* a launcher's ML-PID lines */
+#define RUN_EVENT_LINE_MAX 16382  /* one line of the pool's events.jsonl */
 
 /* The scenario whose window is open (or closing). */
 struct run_scen {
@@ -23,8 +26,7 @@ struct run_scen {
     int launcher_status; /* wait status once reaped */
     double start, end;   /* end = 0 while the window is open */
     int out_fd;          /* launcher stdout (ML-PID lines) */
-    char out[512];
-    size_t outlen;
+    struct linereader out_lines;
     pid_t tree[RUN_MAX_TREE]; /* every pid seen in its tree */
     size_t ntree;
     unsigned long *inodes; /* sockets held by the tree at the last scan */
@@ -53,8 +55,7 @@ struct runner {
     int stop;      /* SIGINT/SIGTERM count */
     char **env;    /* base environment (harness env + token) */
     int events_fd; /* tail of the pool's events.jsonl */
-    char evbuf[16384];
-    size_t evlen;
+    struct linereader ev_lines;
     struct run_scen cur;
     double run_start;
     size_t done;          /* scenarios handled */

@@ -660,13 +660,7 @@ void det_common_defaults(struct det_common_opts *o, long interval_ms)
 
 int det_parse_double(const char *s, double min, double max, double *out)
 {
-    char *end = NULL;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end != '\0' || !(v >= min && v <= max))
-        return -EINVAL;
-    *out = v;
-    return 0;
+    return ml_parse_double(s, min, max, out);
 }
 
 int det_common_opt(int opt, const char *arg, struct det_common_opts *o, char *err,

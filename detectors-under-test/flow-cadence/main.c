@@ -19,12 +19,7 @@ static void usage(FILE *to)
 
 static int number(const char *s, double min, double max, double *out)
 {
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || *end || v < min || v > max)
-        return -1;
-    *out = v;
-    return 0;
+    return ml_parse_double(s, min, max, out) ? -1 : 0;
 }
 
 int main(int argc, char **argv)

@@ -13,6 +13,7 @@
 
 #include "det_alert.h"
 #include "ml_util.h"
+#include "spawn.h"
 
 #define DETECTOR "gpu-util"
 #define OUT_MAX 16384 /* nvidia-smi output cap; more is an error */
@@ -153,23 +154,11 @@ static int run_capture(const char *prog, const char *query, double timeout_s, ch
 {
     int fds[2], status = 0, rc = 0;
     size_t got = 0;
-    if (pipe2(fds, O_CLOEXEC) != 0)
-        return -errno;
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(fds[0]);
-        close(fds[1]);
-        return -errno;
-    }
-    if (pid == 0) {
-        int devnull = open("/dev/null", O_WRONLY);
-        dup2(fds[1], 1);
-        if (devnull >= 0)
-            dup2(devnull, 2);
-        execlp(prog, prog, query, "--format=csv,noheader", (char *)NULL);
-        _exit(127);
-    }
-    close(fds[1]);
+    char *argv[] = {(char *)prog, (char *)query, "--format=csv,noheader", NULL};
+    struct spawn_opts so = {.err = SPAWN_ERR_NULL};
+    pid_t pid = spawn_pipe(argv, &so, &fds[0], NULL);
+    if (pid < 0)
+        return (int)pid;
     double deadline = det_mono_s() + timeout_s;
     for (;;) {
         int wait_ms = (int)((deadline - det_mono_s()) * 1000);

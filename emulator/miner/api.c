@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hostport.h"
 #include "ml_util.h"
 #include "net.h"
 #include "netguard.h"
@@ -115,13 +116,9 @@ int miner_api_start(struct miner_net *n, char *err, size_t errlen)
     char host[128];
     long port;
     int rc;
-    const char *colon = strrchr(n->opt->api, ':');
-    if (!colon || (size_t)(colon - n->opt->api) >= sizeof(host) ||
-        ml_parse_long(colon + 1, 0, 65535, &port))
+    if (hostport_split(n->opt->api, host, sizeof(host), 0, &port))
         return ml_err(err, errlen, -EINVAL, "--api wants HOST:PORT, not '%s'",
                       n->opt->api);
-    memcpy(host, n->opt->api, (size_t)(colon - n->opt->api));
-    host[colon - n->opt->api] = '\0';
     const char *h = strcmp(host, "localhost") ? host : "127.0.0.1";
     if (uv_ip4_addr(h, (int)port, (struct sockaddr_in *)&ss) &&
         uv_ip6_addr(h, (int)port, (struct sockaddr_in6 *)&ss))

@@ -169,9 +169,8 @@ static int parse_name(struct miner_options *o, const char *arg, char *err, size_
 static int parse_seconds(const char *arg, const char *what, double *out, char *err,
                          size_t errlen)
 {
-    char *end = NULL;
-    double v = strtod(arg, &end);
-    if (!*arg || *end || !(v > 0) || v > 1e7)
+    double v = 0;
+    if (ml_parse_double(arg, 0, 1e7, &v) || v == 0)
         return ml_err(err, errlen, -EINVAL, "%s must be a positive number of seconds, not '%s'",
                       what, arg);
     *out = v;

@@ -59,13 +59,7 @@ void pool_config_defaults(struct pool_config *cfg)
 
 static int parse_seconds(const char *s, double min, double *out)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || v < min || v > 1e7)
-        return -EINVAL;
-    *out = v;
-    return 0;
+    return ml_parse_double(s, min, 1e7, out);
 }
 
 static int add_addr(char list[][128], int *n, const char *v)
