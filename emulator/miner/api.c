@@ -38,9 +38,9 @@ json_t *miner_api_summary(struct miner_net *n)
     return json_pack(
         "{s:s,s:s,s:s,s:s,s:I,s:s,s:o,s:o,s:o,s:i,s:I,s:i,s:b}", "id", "minerlab",
         "worker_id", n->opt->rig_id, "version", MINERLAB_VERSION, "ua", n->agent,
-        "uptime", (json_int_t)(now - n->started_unix), "algo", "rx/0", "hashrate", hr,
-        "results", results, "connection", conn, "duty", st.duty_pct, "hashes",
-        (json_int_t)st.hashes, "threads", st.threads, "paused", !online);
+        "uptime", (json_int_t)(now - n->started_unix), "algo", miner_net_algo(n),
+        "hashrate", hr, "results", results, "connection", conn, "duty", st.duty_pct,
+        "hashes", (json_int_t)st.hashes, "threads", st.threads, "paused", !online);
 }
 
 static void reply(struct mlconn *c, int status, json_t *body)

@@ -113,6 +113,11 @@ static void default_agent(char *buf, size_t len)
 
 /* ---- sending ---- */
 
+const char *miner_net_algo(const struct miner_net *n)
+{
+    return miner_algo_name(n->opt->v2 ? MINER_ALGO_RX2 : MINER_ALGO_RX0);
+}
+
 static void send_line(struct miner_net *n, char *line)
 {
     if (line && n->conn && n->conn->ready) {
@@ -162,9 +167,9 @@ static void submit(struct miner_net *n, const struct miner_result *r)
                                result_hex));
         return;
     }
-    send_line(n,
-              stratum_encode_submit(n->next_id++, n->session_id, r->job_id, nonce_hex,
-                                    result_hex, n->ext_algo ? "rx/0" : NULL));
+    send_line(n, stratum_encode_submit(n->next_id++, n->session_id, r->job_id,
+                                       nonce_hex, result_hex,
+                                       n->ext_algo ? miner_net_algo(n) : NULL));
 }
 
 /* Worker thread: queue the result and wake the loop. */
@@ -381,12 +386,14 @@ static void on_ready(struct mlconn *c)
         logf_("TLS %s with %s", n->tls_desc, c->peer);
     }
     logf_("connected to %s (%s)", c->peer, mlconn_transport_name(c->transport));
+    const char *only[] = {miner_net_algo(n), NULL};
     if (c->transport == MLCONN_WS)
         send_json(n, json_pack("{s:s,s:{s:s,s:s,s:s,s:s}}", "type", "auth", "params",
-                               "site_key", o->user, "user", o->pass, "algo", "rx/0",
-                               "agent", n->agent));
+                               "site_key", o->user, "user", o->pass, "algo",
+                               miner_net_algo(n), "agent", n->agent));
     else
-        send_line(n, stratum_encode_login(o->user, o->pass, n->agent, o->rig_id));
+        send_line(n, stratum_encode_login(o->user, o->pass, n->agent, o->rig_id,
+                                          o->login_algo_only ? only : NULL));
 }
 
 static void on_reconnect_timer(uv_timer_t *t)

@@ -103,4 +103,8 @@ int miner_api_start(struct miner_net *n, char *err, size_t errlen);
 /* The /1/summary document (new reference). */
 json_t *miner_api_summary(struct miner_net *n);
 
+/* The algorithm the miner hashes ("rx/0", "rx/2"): the name it logs in,
+ * authenticates, submits and reports with. Loop thread. */
+const char *miner_net_algo(const struct miner_net *n);
+
 #endif
