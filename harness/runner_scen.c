@@ -185,7 +185,7 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
     (void)st;
     (void)flag;
     (void)ftw;
-    return remove(path) == 0 ? 0 : 0; /* best effort: keep going */
+    return remove(path); /* -1 stops the walk; scen_cleanup records it */
 }
 
 static int tree_has(const struct run_scen *c, pid_t pid)
@@ -537,7 +537,14 @@ static void scen_cleanup(struct runner *r, const struct scenario *sc,
     if (rc != 0)
         timeline_event(&r->tl, "cleanup_failed", sc->id,
                        json_pack("{s:i,s:s}", "status", rc, "last_err", last));
-    nftw(sandbox, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    if (nftw(sandbox, rm_entry, 16, FTW_DEPTH | FTW_PHYS) != 0 && errno != ENOENT) {
+        /* Something the launcher left cannot be removed: say so, never hide it. */
+        fprintf(stderr, "minerlab: cannot remove sandbox %s: %s\n", sandbox,
+                strerror(errno));
+        timeline_event(
+            &r->tl, "cleanup_failed", sc->id,
+            json_pack("{s:s,s:s}", "sandbox", sandbox, "error", strerror(errno)));
+    }
 }
 
 static void scen_reset(struct runner *r)
