@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "det_pcap.h"
-#include "fc.h"
+#include "flow_cadence.h"
 #include "ml_util.h"
 
 static void usage(FILE *to)

@@ -6,7 +6,7 @@
 
 #include "det_pcap.h"
 #include "ml_util.h"
-#include "pep.h"
+#include "pool_endpoint.h"
 
 static void usage(FILE *to)
 {

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "det_pcap.h"
-#include "sdpi.h"
+#include "stratum_dpi.h"
 
 static void usage(FILE *to)
 {

@@ -16,9 +16,9 @@
 #include "det_alert.h"
 #include "det_pcap.h"
 #include "linereader.h"
-#include "pep.h"
+#include "pool_endpoint.h"
 #include "spawn.h"
-#include "tsa.h"
+#include "tshark_adapter.h"
 
 #define DETECTOR "tshark"
 #define LINE_CAP (256 * 1024)

@@ -20,7 +20,7 @@
 #include "det_pcap.h"
 #include "ml_util.h"
 #include "spawn.h"
-#include "ya.h"
+#include "yara_adapter.h"
 
 #define DETECTOR "yara"
 #define MAX_TRACKED 4096

@@ -1,4 +1,4 @@
-#include "pep.h"
+#include "pool_endpoint.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -1,4 +1,4 @@
-#include "ya.h"
+#include "yara_adapter.h"
 
 #include <ctype.h>
 #include <stdio.h>

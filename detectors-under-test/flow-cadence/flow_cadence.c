@@ -1,4 +1,4 @@
-#include "fc.h"
+#include "flow_cadence.h"
 
 #include <errno.h>
 #include <netinet/in.h>

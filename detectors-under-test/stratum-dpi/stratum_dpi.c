@@ -1,4 +1,4 @@
-#include "sdpi.h"
+#include "stratum_dpi.h"
 
 #include <errno.h>
 #include <jansson.h>

@@ -1,4 +1,4 @@
-#include "tsa.h"
+#include "tshark_adapter.h"
 
 #include <ctype.h>
 #include <errno.h>
