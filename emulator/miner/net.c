@@ -113,11 +113,6 @@ static void default_agent(char *buf, size_t len)
 
 /* ---- sending ---- */
 
-const char *miner_net_algo(const struct miner_net *n)
-{
-    return miner_algo_name(n->opt->v2 ? MINER_ALGO_RX2 : MINER_ALGO_RX0);
-}
-
 static void send_line(struct miner_net *n, char *line)
 {
     if (line && n->conn && n->conn->ready) {

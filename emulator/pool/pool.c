@@ -10,7 +10,7 @@
 #include "hostport.h"
 #include "ml_util.h"
 #include "netguard.h"
-#include "pool.h"
+#include "pool_int.h"
 
 static const struct mlconn_callbacks session_cbs = {
     .on_message = pool_session_message,
