@@ -1,7 +1,6 @@
 #include "det_cli.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,20 +9,7 @@
 
 #include "det_alert.h"
 #include "ml_util.h"
-
-#define DET_OPT_PROC_ROOT 1001
-#define DET_OPT_INTERVAL 1002
-#define DET_OPT_ONCE 1003
-#define DET_OPT_COOLDOWN 1004
-#define DET_OPT_IFACE 1005
-#define DET_COMMON_LONGOPTS                                                            \
-    {"proc-root", required_argument, NULL, DET_OPT_PROC_ROOT},                         \
-        {"interval-ms", required_argument, NULL, DET_OPT_INTERVAL},                    \
-        {"once", no_argument, NULL, DET_OPT_ONCE},                                     \
-        {"cooldown-s", required_argument, NULL, DET_OPT_COOLDOWN},                     \
-    {                                                                                  \
-        "iface", required_argument, NULL, DET_OPT_IFACE                                \
-    }
+#include "opt.h"
 
 double det_mono_s(void)
 {
@@ -38,36 +24,6 @@ void det_common_defaults(struct det_common_opts *o, long interval_ms)
     o->interval_ms = interval_ms;
     o->once = 0;
     o->cooldown_s = 600;
-}
-
-/* 1 = handled, 0 = not a common option, -EINVAL (with err) = bad value. */
-static int det_common_opt(int opt, const char *arg, struct det_common_opts *o,
-                          char *err, size_t errlen)
-{
-    long v;
-    switch (opt) {
-    case DET_OPT_PROC_ROOT:
-        o->proc_root = arg;
-        return 1;
-    case DET_OPT_INTERVAL:
-        if (ml_parse_long(arg, 10, 3600000, &v) < 0)
-            return ml_err(err, errlen, -EINVAL,
-                          "--interval-ms wants 10..3600000, got '%s'", arg);
-        o->interval_ms = v;
-        return 1;
-    case DET_OPT_ONCE:
-        o->once = 1;
-        return 1;
-    case DET_OPT_COOLDOWN:
-        if (det_parse_double(arg, 0, 1e7, &o->cooldown_s) < 0)
-            return ml_err(err, errlen, -EINVAL, "--cooldown-s wants seconds, got '%s'",
-                          arg);
-        return 1;
-    case DET_OPT_IFACE:
-        return 1; /* host detectors accept the harness's --iface and ignore it */
-    default:
-        return 0;
-    }
 }
 
 /* Calls tick every interval_ms (or once) until a stop signal; returns a
@@ -93,60 +49,78 @@ static int det_loop_run(const struct det_common_opts *o, int (*tick)(void *ctx),
     return 0;
 }
 
+/* Prints the generated usage into err after what is already there. */
+static void usage_into(char *err, size_t errlen, const char *prog, const struct opt *a,
+                       size_t na, const struct opt *b, size_t nb)
+{
+    size_t used = strlen(err);
+    FILE *f = fmemopen(err + used, errlen - used, "w");
+    if (!f)
+        return;
+    opt_usage(f, prog, NULL, a, na, b, nb);
+    fclose(f);
+    used = strlen(err);
+    if (used > 0 && err[used - 1] == '\n')
+        err[used - 1] = '\0';
+}
+
+int det_parse_opts(int argc, char **argv, struct det_common_opts *common,
+                   const struct opt *opts, size_t nopts, char *err, size_t errlen)
+{
+    static const char *iface; /* accepted for the harness, ignored */
+    const struct opt common_opts[] = {
+        {"proc-root", OPT_STRING, &common->proc_root, 0, 0, "DIR",
+         "the proc file system to read"},
+        {"interval-ms", OPT_LONG, &common->interval_ms, 10, 3600000, "MS",
+         "time between scans"},
+        {"once", OPT_FLAG, &common->once, 0, 0, NULL, "one scan, then exit"},
+        {"cooldown-s", OPT_DOUBLE, &common->cooldown_s, 0, 1e7, "S",
+         "re-alert the same process and rule after S seconds"},
+        {"iface", OPT_STRING, &iface, 0, 0, "IFACE", "accepted and ignored"},
+    };
+    const size_t ncommon = sizeof(common_opts) / sizeof(common_opts[0]);
+    const char *prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+    int rc = opt_parse(argc, argv, common_opts, ncommon, opts, nopts, err, errlen);
+    if (rc == 1) {
+        ml_err(err, errlen, -EINVAL, "help:\n");
+        usage_into(err, errlen, prog, common_opts, ncommon, opts, nopts);
+        return -EINVAL;
+    }
+    if (rc < 0 && (strstr(err, "unknown") || strstr(err, "unexpected"))) {
+        size_t used = strlen(err);
+        if (used + 1 < errlen) {
+            err[used] = '\n';
+            err[used + 1] = '\0';
+        }
+        usage_into(err, errlen, prog, common_opts, ncommon, opts, nopts);
+    }
+    return rc;
+}
+
 int det_parse_args(int argc, char **argv, struct det_common_opts *common,
                    const struct det_opt *opts, size_t nopts, const char *usage,
                    char *err, size_t errlen)
 {
-    static const struct option common_opts[] = {DET_COMMON_LONGOPTS};
-    const size_t ncommon = sizeof(common_opts) / sizeof(common_opts[0]);
-    struct option table[48];
+    static const enum opt_kind kinds[] = {OPT_DOUBLE, OPT_FLAG, OPT_STRING};
+    struct opt own[32];
+    (void)usage; /* the usage text is generated from the tables */
     if (nopts > 32)
         return ml_err(err, errlen, -EINVAL, "too many options");
-    memcpy(table, common_opts, sizeof(common_opts));
     for (size_t i = 0; i < nopts; i++)
-        table[ncommon + i] = (struct option){
-            opts[i].name,
-            opts[i].kind == DET_OPT_FLAG ? no_argument : required_argument, NULL,
-            (int)(2000 + i)};
-    table[ncommon + nopts] = (struct option){"help", no_argument, NULL, 'h'};
-    table[ncommon + nopts + 1] = (struct option){NULL, 0, NULL, 0};
-    optind = 1;
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, "h", table, NULL)) != -1) {
-        int rc = det_common_opt(c, optarg, common, err, errlen);
-        if (rc < 0)
-            return rc;
-        if (rc > 0)
-            continue;
-        if (c < 2000 || c >= 2000 + (int)nopts)
-            return ml_err(err, errlen, -EINVAL, "%s %s\n%s",
-                          c == 'h' ? "help:" : "unknown or incomplete option",
-                          argv[optind - 1], usage);
-        const struct det_opt *o = &opts[c - 2000];
-        if (o->kind == DET_OPT_FLAG)
-            *(int *)o->target = 1;
-        else if (o->kind == DET_OPT_STRING)
-            *(const char **)o->target = optarg;
-        else if (det_parse_double(optarg, o->min, o->max, o->target) < 0)
-            return ml_err(err, errlen, -EINVAL,
-                          "--%s wants a number in %g..%g, got '%s'", o->name, o->min,
-                          o->max, optarg);
-    }
-    if (optind < argc)
-        return ml_err(err, errlen, -EINVAL, "unexpected argument '%s'\n%s",
-                      argv[optind], usage);
-    return 0;
+        own[i] = (struct opt){opts[i].name, kinds[opts[i].kind], opts[i].target,
+                              opts[i].min,  opts[i].max,         NULL,
+                              NULL};
+    return det_parse_opts(argc, argv, common, own, nopts, err, errlen);
 }
 
 int det_main(const struct det_program *p, int argc, char **argv)
 {
-    char err[1024] = "";
+    char err[4096] = "";
     const struct det_common_opts *common = NULL;
     void *state = p->create(argc, argv, &common, err, sizeof(err));
     if (!state) {
         fprintf(stderr, "%s: %s\n", p->name, err[0] ? err : "out of memory");
-        return 2;
+        return OPT_EXIT_USAGE;
     }
     int rc = det_loop_run(common, p->tick, state);
     p->destroy(state);

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "ml_util.h"
+#include "opt.h"
 
 /* Monotonic seconds (for tick arithmetic). */
 double det_mono_s(void);
@@ -35,8 +36,18 @@ struct det_opt {
     double min, max;
 };
 /*
- * getopt_long over the common options plus opts (at most 32). Defaults must
- * be in place before the call. 0, or -EINVAL with a sentence and usage in err.
+ * Parses the common options plus opts (at most 32), an option table in
+ * base/opt.h's style (each entry with its help; the default shown is the
+ * target's value before the call). 0, or -EINVAL with a sentence in err; for
+ * --help, an unknown option or a stray argument the usage generated from
+ * the tables follows it. det_main exits OPT_EXIT_USAGE (2) then.
+ */
+int det_parse_opts(int argc, char **argv, struct det_common_opts *common,
+                   const struct opt *opts, size_t nopts, char *err, size_t errlen);
+/*
+ * The older table without help texts, kept for detectors not yet converted:
+ * the same as det_parse_opts with empty help lines. usage is not read (the
+ * text is generated).
  */
 int det_parse_args(int argc, char **argv, struct det_common_opts *common,
                    const struct det_opt *opts, size_t nopts, const char *usage,

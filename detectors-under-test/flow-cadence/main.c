@@ -6,6 +6,7 @@
 #include "det_pcap.h"
 #include "flow_cadence.h"
 #include "ml_util.h"
+#include "opt.h"
 
 static void usage(FILE *to)
 {
@@ -45,7 +46,7 @@ int main(int argc, char **argv)
         if (!target || i + 1 >= argc || number(argv[i + 1], 0.001, 1e9, target) < 0) {
             fprintf(stderr, "minerlab-det-flow-cadence: %s\n",
                     rc < 0 ? err : "unknown option or bad value (see --help)");
-            return 64;
+            return OPT_EXIT_USAGE;
         }
         i++;
     }

@@ -25,12 +25,6 @@ struct gpu_util {
     int degraded;
 };
 
-static const char usage[] =
-    "usage: minerlab-det-gpu-util [--nvidia-smi PATH] [--util-pct 80] [--sustain-s "
-    "20]\n"
-    "  [--mem-mib 1024] [--timeout-s 5] [--interval-ms 2000] [--cooldown-s 600]\n"
-    "  [--once] [--iface IFACE]";
-
 int gpu_util_parse_args(int argc, char **argv, struct gpu_util_config *cfg, char *err,
                         size_t errlen)
 {
@@ -41,15 +35,20 @@ int gpu_util_parse_args(int argc, char **argv, struct gpu_util_config *cfg, char
     cfg->sustain_s = 20;
     cfg->mem_mib = 1024;
     cfg->timeout_s = 5;
-    const struct det_opt opts[] = {
-        {"nvidia-smi", DET_OPT_STRING, &cfg->nvidia_smi, 0, 0},
-        {"util-pct", DET_OPT_DOUBLE, &cfg->util_pct, 0, 100},
-        {"sustain-s", DET_OPT_DOUBLE, &cfg->sustain_s, 0, 86400},
-        {"mem-mib", DET_OPT_DOUBLE, &cfg->mem_mib, 0, 1e7},
-        {"timeout-s", DET_OPT_DOUBLE, &cfg->timeout_s, 0.1, 600},
+    const struct opt opts[] = {
+        {"nvidia-smi", OPT_STRING, &cfg->nvidia_smi, 0, 0, "PATH",
+         "the nvidia-smi program"},
+        {"util-pct", OPT_DOUBLE, &cfg->util_pct, 0, 100, "PCT",
+         "GPU utilisation that counts as busy"},
+        {"sustain-s", OPT_DOUBLE, &cfg->sustain_s, 0, 86400, "S",
+         "how long the GPU must stay busy"},
+        {"mem-mib", OPT_DOUBLE, &cfg->mem_mib, 0, 1e7, "MIB",
+         "memory a compute process must hold"},
+        {"timeout-s", OPT_DOUBLE, &cfg->timeout_s, 0.1, 600, "S",
+         "limit for one nvidia-smi run"},
     };
-    return det_parse_args(argc, argv, &cfg->common, opts,
-                          sizeof(opts) / sizeof(opts[0]), usage, err, errlen);
+    return det_parse_opts(argc, argv, &cfg->common, opts,
+                          sizeof(opts) / sizeof(opts[0]), err, errlen);
 }
 
 /* ------------------------------------------------------------- parsing -- */

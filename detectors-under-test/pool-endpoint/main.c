@@ -6,6 +6,7 @@
 
 #include "det_pcap.h"
 #include "ml_util.h"
+#include "opt.h"
 #include "pool_endpoint.h"
 
 static void usage(FILE *to)
@@ -58,13 +59,13 @@ int main(int argc, char **argv)
             if (parse_ports(argv[++i], ports, &cfg.nports) < 0) {
                 fprintf(stderr, "minerlab-det-pool-endpoint: bad --ports %s\n",
                         argv[i]);
-                return 64;
+                return OPT_EXIT_USAGE;
             }
             cfg.ports = ports;
         } else {
             fprintf(stderr, "minerlab-det-pool-endpoint: %s\n",
                     rc < 0 ? err : "unknown option or missing value (see --help)");
-            return 64;
+            return OPT_EXIT_USAGE;
         }
     }
     volatile sig_atomic_t *stop = det_install_stop_handler();

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "det_pcap.h"
+#include "opt.h"
 #include "stratum_dpi.h"
 
 static void usage(FILE *to)
@@ -25,7 +26,7 @@ int main(int argc, char **argv)
         }
         fprintf(stderr, "minerlab-det-stratum-dpi: %s\n",
                 rc < 0 ? err : "unknown option (see --help)");
-        return 64;
+        return OPT_EXIT_USAGE;
     }
     volatile sig_atomic_t *stop = det_install_stop_handler();
     struct sdpi *s = NULL;

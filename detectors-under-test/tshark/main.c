@@ -16,6 +16,7 @@
 #include "det_alert.h"
 #include "det_pcap.h"
 #include "linereader.h"
+#include "opt.h"
 #include "pool_endpoint.h"
 #include "spawn.h"
 #include "tshark_adapter.h"
@@ -215,7 +216,7 @@ int main(int argc, char **argv)
     int ret = 1;
     pid_t child = -1;
     if (parse_args(&o, argc, argv) < 0)
-        return 64;
+        return OPT_EXIT_USAGE;
     volatile sig_atomic_t *stop = det_install_stop_handler();
     const char *iface = o.pc.iface ? o.pc.iface : getenv("ML_IFACE");
     if (!iface || !*iface)

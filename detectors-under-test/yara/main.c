@@ -19,6 +19,7 @@
 #include "det_alert.h"
 #include "det_pcap.h"
 #include "ml_util.h"
+#include "opt.h"
 #include "spawn.h"
 #include "yara_adapter.h"
 
@@ -380,7 +381,7 @@ int main(int argc, char **argv)
                          .timeout_s = 20,
                          .max_cpu_pct = 10};
     if (parse_args(&st.o, argc, argv) < 0)
-        return 64;
+        return OPT_EXIT_USAGE;
     st.stop = det_install_stop_handler();
     if (!st.o.rules) {
         ssize_t n = readlink("/proc/self/exe", rules_buf, sizeof(rules_buf) - 32);

@@ -5,6 +5,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,6 +15,7 @@
 
 #include "hostport.h"
 #include "ml_util.h"
+#include "opt.h"
 #include "spawn.h"
 
 static void test_parse_double(void **state)
@@ -96,12 +99,59 @@ static void test_spawn(void **state)
     assert_int_equal(WEXITSTATUS(st), 127);
 }
 
+static void test_opt(void **state)
+{
+    (void)state;
+    long n = 4;
+    double x = 0.5;
+    int flag = 0;
+    const char *name = "dflt";
+    const struct opt a[] = {{"n", OPT_LONG, &n, 1, 10, "N", "a count"},
+                            {"x", OPT_DOUBLE, &x, 0, 1, NULL, "a level"}};
+    const struct opt b[] = {{"flag", OPT_FLAG, &flag, 0, 0, NULL, "a flag"},
+                            {"name", OPT_STRING, &name, 0, 0, "NAME", "a name"}};
+    char err[256] = "", *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    opt_usage(f, "prog", "Does things.", a, 2, b, 2);
+    fclose(f);
+    assert_non_null(strstr(buf, "usage: prog [options]\nDoes things.\n"));
+    assert_non_null(strstr(buf, "--n N"));
+    assert_non_null(strstr(buf, "a count (default 4)"));
+    assert_non_null(strstr(buf, "a level (default 0.5)"));
+    assert_non_null(strstr(buf, "a name (default dflt)"));
+    free(buf);
+
+    char *ok[] = {"prog", "--n", "7", "--x=0.25", "--flag", "--name", "z", NULL};
+    assert_int_equal(opt_parse(7, ok, a, 2, b, 2, err, sizeof(err)), 0);
+    assert_int_equal(n, 7);
+    assert_true(x == 0.25);
+    assert_int_equal(flag, 1);
+    assert_string_equal(name, "z");
+
+    char *help[] = {"prog", "--help", NULL};
+    assert_int_equal(opt_parse(2, help, a, 2, b, 2, err, sizeof(err)), 1);
+    char *range[] = {"prog", "--n", "11", NULL};
+    assert_int_equal(opt_parse(3, range, a, 2, b, 2, err, sizeof(err)), -EINVAL);
+    assert_string_equal(err, "--n wants an integer in 1..10, got '11'");
+    assert_int_equal(n, 7); /* untouched */
+    char *unknown[] = {"prog", "--nope", NULL};
+    assert_int_equal(opt_parse(2, unknown, a, 2, b, 2, err, sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, "--nope"));
+    char *stray[] = {"prog", "extra", NULL};
+    assert_int_equal(opt_parse(2, stray, a, 2, b, 2, err, sizeof(err)), -EINVAL);
+    assert_string_equal(err, "unexpected argument 'extra'");
+    char *missing[] = {"prog", "--x", NULL};
+    assert_int_equal(opt_parse(2, missing, a, 2, b, 2, err, sizeof(err)), -EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_double),
         cmocka_unit_test(test_hostport),
         cmocka_unit_test(test_spawn),
+        cmocka_unit_test(test_opt),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
