@@ -147,10 +147,10 @@ int pool_config_parse(int argc, char **argv, struct pool_config *cfg, char *err,
                                          {"verify-nice", 1, 0, O_VNICE},
                                          {0, 0, 0, 0}};
     long n;
-    int c, rc = 0;
+    int c, rc = 0, li = -1;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", opts, &li)) != -1) {
         const char *v = optarg;
         switch (c) {
         case O_LISTEN:
@@ -243,7 +243,7 @@ int pool_config_parse(int argc, char **argv, struct pool_config *cfg, char *err,
         }
         if (rc)
             return ml_err(err, errlen, -EINVAL, "bad value for --%s: '%s'",
-                          opts[c - O_LISTEN].name, v ? v : "");
+                          li >= 0 ? opts[li].name : "?", v ? v : "");
     }
     if (optind < argc)
         return ml_err(err, errlen, -EINVAL, "unexpected argument '%s'", argv[optind]);
