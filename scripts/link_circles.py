@@ -39,13 +39,34 @@ def scc(nodes, edges):
     return sorted(out)
 
 
+def current_objects(build):
+    """Objects the build still compiles (a removed source leaves its stale .o)."""
+    try:
+        import json
+        cc = json.load(open(os.path.join(build, 'compile_commands.json')))
+    except OSError:
+        return None
+    live = set()
+    for e in cc:
+        out = e.get('output')
+        if not out:
+            m = re.search(r' -o (\S+)', e.get('command', ''))
+            out = m.group(1) if m else None
+        if out:
+            live.add(os.path.normpath(os.path.join(e['directory'], out)))
+    return live
+
+
 def symbol_graph(build):
     defs, uses = {}, defaultdict(set)
     objs = []
+    live = current_objects(build)
     for root, _, files in os.walk(build):
         for f in files:
             if f.endswith('.c.o') and '/tests/' not in root and 'CMakeFiles/minerlab_' in root or (f.endswith('.c.o') and '/det_' in root):
                 objs.append(os.path.join(root, f))
+    if live is not None:
+        objs = [o for o in objs if os.path.normpath(os.path.abspath(o)) in live]
     names = {}
     for o in objs:
         name = re.sub(r'.*/CMakeFiles/[^/]+\.dir/', '', o)[:-2]
