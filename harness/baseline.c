@@ -5,25 +5,12 @@
 #include <string.h>
 
 #include "ml_util.h"
+#include "report.h"
 
 static const char *jstr(json_t *o, const char *k)
 {
     const char *s = json_string_value(json_object_get(o, k));
     return s ? s : "";
-}
-
-/* Index current results by "detector\tscenario" for O(1) lookups. */
-static json_t *index_results(json_t *doc)
-{
-    json_t *idx = json_object(), *r;
-    size_t i;
-    json_array_foreach(json_object_get(doc, "results"), i, r)
-    {
-        char key[512];
-        hx_fmt(key, sizeof(key), "%s\t%s", jstr(r, "detector"), jstr(r, "scenario"));
-        json_object_set(idx, key, r);
-    }
-    return idx;
 }
 
 static int compare_pair(json_t *old, json_t *now, double tol, FILE *out)
@@ -104,17 +91,14 @@ int baseline_compare(const char *baseline_path, json_t *current, double ttd_tole
         return ml_err(err, errlen, -EINVAL,
                       "%s: not a minerlab report.json (no results)", baseline_path);
     }
-    json_t *idx = index_results(current), *old;
+    json_t *idx = report_result_index(current), *old;
     size_t i;
     int regressions = 0, compared = 0;
     json_array_foreach(json_object_get(base, "results"), i, old)
     {
-        char key[512];
         if (!json_is_true(json_object_get(old, "counted")))
             continue;
-        hx_fmt(key, sizeof(key), "%s\t%s", jstr(old, "detector"),
-               jstr(old, "scenario"));
-        json_t *now = json_object_get(idx, key);
+        json_t *now = report_result(idx, jstr(old, "detector"), jstr(old, "scenario"));
         if (!now)
             continue;
         compared++;

@@ -8,9 +8,11 @@
 #ifndef HX_CMD_H
 #define HX_CMD_H
 
+#include "opt.h"
+
 #define HX_EXIT_OK 0
 #define HX_EXIT_EXPECT 1
-#define HX_EXIT_USAGE 2
+#define HX_EXIT_USAGE OPT_EXIT_USAGE /* 2, as everywhere (base/opt.h) */
 #define HX_EXIT_REGRESSION 3
 #define HX_EXIT_INTERRUPTED 130
 

@@ -79,12 +79,7 @@ static void run_usage(FILE *f)
 
 static int parse_double(const char *s, double max, double *out)
 {
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || *end || v < 0 || v > max)
-        return -EINVAL;
-    *out = v;
-    return 0;
+    return ml_parse_double(s, 0, max, out);
 }
 
 static int parse_opts(int argc, char **argv, struct run_opts *o)

@@ -12,9 +12,7 @@
 
 #include "ml_util.h"
 #include "proc.h"
-
-static const char *const techniques[] = {
-    "system-metrics", "network", "memory", "script", "browser", "other", NULL};
+#include "technique.h"
 
 static int check_flow(json_t *flow, char *why, size_t whylen)
 {
@@ -45,8 +43,8 @@ static int check_common(json_t *o, char *why, size_t whylen)
     const char *tech = json_string_value(json_object_get(o, "technique"));
     if (!tech)
         return ml_err(why, whylen, -EINVAL, "technique missing");
-    for (size_t i = 0; techniques[i]; i++)
-        if (strcmp(tech, techniques[i]) == 0)
+    for (size_t i = 0; technique_names[i]; i++)
+        if (strcmp(tech, technique_names[i]) == 0)
             return 0;
     return ml_err(why, whylen, -EINVAL, "technique '%.40s' unknown", tech);
 }

@@ -10,8 +10,13 @@
 #define HX_UTIL_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 int hx_fmt(char *out, size_t len, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Writes s (NULL = nothing) escaped for XML and HTML text and attribute
+ * values: & < > " ' become entities. Used by the SVG, HTML and JUnit writers. */
+void hx_xml_escape(FILE *f, const char *s);
 
 #endif

@@ -24,7 +24,8 @@ extern const char *const report_definitions[][2];
 /* Builds the report.json document (new reference). NULL on ENOMEM. */
 json_t *report_json_build(const struct model *m, const struct score *s);
 
-/* Writes dir/name from a json value / text produced by fn. */
+/* Each writes one file into dir: report.json and report.md / report.html
+ * from the document, junit.xml from (m, s). */
 int report_write_json(const char *dir, json_t *doc, char *err, size_t errlen);
 int report_write_junit(const char *dir, const struct model *m, const struct score *s,
                        char *err, size_t errlen);
@@ -40,6 +41,8 @@ int report_write_all(const char *dir, const struct model *m, const struct score 
 
 /* Prints the per-detector scorecard table to out. */
 void report_scorecard(FILE *out, json_t *doc);
+
+/* ---- the report core (report_core.c), shared by every writer ---- */
 
 /*
  * Opens dir/name.tmp for writing; report_commit() flushes, checks for write

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hxutil.h"
 #include "report.h"
 #include "svg.h"
 
@@ -194,7 +195,7 @@ static void html_scorecard(FILE *f, json_t *doc)
         json_t *ttd = json_object_get(det, "median_ttd_s"),
                *low = json_object_get(det, "lowest_duty_pct");
         fputs("<tr><td>", f);
-        svg_escape(f, report_str(det, "name", "?"));
+        hx_xml_escape(f, report_str(det, "name", "?"));
         fprintf(
             f, "</td><td>%lld/%lld</td><td>%s</td><td>%s</td><td>%s</td>",
             (long long)json_integer_value(json_object_get(det, "malicious_detected")),
@@ -239,7 +240,7 @@ static void html_scorecard(FILE *f, json_t *doc)
         json_t *ver = json_object_get(det, "version");
         if (json_is_string(ver)) {
             fputs("; ", f);
-            svg_escape(f, json_string_value(ver));
+            hx_xml_escape(f, json_string_value(ver));
         }
         fputs("</td></tr>\n", f);
     }
@@ -261,13 +262,13 @@ static void html_scenarios(FILE *f, json_t *doc)
         fputs("<tr>", f);
         for (size_t k = 0; k < 3; k++) {
             fputs("<td>", f);
-            svg_escape(f, report_str(sc, cols[k], "?"));
+            hx_xml_escape(f, report_str(sc, cols[k], "?"));
             fputs("</td>", f);
         }
         json_t *dur = json_object_get(sc, "duration_s");
         fprintf(f, "<td>%lld%%</td><td>",
                 (long long)json_integer_value(json_object_get(sc, "duty_pct")));
-        svg_escape(f, report_str(sc, "status", "?"));
+        hx_xml_escape(f, report_str(sc, "status", "?"));
         if (json_is_number(dur))
             fprintf(f, "</td><td>%.1f s</td>", json_number_value(dur));
         else
@@ -277,7 +278,7 @@ static void html_scenarios(FILE *f, json_t *doc)
                 (long long)json_integer_value(json_object_get(sc, "connections")),
                 (long long)json_integer_value(json_object_get(sc, "pool_logins")),
                 (long long)json_integer_value(json_object_get(sc, "shares_accepted")));
-        svg_escape(f, report_str(sc, "reason", ""));
+        hx_xml_escape(f, report_str(sc, "reason", ""));
         fputs("</td></tr>\n", f);
     }
     fputs("</table>\n", f);
@@ -297,9 +298,9 @@ static void html_identity(FILE *f, json_t *doc)
                             ? NULL
                             : json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
             fprintf(f, "<tr><th>%s.", sections[s]);
-            svg_escape(f, k);
+            hx_xml_escape(f, k);
             fputs("</th><td>", f);
-            svg_escape(f, txt ? txt : json_string_value(v));
+            hx_xml_escape(f, txt ? txt : json_string_value(v));
             fputs("</td></tr>", f);
             free(txt);
         }
@@ -342,7 +343,7 @@ static void html_plan(FILE *f, json_t *doc)
                 (long long)json_integer_value(json_object_get(sh, "index")));
         for (size_t c = 0; c < sizeof(cells) / sizeof(cells[0]); c++) {
             fputs("<td>", f);
-            svg_escape(f, cells[c]);
+            hx_xml_escape(f, cells[c]);
             fputs("</td>", f);
         }
         fprintf(f, "<td>%.0f s</td></tr>\n",
@@ -360,7 +361,7 @@ int report_write_html(const char *dir, json_t *doc, char *err, size_t errlen)
     fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
           "<title>minerlab report ",
           f);
-    svg_escape(f, report_str(run, "run_id", "?"));
+    hx_xml_escape(f, report_str(run, "run_id", "?"));
     fputs("</title><style>body{font-family:sans-serif;margin:2em;max-width:1200px}"
           "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;"
           "padding:3px 8px;text-align:left}.kv th{font-weight:normal;color:#555}"
@@ -368,7 +369,7 @@ int report_write_html(const char *dir, json_t *doc, char *err, size_t errlen)
           "0;max-width:100%;height:auto}</style></head><body>\n<h1>minerlab report — "
           "run ",
           f);
-    svg_escape(f, report_str(run, "run_id", "?"));
+    hx_xml_escape(f, report_str(run, "run_id", "?"));
     fputs("</h1>\n", f);
     if (json_is_true(json_object_get(run, "interrupted")))
         fputs("<p><strong>This run was interrupted; the report covers what "
@@ -393,9 +394,9 @@ int report_write_html(const char *dir, json_t *doc, char *err, size_t errlen)
     json_object_foreach(json_object_get(doc, "definitions"), k, v)
     {
         fputs("<li><b>", f);
-        svg_escape(f, k);
+        hx_xml_escape(f, k);
         fputs("</b>: ", f);
-        svg_escape(f, json_string_value(v));
+        hx_xml_escape(f, json_string_value(v));
         fputs("</li>", f);
     }
     fputs("</ul></body></html>\n", f);

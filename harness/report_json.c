@@ -238,36 +238,6 @@ json_t *report_json_build(const struct model *m, const struct score *s)
     return doc;
 }
 
-FILE *report_open(const char *dir, const char *name, char *err, size_t errlen)
-{
-    char path[4096];
-    hx_fmt(path, sizeof(path), "%s/%s.tmp", dir, name);
-    FILE *f = fopen(path, "w");
-    if (!f)
-        ml_err(err, errlen, -errno, "%s: %s", path, strerror(errno));
-    return f;
-}
-
-int report_commit(FILE *f, const char *dir, const char *name, char *err, size_t errlen)
-{
-    char tmp[4096], path[4096];
-    hx_fmt(tmp, sizeof(tmp), "%s/%s.tmp", dir, name);
-    hx_fmt(path, sizeof(path), "%s/%s", dir, name);
-    int bad = ferror(f) || fflush(f) != 0;
-    int e = errno ? errno : EIO;
-    if (fclose(f) != 0 && !bad) {
-        bad = 1;
-        e = errno;
-    }
-    if (bad) {
-        unlink(tmp);
-        return ml_err(err, errlen, -e, "%s: cannot write: %s", path, strerror(e));
-    }
-    if (rename(tmp, path) != 0)
-        return ml_err(err, errlen, -errno, "%s: %s", path, strerror(errno));
-    return 0;
-}
-
 int report_write_json(const char *dir, json_t *doc, char *err, size_t errlen)
 {
     FILE *f = report_open(dir, "report.json", err, errlen);
@@ -278,43 +248,6 @@ int report_write_json(const char *dir, json_t *doc, char *err, size_t errlen)
         errno = ENOSPC;
     fputc('\n', f);
     return report_commit(f, dir, "report.json", err, errlen);
-}
-
-json_t *report_result_index(json_t *doc)
-{
-    json_t *idx = json_object(), *r;
-    size_t i;
-    json_array_foreach(json_object_get(doc, "results"), i, r)
-    {
-        char key[512];
-        hx_fmt(key, sizeof(key), "%s\t%s",
-               json_string_value(json_object_get(r, "detector")) ?: "",
-               json_string_value(json_object_get(r, "scenario")) ?: "");
-        json_object_set(idx, key, r);
-    }
-    return idx;
-}
-
-json_t *report_result(json_t *index, const char *det, const char *scen)
-{
-    char key[512];
-    hx_fmt(key, sizeof(key), "%s\t%s", det, scen);
-    return json_object_get(index, key);
-}
-
-const char *report_str(json_t *o, const char *k, const char *dflt)
-{
-    const char *s = json_string_value(json_object_get(o, k));
-    return s ? s : dflt;
-}
-
-const char *report_pct(double r, char *buf, size_t len)
-{
-    if (r < 0)
-        hx_fmt(buf, len, "n/a");
-    else
-        hx_fmt(buf, len, "%.1f%%", r * 100);
-    return buf;
 }
 
 int report_write_all(const char *dir, const struct model *m, const struct score *s,

@@ -5,7 +5,7 @@
 #include <time.h>
 
 #include "report.h"
-#include "svg.h"
+#include "hxutil.h"
 
 struct counts {
     unsigned tests, failures, skipped;
@@ -39,9 +39,9 @@ static void write_case(FILE *f, const struct score *s, size_t d, size_t i,
         if (strcmp(sc->expect[k].detector, s->m->det[d].name) == 0)
             want = sc->expect[k].detect;
     fputs("    <testcase classname=\"minerlab.", f);
-    svg_escape(f, s->m->det[d].name);
+    hx_xml_escape(f, s->m->det[d].name);
     fputs("\" name=\"", f);
-    svg_escape(f, sc->id);
+    hx_xml_escape(f, sc->id);
     fprintf(f, "\" time=\"%.3f\">\n",
             sc->start > 0 && sc->end > sc->start ? sc->end - sc->start : 0.0);
     if (strcmp(oc, "fail") == 0) {
@@ -59,10 +59,10 @@ static void write_case(FILE *f, const struct score *s, size_t d, size_t i,
                 s->m->det[d].min_obs_s);
     } else if (strcmp(oc, "skipped") == 0) {
         fputs("      <skipped message=\"scenario ", f);
-        svg_escape(f, model_status_name(sc->status));
+        hx_xml_escape(f, model_status_name(sc->status));
         if (sc->reason) {
             fputs(": ", f);
-            svg_escape(f, sc->reason);
+            hx_xml_escape(f, sc->reason);
         }
         fputs("\"/>\n", f);
     }
@@ -98,13 +98,13 @@ int report_write_junit(const char *dir, const struct model *m, const struct scor
     for (size_t d = 0; d < m->ndet; d++) {
         struct counts c = count_det(s, d);
         fputs("  <testsuite name=\"minerlab.", f);
-        svg_escape(f, m->det[d].name);
+        hx_xml_escape(f, m->det[d].name);
         fprintf(
             f,
             "\" tests=\"%u\" failures=\"%u\" errors=\"0\" skipped=\"%u\" time=\"%.3f\" "
             "timestamp=\"%s\" hostname=\"",
             c.tests, c.failures, c.skipped, c.time_s, stamp);
-        svg_escape(f, host ? host : "localhost");
+        hx_xml_escape(f, host ? host : "localhost");
         fputs("\">\n", f);
         for (size_t i = 0; i < m->nscen; i++) {
             const char *oc = score_expect_outcome(s, d, i);

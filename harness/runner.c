@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "linereader.h"
 #include "machine.h"
 #include "ml_util.h"
 #include "proc.h"
@@ -272,16 +273,58 @@ void runner_wait(struct runner *r, double seconds)
     }
 }
 
+struct listen_lines {
+    struct runner *r;
+    int want_lab;
+};
+
+/* One "listening KIND HOST:PORT" line of the pool: records the port. */
+static int listening_line(void *ud, char *line, size_t len)
+{
+    struct listen_lines *l = ud;
+    struct runner *r = l->r;
+    char kind[16], addr[128];
+    (void)len;
+    if (sscanf(line, "listening %15s %127s", kind, addr) != 2)
+        return 0;
+    char *colon = strrchr(addr, ':');
+    unsigned port = colon ? (unsigned)atoi(colon + 1) : 0;
+    if (colon)
+        *colon = '\0';
+    int lab = l->want_lab && !strcmp(addr, r->lab_host);
+    if (lab && !strcmp(kind, "tcp"))
+        r->port_lab = port;
+    else if (lab && !strcmp(kind, "tls"))
+        r->port_lab_tls = port;
+    else if (lab && !strcmp(kind, "ws"))
+        r->port_lab_ws = port;
+    else if (!strcmp(kind, "tcp"))
+        r->port_tcp = port;
+    else if (!strcmp(kind, "tls"))
+        r->port_tls = port;
+    else if (!strcmp(kind, "ws"))
+        r->port_ws = port;
+    else if (!strcmp(kind, "api"))
+        r->port_api = port;
+    return 0;
+}
+
 /* Parses "listening KIND HOST:PORT" lines until every listener answered. */
 static int pool_wait_ready(struct runner *r, int want_lab, char *err, size_t errlen)
 {
     char buf[2048];
-    size_t len = 0;
+    struct linereader lr;
+    struct listen_lines l = {r, want_lab};
+    int ready = 0;
+    linereader_init(&lr, sizeof(buf));
+    linereader_drop_long(&lr);
     double deadline = runner_now() + 20;
     while (runner_now() < deadline && (runner_poll_signals(r), !r->stop)) {
         if (r->port_tcp && r->port_tls && r->port_ws && r->port_api &&
-            (!want_lab || (r->port_lab && r->port_lab_tls && r->port_lab_ws)))
-            return 0;
+            (!want_lab || (r->port_lab && r->port_lab_tls && r->port_lab_ws))) {
+            ready = 1;
+            break;
+        }
         struct pollfd p = {r->pool_out, POLLIN, 0};
         if (poll(&p, 1, 100) <= 0) {
             reap(r);
@@ -289,41 +332,14 @@ static int pool_wait_ready(struct runner *r, int want_lab, char *err, size_t err
                 break;
             continue;
         }
-        ssize_t n = read(r->pool_out, buf + len, sizeof(buf) - len - 1);
+        ssize_t n = read(r->pool_out, buf, sizeof(buf));
         if (n <= 0)
             break;
-        len += (size_t)n;
-        buf[len] = '\0';
-        char *line = buf, *nl;
-        while ((nl = strchr(line, '\n'))) {
-            *nl = '\0';
-            char kind[16], addr[128];
-            if (sscanf(line, "listening %15s %127s", kind, addr) == 2) {
-                char *colon = strrchr(addr, ':');
-                unsigned port = colon ? (unsigned)atoi(colon + 1) : 0;
-                if (colon)
-                    *colon = '\0';
-                int lab = want_lab && !strcmp(addr, r->lab_host);
-                if (lab && !strcmp(kind, "tcp"))
-                    r->port_lab = port;
-                else if (lab && !strcmp(kind, "tls"))
-                    r->port_lab_tls = port;
-                else if (lab && !strcmp(kind, "ws"))
-                    r->port_lab_ws = port;
-                else if (!strcmp(kind, "tcp"))
-                    r->port_tcp = port;
-                else if (!strcmp(kind, "tls"))
-                    r->port_tls = port;
-                else if (!strcmp(kind, "ws"))
-                    r->port_ws = port;
-                else if (!strcmp(kind, "api"))
-                    r->port_api = port;
-            }
-            line = nl + 1;
-        }
-        len = strlen(line);
-        memmove(buf, line, len + 1);
+        linereader_feed(&lr, buf, (size_t)n, listening_line, &l, NULL, 0);
     }
+    linereader_free(&lr);
+    if (ready)
+        return 0;
     if (r->port_tcp)
         return 0; /* partial listeners: the scenarios that need more will fail */
     return ml_err(err, errlen, -EIO,
@@ -634,6 +650,10 @@ static void init_runner(struct runner *r, const struct runner_config *cfg)
     r->pool_out = r->events_fd = r->sfd = r->pev_fd = -1;
     r->cur.idx = -1;
     r->cur.out_fd = -1;
+    linereader_init(&r->cur.out_lines, RUN_LAUNCHER_LINE_MAX);
+    linereader_drop_long(&r->cur.out_lines);
+    linereader_init(&r->ev_lines, RUN_EVENT_LINE_MAX);
+    linereader_drop_long(&r->ev_lines);
     r->pending_cleanup = -1;
     unsigned char rnd[8];
     FILE *f = fopen("/dev/urandom", "r");
@@ -672,6 +692,8 @@ static void teardown(struct runner *r)
     free(r->lab);
     free(r->lab_role);
     pev_close(r->pev_fd);
+    linereader_free(&r->cur.out_lines);
+    linereader_free(&r->ev_lines);
     env_free(r->env);
     if (r->events_fd >= 0)
         close(r->events_fd);

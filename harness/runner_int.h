@@ -12,10 +12,13 @@
 #include "detector.h"
 #include "jsonl.h"
 #include "labinet.h"
+#include "linereader.h"
 #include "runner.h"
 
 #define RUN_MAX_TREE 16384 /* every fork of a window: cc runs add up */
 #define RUN_MAX_LAB 65536
+#define RUN_LAUNCHER_LINE_MAX 510 /* a launcher's ML-PID lines */
+#define RUN_EVENT_LINE_MAX 16382  /* one line of the pool's events.jsonl */
 
 /* The scenario whose window is open (or closing). */
 struct run_scen {
@@ -25,8 +28,7 @@ struct run_scen {
     int launcher_status; /* wait status once reaped */
     double start, end;   /* end = 0 while the window is open */
     int out_fd;          /* launcher stdout (ML-PID lines) */
-    char out[512];
-    size_t outlen;
+    struct linereader out_lines;
     pid_t tree[RUN_MAX_TREE]; /* every pid seen in its tree */
     unsigned char
         gone[RUN_MAX_TREE]; /* the connector saw it exit: no sockets to read */
@@ -61,8 +63,7 @@ struct runner {
     int stop;      /* SIGINT/SIGTERM count */
     char **env;    /* base environment (harness env + token) */
     int events_fd; /* tail of the pool's events.jsonl */
-    char evbuf[16384];
-    size_t evlen;
+    struct linereader ev_lines;
     struct run_scen cur;
     double run_start;
     size_t done;          /* scenarios handled */

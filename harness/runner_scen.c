@@ -263,7 +263,7 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
     (void)st;
     (void)flag;
     (void)ftw;
-    return remove(path) == 0 ? 0 : 0; /* best effort: keep going */
+    return remove(path); /* -1 stops the walk; scen_cleanup records it */
 }
 
 static int tree_has(const struct run_scen *c, pid_t pid)
@@ -468,19 +468,41 @@ void scen_scan_tree(struct runner *r)
     refresh_inodes(r);
     if (c->sc->has_miner && c->sc->miner.has_ramp && now >= c->next_duty_ts) {
         const struct scen_ramp *rp = &c->sc->miner.ramp;
-        double t = (ml_now_unix() - c->start) / rp->seconds;
-        double duty =
-            rp->from_pct + ((double)rp->to_pct - rp->from_pct) * (t > 1 ? 1 : t);
+        double duty = ml_ramp_pct(rp->from_pct, rp->to_pct, rp->seconds,
+                                  ml_now_unix() - c->start);
         timeline_event(&r->tl, "duty", c->sc->id, json_pack("{s:f}", "duty_pct", duty));
         c->next_duty_ts = now + 5;
     }
 }
 
+/* One line of the launcher's stdout: "ML-PID PID ROLE" joins the tree. */
+static int launcher_line(void *ud, char *line, size_t len)
+{
+    struct runner *r = ud;
+    struct run_scen *c = &r->cur;
+    int pid;
+    char role[32];
+    (void)len;
+    if (c->idx >= 0 && sscanf(line, "ML-PID %d %31s", &pid, role) == 2 && pid > 1) {
+        if (!strcmp(role, "miner") && !c->miner_seen) {
+            c->miner_seen = 1;
+            timeline_event(&r->tl, "miner_start", c->sc->id,
+                           json_pack("{s:i}", "pid", pid));
+        }
+        if (tree_has(c, pid)) /* seen at its fork: record what it is */
+            timeline_event(&r->tl, "pid", c->sc->id,
+                           json_pack("{s:i,s:s}", "pid", pid, "role", role));
+        tree_add(r, pid, 0, NULL, role);
+    }
+    return 0;
+}
+
 void scen_read_launcher(struct runner *r)
 {
     struct run_scen *c = &r->cur;
+    char buf[512];
     while (c->out_fd >= 0) {
-        ssize_t n = read(c->out_fd, c->out + c->outlen, sizeof(c->out) - c->outlen - 1);
+        ssize_t n = read(c->out_fd, buf, sizeof(buf));
         if (n <= 0) {
             if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
                 close(c->out_fd);
@@ -488,31 +510,7 @@ void scen_read_launcher(struct runner *r)
             }
             return;
         }
-        c->outlen += (size_t)n;
-        c->out[c->outlen] = '\0';
-        char *line = c->out, *nl;
-        while ((nl = strchr(line, '\n'))) {
-            *nl = '\0';
-            int pid;
-            char role[32];
-            if (c->idx >= 0 && sscanf(line, "ML-PID %d %31s", &pid, role) == 2 &&
-                pid > 1) {
-                if (!strcmp(role, "miner") && !c->miner_seen) {
-                    c->miner_seen = 1;
-                    timeline_event(&r->tl, "miner_start", c->sc->id,
-                                   json_pack("{s:i}", "pid", pid));
-                }
-                if (tree_has(c, pid)) /* seen at its fork: record what it is */
-                    timeline_event(&r->tl, "pid", c->sc->id,
-                                   json_pack("{s:i,s:s}", "pid", pid, "role", role));
-                tree_add(r, pid, 0, NULL, role);
-            }
-            line = nl + 1;
-        }
-        c->outlen = strlen(line);
-        if (c->outlen >= sizeof(c->out) - 1) /* a line without end: drop it */
-            c->outlen = 0;
-        memmove(c->out, line, c->outlen);
+        linereader_feed(&c->out_lines, buf, (size_t)n, launcher_line, r, NULL, 0);
     }
 }
 
@@ -592,24 +590,20 @@ static void pool_event(struct runner *r, const char *line, size_t len)
     json_decref(ev);
 }
 
+static int event_line(void *ud, char *line, size_t len)
+{
+    pool_event(ud, line, len);
+    return 0;
+}
+
 void scen_events_tail(struct runner *r)
 {
+    char buf[16384];
     while (r->events_fd >= 0) {
-        ssize_t n =
-            read(r->events_fd, r->evbuf + r->evlen, sizeof(r->evbuf) - r->evlen - 1);
+        ssize_t n = read(r->events_fd, buf, sizeof(buf));
         if (n <= 0)
             return;
-        r->evlen += (size_t)n;
-        r->evbuf[r->evlen] = '\0';
-        char *line = r->evbuf, *nl;
-        while ((nl = strchr(line, '\n'))) {
-            pool_event(r, line, (size_t)(nl - line));
-            line = nl + 1;
-        }
-        r->evlen = strlen(line);
-        if (r->evlen >= sizeof(r->evbuf) - 1)
-            r->evlen = 0;
-        memmove(r->evbuf, line, r->evlen);
+        linereader_feed(&r->ev_lines, buf, (size_t)n, event_line, r, NULL, 0);
     }
 }
 
@@ -752,7 +746,14 @@ static void scen_cleanup(struct runner *r, const struct scenario *sc,
     if (rc != 0)
         timeline_event(&r->tl, "cleanup_failed", sc->id,
                        json_pack("{s:i,s:s}", "status", rc, "last_err", last));
-    nftw(sandbox, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    if (nftw(sandbox, rm_entry, 16, FTW_DEPTH | FTW_PHYS) != 0 && errno != ENOENT) {
+        /* Something the launcher left cannot be removed: say so, never hide it. */
+        fprintf(stderr, "minerlab: cannot remove sandbox %s: %s\n", sandbox,
+                strerror(errno));
+        timeline_event(
+            &r->tl, "cleanup_failed", sc->id,
+            json_pack("{s:s,s:s}", "sandbox", sandbox, "error", strerror(errno)));
+    }
 }
 
 static void scen_reset(struct runner *r)
@@ -762,11 +763,14 @@ static void scen_reset(struct runner *r)
         close(c->out_fd);
     unsigned long *inodes = c->inodes, *seen = c->seen_socks;
     size_t cap = c->capinodes, capseen = c->capseen_socks;
+    linereader_free(&c->out_lines); /* a partial line of the last launcher */
+    struct linereader lines = c->out_lines;
     memset(c, 0, sizeof(*c));
     c->inodes = inodes;
     c->capinodes = cap;
     c->seen_socks = seen;
     c->capseen_socks = capseen;
+    c->out_lines = lines;
     c->idx = -1;
     c->out_fd = -1;
 }

@@ -1,33 +1,6 @@
 #include "svg.h"
 
-void svg_escape(FILE *f, const char *s)
-{
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '&':
-            fputs("&amp;", f);
-            break;
-        case '<':
-            fputs("&lt;", f);
-            break;
-        case '>':
-            fputs("&gt;", f);
-            break;
-        case '"':
-            fputs("&quot;", f);
-            break;
-        case '\'':
-            fputs("&apos;", f);
-            break;
-        default:
-            /* XML 1.0 has no control characters but tab and newline. */
-            if ((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t')
-                fputc('?', f);
-            else
-                fputc(*s, f);
-        }
-    }
-}
+#include "hxutil.h"
 
 void svg_begin(FILE *f, double w, double h, const char *title)
 {
@@ -36,7 +9,7 @@ void svg_begin(FILE *f, double w, double h, const char *title)
             "viewBox=\"0 0 %.0f %.0f\" role=\"img\" font-family=\"sans-serif\" "
             "font-size=\"11\"><title>",
             w, h, w, h);
-    svg_escape(f, title);
+    hx_xml_escape(f, title);
     fputs("</title>\n", f);
 }
 
@@ -50,7 +23,7 @@ static void tip(FILE *f, const char *tooltip)
     if (!tooltip)
         return;
     fputs("<title>", f);
-    svg_escape(f, tooltip);
+    hx_xml_escape(f, tooltip);
     fputs("</title>", f);
 }
 
@@ -90,7 +63,7 @@ void svg_text(FILE *f, double x, double y, const char *anchor, double rotate,
     if (rotate != 0)
         fprintf(f, " transform=\"rotate(%.0f %.1f %.1f)\"", rotate, x, y);
     fputc('>', f);
-    svg_escape(f, text);
+    hx_xml_escape(f, text);
     fputs("</text>\n", f);
 }
 

@@ -17,8 +17,6 @@ void svg_circle(FILE *f, double cx, double cy, double r, const char *fill,
 /* anchor: "start", "middle" or "end"; rotate in degrees (0 = none). */
 void svg_text(FILE *f, double x, double y, const char *anchor, double rotate,
               const char *text);
-/* Writes s escaped for XML text and attributes. */
-void svg_escape(FILE *f, const char *s);
 /* A distinct colour for series i. */
 const char *svg_color(size_t i);
 

@@ -46,11 +46,6 @@ struct browser_watch {
     int degraded_once;
 };
 
-static const char usage[] =
-    "usage: minerlab-det-browser-watch [--cpu-cores 0.25] [--window-s 10]\n"
-    "  [--conn-age-s 10] [--threshold 0.4] [--interval-ms 1000] [--cooldown-s 600]\n"
-    "  [--proc-root /proc] [--once] [--iface IFACE]";
-
 int browser_watch_parse_args(int argc, char **argv, struct browser_watch_config *cfg,
                              char *err, size_t errlen)
 {
@@ -60,14 +55,17 @@ int browser_watch_parse_args(int argc, char **argv, struct browser_watch_config 
     cfg->window_s = 10;
     cfg->conn_age_s = 10;
     cfg->threshold = 0.4;
-    const struct det_opt opts[] = {
-        {"cpu-cores", DET_OPT_DOUBLE, &cfg->cpu_cores, 0, 4096},
-        {"window-s", DET_OPT_DOUBLE, &cfg->window_s, 0, 86400},
-        {"conn-age-s", DET_OPT_DOUBLE, &cfg->conn_age_s, 0, 86400},
-        {"threshold", DET_OPT_DOUBLE, &cfg->threshold, 0, 1},
+    const struct opt opts[] = {
+        {"cpu-cores", OPT_DOUBLE, &cfg->cpu_cores, 0, 4096, "N",
+         "renderer CPU average that counts as mining, in cores"},
+        {"window-s", OPT_DOUBLE, &cfg->window_s, 0, 86400, "S", "CPU averaging window"},
+        {"conn-age-s", OPT_DOUBLE, &cfg->conn_age_s, 0, 86400, "S",
+         "age of the outbound connection that joins the CPU rule"},
+        {"threshold", OPT_DOUBLE, &cfg->threshold, 0, 1, "X",
+         "alerts below this score are not written"},
     };
-    return det_parse_args(argc, argv, &cfg->common, opts,
-                          sizeof(opts) / sizeof(opts[0]), usage, err, errlen);
+    return det_parse_opts(argc, argv, &cfg->common, opts,
+                          sizeof(opts) / sizeof(opts[0]), err, errlen);
 }
 
 int browser_watch_classify(const char *comm, const char *cmdline)

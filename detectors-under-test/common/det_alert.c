@@ -8,15 +8,14 @@
 #include <string.h>
 
 #include "ml_util.h"
+#include "technique.h"
 
 static pthread_mutex_t emit_lock = PTHREAD_MUTEX_INITIALIZER;
 static volatile sig_atomic_t stop_flag;
 
 const char *det_technique_name(enum det_technique t)
 {
-    static const char *names[] = {"system-metrics", "network", "memory",
-                                  "script",         "browser", "other"};
-    return (unsigned)t < sizeof(names) / sizeof(names[0]) ? names[t] : "other";
+    return (unsigned)t < TECHNIQUE_COUNT ? technique_names[t] : "other";
 }
 
 static int write_line(json_t *obj)

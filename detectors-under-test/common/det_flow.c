@@ -6,11 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ws.h"
+#include "det_ws.h"
 
-#define BUCKETS 4096            /* power of two */
-#define HTTP_HEADER_WINDOW 8192 /* upgrade headers only count this early in a stream   \
-                                 */
+#define BUCKETS 4096 /* power of two */
+#define HTTP_HEADER_WINDOW                                                             \
+    8192 /* upgrade headers only count this early in a stream                          \
+          */
 
 struct det_flow_table {
     struct det_flow_config cfg;
@@ -202,28 +203,27 @@ struct ws_feed {
     double ts;
 };
 
-static int ws_message(void *ud, enum ws_opcode op, char *payload, size_t len)
+static int ws_message(void *ud, int op, const uint8_t *payload, size_t len)
 {
     struct ws_feed *w = ud;
-    if (op == WS_CLOSE)
+    if (op == DET_WS_CLOSE)
         return 1; /* nothing more to parse in this direction */
-    if ((op == WS_TEXT || op == WS_BINARY) && w->t->cb->on_ws)
-        w->t->cb->on_ws(w->t->ctx, w->f, w->dir, op, (const uint8_t *)payload, len,
-                        w->ts);
+    if ((op == DET_WS_TEXT || op == DET_WS_BINARY) && w->t->cb->on_ws)
+        w->t->cb->on_ws(w->t->ctx, w->f, w->dir, op, payload, len, w->ts);
     return 0;
 }
 
 static void ws_stop(struct det_stream *s)
 {
     if (s->ws) {
-        ws_parser_free(s->ws);
+        det_ws_free(s->ws);
         free(s->ws);
         s->ws = NULL;
     }
     s->mode = DET_STREAM_OFF;
 }
 
-/* Hands the working buffer to the shared RFC 6455 parser (emulator/common/ws.h). */
+/* Hands the working buffer to the detectors' own RFC 6455 parser (det_ws.h). */
 static void parse_ws(struct det_flow_table *t, struct det_flow_entry *f, int dir,
                      double ts)
 {
@@ -235,10 +235,10 @@ static void parse_ws(struct det_flow_table *t, struct det_flow_entry *f, int dir
             ws_stop(s);
             return;
         }
-        /* Client frames must be masked: parse the client side as a server would. */
-        ws_parser_init(s->ws, dir == DET_C2S, t->cfg.stream_cap);
+        /* Client frames must be masked, server frames must not. */
+        det_ws_init(s->ws, dir == DET_C2S, t->cfg.stream_cap);
     }
-    int rc = ws_parser_feed(s->ws, s->buf, s->len, ws_message, &w, NULL, 0);
+    int rc = det_ws_feed(s->ws, s->buf, s->len, ws_message, &w);
     s->len = 0;
     if (rc)
         ws_stop(s); /* malformed, over the cap, or closed */

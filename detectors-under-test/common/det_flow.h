@@ -21,7 +21,7 @@
 #include "det_alert.h"
 #include "det_pcap.h"
 
-struct ws_parser;
+struct det_ws;
 
 enum { DET_C2S = 0, DET_S2C = 1 };
 
@@ -43,10 +43,10 @@ struct det_stream {
     uint64_t packets; /* payload-carrying packets */
     uint64_t gaps;    /* sequence gaps seen */
     int fin;
-    struct ws_parser *ws; /* DET_STREAM_WS: the shared RFC 6455 parser (ws.h) */
-    int upgrade_seen;     /* an "Upgrade: websocket" header was seen */
-    int http_101;         /* the server's status line was "HTTP/1.x 101" */
-    int skip_to_nl;       /* an over-long line is being discarded */
+    struct det_ws *ws; /* DET_STREAM_WS: the detectors' RFC 6455 parser */
+    int upgrade_seen;  /* an "Upgrade: websocket" header was seen */
+    int http_101;      /* the server's status line was "HTTP/1.x 101" */
+    int skip_to_nl;    /* an over-long line is being discarded */
 };
 
 struct det_flow_entry {

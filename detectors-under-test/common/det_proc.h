@@ -1,9 +1,8 @@
 /*
  * det_proc — bounded readers for the /proc files host-side detectors look at
  * (per-process and per-thread CPU, cmdline, comm, exe, maps, cgroup, socket
- * inodes and /proc/net/tcp), plus two small helpers every host detector
- * needs: a CPU-rate tracker and an alert memo (once per pid and rule, with a
- * cool-down).
+ * inodes and /proc/net/tcp). The CPU-rate tracker and the alert memo are in
+ * det_tracker.h; options and the main loop in det_cli.h.
  *
  * Every reader takes a proc root ("/proc" on a live host, a directory of
  * recorded files in tests). Returns are 0 or -errno; -ENOENT / -ESRCH mean the
@@ -93,8 +92,6 @@ int det_proc_list_tids(const char *root, int pid, int *ids, size_t max, size_t *
 int det_proc_ncpu(const char *root);
 /* Seconds since boot from ROOT/uptime; < 0 on error. */
 double det_proc_uptime(const char *root);
-/* Clock ticks per second (sysconf(_SC_CLK_TCK), 100 when unknown). */
-long det_proc_clk_tck(void);
 
 /* One line of /proc/PID/maps. */
 struct det_map {
@@ -135,52 +132,6 @@ int det_proc_read_tcp(const char *root, struct det_tcp_conn *conns, size_t max,
                       size_t *n);
 
 /*
- * CPU history tracker: feed it one (id, start_ticks, total_ticks) sample per
- * tick for every process or thread watched; it keeps the last ring_cap
- * samples per id and answers averages in cores (1.0 = one core busy). An id
- * whose start_ticks changed (pid reuse) starts over. Entries not updated in
- * tick gen are dropped by det_cpu_tracker_sweep.
- */
-struct det_cpu_tracker;
-struct det_cpu_tracker *det_cpu_tracker_new(size_t ring_cap);
-void det_cpu_tracker_free(struct det_cpu_tracker *t);
-/*
- * Adds a sample taken at now_s (seconds, any clock used consistently).
- * When the id is new and seed_s >= 0, a pseudo-sample (seed_s, 0 ticks) is
- * put first so averages cover the process's lifetime (seed_s = its start
- * time). Returns 1 for a new id, 0 for a known one, -ENOMEM.
- */
-int det_cpu_tracker_update(struct det_cpu_tracker *t, int id, uint64_t start_ticks,
-                           uint64_t total_ticks, double now_s, double seed_s,
-                           unsigned gen);
-/*
- * Average CPU in cores from the newest sample at least window_s older than
- * the latest one, to the latest; window_s = 0 gives the last interval.
- * *span_s (may be NULL) gets the span used. < 0 when there is no such sample.
- */
-double det_cpu_tracker_avg(const struct det_cpu_tracker *t, int id, double window_s,
-                           double *span_s);
-/*
- * Copies the samples of id, oldest first, into ts/ticks (capacity max).
- * Returns the count (0 for an unknown id).
- */
-size_t det_cpu_tracker_samples(const struct det_cpu_tracker *t, int id, double *ts,
-                               uint64_t *ticks, size_t max);
-/* Drops entries whose last update was not in tick gen. */
-void det_cpu_tracker_sweep(struct det_cpu_tracker *t, unsigned gen);
-
-/*
- * Alert memo: det_memo_should_alert returns 1 (and records now_s) when
- * (pid, start_ticks, rule) has not alerted within cooldown_s, else 0.
- * rule is a short static string compared by content.
- */
-struct det_memo;
-struct det_memo *det_memo_new(double cooldown_s);
-void det_memo_free(struct det_memo *m);
-int det_memo_should_alert(struct det_memo *m, int pid, uint64_t start_ticks,
-                          const char *rule, double now_s);
-
-/*
  * Start of a scan: reads ROOT/uptime into *now_s and the pid list into pids
  * (capacity max, count in *n). When the proc root cannot be read, writes one
  * degraded notice for detector (only the first time: *degraded_once is set)
@@ -190,85 +141,15 @@ int det_proc_scan_begin(const char *root, const char *detector, int technique,
                         int *degraded_once, double *now_s, int *pids, size_t max,
                         size_t *n);
 
-/* Monotonic seconds (for tick arithmetic). */
-double det_mono_s(void);
-
-/*
- * Options every host detector shares: --proc-root DIR, --interval-ms N,
- * --once, --cooldown-s N, --iface IFACE (accepted, ignored). Detectors put
- * DET_COMMON_LONGOPTS in their getopt_long table and pass each option to
- * det_common_opt first: 1 = handled, 0 = not a common option, -EINVAL (with
- * err) = bad value.
- */
-struct det_common_opts {
-    const char *proc_root; /* default "/proc" */
-    long interval_ms;      /* default set by the detector */
-    int once;              /* one tick, then exit */
-    double cooldown_s;     /* re-alert the same (pid, rule) after this; default 600 */
-};
-#define DET_OPT_PROC_ROOT 1001
-#define DET_OPT_INTERVAL 1002
-#define DET_OPT_ONCE 1003
-#define DET_OPT_COOLDOWN 1004
-#define DET_OPT_IFACE 1005
-#define DET_COMMON_LONGOPTS                                                            \
-    {"proc-root", required_argument, NULL, DET_OPT_PROC_ROOT},                         \
-        {"interval-ms", required_argument, NULL, DET_OPT_INTERVAL},                    \
-        {"once", no_argument, NULL, DET_OPT_ONCE},                                     \
-        {"cooldown-s", required_argument, NULL, DET_OPT_COOLDOWN},                     \
-    {                                                                                  \
-        "iface", required_argument, NULL, DET_OPT_IFACE                                \
-    }
-void det_common_defaults(struct det_common_opts *o, long interval_ms);
-int det_common_opt(int opt, const char *arg, struct det_common_opts *o, char *err,
-                   size_t errlen);
-/* One detector-specific option for det_parse_args. */
-enum det_opt_kind { DET_OPT_DOUBLE, DET_OPT_FLAG, DET_OPT_STRING };
-struct det_opt {
-    const char *name;       /* long option name without "--" */
-    enum det_opt_kind kind; /* DOUBLE: double *target in [min, max];
-                               FLAG: int *target set to 1; STRING: const char ** */
-    void *target;
-    double min, max;
-};
-/*
- * getopt_long over the common options plus opts (at most 32). Defaults must
- * be in place before the call. 0, or -EINVAL with a sentence and usage in err.
- */
-int det_parse_args(int argc, char **argv, struct det_common_opts *common,
-                   const struct det_opt *opts, size_t nopts, const char *usage,
-                   char *err, size_t errlen);
-
-/*
- * What a detector's thin main() hands to det_main: create parses argv and
- * returns the state (NULL with err on bad usage or no memory) and points
- * *common at its common options; tick is one scan (negative -ENOMEM/-EIO
- * end the loop); destroy frees the state.
- */
-struct det_program {
-    const char *name; /* "minerlab-det-cpu-threshold", for messages */
-    void *(*create)(int argc, char **argv, const struct det_common_opts **common,
-                    char *err, size_t errlen);
-    int (*tick)(void *state);
-    void (*destroy)(void *state);
-};
-/* Runs a detector until SIGTERM/SIGINT; returns the process exit code. */
-int det_main(const struct det_program *p, int argc, char **argv);
-
-/* Strict double parse of the whole string within [min, max]. 0 or -EINVAL. */
-int det_parse_double(const char *s, double min, double max, double *out);
-
-/*
- * Main loop: installs the SIGTERM/SIGINT handler (det_alert) and calls
- * tick(ctx) every interval_ms (or once) until a stop signal arrives. Returns the last
- * tick's result when it was negative and fatal (-ENOMEM, -EIO), else 0.
- */
-int det_loop_run(const struct det_common_opts *o, int (*tick)(void *ctx), void *ctx);
-
 /*
  * True when pid should be ignored by a detector: the detector itself, its
  * parent (the harness), or pid <= 0.
  */
 int det_proc_is_self_or_parent(int pid);
+
+/* The CPU tracker and alert memo, and the command-line loop, used to live
+ * here; detectors that include only det_proc.h still get them. */
+#include "det_cli.h"
+#include "det_tracker.h"
 
 #endif

@@ -28,12 +28,6 @@ struct cpu_steady {
     int degraded_once;
 };
 
-static const char usage[] =
-    "usage: minerlab-det-cpu-steady [--window-s 30] [--cv-max 0.15] [--min-cores "
-    "0.05]\n"
-    "  [--thread-ratio 1.5] [--max-thread-cores 2] [--interval-ms 1000]\n"
-    "  [--cooldown-s 600] [--proc-root /proc] [--once] [--iface IFACE]";
-
 int cpu_steady_parse_args(int argc, char **argv, struct cpu_steady_config *cfg,
                           char *err, size_t errlen)
 {
@@ -44,15 +38,20 @@ int cpu_steady_parse_args(int argc, char **argv, struct cpu_steady_config *cfg,
     cfg->min_cores = 0.05;
     cfg->thread_ratio = 1.5;
     cfg->max_thread_cores = 2;
-    const struct det_opt opts[] = {
-        {"window-s", DET_OPT_DOUBLE, &cfg->window_s, 0, 86400},
-        {"cv-max", DET_OPT_DOUBLE, &cfg->cv_max, 0, 10},
-        {"min-cores", DET_OPT_DOUBLE, &cfg->min_cores, 0, 4096},
-        {"thread-ratio", DET_OPT_DOUBLE, &cfg->thread_ratio, 1, 1000},
-        {"max-thread-cores", DET_OPT_DOUBLE, &cfg->max_thread_cores, 0, 2},
+    const struct opt opts[] = {
+        {"window-s", OPT_DOUBLE, &cfg->window_s, 0, 86400, "S",
+         "the window the CPU shape is judged over"},
+        {"cv-max", OPT_DOUBLE, &cfg->cv_max, 0, 10, "X",
+         "largest coefficient of variation of the per-interval CPU"},
+        {"min-cores", OPT_DOUBLE, &cfg->min_cores, 0, 4096, "N",
+         "smallest mean CPU, in cores"},
+        {"thread-ratio", OPT_DOUBLE, &cfg->thread_ratio, 1, 1000, "X",
+         "busiest / least busy busy thread, at most"},
+        {"max-thread-cores", OPT_DOUBLE, &cfg->max_thread_cores, 0, 2, "N",
+         "busiest thread at most this (2 = off)"},
     };
-    int rc = det_parse_args(argc, argv, &cfg->common, opts,
-                            sizeof(opts) / sizeof(opts[0]), usage, err, errlen);
+    int rc = det_parse_opts(argc, argv, &cfg->common, opts,
+                            sizeof(opts) / sizeof(opts[0]), err, errlen);
     if (rc == 0 && cfg->window_s * 1000.0 / (double)cfg->common.interval_ms < 3)
         return ml_err(err, errlen, -EINVAL,
                       "--window-s must span at least 3 intervals");

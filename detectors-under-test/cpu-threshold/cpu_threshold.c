@@ -31,12 +31,6 @@ struct cpu_threshold {
     int degraded_once;
 };
 
-static const char usage[] =
-    "usage: minerlab-det-cpu-threshold [--new-level 0.9] [--sustained-level 0.7]\n"
-    "  [--window-s 10] [--new-age-s 60] [--no-cgroups] [--cgroup-root /sys/fs/cgroup]\n"
-    "  [--ncpu N] [--interval-ms 1000]\n"
-    "  [--cooldown-s 600] [--proc-root /proc] [--once] [--iface IFACE]";
-
 int cpu_threshold_parse_args(int argc, char **argv, struct cpu_threshold_config *cfg,
                              char *err, size_t errlen)
 {
@@ -46,17 +40,21 @@ int cpu_threshold_parse_args(int argc, char **argv, struct cpu_threshold_config 
     cfg->sustained_level = 0.7;
     cfg->window_s = 10;
     cfg->new_age_s = 60;
-    const struct det_opt opts[] = {
-        {"new-level", DET_OPT_DOUBLE, &cfg->new_level, 0, 1},
-        {"sustained-level", DET_OPT_DOUBLE, &cfg->sustained_level, 0, 1},
-        {"window-s", DET_OPT_DOUBLE, &cfg->window_s, 0, 86400},
-        {"new-age-s", DET_OPT_DOUBLE, &cfg->new_age_s, 0, 86400},
-        {"ncpu", DET_OPT_DOUBLE, &cfg->ncpu, 1, 4096},
-        {"no-cgroups", DET_OPT_FLAG, &cfg->no_cgroups, 0, 0},
-        {"cgroup-root", DET_OPT_STRING, &cfg->cgroup_root, 0, 0},
+    const struct opt opts[] = {
+        {"new-level", OPT_DOUBLE, &cfg->new_level, 0, 1, "X",
+         "share of the host a new process may use"},
+        {"sustained-level", OPT_DOUBLE, &cfg->sustained_level, 0, 1, "X",
+         "share of the host a process may average over the window"},
+        {"window-s", OPT_DOUBLE, &cfg->window_s, 0, 86400, "S",
+         "averaging window of the sustained rule"},
+        {"new-age-s", OPT_DOUBLE, &cfg->new_age_s, 0, 86400, "S",
+         "a process younger than this is new"},
+        {"ncpu", OPT_DOUBLE, &cfg->ncpu, 1, 4096, "N", "override the CPU count"},
+        {"no-cgroups", OPT_FLAG, &cfg->no_cgroups, 0, 0, NULL, "no cgroup rule"},
+        {"cgroup-root", OPT_STRING, &cfg->cgroup_root, 0, 0, "DIR", "the cgroup mount"},
     };
-    int rc = det_parse_args(argc, argv, &cfg->common, opts,
-                            sizeof(opts) / sizeof(opts[0]), usage, err, errlen);
+    int rc = det_parse_opts(argc, argv, &cfg->common, opts,
+                            sizeof(opts) / sizeof(opts[0]), err, errlen);
     /* A recorded /proc has no matching cgroup tree unless one is named. */
     if (rc == 0 && !cfg->cgroup_root && strcmp(cfg->common.proc_root, "/proc") == 0)
         cfg->cgroup_root = "/sys/fs/cgroup";

@@ -38,12 +38,6 @@ struct exec_watch {
     int degraded_once;
 };
 
-static const char usage[] =
-    "usage: minerlab-det-exec-watch [--mode auto|netlink|poll] [--threshold 0.5]\n"
-    "  [--sweep-s 10] [--allow-memfd runc_cloned,sealed-] [--interval-ms 1000] "
-    "[--cooldown-s 600] [--proc-root /proc]\n"
-    "  [--once] [--iface IFACE]";
-
 int exec_watch_parse_args(int argc, char **argv, struct exec_watch_config *cfg,
                           char *err, size_t errlen)
 {
@@ -53,14 +47,17 @@ int exec_watch_parse_args(int argc, char **argv, struct exec_watch_config *cfg,
     cfg->threshold = 0.5;
     cfg->sweep_s = 10;
     cfg->allow_memfd = "runc_cloned,sealed-";
-    const struct det_opt opts[] = {
-        {"mode", DET_OPT_STRING, &cfg->mode, 0, 0},
-        {"threshold", DET_OPT_DOUBLE, &cfg->threshold, 0, 1},
-        {"sweep-s", DET_OPT_DOUBLE, &cfg->sweep_s, 0.1, 86400},
-        {"allow-memfd", DET_OPT_STRING, &cfg->allow_memfd, 0, 0},
+    const struct opt opts[] = {
+        {"mode", OPT_STRING, &cfg->mode, 0, 0, "MODE", "auto, netlink or poll"},
+        {"threshold", OPT_DOUBLE, &cfg->threshold, 0, 1, "X",
+         "alert when the rule score reaches this"},
+        {"sweep-s", OPT_DOUBLE, &cfg->sweep_s, 0.1, 86400, "S",
+         "/proc sweep period beside the netlink events"},
+        {"allow-memfd", OPT_STRING, &cfg->allow_memfd, 0, 0, "LIST",
+         "memfd names allowed as executables"},
     };
-    int rc = det_parse_args(argc, argv, &cfg->common, opts,
-                            sizeof(opts) / sizeof(opts[0]), usage, err, errlen);
+    int rc = det_parse_opts(argc, argv, &cfg->common, opts,
+                            sizeof(opts) / sizeof(opts[0]), err, errlen);
     if (rc == 0 && strcmp(cfg->mode, "auto") && strcmp(cfg->mode, "netlink") &&
         strcmp(cfg->mode, "poll"))
         return ml_err(err, errlen, -EINVAL, "--mode wants auto, netlink or poll");

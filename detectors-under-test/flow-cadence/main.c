@@ -5,8 +5,9 @@
 
 #include "det_alert.h"
 #include "det_pcap.h"
-#include "fc.h"
+#include "flow_cadence.h"
 #include "ml_util.h"
+#include "opt.h"
 
 static void usage(FILE *to)
 {
@@ -20,12 +21,7 @@ static void usage(FILE *to)
 
 static int number(const char *s, double min, double max, double *out)
 {
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || *end || v < min || v > max)
-        return -1;
-    *out = v;
-    return 0;
+    return ml_parse_double(s, min, max, out) ? -1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -51,7 +47,7 @@ int main(int argc, char **argv)
         if (!target || i + 1 >= argc || number(argv[i + 1], 0.001, 1e9, target) < 0) {
             fprintf(stderr, "minerlab-det-flow-cadence: %s\n",
                     rc < 0 ? err : "unknown option or bad value (see --help)");
-            return 64;
+            return OPT_EXIT_USAGE;
         }
         i++;
     }

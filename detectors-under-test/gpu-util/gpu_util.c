@@ -13,6 +13,7 @@
 
 #include "det_alert.h"
 #include "ml_util.h"
+#include "spawn.h"
 
 #define DETECTOR "gpu-util"
 #define OUT_MAX 16384 /* nvidia-smi output cap; more is an error */
@@ -24,12 +25,6 @@ struct gpu_util {
     int degraded;
 };
 
-static const char usage[] =
-    "usage: minerlab-det-gpu-util [--nvidia-smi PATH] [--util-pct 80] [--sustain-s "
-    "20]\n"
-    "  [--mem-mib 1024] [--timeout-s 5] [--interval-ms 2000] [--cooldown-s 600]\n"
-    "  [--once] [--iface IFACE]";
-
 int gpu_util_parse_args(int argc, char **argv, struct gpu_util_config *cfg, char *err,
                         size_t errlen)
 {
@@ -40,15 +35,20 @@ int gpu_util_parse_args(int argc, char **argv, struct gpu_util_config *cfg, char
     cfg->sustain_s = 20;
     cfg->mem_mib = 1024;
     cfg->timeout_s = 5;
-    const struct det_opt opts[] = {
-        {"nvidia-smi", DET_OPT_STRING, &cfg->nvidia_smi, 0, 0},
-        {"util-pct", DET_OPT_DOUBLE, &cfg->util_pct, 0, 100},
-        {"sustain-s", DET_OPT_DOUBLE, &cfg->sustain_s, 0, 86400},
-        {"mem-mib", DET_OPT_DOUBLE, &cfg->mem_mib, 0, 1e7},
-        {"timeout-s", DET_OPT_DOUBLE, &cfg->timeout_s, 0.1, 600},
+    const struct opt opts[] = {
+        {"nvidia-smi", OPT_STRING, &cfg->nvidia_smi, 0, 0, "PATH",
+         "the nvidia-smi program"},
+        {"util-pct", OPT_DOUBLE, &cfg->util_pct, 0, 100, "PCT",
+         "GPU utilisation that counts as busy"},
+        {"sustain-s", OPT_DOUBLE, &cfg->sustain_s, 0, 86400, "S",
+         "how long the GPU must stay busy"},
+        {"mem-mib", OPT_DOUBLE, &cfg->mem_mib, 0, 1e7, "MIB",
+         "memory a compute process must hold"},
+        {"timeout-s", OPT_DOUBLE, &cfg->timeout_s, 0.1, 600, "S",
+         "limit for one nvidia-smi run"},
     };
-    return det_parse_args(argc, argv, &cfg->common, opts,
-                          sizeof(opts) / sizeof(opts[0]), usage, err, errlen);
+    return det_parse_opts(argc, argv, &cfg->common, opts,
+                          sizeof(opts) / sizeof(opts[0]), err, errlen);
 }
 
 /* ------------------------------------------------------------- parsing -- */
@@ -153,23 +153,11 @@ static int run_capture(const char *prog, const char *query, double timeout_s, ch
 {
     int fds[2], status = 0, rc = 0;
     size_t got = 0;
-    if (pipe2(fds, O_CLOEXEC) != 0)
-        return -errno;
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(fds[0]);
-        close(fds[1]);
-        return -errno;
-    }
-    if (pid == 0) {
-        int devnull = open("/dev/null", O_WRONLY);
-        dup2(fds[1], 1);
-        if (devnull >= 0)
-            dup2(devnull, 2);
-        execlp(prog, prog, query, "--format=csv,noheader", (char *)NULL);
-        _exit(127);
-    }
-    close(fds[1]);
+    char *argv[] = {(char *)prog, (char *)query, "--format=csv,noheader", NULL};
+    struct spawn_opts so = {.err = SPAWN_ERR_NULL};
+    pid_t pid = spawn_pipe(argv, &so, &fds[0], NULL);
+    if (pid < 0)
+        return (int)pid;
     double deadline = det_mono_s() + timeout_s;
     for (;;) {
         int wait_ms = (int)((deadline - det_mono_s()) * 1000);

@@ -66,13 +66,6 @@ struct memscan {
     int degraded_once, denied_once;
 };
 
-static const char usage[] =
-    "usage: minerlab-det-memscan [--budget-mib-s 32] [--max-cpu-pct 8]\n"
-    "  [--max-region-mib 64] [--max-file-mib 8] [--rescan-s 60] [--threshold 0.5]\n"
-    "  [--max-process-mib 128] [--pid PID] [--interval-ms 1000] [--cooldown-s 600] "
-    "[--proc-root /proc]\n"
-    "  [--once] [--iface IFACE]";
-
 int memscan_parse_args(int argc, char **argv, struct memscan_config *cfg, char *err,
                        size_t errlen)
 {
@@ -85,18 +78,26 @@ int memscan_parse_args(int argc, char **argv, struct memscan_config *cfg, char *
     cfg->rescan_s = 60;
     cfg->threshold = 0.5;
     cfg->max_process_mib = 128;
-    const struct det_opt opts[] = {
-        {"budget-mib-s", DET_OPT_DOUBLE, &cfg->budget_mib_s, 0.1, 100000},
-        {"max-cpu-pct", DET_OPT_DOUBLE, &cfg->max_cpu_pct, 0.1, 100},
-        {"max-region-mib", DET_OPT_DOUBLE, &cfg->max_region_mib, 0.001, 1e6},
-        {"max-file-mib", DET_OPT_DOUBLE, &cfg->max_file_mib, 0, 1e6},
-        {"rescan-s", DET_OPT_DOUBLE, &cfg->rescan_s, 0, 1e7},
-        {"threshold", DET_OPT_DOUBLE, &cfg->threshold, 0, 1},
-        {"pid", DET_OPT_DOUBLE, &cfg->pid, 0, 1 << 30},
-        {"max-process-mib", DET_OPT_DOUBLE, &cfg->max_process_mib, 0.01, 1e6},
+    const struct opt opts[] = {
+        {"budget-mib-s", OPT_DOUBLE, &cfg->budget_mib_s, 0.1, 100000, "MIB",
+         "memory read per second, at most"},
+        {"max-cpu-pct", OPT_DOUBLE, &cfg->max_cpu_pct, 0.1, 100, "PCT",
+         "CPU the scanner may use, of one core"},
+        {"max-region-mib", OPT_DOUBLE, &cfg->max_region_mib, 0.001, 1e6, "MIB",
+         "larger anonymous regions are skipped"},
+        {"max-file-mib", OPT_DOUBLE, &cfg->max_file_mib, 0, 1e6, "MIB",
+         "larger file mappings are skipped"},
+        {"rescan-s", OPT_DOUBLE, &cfg->rescan_s, 0, 1e7, "S",
+         "scan a process again after this"},
+        {"threshold", OPT_DOUBLE, &cfg->threshold, 0, 1, "X",
+         "alert when the evidence score reaches this"},
+        {"pid", OPT_DOUBLE, &cfg->pid, 0, 1 << 30, "PID",
+         "scan only this process (0 = all)"},
+        {"max-process-mib", OPT_DOUBLE, &cfg->max_process_mib, 0.01, 1e6, "MIB",
+         "read at most this per process per scan"},
     };
-    return det_parse_args(argc, argv, &cfg->common, opts,
-                          sizeof(opts) / sizeof(opts[0]), usage, err, errlen);
+    return det_parse_opts(argc, argv, &cfg->common, opts,
+                          sizeof(opts) / sizeof(opts[0]), err, errlen);
 }
 
 struct memscan *memscan_new(const struct memscan_config *cfg)

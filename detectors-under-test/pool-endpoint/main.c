@@ -7,7 +7,8 @@
 #include "det_alert.h"
 #include "det_pcap.h"
 #include "ml_util.h"
-#include "pep.h"
+#include "opt.h"
+#include "pool_endpoint.h"
 
 static void usage(FILE *to)
 {
@@ -59,13 +60,13 @@ int main(int argc, char **argv)
             if (parse_ports(argv[++i], ports, &cfg.nports) < 0) {
                 fprintf(stderr, "minerlab-det-pool-endpoint: bad --ports %s\n",
                         argv[i]);
-                return 64;
+                return OPT_EXIT_USAGE;
             }
             cfg.ports = ports;
         } else {
             fprintf(stderr, "minerlab-det-pool-endpoint: %s\n",
                     rc < 0 ? err : "unknown option or missing value (see --help)");
-            return 64;
+            return OPT_EXIT_USAGE;
         }
     }
     volatile sig_atomic_t *stop = det_install_stop_handler();

@@ -4,7 +4,8 @@
 
 #include "det_alert.h"
 #include "det_pcap.h"
-#include "sdpi.h"
+#include "opt.h"
+#include "stratum_dpi.h"
 
 static void usage(FILE *to)
 {
@@ -26,7 +27,7 @@ int main(int argc, char **argv)
         }
         fprintf(stderr, "minerlab-det-stratum-dpi: %s\n",
                 rc < 0 ? err : "unknown option (see --help)");
-        return 64;
+        return OPT_EXIT_USAGE;
     }
     volatile sig_atomic_t *stop = det_install_stop_handler();
     struct sdpi *s = NULL;

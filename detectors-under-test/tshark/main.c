@@ -15,8 +15,11 @@
 
 #include "det_alert.h"
 #include "det_pcap.h"
-#include "pep.h"
-#include "tsa.h"
+#include "linereader.h"
+#include "opt.h"
+#include "pool_endpoint.h"
+#include "spawn.h"
+#include "tshark_adapter.h"
 
 #define DETECTOR "tshark"
 #define LINE_CAP (256 * 1024)
@@ -55,64 +58,29 @@ static int tshark_version(const char *bin, char *out, size_t len)
     return 0;
 }
 
-static pid_t spawn(char **argv, int *out_fd, int *err_fd)
-{
-    int o[2], e[2];
-    if (pipe2(o, O_CLOEXEC) < 0)
-        return -1;
-    if (pipe2(e, O_CLOEXEC) < 0) {
-        close(o[0]), close(o[1]);
-        return -1;
-    }
-    pid_t pid = fork();
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGTERM); /* never outlive the adapter */
-        dup2(o[1], 1);
-        dup2(e[1], 2);
-        signal(SIGPIPE, SIG_DFL);
-        execvp(argv[0], argv);
-        _exit(127);
-    }
-    close(o[1]);
-    close(e[1]);
-    if (pid < 0) {
-        close(o[0]), close(e[0]);
-        return -1;
-    }
-    *out_fd = o[0];
-    *err_fd = e[0];
-    return pid;
-}
-
-struct reader {
-    char *buf;
-    size_t len;
-    int skipping; /* an over-long line is being dropped */
+struct line_sink {
+    void (*fn)(void *, char *);
+    void *arg;
 };
 
-/* Reads what is there and calls fn per complete line. 0 at EOF, 1 otherwise. */
-static int read_lines(int fd, struct reader *r, void (*fn)(void *, char *), void *arg)
+static int sink_line(void *ud, char *line, size_t len)
 {
-    ssize_t n = read(fd, r->buf + r->len, LINE_CAP - 1 - r->len);
+    struct line_sink *k = ud;
+    (void)len;
+    k->fn(k->arg, line);
+    return 0;
+}
+
+/* Reads what is there and calls fn per complete line. 0 at EOF, 1 otherwise. */
+static int read_lines(int fd, struct linereader *lr, void (*fn)(void *, char *),
+                      void *arg)
+{
+    char buf[16384];
+    struct line_sink k = {fn, arg};
+    ssize_t n = read(fd, buf, sizeof(buf));
     if (n <= 0)
         return n < 0 && errno == EINTR;
-    r->len += (size_t)n;
-    size_t start = 0;
-    for (size_t i = 0; i < r->len; i++) {
-        if (r->buf[i] != '\n')
-            continue;
-        r->buf[i] = '\0';
-        if (!r->skipping)
-            fn(arg, r->buf + start);
-        r->skipping = 0;
-        start = i + 1;
-    }
-    memmove(r->buf, r->buf + start, r->len - start);
-    r->len -= start;
-    if (r->len == LINE_CAP - 1) {
-        r->len = 0;
-        r->skipping = 1;
-    }
+    linereader_feed(lr, buf, (size_t)n, sink_line, &k, NULL, 0);
     return 1;
 }
 
@@ -240,11 +208,15 @@ int main(int argc, char **argv)
     char version[256], pathbuf[4096], err[512];
     struct pep *pep = NULL;
     char *filter = NULL, **av = NULL;
-    struct reader out = {0}, errr = {0};
+    struct linereader out, errr;
+    linereader_init(&out, LINE_CAP - 2);
+    linereader_init(&errr, LINE_CAP - 2);
+    linereader_drop_long(&out);
+    linereader_drop_long(&errr);
     int ret = 1;
     pid_t child = -1;
     if (parse_args(&o, argc, argv) < 0)
-        return 64;
+        return OPT_EXIT_USAGE;
     volatile sig_atomic_t *stop = det_install_stop_handler();
     const char *iface = o.pc.iface ? o.pc.iface : getenv("ML_IFACE");
     if (!iface || !*iface)
@@ -268,13 +240,13 @@ int main(int argc, char **argv)
     const char *const *domains = pep_domains(pep, &nd);
     filter = tsa_build_filter(domains, nd, ports, np);
     st.seen = tsa_seen_create(65536);
-    out.buf = malloc(LINE_CAP);
-    errr.buf = malloc(LINE_CAP);
     av = filter ? build_argv(&o, iface, filter) : NULL;
-    if (!filter || !st.seen || !out.buf || !errr.buf || !av)
+    if (!filter || !st.seen || !av)
         goto out;
     int ofd, efd;
-    child = spawn(av, &ofd, &efd);
+    /* SIGTERM when the adapter dies: tshark must never outlive it. */
+    struct spawn_opts so = {.err = SPAWN_ERR_PIPE, .death_signal = SIGTERM};
+    child = spawn_pipe(av, &so, &ofd, &efd);
     if (child < 0) {
         det_alert_degraded(DETECTOR, DET_NETWORK, "cannot start tshark");
         goto out;
@@ -318,8 +290,8 @@ int main(int argc, char **argv)
                             "tshark_status", code));
     ret = failed ? 2 : 0;
 out:
-    free(out.buf);
-    free(errr.buf);
+    linereader_free(&out);
+    linereader_free(&errr);
     free(av);
     free(filter);
     tsa_seen_destroy(st.seen);

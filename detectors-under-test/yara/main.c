@@ -19,7 +19,9 @@
 #include "det_alert.h"
 #include "det_pcap.h"
 #include "ml_util.h"
-#include "ya.h"
+#include "opt.h"
+#include "spawn.h"
+#include "yara_adapter.h"
 
 #define DETECTOR "yara"
 #define MAX_TRACKED 4096
@@ -77,19 +79,11 @@ static void usage(FILE *to)
 /* Runs cmd (no shell) and keeps the first output line. 0 or -ENOENT. */
 static int first_line(char *const *argv, char *out, size_t len)
 {
-    int fd[2];
-    if (pipe(fd) < 0)
-        return -errno;
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(fd[1], 1);
-        close(fd[0]);
-        execvp(argv[0], argv);
-        _exit(127);
-    }
-    close(fd[1]);
-    ssize_t n = pid > 0 ? read(fd[0], out, len - 1) : -1;
-    close(fd[0]);
+    int fd = -1;
+    pid_t pid = spawn_pipe(argv, NULL, &fd, NULL);
+    ssize_t n = pid > 0 ? read(fd, out, len - 1) : -1;
+    if (fd >= 0)
+        close(fd);
     int st = 0;
     if (pid > 0)
         waitpid(pid, &st, 0);
@@ -115,23 +109,12 @@ static int scan(struct state *st, int pid, struct ya_result *r)
     snprintf(pbuf, sizeof(pbuf), "%d", pid);
     char *argv[] = {(char *)st->o.yara,  "-s", "-a", tbuf,
                     (char *)st->o.rules, pbuf, NULL};
-    if (pipe2(fd, O_CLOEXEC) < 0)
-        return -errno;
-    pid_t child = fork();
-    if (child == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        setpriority(PRIO_PROCESS, 0,
-                    10); /* a scanner must not be the host's heaviest job */
-        dup2(fd[1], 1);
-        dup2(fd[1], 2);
-        execvp(argv[0], argv);
-        _exit(127);
-    }
-    close(fd[1]);
-    if (child < 0) {
-        close(fd[0]);
-        return -errno;
-    }
+    /* A scanner must not be the host's heaviest job, nor outlive us. */
+    struct spawn_opts so = {
+        .err = SPAWN_ERR_STDOUT, .death_signal = SIGKILL, .nice = 10};
+    pid_t child = spawn_pipe(argv, &so, &fd[0], NULL);
+    if (child < 0)
+        return (int)child;
     /* Read yara's output line by line; on SIGTERM, kill the scan at once. */
     size_t len = 0;
     for (;;) {
@@ -398,7 +381,7 @@ int main(int argc, char **argv)
                          .timeout_s = 20,
                          .max_cpu_pct = 10};
     if (parse_args(&st.o, argc, argv) < 0)
-        return 64;
+        return OPT_EXIT_USAGE;
     st.stop = det_install_stop_handler();
     if (!st.o.rules) {
         ssize_t n = readlink("/proc/self/exe", rules_buf, sizeof(rules_buf) - 32);

@@ -319,8 +319,19 @@ static char *request(int64_t id, const char *method, json_t *params)
     return s;
 }
 
+/* XMRig's order, several names a line. */
+// clang-format off
+const char *const stratum_xmrig_algos[STRATUM_XMRIG_ALGOS + 1] = {
+    "cn/0", "cn/1", "cn/2", "cn/r", "cn/fast", "cn/half", "cn/xao", "cn/rto",
+    "cn/rwz", "cn/zls", "cn/double", "cn/ccx", "cn-lite/0", "cn-lite/1",
+    "cn-heavy/0", "cn-heavy/tube", "cn-heavy/xhv", "cn-pico", "cn-pico/tlo",
+    "cn/upx2", "rx/0", "rx/2", "rx/wow", "rx/arq", "rx/graft", "rx/sfx",
+    "rx/yada", "argon2/chukwa", "argon2/chukwav2", "argon2/ninja", "ghostrider",
+    NULL};
+// clang-format on
+
 char *stratum_encode_login(const char *login, const char *pass, const char *agent,
-                           const char *rigid)
+                           const char *rigid, const char *const *algos)
 {
     json_t *p = json_object();
     json_object_set_new(p, "login", json_string(login));
@@ -328,7 +339,10 @@ char *stratum_encode_login(const char *login, const char *pass, const char *agen
     json_object_set_new(p, "agent", json_string(agent));
     if (rigid && *rigid)
         json_object_set_new(p, "rigid", json_string(rigid));
-    json_object_set_new(p, "algo", json_pack("[s]", "rx/0"));
+    json_t *list = json_array();
+    for (const char *const *a = algos ? algos : stratum_xmrig_algos; *a; a++)
+        json_array_append_new(list, json_string(*a));
+    json_object_set_new(p, "algo", list);
     return request(1, "login", p);
 }
 

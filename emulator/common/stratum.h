@@ -157,10 +157,19 @@ const char *stratum_error_message(const json_t *error);
 
 /* ---- encoders (client side, XMRig byte for byte) ---- */
 
+/*
+ * The "algo" list XMRig 6.26.0 sends in its login (default build: no OpenCL,
+ * no CUDA), 31 names in its order, NULL-terminated. Source: a captured login
+ * of XMRig 6.26.0 on Debian 12 (docs/stratum.md, "The login's algo list").
+ */
+extern const char *const stratum_xmrig_algos[];
+#define STRATUM_XMRIG_ALGOS 31
+
 /* {"id":1,"jsonrpc":"2.0","method":"login","params":{"login","pass","agent",
- *  ["rigid"],"algo":["rx/0"]}} ; rigid omitted when NULL or empty. */
+ *  ["rigid"],"algo":[...]}} ; rigid omitted when NULL or empty. algos is a
+ *  NULL-terminated list of names; NULL sends XMRig's (stratum_xmrig_algos). */
 char *stratum_encode_login(const char *login, const char *pass, const char *agent,
-                           const char *rigid);
+                           const char *rigid, const char *const *algos);
 /* submit with params id, job_id, nonce, result[, algo]. */
 char *stratum_encode_submit(int64_t id, const char *session_id, const char *job_id,
                             const char *nonce_hex, const char *result_hex,

@@ -290,7 +290,8 @@ static int cmd_random(struct ctx *c, int argc, char **argv)
         goto fail;
     for (long i = 0; i < n; i++) {
         memcpy(in + i * CUDA_DEV_INPUT_MAX, blob, 76);
-        ml_store32le(in + i * CUDA_DEV_INPUT_MAX + 39, (uint32_t)rand());
+        ml_store32le(in + i * CUDA_DEV_INPUT_MAX + MINER_NONCE_OFFSET,
+                     (uint32_t)rand());
         lens[i] = 76;
     }
     /* With -t, stop launching batches when the time is up: the JSON then

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hostport.h"
 #include "ml_util.h"
 #include "net.h"
 #include "netguard.h"
@@ -39,9 +40,9 @@ json_t *miner_api_summary(struct miner_net *n)
     return json_pack(
         "{s:s,s:s,s:s,s:s,s:I,s:s,s:o,s:o,s:o,s:i,s:I,s:i,s:b}", "id", "minerlab",
         "worker_id", n->opt->rig_id, "version", MINERLAB_VERSION, "ua", n->agent,
-        "uptime", (json_int_t)(now - n->started_unix), "algo", "rx/0", "hashrate", hr,
-        "results", results, "connection", conn, "duty", st.duty_pct, "hashes",
-        (json_int_t)st.hashes, "threads", st.threads, "paused", !online);
+        "uptime", (json_int_t)(now - n->started_unix), "algo", miner_net_algo(n),
+        "hashrate", hr, "results", results, "connection", conn, "duty", st.duty_pct,
+        "hashes", (json_int_t)st.hashes, "threads", st.threads, "paused", !online);
 }
 
 static void reply(struct mlconn *c, int status, json_t *body)
@@ -153,12 +154,9 @@ int miner_api_resolve(const struct miner_options *o, struct sockaddr_storage *ss
 {
     char host[128];
     long port;
-    const char *colon = strrchr(o->api, ':');
-    if (!colon || (size_t)(colon - o->api) >= sizeof(host) ||
-        ml_parse_long(colon + 1, 0, 65535, &port))
+    /* One HOST:PORT parser for the whole project ([v6]:PORT included). */
+    if (hostport_split(o->api, host, sizeof(host), 0, &port))
         return ml_err(err, errlen, -EINVAL, "--api wants HOST:PORT, not '%s'", o->api);
-    memcpy(host, o->api, (size_t)(colon - o->api));
-    host[colon - o->api] = '\0';
     const char *h = strcmp(host, "localhost") ? host : "127.0.0.1";
     if (uv_ip4_addr(h, (int)port, (struct sockaddr_in *)ss) &&
         uv_ip6_addr(h, (int)port, (struct sockaddr_in6 *)ss))

@@ -87,7 +87,7 @@ static void verify(const struct backend_ops *be, void *self, struct bench_log *l
     v->checked = 0;
     memcpy(blob, selftest_block_template, sizeof(blob));
     for (size_t i = 0; i < log->n; i += step) {
-        ml_store32le(blob + 39, log->items[i].nonce);
+        ml_store32le(blob + MINER_NONCE_OFFSET, log->items[i].nonce);
         if (be->cpu_hash(self, blob, sizeof(blob), out)) {
             v->ok = 0;
             return;

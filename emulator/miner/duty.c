@@ -1,5 +1,7 @@
 #include "duty.h"
 
+#include "ml_util.h"
+
 void duty_init(struct duty_ctl *d, int pct, uint64_t wall_ns, uint64_t cpu_ns)
 {
     if (pct < 1)
@@ -38,11 +40,6 @@ uint64_t duty_sleep_ns(struct duty_ctl *d, uint64_t wall_ns, uint64_t cpu_ns)
 
 int duty_ramp_pct(int from_pct, int to_pct, int seconds, double elapsed_s)
 {
-    double t = seconds > 0 ? elapsed_s / seconds : 1;
-    if (t > 1)
-        t = 1;
-    if (t < 0)
-        t = 0;
-    int d = (int)(from_pct + (to_pct - from_pct) * t + 0.5);
+    int d = (int)(ml_ramp_pct(from_pct, to_pct, seconds, elapsed_s) + 0.5);
     return d < 1 ? 1 : d > 100 ? 100 : d;
 }

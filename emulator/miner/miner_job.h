@@ -8,11 +8,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "stratum.h"
+
 #define MINER_JOB_ID_MAX 64
 #define MINER_BLOB_MAX 128
-#define MINER_NONCE_OFFSET 39 /* Monero: 4-byte nonce at byte 39 of the blob */
+/* Monero: 4-byte nonce at byte 39 of the blob (defined once, in stratum.h). */
+#define MINER_NONCE_OFFSET STRATUM_NONCE_OFFSET
 
 enum miner_algo { MINER_ALGO_RX0 = 0, MINER_ALGO_RX2 = 1 };
+/* The Stratum name of what the miner hashes: it logs in, submits and reports
+ * with this name, never another. */
+static inline const char *miner_algo_name(enum miner_algo a)
+{
+    return a == MINER_ALGO_RX2 ? "rx/2" : "rx/0";
+}
 
 struct miner_job {
     char job_id[MINER_JOB_ID_MAX];

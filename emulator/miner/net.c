@@ -173,9 +173,9 @@ static void submit(struct miner_net *n, const struct miner_result *r)
                                result_hex));
         return;
     }
-    send_line(n,
-              stratum_encode_submit(n->next_id++, n->session_id, r->job_id, nonce_hex,
-                                    result_hex, n->ext_algo ? "rx/0" : NULL));
+    send_line(n, stratum_encode_submit(n->next_id++, n->session_id, r->job_id,
+                                       nonce_hex, result_hex,
+                                       n->ext_algo ? miner_net_algo(n) : NULL));
 }
 
 /* Worker thread: queue the result and wake the loop. */
@@ -406,12 +406,14 @@ static void on_ready(struct mlconn *c)
               tls_session_sni(&c->tls) ? tls_session_sni(&c->tls) : "-", fp);
     }
     logf_("connected to %s (%s)", c->peer, mlconn_transport_name(c->transport));
+    const char *only[] = {miner_net_algo(n), NULL};
     if (mlconn_uses_ws(c->transport))
         send_json(n, json_pack("{s:s,s:{s:s,s:s,s:s,s:s}}", "type", "auth", "params",
-                               "site_key", o->user, "user", o->pass, "algo", "rx/0",
-                               "agent", n->agent));
+                               "site_key", o->user, "user", o->pass, "algo",
+                               miner_net_algo(n), "agent", n->agent));
     else
-        send_line(n, stratum_encode_login(o->user, o->pass, n->agent, o->rig_id));
+        send_line(n, stratum_encode_login(o->user, o->pass, n->agent, o->rig_id,
+                                          o->login_algo_only ? only : NULL));
 }
 
 static void on_reconnect_timer(uv_timer_t *t)

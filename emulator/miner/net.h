@@ -117,4 +117,11 @@ int miner_api_resolve(const struct miner_options *o, struct sockaddr_storage *ss
 /* The /1/summary document (new reference). */
 json_t *miner_api_summary(struct miner_net *n);
 
+/* The algorithm the miner hashes ("rx/0", "rx/2"): the name it logs in,
+ * authenticates, submits and reports with. Loop thread. */
+static inline const char *miner_net_algo(const struct miner_net *n)
+{
+    return miner_algo_name(n->opt->v2 ? MINER_ALGO_RX2 : MINER_ALGO_RX0);
+}
+
 #endif

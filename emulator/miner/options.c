@@ -29,7 +29,8 @@ enum {
     OPT_DONATE, OPT_DUTY, OPT_RAMP, OPT_MAXDUR, OPT_NAME, OPT_BENCH, OPT_BENCH_S,
     OPT_JSON, OPT_SELFTEST, OPT_API, OPT_LABNET, OPT_AGENT, OPT_CONFIG_ENV, OPT_RIGID,
     OPT_BACKEND, OPT_PRINT_TIME, OPT_COIN, OPT_KEEPALIVE, OPT_LABDNS, OPT_TLSFP,
-    OPT_SOAK, OPT_DRY_RUN, OPT_API_TOKEN, OPT_API_TOKEN_FILE /* issue 13 */
+    OPT_SOAK, OPT_DRY_RUN, OPT_API_TOKEN, OPT_API_TOKEN_FILE, /* issue 13 */
+    OPT_LOGIN_ALGO_ONLY
 };
 
 static const struct option long_opts[] = {
@@ -49,6 +50,7 @@ static const struct option long_opts[] = {
     {"donate-level", required_argument, NULL, OPT_DONATE},
     {"coin", required_argument, NULL, OPT_COIN},
     {"algo", required_argument, NULL, 'a'},
+    {"login-algo-only", no_argument, NULL, OPT_LOGIN_ALGO_ONLY},
     {"duty", required_argument, NULL, OPT_DUTY},
     {"duty-ramp", required_argument, NULL, OPT_RAMP},
     {"max-duration", required_argument, NULL, OPT_MAXDUR},
@@ -107,6 +109,7 @@ const char *miner_options_usage(void)
            "Hashing:\n"
            "  -t, --threads N          hashing threads (default: online CPUs)\n"
            "  -a, --algo ALGO          rx/0 (default) or rx/2 (needs librandomx 2.0)\n"
+           "      --login-algo-only    log in with only ALGO, not XMRig's 31-name list\n"
            "      --mode MODE          light, fast or auto (default auto)\n"
            "      --huge-pages         require reserved huge pages for the dataset\n"
            "      --no-huge-pages      small pages only (no THP advice)\n"
@@ -197,9 +200,8 @@ static int parse_name(struct miner_options *o, const char *arg, char *err, size_
 static int parse_seconds(const char *arg, const char *what, double *out, char *err,
                          size_t errlen)
 {
-    char *end = NULL;
-    double v = strtod(arg, &end);
-    if (!*arg || *end || !(v > 0) || v > 1e7)
+    double v = 0;
+    if (ml_parse_double(arg, 0, 1e7, &v) || v == 0)
         return ml_err(err, errlen, -EINVAL, "%s must be a positive number of seconds, not '%s'",
                       what, arg);
     *out = v;
@@ -301,6 +303,7 @@ static int apply(struct miner_options *o, int c, const char *arg, char *err, siz
         else return ml_err(err, errlen, -EINVAL, "--mode must be light, fast or auto, not '%s'", arg);
         return 0;
     case OPT_HUGE: o->rx.pages = RX_PAGES_HUGE; return 0;
+    case OPT_LOGIN_ALGO_ONLY: o->login_algo_only = 1; return 0;
     case OPT_NO_HUGE: o->rx.pages = RX_PAGES_SMALL; return 0;
     case OPT_PRIO:
         rc = parse_num(arg, 0, 5, "--cpu-priority", &v, err, errlen);

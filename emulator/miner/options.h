@@ -48,6 +48,7 @@ struct miner_options {
     int cpu_priority;       /* -1 unset, 0..5 */
     struct rx_config rx;
     int v2;                 /* --algo rx/2 */
+    int login_algo_only;    /* --login-algo-only: login lists only what we hash */
     char backend[16];       /* --backend cpu|cuda */
     /* lifetime and identity */
     double max_duration_s;  /* > 0: MINER_LIFETIME_DEFAULT_S unless given */

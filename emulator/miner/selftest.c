@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "miner_job.h"
 #include "ml_util.h"
 #include "rx.h"
 
@@ -80,7 +81,7 @@ static void *xor_worker(void *arg)
         return NULL;
     }
     for (uint32_t n = (uint32_t)j->index; n < 1000; n += (uint32_t)j->stride) {
-        ml_store32le(blob + 39, n);
+        ml_store32le(blob + MINER_NONCE_OFFSET, n);
         rx_vm_hash(j->vm, blob, sizeof(blob), out);
         for (int i = 0; i < 32; i++)
             j->xor[i] ^= out[i];

@@ -1,6 +1,7 @@
 /* minerlab-pool: thin entry point; everything lives in the pool library. */
 #include <stdio.h>
 
+#include "opt.h"
 #include "pool.h"
 
 int main(int argc, char **argv)
@@ -15,7 +16,7 @@ int main(int argc, char **argv)
     }
     if (rc) {
         fprintf(stderr, "minerlab-pool: %s\n%s", err, pool_usage());
-        return 2;
+        return OPT_EXIT_USAGE;
     }
     return pool_run(&cfg);
 }

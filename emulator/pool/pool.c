@@ -7,9 +7,10 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "hostport.h"
 #include "ml_util.h"
 #include "netguard.h"
-#include "pool.h"
+#include "pool_int.h"
 
 static const struct mlconn_callbacks session_cbs = {
     .on_message = pool_session_message,
@@ -79,17 +80,9 @@ static int parse_hostport(const char *s, struct sockaddr_storage *ss, char *err,
                           size_t errlen)
 {
     char host[128];
-    const char *colon = strrchr(s, ':');
     long port;
-    if (!colon || (size_t)(colon - s) >= sizeof(host) ||
-        ml_parse_long(colon + 1, 0, 65535, &port))
+    if (hostport_split(s, host, sizeof(host), 0, &port))
         return ml_err(err, errlen, -EINVAL, "bad HOST:PORT '%s'", s);
-    memcpy(host, s, (size_t)(colon - s));
-    host[colon - s] = '\0';
-    if (host[0] == '[' && host[strlen(host) - 1] == ']') {
-        memmove(host, host + 1, strlen(host));
-        host[strlen(host) - 1] = '\0';
-    }
     if (uv_ip4_addr(host, (int)port, (struct sockaddr_in *)ss) &&
         uv_ip6_addr(host, (int)port, (struct sockaddr_in6 *)ss))
         return ml_err(err, errlen, -EINVAL, "'%s' is not a numeric IP address", host);

@@ -62,13 +62,7 @@ void pool_config_defaults(struct pool_config *cfg)
 
 static int parse_seconds(const char *s, double min, double *out)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || v < min || v > 1e7)
-        return -EINVAL;
-    *out = v;
-    return 0;
+    return ml_parse_double(s, min, 1e7, out);
 }
 
 static int add_addr(char list[][128], int *n, const char *v)
@@ -181,10 +175,10 @@ int pool_config_parse(int argc, char **argv, struct pool_config *cfg, char *err,
                                          {"tls-cert", 1, 0, O_SNI},
                                          {0, 0, 0, 0}};
     long n;
-    int c, rc = 0;
+    int c, rc = 0, li = -1;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", opts, &li)) != -1) {
         const char *v = optarg;
         switch (c) {
         case O_LISTEN:
@@ -283,7 +277,7 @@ int pool_config_parse(int argc, char **argv, struct pool_config *cfg, char *err,
         }
         if (rc)
             return ml_err(err, errlen, -EINVAL, "bad value for --%s: '%s'",
-                          opts[c - O_LISTEN].name, v ? v : "");
+                          li >= 0 ? opts[li].name : "?", v ? v : "");
     }
     if (optind < argc)
         return ml_err(err, errlen, -EINVAL, "unexpected argument '%s'", argv[optind]);

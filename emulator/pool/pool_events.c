@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "ml_util.h"
-#include "pool.h"
+#include "pool_int.h"
 
 static void write_event(struct pool *p, const char *event, double ts, uint64_t conn_id,
                         const char *peer, const char *local, enum mlconn_transport t,

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "ml_util.h"
-#include "pool.h"
+#include "pool_int.h"
 
 #define WWW_FILE_MAX (8u << 20)
 

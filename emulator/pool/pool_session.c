@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "ml_util.h"
-#include "pool.h"
+#include "pool_int.h"
 
 static const char *reject_msgs[] = {[REJ_NONE] = "OK",
                                     [REJ_UNAUTH] = "Unauthenticated",

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "ml_util.h"
-#include "pool.h"
+#include "pool_int.h"
 
 void pool_synthetic_hash(const uint8_t *blob, size_t len, uint32_t nonce,
                          uint8_t out[32])

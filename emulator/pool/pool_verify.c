@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "ml_util.h"
-#include "pool.h"
+#include "pool_int.h"
 #include "rx.h"
 
 #define VM_MAX 64

@@ -147,7 +147,8 @@ static int on_message(struct mlconn *c, char *msg, size_t len)
 static void on_ready(struct mlconn *c)
 {
     struct sess *s = c->ud;
-    char *line = stratum_encode_login("4LOADTESTWALLET", "x", "pool_load/1.0", NULL);
+    char *line =
+        stratum_encode_login("4LOADTESTWALLET", "x", "pool_load/1.0", NULL, NULL);
     s->login_sent_ns = ml_mono_ns();
     mlconn_send(c, line, strlen(line));
     free(line);

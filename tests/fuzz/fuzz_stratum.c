@@ -25,7 +25,7 @@ static int on_line(void *ud, char *line, size_t len)
     struct stratum_job j;
     struct stratum_login_result lr;
     if (!stratum_parse_login(m.params, &l, err, sizeof(err)))
-        free(stratum_encode_login(l.login, l.pass, l.agent, l.rigid));
+        free(stratum_encode_login(l.login, l.pass, l.agent, l.rigid, NULL));
     if (!stratum_parse_submit(m.params, &s, err, sizeof(err))) {
         char rh[65];
         ml_hex_encode(s.result, 32, rh);

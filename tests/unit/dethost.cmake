@@ -11,6 +11,10 @@ if(TARGET PkgConfig::CMOCKA AND TARGET minerlab_detcommon)
                 LINK det_${_t})
         endif()
     endforeach()
+    # The test builds its base64 inputs with OpenSSL; the detector does not link it.
+    if(TARGET test_det_exec_watch)
+        target_link_libraries(test_det_exec_watch PRIVATE OpenSSL::Crypto)
+    endif()
 endif()
 
 # The executables themselves: usage errors, --once on a snapshot, SIGTERM.

@@ -26,3 +26,10 @@ if(TARGET minerlab-det-yara AND TARGET minerlab-det-tshark AND TARGET PkgConfig:
     target_include_directories(test_det_net_adapters PRIVATE ${CMAKE_SOURCE_DIR}/tests/unit)
     add_dependencies(test_det_net_adapters minerlab-det-yara minerlab-det-tshark)
 endif()
+
+# The detectors' own WebSocket parser against RFC 6455's examples and the
+# emulator's framing (the test links both; the detectors link only det_ws).
+if(TARGET PkgConfig::CMOCKA AND TARGET minerlab_detcommon)
+    add_cmocka_test(test_det_ws SOURCES ${CMAKE_SOURCE_DIR}/tests/unit/test_det_ws.c
+                    LINK minerlab_detcommon minerlab_common)
+endif()

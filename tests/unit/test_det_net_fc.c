@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "fc.h"
+#include "flow_cadence.h"
 #include "test_det_net_util.h"
 
 static struct tdn_alerts run(const char *pcap, double min_age)

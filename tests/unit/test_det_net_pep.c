@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "pep.h"
+#include "pool_endpoint.h"
 #include "test_det_net_util.h"
 
 static struct tdn_alerts run(const char *pcap, int ignore_private)

@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "sdpi.h"
+#include "stratum_dpi.h"
 #include "test_det_net_util.h"
 
 static struct tdn_alerts run(const char *pcap, int *rc)

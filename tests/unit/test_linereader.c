@@ -87,6 +87,28 @@ static int stop_cb(void *ud, char *line, size_t len)
     return 7;
 }
 
+/* drop_long: an over-long line, even one split across feeds, is skipped up
+ * to its newline and the lines around it still come out. */
+static void test_drop_long(void **state)
+{
+    (void)state;
+    struct linereader lr;
+    struct seen s = {0};
+    char err[128];
+    linereader_init(&lr, 4);
+    linereader_drop_long(&lr);
+    const char *a = "ok\nlonger", *b = "still\nfine\n";
+    assert_int_equal(linereader_feed(&lr, a, strlen(a), collect, &s, err, sizeof(err)),
+                     0);
+    assert_int_equal(linereader_feed(&lr, b, strlen(b), collect, &s, err, sizeof(err)),
+                     0);
+    assert_int_equal(s.n, 2);
+    assert_string_equal(s.lines[0], "ok");
+    assert_string_equal(s.lines[1], "fine");
+    assert_int_equal(lr.dropped, 1);
+    linereader_free(&lr);
+}
+
 static void test_stop(void **state)
 {
     struct linereader lr;
@@ -101,6 +123,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_split), cmocka_unit_test(test_cap),
-        cmocka_unit_test(test_big_stream), cmocka_unit_test(test_stop)};
+        cmocka_unit_test(test_big_stream), cmocka_unit_test(test_stop),
+        cmocka_unit_test(test_drop_long)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

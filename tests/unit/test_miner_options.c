@@ -40,6 +40,11 @@ static void xmrig_flags(void **state)
     assert_int_equal(o.cpu_priority, 0);
     assert_int_equal(o.tls, 0);
     assert_int_equal(o.action, MINER_RUN);
+    assert_int_equal(o.login_algo_only, 0); /* XMRig's whole list by default */
+    assert_int_equal(
+        parse(&o, err, "-o", "stratum+tcp://127.0.0.1:3333", "--login-algo-only", NULL),
+        0);
+    assert_int_equal(o.login_algo_only, 1);
 }
 
 static void tls_scheme_implies_tls(void **state)

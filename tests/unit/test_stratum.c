@@ -12,21 +12,80 @@
 #include "ml_util.h"
 #include "stratum.h"
 
+static const char *const only_rx0[] = {"rx/0", NULL};
+
 static void test_login_bytes(void **state)
 {
     char *s = stratum_encode_login(
-        "4WALLET", "x", "XMRig/6.26.0 (Linux x86_64) libuv/1.44.2 gcc/12.2.0", NULL);
+        "4WALLET", "x", "XMRig/6.26.0 (Linux x86_64) libuv/1.44.2 gcc/12.2.0", NULL,
+        only_rx0);
     assert_string_equal(
         s, "{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"login\",\"params\":{\"login\":"
            "\"4WALLET\",\"pass\":\"x\",\"agent\":\"XMRig/6.26.0 (Linux x86_64) "
            "libuv/1.44.2 gcc/12.2.0\",\"algo\":[\"rx/0\"]}}");
     free(s);
-    s = stratum_encode_login("w", "p", "a", "rig1");
+    s = stratum_encode_login("w", "p", "a", "rig1", only_rx0);
     assert_string_equal(s,
                         "{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"login\",\"params\":"
                         "{\"login\":\"w\",\"pass\":\"p\",\"agent\":\"a\",\"rigid\":"
                         "\"rig1\",\"algo\":[\"rx/0\"]}}");
     free(s);
+}
+
+/* By default the login carries XMRig 6.26.0's whole list, in its order. */
+static void test_login_xmrig_list(void **state)
+{
+    (void)state;
+    char *s = stratum_encode_login("w", "p", "a", NULL, NULL);
+    const char *want =
+        "\"algo\":[\"cn/0\",\"cn/1\",\"cn/2\",\"cn/r\",\"cn/fast\",\"cn/half\","
+        "\"cn/xao\",\"cn/rto\",\"cn/rwz\",\"cn/zls\",\"cn/double\",\"cn/ccx\","
+        "\"cn-lite/0\",\"cn-lite/1\",\"cn-heavy/0\",\"cn-heavy/tube\","
+        "\"cn-heavy/xhv\",\"cn-pico\",\"cn-pico/tlo\",\"cn/upx2\",\"rx/0\",\"rx/2\","
+        "\"rx/wow\",\"rx/arq\",\"rx/graft\",\"rx/sfx\",\"rx/yada\","
+        "\"argon2/chukwa\",\"argon2/chukwav2\",\"argon2/ninja\",\"ghostrider\"]}}";
+    assert_non_null(strstr(s, want));
+    assert_int_equal(strlen(strstr(s, want)), strlen(want)); /* it ends the line */
+    free(s);
+    size_t n = 0;
+    while (stratum_xmrig_algos[n])
+        n++;
+    assert_int_equal(n, STRATUM_XMRIG_ALGOS);
+}
+
+/* The login and submit encoders carry the algorithm they are given, and the
+ * pool's parsers read back what was sent: rx/0 and rx/2 alike. */
+static void test_login_submit_algo_param(void **state)
+{
+    (void)state;
+    const char *algos[] = {"rx/0", "rx/2"};
+    for (int i = 0; i < 2; i++) {
+        const char *one[] = {algos[i], NULL};
+        char want[64], err[128];
+        char *s = stratum_encode_login("w", "p", "a", NULL, one);
+        snprintf(want, sizeof(want), "\"algo\":[\"%s\"]}}", algos[i]);
+        assert_non_null(strstr(s, want));
+        struct stratum_msg m;
+        struct stratum_login l;
+        assert_int_equal(stratum_parse(s, strlen(s), &m, err, sizeof(err)), 0);
+        assert_int_equal(stratum_parse_login(m.params, &l, err, sizeof(err)), 0);
+        assert_int_equal(l.algo_rx0, i == 0); /* the pool sees rx/2 is not rx/0 */
+        stratum_msg_free(&m);
+        free(s);
+
+        s = stratum_encode_submit(2, "sid", "j", "00000000",
+                                  "0000000000000000000000000000000000000000000000000000"
+                                  "000000000000",
+                                  algos[i]);
+        snprintf(want, sizeof(want), "\"algo\":\"%s\"}}", algos[i]);
+        assert_non_null(strstr(s, want));
+        struct stratum_submit sub;
+        assert_int_equal(stratum_parse(s, strlen(s), &m, err, sizeof(err)), 0);
+        assert_int_equal(stratum_parse_submit(m.params, &sub, err, sizeof(err)), 0);
+        assert_string_equal(sub.algo, algos[i]);
+        stratum_msg_free(&m);
+        free(s);
+    }
 }
 
 static void test_submit_keepalive_bytes(void **state)
@@ -256,6 +315,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_login_bytes),
+        cmocka_unit_test(test_login_xmrig_list),
+        cmocka_unit_test(test_login_submit_algo_param),
         cmocka_unit_test(test_submit_keepalive_bytes),
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_job_round_trip),

@@ -2,9 +2,19 @@
 # End-to-end checks of minerlab-miner's offline command line.
 set -euo pipefail
 MINER=$1
-fail() { echo "FAIL: $*" >&2; exit 1; }
+# The pass line counts the sections that reached their "ok"; a failure ends
+# the script and the line then says so.
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "ok: $*"; }
+fail() { failed=$((failed + 1)); echo "FAIL: $*" >&2; exit 1; }
 pids=()
-cleanup() { for p in "${pids[@]:-}"; do [[ -n $p ]] && kill -9 "$p" 2>/dev/null || true; done; }
+tmp=$(mktemp -d)
+cleanup() {
+    for p in "${pids[@]:-}"; do [[ -n $p ]] && kill -9 "$p" 2>/dev/null || true; done
+    rm -rf "$tmp"
+    echo "miner_cli: $passed passed, $failed failed"
+}
 trap cleanup EXIT
 
 # 1. Bad input: one clear line on stderr and exit code 2, never a crash.
@@ -28,11 +38,11 @@ if [[ -z ${ML_SANITIZED:-} ]]; then
     check_bad_ulimit "available" --bench 10 -t 8 --mode fast
 fi
 check_bad "rx/2" --bench 10 --algo rx/2 --mode light
-echo "ok: bad input rejected with one line each"
+ok "bad input rejected with one line each"
 
 # 2. The offline bench: JSON with the promised keys, result verified.
 json=$("$MINER" --bench 20 --json --mode light -t 2)
-python3 - "$json" <<'PY'
+python3 - "$json" <<'PY' || fail "bench json"
 import json, sys
 d = json.loads(sys.argv[1])
 for k in ("mode", "threads", "hashes", "seconds", "hashrate", "dataset_init_s",
@@ -40,11 +50,12 @@ for k in ("mode", "threads", "hashes", "seconds", "hashrate", "dataset_init_s",
     assert k in d, k
 assert d["mode"] == "light" and d["threads"] == 2 and d["hashes"] == 20, d
 assert d["hashrate"] > 0 and d["verified"] is True, d
-print("ok: bench json", d["hashrate"], "H/s")
+print("bench json", d["hashrate"], "H/s")
 PY
+ok "bench json"
 
-# 3. --name: ps, comm and argv[0] show the disguise; exe is still the miner.
-"$MINER" --bench-seconds 30 --mode light -t 1 --duty 5 --name "[kworker/0:2H]" >/dev/null &
+# 3. --name: ps, comm and cmdline show the disguise; exe is still the miner.
+"$MINER" --bench-seconds 30 --mode light -t 1 --duty 5 --name "[kworker/0:2H]" >"$tmp/term.out" &
 pid=$!
 pids+=("$pid")
 # The re-exec sets cmdline at once and comm a moment later (PR_SET_NAME).
@@ -63,26 +74,36 @@ cmd=$(tr '\0' ' ' </proc/$pid/cmdline)
     fail "cmdline is not the original argv with argv[0] replaced: '$cmd'"
 [[ $(readlink /proc/$pid/exe) == *minerlab-miner ]] || fail "exe is $(readlink /proc/$pid/exe)"
 ps -o args= -p "$pid" | grep -q '^\[kworker/0:2H\]' || fail "ps does not show the name"
-echo "ok: --name shows in comm, cmdline and ps"
+ok "--name shows in comm, cmdline and ps"
 
-# 4. SIGTERM stops within 1 s and still prints the summary.
+# 4. SIGTERM stops within 1 s and still prints the summary; the exit code
+# matches it: 0 when the hashes done were verified, 3 when there was nothing
+# to verify (a stop before the first hash reports "0 hashes ... MISMATCH").
 start=$(date +%s%N)
 kill -TERM "$pid"
-wait "$pid" || true
+rc=0
+wait "$pid" || rc=$?
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 [[ $ms -lt 1000 ]] || fail "SIGTERM took $ms ms"
-echo "ok: SIGTERM stop in $ms ms"
+hashes=$(sed -n 's/^bench: \([0-9][0-9]*\) hashes in .*/\1/p' "$tmp/term.out")
+[[ -n $hashes ]] || fail "no summary after SIGTERM: $(cat "$tmp/term.out")"
+grep -q '^bench: result ' "$tmp/term.out" || fail "no result line after SIGTERM"
+if [[ $hashes -gt 0 ]]; then
+    [[ $rc -eq 0 ]] || fail "SIGTERM after $hashes hashes exited $rc, want 0"
+else
+    [[ $rc -eq 3 ]] || fail "SIGTERM before any hash exited $rc, want 3"
+fi
+ok "SIGTERM stop in $ms ms with the summary ($hashes hashes, exit $rc)"
 
 # 5. Config from standard input survives the --name re-exec.
 echo '{"duty":5,"threads":1,"mode":"light"}' |
-    "$MINER" -c - --bench-seconds 1 --name miner-stdin-test >/tmp/ml-stdin.$$ 2>&1 ||
-    fail "stdin config with --name: $(cat /tmp/ml-stdin.$$)"
-grep -q "duty 5%" /tmp/ml-stdin.$$ || fail "stdin config not applied: $(cat /tmp/ml-stdin.$$)"
-rm -f /tmp/ml-stdin.$$
-echo "ok: stdin config with --name"
+    "$MINER" -c - --bench-seconds 1 --name miner-stdin-test >"$tmp/stdin" 2>&1 ||
+    fail "stdin config with --name: $(cat "$tmp/stdin")"
+grep -q "duty 5%" "$tmp/stdin" || fail "stdin config not applied: $(cat "$tmp/stdin")"
+ok "stdin config with --name"
 # 6. --print-time prints XMRig-style speed lines instead of being ignored.
 speed=$("$MINER" --bench-seconds 3 --print-time 1 --mode light -t 1 2>&1) ||
     fail "--print-time bench failed: $speed"
 grep -q "bench: speed" <<<"$speed" || fail "--print-time printed no speed line: $speed"
-echo "ok: --print-time"
-echo "miner_cli: 6 passed, 0 failed"
+ok "--print-time"
+[[ $passed -eq 6 ]] || fail "ran $passed of 6 sections"

@@ -1,0 +1,81 @@
+/*
+ * The report core: what every report writer shares (temporary-file commit,
+ * the result index, small formatters). The writers depend on this file and
+ * on nothing of each other; report_json.c's report_write_all calls them.
+ */
+#include "hxutil.h"
+#include "report.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ml_util.h"
+
+FILE *report_open(const char *dir, const char *name, char *err, size_t errlen)
+{
+    char path[4096];
+    hx_fmt(path, sizeof(path), "%s/%s.tmp", dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        ml_err(err, errlen, -errno, "%s: %s", path, strerror(errno));
+    return f;
+}
+
+int report_commit(FILE *f, const char *dir, const char *name, char *err, size_t errlen)
+{
+    char tmp[4096], path[4096];
+    hx_fmt(tmp, sizeof(tmp), "%s/%s.tmp", dir, name);
+    hx_fmt(path, sizeof(path), "%s/%s", dir, name);
+    int bad = ferror(f) || fflush(f) != 0;
+    int e = errno ? errno : EIO;
+    if (fclose(f) != 0 && !bad) {
+        bad = 1;
+        e = errno;
+    }
+    if (bad) {
+        unlink(tmp);
+        return ml_err(err, errlen, -e, "%s: cannot write: %s", path, strerror(e));
+    }
+    if (rename(tmp, path) != 0)
+        return ml_err(err, errlen, -errno, "%s: %s", path, strerror(errno));
+    return 0;
+}
+
+json_t *report_result_index(json_t *doc)
+{
+    json_t *idx = json_object(), *r;
+    size_t i;
+    json_array_foreach(json_object_get(doc, "results"), i, r)
+    {
+        char key[512];
+        hx_fmt(key, sizeof(key), "%s\t%s",
+               json_string_value(json_object_get(r, "detector")) ?: "",
+               json_string_value(json_object_get(r, "scenario")) ?: "");
+        json_object_set(idx, key, r);
+    }
+    return idx;
+}
+
+json_t *report_result(json_t *index, const char *det, const char *scen)
+{
+    char key[512];
+    hx_fmt(key, sizeof(key), "%s\t%s", det, scen);
+    return json_object_get(index, key);
+}
+
+const char *report_str(json_t *o, const char *k, const char *dflt)
+{
+    const char *s = json_string_value(json_object_get(o, k));
+    return s ? s : dflt;
+}
+
+const char *report_pct(double r, char *buf, size_t len)
+{
+    if (r < 0)
+        hx_fmt(buf, len, "n/a");
+    else
+        hx_fmt(buf, len, "%.1f%%", r * 100);
+    return buf;
+}
