@@ -188,6 +188,11 @@ static void on_sweep(uv_timer_t *t)
         struct mlconn *c = s->conn;
         if (!c || c->closing)
             continue;
+        if (c->draining) { /* an HTTP reply on its way out */
+            if (now - c->drain_unix > POOL_DRAIN_TIMEOUT_S)
+                mlconn_close(c, "reply not read in time");
+            continue;
+        }
         if (!c->ready && now - c->opened_unix > cfg->handshake_timeout_s)
             mlconn_close(c, "handshake timeout");
         else if (!s->logged_in && now - c->opened_unix > cfg->login_timeout_s)

@@ -22,6 +22,7 @@
 #define POOL_MAX_LISTENERS 8
 #define POOL_JOBS_KEPT 4 /* per session, like real pools */
 #define POOL_BLOB_LEN 76
+#define POOL_DRAIN_TIMEOUT_S 60.0 /* an HTTP reply must be read by then */
 
 enum pool_verify_mode { POOL_VERIFY_ALL = 0, POOL_VERIFY_SAMPLE, POOL_VERIFY_NONE };
 

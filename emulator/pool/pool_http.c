@@ -22,7 +22,7 @@ static void reply(struct mlconn *c, int status, const char *type, const void *bo
         mlconn_send_raw(c, r, n);
         free(r);
     }
-    mlconn_close(c, "HTTP response sent");
+    mlconn_close_after_send(c, "HTTP response sent");
 }
 
 static json_t *stats_json(struct pool *p)
