@@ -69,6 +69,8 @@ static json_t *scenario_json(const struct model_scenario *sc)
         json_object_set_new(o, "reason", json_string(sc->reason));
     json_object_set_new(o, "pool_logins", json_integer((json_int_t)sc->logins));
     json_object_set_new(o, "shares_accepted", json_integer((json_int_t)sc->shares));
+    json_object_set_new(o, "shares_unverified",
+                        json_integer((json_int_t)sc->shares_unverified));
     if (sc->has_ramp)
         json_object_set_new(o, "ramp_to_pct", json_integer(sc->ramp_to_pct));
     return o;
@@ -220,8 +222,9 @@ int report_commit(FILE *f, const char *dir, const char *name, char *err, size_t 
         unlink(tmp);
         return ml_err(err, errlen, -e, "%s: cannot write: %s", path, strerror(e));
     }
-    if (rename(tmp, path) != 0)
-        return ml_err(err, errlen, -errno, "%s: %s", path, strerror(errno));
+    int rc = hx_durable_rename(tmp, path);
+    if (rc)
+        return ml_err(err, errlen, rc, "%s: cannot write: %s", path, strerror(-rc));
     return 0;
 }
 

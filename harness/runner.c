@@ -106,13 +106,12 @@ int runner_write_run_json(const struct runner_config *cfg, double started,
                                               cfg->det[i].reference));
     for (size_t i = 0; i < cfg->nscen; i++)
         json_array_append_new(scen, scenario_meta(cfg->scen[i]));
-    json_t *settings =
-        json_pack("{s:f,s:f,s:f,s:I,s:i,s:s,s:s,s:s,s:s,s:s?}", "grace_s", cfg->grace_s,
-                  "gap_s", cfg->gap_s, "warmup_s", cfg->warmup_s,
-                  "max_alerts_per_detector", (json_int_t)cfg->max_alerts, "pool_diff",
-                  (int)cfg->pool_diff, "pool_ports",
-                  cfg->random_ports ? "random" : "well-known", "launch_dir", cfg->launch_dir, "bin_dir",
-                  cfg->bin_dir, "source_dir", cfg->source_dir, "suite", cfg->suite);
+    json_t *settings = json_pack(
+        "{s:f,s:f,s:f,s:I,s:i,s:s,s:s,s:s,s:s,s:s?}", "grace_s", cfg->grace_s, "gap_s",
+        cfg->gap_s, "warmup_s", cfg->warmup_s, "max_alerts_per_detector",
+        (json_int_t)cfg->max_alerts, "pool_diff", (int)cfg->pool_diff, "pool_ports",
+        cfg->random_ports ? "random" : "well-known", "launch_dir", cfg->launch_dir,
+        "bin_dir", cfg->bin_dir, "source_dir", cfg->source_dir, "suite", cfg->suite);
     json_t *doc = json_pack("{s:s,s:f,s:o,s:o,s:o,s:o,s:o,s:b}", "run_id", cfg->run_id,
                             "started", started, "settings", settings, "machine",
                             machine_info(), "versions", machine_versions(), "detectors",
@@ -125,7 +124,7 @@ int runner_write_run_json(const struct runner_config *cfg, double started,
     int rc = json_dump_file(doc, tmp,
                             JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
     json_decref(doc);
-    if (rc != 0 || rename(tmp, path) != 0) {
+    if (rc != 0 || hx_durable_rename(tmp, path) != 0) {
         unlink(tmp);
         return ml_err(err, errlen, -EIO, "%s: cannot write (disk full or read-only?)",
                       path);
@@ -330,22 +329,11 @@ static int pool_start(struct runner *r, int want_lab, char *err, size_t errlen)
     hx_fmt(tcp, sizeof(tcp), "127.0.0.1:%u", pick ? pick_port(tcp_ports, 3) : 0);
     hx_fmt(tls, sizeof(tls), "127.0.0.1:%u", pick ? pick_port(tls_ports, 2) : 0);
     hx_fmt(ws, sizeof(ws), "127.0.0.1:%u", pick ? pick_port(ws_ports, 2) : 0);
-    const char *argv[32] = {c->pool_cmd ? c->pool_cmd : cmd,
-                            "--listen",
-                            tcp,
-                            "--tls-listen",
-                            tls,
-                            "--ws-listen",
-                            ws,
-                            "--api",
-                            "127.0.0.1:0",
-                            "--events",
-                            events,
-                            "--diff",
-                            diff,
+    const char *argv[32] = {c->pool_cmd ? c->pool_cmd : cmd, "--listen", tcp,
+                            "--tls-listen", tls, "--ws-listen", ws, "--api",
+                            "127.0.0.1:0", "--events", events, "--diff", diff,
                             /* a Chromium worker makes ~0.5 MH/s of synthetic hashes */
-                            "--browser-diff",
-                            "200000"};
+                            "--browser-diff", "200000"};
     size_t n = 15;
     if (c->www_dir) {
         argv[n++] = "--www";
@@ -489,17 +477,25 @@ static void detectors_stop(struct runner *r, double patience)
     }
 }
 
+/* SIGTERM, then up to patience s for the pool to write its last events and
+ * its exit event and exit (it bounds its own stop below that); only then
+ * SIGKILL, recorded in the timeline with whether the exit event made it. */
 static void pool_stop(struct runner *r, double patience)
 {
     if (!r->pool_pid)
         return;
     pid_t pg = r->pool_pid;
     proc_kill_group(pg, SIGTERM);
-    double end = runner_now() + patience;
+    double t0 = runner_now(), end = t0 + patience;
     while (r->pool_pid && runner_now() < end)
         runner_loop_once(r, 20);
+    int killed = r->pool_pid != 0;
     proc_kill_group(pg, SIGKILL);
     scen_events_tail(r);
+    if (killed)
+        timeline_event(&r->tl, "pool_killed", NULL,
+                       json_pack("{s:f,s:b}", "waited_s", runner_now() - t0,
+                                 "exit_event", r->pool_exit_seen));
 }
 
 static int setup_signals(struct runner *r)
@@ -625,7 +621,7 @@ int runner_run(const struct runner_config *cfg, char *err, size_t errlen)
         runner_wait(&r, cfg->grace_s);
     int interrupted = r.stop > 0;
     detectors_stop(&r, interrupted ? 0.6 : 3.0);
-    pool_stop(&r, interrupted ? 0.3 : 2.0);
+    pool_stop(&r, interrupted ? 2.0 : 5.0);
     scen_cleanup_pending(&r);
     if (r.lab_up || lab)
         labnet(&r, "down");

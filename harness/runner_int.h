@@ -32,7 +32,8 @@ struct run_scen {
     double next_duty_ts;
     double next_scan; /* monotonic time of the next /proc scan */
     unsigned long logins, shares_ok, shares_bad, conns;
-    long conn_ids[256]; /* pool connection ids already attributed */
+    unsigned long shares_unverified; /* of shares_ok: accepted without a check */
+    long conn_ids[256];              /* pool connection ids already attributed */
     size_t nconn_ids;
 };
 
@@ -42,6 +43,7 @@ struct runner {
     struct detector *det;
     size_t ndet;
     pid_t pool_pid;
+    int pool_exit_seen; /* the pool wrote its exit event */
     int pool_out;
     unsigned port_tcp, port_tls, port_ws, port_api;
     unsigned port_lab, port_lab_tls, port_lab_ws; /* listeners on the lab host */

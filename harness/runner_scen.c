@@ -368,6 +368,8 @@ static void pool_event(struct runner *r, const char *line, size_t len)
     json_t *ev = json_loadb(line, len, 0, NULL);
     const char *type = json_string_value(json_object_get(ev, "event"));
     struct run_scen *c = &r->cur;
+    if (type && !strcmp(type, "exit"))
+        r->pool_exit_seen = 1;
     if (type && c->idx >= 0 && c->end == 0) {
         /* conn_open may not know the peer yet; any event of the connection does. */
         if (json_object_get(ev, "conn") && json_object_get(ev, "peer"))
@@ -375,9 +377,12 @@ static void pool_event(struct runner *r, const char *line, size_t len)
         if (!strcmp(type, "login"))
             c->logins++;
         else if (!strcmp(type, "share") &&
-                 json_is_true(json_object_get(ev, "accepted")))
+                 json_is_true(json_object_get(ev, "accepted"))) {
             c->shares_ok++;
-        else if (!strcmp(type, "share"))
+            /* accepted without a check: counted apart, never as verified */
+            if (!json_is_true(json_object_get(ev, "verified")))
+                c->shares_unverified++;
+        } else if (!strcmp(type, "share"))
             c->shares_bad++;
     }
     json_decref(ev);
@@ -505,11 +510,11 @@ static void scen_finish(struct runner *r, const char *dir, int at_deadline)
         hx_fmt(reason, sizeof(reason), "launcher %s: %s", s,
                last[0] ? last : "(no stderr)");
     }
-    json_t *f =
-        json_pack("{s:s,s:I,s:I,s:I,s:I,s:I}", "status", status, "pids",
-                  (json_int_t)c->ntree, "connections", (json_int_t)c->conns, "logins",
-                  (json_int_t)c->logins, "shares_accepted", (json_int_t)c->shares_ok,
-                  "shares_rejected", (json_int_t)c->shares_bad);
+    json_t *f = json_pack(
+        "{s:s,s:I,s:I,s:I,s:I,s:I,s:I}", "status", status, "pids", (json_int_t)c->ntree,
+        "connections", (json_int_t)c->conns, "logins", (json_int_t)c->logins,
+        "shares_accepted", (json_int_t)c->shares_ok, "shares_unverified",
+        (json_int_t)c->shares_unverified, "shares_rejected", (json_int_t)c->shares_bad);
     if (reason[0])
         json_object_set_new(f, "reason", json_string(reason));
     timeline_event(&r->tl, "scenario_end", c->sc->id, f);
