@@ -112,7 +112,7 @@ int detector_start(struct detector *d, const char *rundir, const char *iface,
     const char *ref_argv[] = {d->cmd, "--iface", iface, NULL};
     const char *sh_argv[] = {"/bin/sh", "-c", d->cmd, NULL};
     struct proc_spec spec = {
-        d->reference ? ref_argv : sh_argv, envp, NULL, -1, p[1], errfd};
+        d->reference ? ref_argv : sh_argv, envp, NULL, -1, p[1], errfd, NULL};
     rc = proc_spawn(&spec, &d->pid);
     if (rc == 0) {
         proc_watchdog_add_group(d->pid);

@@ -352,7 +352,10 @@ static int pool_start(struct runner *r, int want_lab, char *err, size_t errlen)
     if (pipe2(p, O_CLOEXEC) != 0)
         return ml_err(err, errlen, -errno, "pipe: %s", strerror(errno));
     int efd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    struct proc_spec spec = {argv, r->env, c->run_dir, -1, p[1], efd};
+    char cg[300];
+    runner_cgroup(r, "pool", cg, sizeof(cg));
+    struct proc_spec spec = {argv, r->env, c->run_dir,       -1,
+                             p[1], efd,    cg[0] ? cg : NULL};
     int rc = proc_spawn(&spec, &r->pool_pid);
     close(p[1]);
     if (efd >= 0)
@@ -375,10 +378,41 @@ static int pool_start(struct runner *r, int want_lab, char *err, size_t errlen)
     return rc;
 }
 
+void runner_cgroup(struct runner *r, const char *name, char *out, size_t len)
+{
+    out[0] = '\0';
+    if (!r->cgroup[0])
+        return;
+    char dir[4096];
+    hx_fmt(dir, sizeof(dir), "%s/%s", r->cgroup, name);
+    proc_state_add("cgroup", dir);
+    if (mkdir(dir, 0755) == 0 || errno == EEXIST)
+        hx_fmt(out, len, "%s", dir);
+}
+
+/* The run's cgroup on the v2 hierarchy: ROOT/minerlab/run-LABID. */
+static void run_cgroup_make(struct runner *r)
+{
+    const char *root = proc_cgroup_root();
+    char parent[256], dir[256];
+    if (!root[0])
+        return;
+    hx_fmt(parent, sizeof(parent), "%s/minerlab", root);
+    hx_fmt(dir, sizeof(dir), "%s/run-%s", parent, r->lab_id);
+    proc_state_add("cgroup", dir);
+    if ((mkdir(parent, 0755) == 0 || errno == EEXIST) && mkdir(dir, 0755) == 0)
+        hx_fmt(r->cgroup, sizeof(r->cgroup), "%s", dir);
+}
+
 static int labnet(struct runner *r, const char *verb)
 {
     char script[4096], out[4096], last[512];
     hx_fmt(script, sizeof(script), "%s/labnet.sh", r->cfg->launch_dir);
+    if (!strcmp(verb, "up")) {
+        char v[4200];
+        hx_fmt(v, sizeof(v), "%s %s", script, r->lab_id);
+        proc_state_add("labnet", v);
+    }
     hx_fmt(out, sizeof(out), "%s/labnet.%s.out", r->cfg->run_dir, verb);
     int fd = open(out, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     const char *argv[] = {script, verb, r->lab_id, NULL};
@@ -427,11 +461,15 @@ static void detectors_start(struct runner *r)
     const char *extra[] = {iface, NULL};
     /* Not r->env: the run token marks workloads, and detectors must not learn it. */
     char **env = env_with(environ, extra);
+    char cg[300];
+    runner_cgroup(r, "det", cg, sizeof(cg));
     for (size_t i = 0; i < r->ndet; i++) {
         struct detector *d = &r->det[i];
         if (detector_start(d, r->cfg->run_dir, iface + 9, env, &r->tl, errbuf,
                            sizeof(errbuf)))
             fprintf(stderr, "minerlab: %s (recorded; the run goes on)\n", errbuf);
+        else if (cg[0] && d->pid)
+            proc_cgroup_add(cg, d->pid); /* swept with the run if we die */
     }
     env_free(env);
 }
@@ -590,14 +628,25 @@ int runner_run(const struct runner_config *cfg, char *err, size_t errlen)
         rc = open_files(&r, err, errlen);
     if (!rc && setup_signals(&r))
         rc = ml_err(err, errlen, -errno, "signalfd: %s", strerror(errno));
+    /* Runs whose harness died: their processes, lab link, cgroups and
+     * sandboxes go before this one starts. Then this run's state file,
+     * before anything it lists is made. */
+    int swept = rc ? 0 : proc_state_sweep_stale();
+    char key[64];
+    hx_fmt(key, sizeof(key), "run-%s", r.lab_id);
+    if (!rc && (rc = proc_state_open(key, NULL, 0)))
+        ml_err(err, errlen, rc, "run state file: %s", strerror(-rc));
     if (!rc && (rc = proc_watchdog_start(r.token)))
         ml_err(err, errlen, rc, "watchdog: %s", strerror(-rc));
     if (rc)
         goto out;
+    run_cgroup_make(&r);
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     r.run_start = runner_now();
     timeline_event(&r.tl, "run_start", NULL,
-                   json_pack("{s:s,s:i}", "run_id", cfg->run_id, "pid", (int)getpid()));
+                   json_pack("{s:s,s:i,s:s,s:s,s:i}", "run_id", cfg->run_id, "pid",
+                             (int)getpid(), "cgroup", r.cgroup, "state",
+                             proc_state_path(), "swept_stale_runs", swept));
     scen_prepare_checks(&r);
     int lab = needs_lab(&r) && labnet(&r, "up") == 0 && r.lab_up;
     if (!lab)

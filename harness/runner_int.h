@@ -31,6 +31,7 @@ struct run_scen {
     size_t ninodes, capinodes;
     double next_duty_ts;
     double next_scan; /* monotonic time of the next /proc scan */
+    char cgroup[300]; /* the scenario's cgroup; "" = none */
     unsigned long logins, shares_ok, shares_bad, conns;
     unsigned long shares_unverified; /* of shares_ok: accepted without a check */
     long conn_ids[256];              /* pool connection ids already attributed */
@@ -51,10 +52,11 @@ struct runner {
     int lab_up;
     char token[40];
     char lab_id[16];
-    int sfd;       /* signalfd: SIGINT, SIGTERM, SIGCHLD */
-    int stop;      /* SIGINT/SIGTERM count */
-    char **env;    /* base environment (harness env + token) */
-    int events_fd; /* tail of the pool's events.jsonl */
+    char cgroup[256]; /* the run's cgroup-v2 directory; "" = none */
+    int sfd;          /* signalfd: SIGINT, SIGTERM, SIGCHLD */
+    int stop;         /* SIGINT/SIGTERM count */
+    char **env;       /* base environment (harness env + token) */
+    int events_fd;    /* tail of the pool's events.jsonl */
     char evbuf[16384];
     size_t evlen;
     struct run_scen cur;
@@ -66,6 +68,9 @@ struct runner {
     unsigned long alerts_seen;
 };
 
+/* Makes (and records in the run state first) the run's cgroup NAME; the
+ * path goes to out ("" when the run has no cgroup). */
+void runner_cgroup(struct runner *r, const char *name, char *out, size_t len);
 /* One pass of the event loop: poll up to timeout_ms, drain, reap, scan. */
 void runner_loop_once(struct runner *r, int timeout_ms);
 /* Reads pending SIGINT/SIGTERM from the signalfd into r->stop (non-blocking). */

@@ -64,6 +64,7 @@ static char **scen_env(struct runner *r, const struct scenario *sc, const char *
     env_add(&e, "ML_SOURCE_DIR", "%s", c->source_dir);
     env_add(&e, "ML_SCENARIO_ID", "%s", sc->id);
     env_add(&e, "ML_SANDBOX", "%s", sandbox ? sandbox : "");
+    env_add(&e, "ML_STATE_FILE", "%s", proc_state_path());
     env_add(&e, "ML_DURATION", "%u", sc->duration_s);
     env_add(&e, "ML_POOL_HOST", "%s", host);
     env_add(&e, "ML_POOL_PORT_TCP", "%u", tcp);
@@ -484,6 +485,9 @@ static void kill_workload(struct runner *r, pid_t pgid)
     for (size_t i = 0; i < c->ntree; i++)
         if (proc_has_token(c->tree[i], r->token))
             kill(c->tree[i], SIGKILL);
+    /* Everything the scenario started, whatever its environment or group. */
+    if (c->cgroup[0] && proc_cgroup_kill(c->cgroup, 2.0) == 0)
+        rmdir(c->cgroup);
 }
 
 static void scen_finish(struct runner *r, const char *dir, int at_deadline)
@@ -582,15 +586,20 @@ void scen_run(struct runner *r, size_t idx)
     hx_fmt(sandbox, sizeof(sandbox), "%s/sandbox", dir);
     hx_fmt(errpath, sizeof(errpath), "%s/launcher.stderr", dir);
     mkdir(dir, 0755);
+    proc_state_add("sandbox", sandbox);
     mkdir(sandbox, 0700);
+    char cgname[32];
+    hx_fmt(cgname, sizeof(cgname), "w%zu", idx);
     launcher_path(r, sc, path, sizeof(path));
     int p[2] = {-1, -1};
     int efd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     char **env = scen_env(r, sc, sandbox);
     const char *argv[] = {path, "start", NULL};
     struct run_scen *c = &r->cur;
+    char cg[300];
+    runner_cgroup(r, cgname, cg, sizeof(cg));
     int rc = pipe2(p, O_CLOEXEC) ? -errno : 0;
-    struct proc_spec spec = {argv, env, sandbox, -1, p[1], efd};
+    struct proc_spec spec = {argv, env, sandbox, -1, p[1], efd, cg[0] ? cg : NULL};
     pid_t pid = 0;
     if (!rc)
         rc = proc_spawn(&spec, &pid);
@@ -609,6 +618,7 @@ void scen_run(struct runner *r, size_t idx)
         return;
     }
     proc_watchdog_add_group(pid);
+    hx_fmt(c->cgroup, sizeof(c->cgroup), "%s", cg);
     c->idx = (long)idx;
     c->sc = sc;
     c->launcher = pid;
