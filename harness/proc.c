@@ -393,9 +393,18 @@ const char *proc_cgroup_root(void)
     return root;
 }
 
+/* Empty: no process (v2: not populated, zombies included, so rmdir works). */
 static int cgroup_empty(const char *dir)
 {
-    char p[4200], buf[64];
+    char p[4200], buf[256];
+    hx_fmt(p, sizeof(p), "%s/cgroup.events", dir);
+    int efd = open(p, O_RDONLY | O_CLOEXEC);
+    if (efd >= 0) {
+        ssize_t n = read(efd, buf, sizeof(buf) - 1);
+        close(efd);
+        buf[n > 0 ? n : 0] = '\0';
+        return strstr(buf, "populated 0") != NULL;
+    }
     hx_fmt(p, sizeof(p), "%s/cgroup.procs", dir);
     int fd = open(p, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -569,12 +578,23 @@ void proc_state_sweep(const char *path)
             proc_run_sync(argv, envp, "/", 20, -1, last, sizeof(last));
         } else if (!strncmp(line, "sandbox ", 8) && line[8] == '/') {
             nftw(line + 8, rm_tree_entry, 16, FTW_DEPTH | FTW_PHYS);
+        } else if (!strncmp(line, "tmp ", 4) && line[4] == '/') {
+            unlink(line + 4); /* a half-written file of the run */
         }
     }
     fclose(f);
-    /* 4. cgroups, children (recorded later) first */
-    for (size_t i = ncg; i-- > 0;)
-        rmdir(cg[i]);
+    /* 4. cgroups, children (recorded later) first; a killed process can
+     * stay a zombie a moment (until its new parent reaps it): retry. */
+    for (int tries = 0; tries < 500; tries++) {
+        int busy = 0;
+        for (size_t i = ncg; i-- > 0;)
+            if (rmdir(cg[i]) != 0 && errno == EBUSY)
+                busy = 1;
+        if (!busy)
+            break;
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
     free(cg);
     unlink(path);
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "ml_util.h"
+#include "proc.h"
 
 const char *const report_definitions[][2] = {
     {"window",
@@ -201,6 +202,7 @@ FILE *report_open(const char *dir, const char *name, char *err, size_t errlen)
 {
     char path[4096];
     hx_fmt(path, sizeof(path), "%s/%s.tmp", dir, name);
+    proc_state_add("tmp", path);
     FILE *f = fopen(path, "w");
     if (!f)
         ml_err(err, errlen, -errno, "%s: %s", path, strerror(errno));

@@ -120,6 +120,7 @@ int runner_write_run_json(const struct runner_config *cfg, double started,
         json_object_set_new(doc, "finished", json_real(finished));
     char tmp[4096], path[4096];
     hx_fmt(tmp, sizeof(tmp), "%s/run.json.tmp", cfg->run_dir);
+    proc_state_add("tmp", tmp); /* no-op before the state file exists */
     hx_fmt(path, sizeof(path), "%s/run.json", cfg->run_dir);
     int rc = json_dump_file(doc, tmp,
                             JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));

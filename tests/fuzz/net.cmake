@@ -2,7 +2,6 @@
 # -DMINERLAB_FUZZ=ON they build as libFuzzer binaries (fuzz_stratum, fuzz_ws,
 # fuzz_httphead, fuzz_yaml); otherwise they build as corpus replays that
 # ctest runs over the seed corpus.
-option(MINERLAB_FUZZ "Build libFuzzer targets (clang)" OFF)
 set(_fz ${CMAKE_SOURCE_DIR}/tests/fuzz)
 foreach(t stratum ws httphead yaml)
     if(MINERLAB_FUZZ)
