@@ -188,6 +188,24 @@ static void drain_pool(struct runner *r)
     }
 }
 
+/* The run's own records cannot be written (disk full, read-only): running
+ * on blind would only produce scenarios nobody can score. Stop like an
+ * interruption, say so once, and score what ran. */
+static void disk_check(struct runner *r)
+{
+    const struct jsonl *bad = r->tl.failed       ? &r->tl
+                              : r->alerts.failed ? &r->alerts
+                                                 : NULL;
+    if (!bad || r->disk_full)
+        return;
+    r->disk_full = 1;
+    if (r->stop++ == 0)
+        fprintf(stderr,
+                "\nminerlab: cannot write %s (disk full?): stopping the run; what ran "
+                "so far is scored\n",
+                bad->path);
+}
+
 void runner_loop_once(struct runner *r, int timeout_ms)
 {
     struct pollfd pfd[64];
@@ -215,10 +233,13 @@ void runner_loop_once(struct runner *r, int timeout_ms)
         detector_drain(&r->det[i], &sink, 256 * 1024);
         r->alerts_seen += r->det[i].alerts - before;
     }
+    for (size_t i = 0; i < r->ndet; i++)
+        detector_cap_stderr(&r->det[i]);
     reap(r);
     scen_events_tail(r);
     scen_scan_tree(r);
     scen_progress(r, 0);
+    disk_check(r);
 }
 
 void runner_wait(struct runner *r, double seconds)
@@ -680,6 +701,11 @@ int runner_run(const struct runner_config *cfg, char *err, size_t errlen)
                    json_pack("{s:b}", "interrupted", interrupted));
     scen_progress(&r, 1);
     rc = runner_write_run_json(cfg, started, ml_now_unix(), interrupted, err, errlen);
+    if (rc && r.disk_full) {
+        /* The run.json of the start is there: score what ran from it. */
+        fprintf(stderr, "minerlab: %s; scoring from the run.json of the start\n", err);
+        rc = 0;
+    }
     if (!rc)
         rc = interrupted;
 out:

@@ -55,6 +55,7 @@ struct runner {
     char cgroup[256]; /* the run's cgroup-v2 directory; "" = none */
     int sfd;          /* signalfd: SIGINT, SIGTERM, SIGCHLD */
     int stop;         /* SIGINT/SIGTERM count */
+    int disk_full;    /* the run's records could not be written: stopped */
     char **env;       /* base environment (harness env + token) */
     int events_fd;    /* tail of the pool's events.jsonl */
     char evbuf[16384];

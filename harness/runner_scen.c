@@ -500,7 +500,9 @@ static void scen_finish(struct runner *r, const char *dir, int at_deadline)
     int st = c->launcher_status;
     if (r->stop) {
         status = "interrupted";
-        hx_fmt(reason, sizeof(reason), "harness stopped by a signal");
+        hx_fmt(reason, sizeof(reason), "%s",
+               r->disk_full ? "harness stopped: disk full"
+                            : "harness stopped by a signal");
     } else if (at_deadline) {
         hx_fmt(reason, sizeof(reason),
                "launcher still running at window end + 5 s; killed");
