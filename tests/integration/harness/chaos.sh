@@ -71,9 +71,9 @@ for i in $(seq 1 "$N"); do
     at=$(awk -v s="$RANDOM" -v m="$MAX_S" 'BEGIN { srand(s); printf "%.1f", 0.2 + rand() * m }')
     sleep "$at"
     cp "$state" "$WORK/state$i" 2>/dev/null || : >"$WORK/state$i"
-    phase=$(tail -1 "$out/timeline.jsonl" | sed -n 's/.*"event":"\([^"]*\)".*/\1/p')
+    phase=$(tail -1 "$out/timeline.jsonl" | sed -n 's/.*"event":"\([^"]*\)".*/\1/p' || true)
     started=$(grep '"event":"scenario_start"' "$out/timeline.jsonl" |
-        grep -o '"\(cloud\|fileless\|browser\)[^"]*"' | tr -d '"' | paste -sd, -)
+        grep -o '"\(cloud\|fileless\|browser\)[^"]*"' | tr -d '"' | paste -sd, - || true)
     lab=$(grep -c '"event":"labnet_up","status":0\|"event":"labnet_up".*"status":0' "$out/timeline.jsonl" || true)
     if [[ $mode == group ]]; then kill -KILL -- "-$HPID"; else kill -KILL "$HPID"; fi
     wait "$HPID" 2>/dev/null || true

@@ -13,3 +13,22 @@ sleep 0.5
 stop_pool
 exec 7>&- 8>&-
 python3 "$(dirname "$0")/stop_truth.py" "$EVENTS" || fail "stop_truth.py"
+
+# The event log's cap: past --events-max-mb 1, events are counted, not
+# written; stop and exit still are.
+rm -f "$TMP/events.jsonl"
+start_pool --listen 127.0.0.1:0 --verify none --events-max-mb 1
+python3 - "$TCP_PORT" <<'PY' || fail "connection churn"
+import socket, sys
+for _ in range(4000):
+    socket.create_connection(("127.0.0.1", int(sys.argv[1]))).close()
+PY
+sleep 0.5
+stop_pool
+size=$(stat -c %s "$EVENTS")
+((size < 1048576 + 4096)) || fail "event log $size bytes past a 1 MiB cap"
+tail -1 "$EVENTS" | grep -q '"event":"exit"' || fail "no exit event at the end"
+dropped=$(tail -1 "$EVENTS" | sed -n 's/.*"events_dropped":\([0-9]*\).*/\1/p')
+((dropped > 0)) || fail "no dropped events counted"
+grep -q "events dropped past --events-max-mb" "$TMP/pool.err" || fail "drops not said on stderr"
+ok "event log capped at $size bytes, $dropped events counted as dropped"
