@@ -19,3 +19,8 @@ foreach(t stratum ws httphead yaml)
         target_link_libraries(fuzz_${t} PRIVATE minerlab_common minerlab_warnings)
     endif()
 endforeach()
+# The pool under a fuzzing client over TCP, TLS and WebSocket at once (20 s
+# here; tests/fuzz/pool_fuzz.sh 600 is the long run).
+add_test(NAME fuzz_pool_client COMMAND bash ${_fz}/pool_fuzz.sh 20)
+set_tests_properties(fuzz_pool_client PROPERTIES TIMEOUT 150 LABELS "net;fuzz"
+    ENVIRONMENT "ML_BIN_DIR=${CMAKE_BINARY_DIR}/bin;ML_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
