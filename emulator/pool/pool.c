@@ -43,6 +43,15 @@ static void api_closed(struct mlconn *c, const char *reason)
         p->api_conns--;
 }
 
+/* Open API connections, those being closed not counted (their close
+ * callbacks, which keep api_conns, may run after the next accept). */
+static void count_api(uv_handle_t *h, void *arg)
+{
+    struct mlconn *c = mlconn_of_handle(h);
+    if (c && c->transport == MLCONN_HTTP && !c->closing && c->ud)
+        ++*(unsigned *)arg;
+}
+
 /* A connection refused at accept: closed before it is read, and logged. */
 static void refuse(struct pool *p, struct mlconn *c, const char *why)
 {
@@ -79,7 +88,10 @@ static void on_connection(uv_stream_t *server, int status)
     c->id = ++p->next_conn_id;
     mlconn_update_names(c);
     if (l->transport == MLCONN_HTTP) {
-        if (p->api_conns >= (unsigned)p->cfg->api_max_conns) {
+        unsigned open_api = 0; /* c itself included */
+        if (p->api_conns >= (unsigned)p->cfg->api_max_conns)
+            uv_walk(p->loop, count_api, &open_api);
+        if (open_api > (unsigned)p->cfg->api_max_conns) {
             refuse(p, c, "too many API connections");
             return;
         }
