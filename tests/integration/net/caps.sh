@@ -18,10 +18,16 @@ python3 "$(dirname "$0")/stop_truth.py" "$EVENTS" || fail "stop_truth.py"
 # written; stop and exit still are.
 rm -f "$TMP/events.jsonl"
 start_pool --listen 127.0.0.1:0 --verify none --events-max-mb 1
-python3 - "$TCP_PORT" <<'PY' || fail "connection churn"
-import socket, sys
-for _ in range(4000):
-    socket.create_connection(("127.0.0.1", int(sys.argv[1]))).close()
+python3 - "$TCP_PORT" "$EVENTS" <<'PY' || fail "connection churn"
+import os, socket, sys, time
+# Churn until the log has reached its cap, and then as much again.
+n, end = 0, time.time() + 60
+while time.time() < end:
+    for _ in range(500):
+        socket.create_connection(("127.0.0.1", int(sys.argv[1]))).close()
+    n += 500
+    if os.path.getsize(sys.argv[2]) >= 1048576 and n >= 8000:
+        break
 PY
 sleep 0.5
 stop_pool
