@@ -89,9 +89,9 @@ int proc_cgroup_add(const char *dir, pid_t pid);
 
 /*
  * Run state: every run writes what it is about to create (a cgroup, the
- * lab link, a sandbox, a temporary file...) to a state file first, one "KIND VALUE" line
- * each, synced. proc_state_sweep undoes one state file: kills its cgroups,
- * takes the lab link down, removes its sandboxes and cgroups, then the file.
+ * lab link, a sandbox, a temporary file...) to a state file first, one "KIND VALUE"
+ * line each, synced. proc_state_sweep undoes one state file: kills its cgroups, takes
+ * the lab link down, removes its sandboxes and cgroups, then the file.
  * proc_state_sweep_stale does that for every state file whose harness is
  * gone (and whose watchdog is gone too); returns how many it swept.
  */
