@@ -6,6 +6,7 @@
 # usage: pool_fuzz.sh [SECONDS]
 . "$(dirname "$0")/../integration/net/lib.sh"
 S=${1:-20}
+POOL_TIMEOUT=$((S + 120)) # the pool outlives the fuzzing
 start_pool --listen 127.0.0.1:0 --tls-listen 127.0.0.1:0 --ws-listen 127.0.0.1:0 \
     --verify none --ban-after 0 --ban-ip-after 0 --max-conns-per-ip 0 \
     --handshake-timeout 2 --login-timeout 5

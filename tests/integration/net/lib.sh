@@ -31,7 +31,7 @@ ok() { echo "ok: $*"; }
 # API_PORT (those that exist) and EVENTS.
 start_pool() {
     EVENTS=$TMP/events.jsonl
-    timeout -k 20 170 "$BIN/minerlab-pool" --events "$EVENTS" "$@" \
+    timeout -k 20 "${POOL_TIMEOUT:-170}" "$BIN/minerlab-pool" --events "$EVENTS" "$@" \
         >"$TMP/pool.out" 2>"$TMP/pool.err" &
     POOL_PID=$!
     PIDS="$PIDS $POOL_PID"
