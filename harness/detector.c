@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ml_util.h"
@@ -99,7 +100,11 @@ int detector_start(struct detector *d, const char *rundir, const char *iface,
     char path[4096];
     int p[2] = {-1, -1}, errfd = -1, rc;
     hx_fmt(path, sizeof(path), "%s/detectors/%s.stderr", rundir, d->name);
-    errfd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    /* O_APPEND: when the file is cut back to its cap, writing goes on at
+     * the new end rather than leaving a hole. */
+    errfd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+    free(d->err_path);
+    d->err_path = strdup(path);
     hx_fmt(path, sizeof(path), "%s/detectors/%s.invalid", rundir, d->name);
     d->invalid_f = fopen(path, "we");
     d->out_fd = -1;
@@ -110,7 +115,7 @@ int detector_start(struct detector *d, const char *rundir, const char *iface,
     const char *ref_argv[] = {d->cmd, "--iface", iface, NULL};
     const char *sh_argv[] = {"/bin/sh", "-c", d->cmd, NULL};
     struct proc_spec spec = {
-        d->reference ? ref_argv : sh_argv, envp, NULL, -1, p[1], errfd};
+        d->reference ? ref_argv : sh_argv, envp, NULL, -1, p[1], errfd, NULL};
     rc = proc_spawn(&spec, &d->pid);
     if (rc == 0) {
         proc_watchdog_add_group(d->pid);
@@ -164,21 +169,30 @@ static void handle_line(struct detector *d, const struct det_sink *sink, char *l
     if (len == 0)
         return;
     d->lines++;
-    switch (det_classify(line, len, &o, why, sizeof(why))) {
+    enum det_line_kind kind = det_classify(line, len, &o, why, sizeof(why));
+    /* info and degraded lines: each kind capped on its own (a flood of info
+     * cannot hide a later degraded notice) */
+    unsigned long *kept = kind == DL_INFO ? &d->infos : &d->degradeds;
+    if ((kind == DL_INFO || kind == DL_DEGRADED) && (*kept)++ >= DET_NOTICES_KEEP) {
+        d->notices_dropped++;
+        json_decref(o);
+        return;
+    }
+    switch (kind) {
     case DL_INVALID:
         keep_invalid(d, line, len, why);
         return;
+    case DL_INFO:
+        timeline_event(sink->timeline, "detector_info", NULL,
+                       json_pack("{s:s,s:O}", "detector", d->name, "info",
+                                 json_object_get(o, "info")));
+        break;
     case DL_DEGRADED:
         timeline_event(sink->timeline, "detector_degraded", NULL,
                        json_pack("{s:s,s:O}", "detector", d->name, "reason",
                                  json_object_get(o, "reason")
                                      ? json_object_get(o, "reason")
                                      : json_null()));
-        break;
-    case DL_INFO:
-        timeline_event(sink->timeline, "detector_info", NULL,
-                       json_pack("{s:s,s:O}", "detector", d->name, "info",
-                                 json_object_get(o, "info")));
         break;
     case DL_ALERT:
         if (d->alerts >= d->max_alerts) {
@@ -194,8 +208,24 @@ static void handle_line(struct detector *d, const struct det_sink *sink, char *l
     json_decref(o);
 }
 
+/* Keeps the stderr file at DET_STDERR_MAX: what grew past it is cut and
+ * counted (checked at most twice a second). */
+void detector_cap_stderr(struct detector *d)
+{
+    double now = ml_now_unix();
+    if (!d->err_path || now < d->err_next_check)
+        return;
+    d->err_next_check = now + 0.5;
+    struct stat st;
+    if (stat(d->err_path, &st) == 0 &&
+        (unsigned long long)st.st_size > DET_STDERR_MAX &&
+        truncate(d->err_path, DET_STDERR_MAX) == 0)
+        d->stderr_dropped += (unsigned long long)st.st_size - DET_STDERR_MAX;
+}
+
 int detector_drain(struct detector *d, const struct det_sink *sink, size_t budget)
 {
+    detector_cap_stderr(d);
     char buf[16384];
     while (d->out_fd >= 0 && budget > 0) {
         ssize_t n = read(d->out_fd, buf, sizeof(buf) < budget ? sizeof(buf) : budget);
@@ -262,11 +292,20 @@ void detector_summary(const struct detector *d, struct jsonl *timeline)
                 "minerlab: detector %s: %lu alerts over the cap of %lu were counted, "
                 "not stored (--max-alerts)\n",
                 d->name, d->dropped, d->max_alerts);
+    if (d->notices_dropped || d->stderr_dropped)
+        fprintf(stderr,
+                "minerlab: detector %s: %lu info/degraded lines over the cap of %d "
+                "each and "
+                "%llu stderr bytes over %u MiB were counted, not stored\n",
+                d->name, d->notices_dropped, DET_NOTICES_KEEP, d->stderr_dropped,
+                DET_STDERR_MAX >> 20);
     timeline_event(timeline, "detector_summary", NULL,
-                   json_pack("{s:s,s:I,s:I,s:I,s:I}", "detector", d->name, "lines",
-                             (json_int_t)d->lines, "alerts", (json_int_t)d->alerts,
-                             "invalid", (json_int_t)d->invalid, "dropped",
-                             (json_int_t)d->dropped));
+                   json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I}", "detector", d->name,
+                             "lines", (json_int_t)d->lines, "alerts",
+                             (json_int_t)d->alerts, "invalid", (json_int_t)d->invalid,
+                             "dropped", (json_int_t)d->dropped, "notices_dropped",
+                             (json_int_t)d->notices_dropped, "stderr_bytes_dropped",
+                             (json_int_t)d->stderr_dropped));
 }
 
 void detector_close(struct detector *d)
@@ -279,5 +318,6 @@ void detector_close(struct detector *d)
     d->invalid_f = NULL;
     free(d->name);
     free(d->cmd);
-    d->name = d->cmd = NULL;
+    free(d->err_path);
+    d->name = d->cmd = d->err_path = NULL;
 }

@@ -18,6 +18,10 @@
 
 #define DET_LINE_MAX 8192
 #define DET_INVALID_KEEP 100
+/* Bounded disk: info and degraded lines kept in the timeline per detector,
+ * and bytes of its stderr file; beyond, they are counted as dropped. */
+#define DET_NOTICES_KEEP 1000
+#define DET_STDERR_MAX (16u << 20)
 
 enum det_line_kind { DL_ALERT, DL_DEGRADED, DL_INFO, DL_INVALID };
 
@@ -41,6 +45,10 @@ struct detector {
     size_t len;
     int overlong; /* inside a line that crossed DET_LINE_MAX */
     unsigned long lines, alerts, invalid, dropped, max_alerts;
+    unsigned long infos, degradeds, notices_dropped; /* info/degraded lines */
+    unsigned long long stderr_dropped; /* bytes cut from the stderr file */
+    char *err_path;                    /* its stderr file (O_APPEND) */
+    double err_next_check;
     FILE *invalid_f;
 };
 
@@ -63,6 +71,10 @@ int detector_start(struct detector *d, const char *rundir, const char *iface,
  * Returns 1 when stdout reached EOF (fd closed), 0 otherwise.
  */
 int detector_drain(struct detector *d, const struct det_sink *sink, size_t budget);
+
+/* Cuts its stderr file back to DET_STDERR_MAX, counting what was cut
+ * (at most twice a second; the event loop calls it for every detector). */
+void detector_cap_stderr(struct detector *d);
 
 /* Records the exit (wait status) in the timeline; unexpected unless stopping. */
 void detector_exited(struct detector *d, int wstatus, struct jsonl *timeline);

@@ -14,6 +14,9 @@
 
 int hx_fmt(char *out, size_t len, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Makes a finished temporary file durable and puts it in place: fsync(tmp),
+ * rename(tmp, path), fsync of the directory. 0 or -errno (tmp removed). */
+int hx_durable_rename(const char *tmp, const char *path);
 
 /* Writes s (NULL = nothing) escaped for XML and HTML text and attribute
  * values: & < > " ' become entities. Used by the SVG, HTML and JUnit writers. */

@@ -549,6 +549,8 @@ static int apply_event(struct model *m, json_t *o, double *last_ts)
         s->logins = (unsigned long)json_integer_value(json_object_get(o, "logins"));
         s->shares =
             (unsigned long)json_integer_value(json_object_get(o, "shares_accepted"));
+        s->shares_unverified =
+            (unsigned long)json_integer_value(json_object_get(o, "shares_unverified"));
     } else if (strcmp(ev, "miner_start") == 0) {
         if (s->miner_start == 0)
             s->miner_start = ts;

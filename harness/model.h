@@ -47,7 +47,8 @@ struct model_scenario {
     unsigned duty_pct; /* nominal duty (ramp: its starting duty) */
     int has_ramp;
     unsigned ramp_to_pct;
-    unsigned long logins, shares; /* the pool saw the miner log in and share */
+    unsigned long logins, shares;    /* the pool saw the miner log in and share */
+    unsigned long shares_unverified; /* of shares: accepted without a check */
     enum scen_status status;
     double start, end;  /* window, Unix seconds; 0 when never started */
     double miner_start; /* 0 = unknown, TTD then counts from start */

@@ -9,7 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ftw.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,6 +27,17 @@ static void child_setup(const struct proc_spec *spec, pid_t parent, int errfd)
     for (int sig = 1; sig < NSIG; sig++)
         signal(sig, SIG_DFL);
     setpgid(0, 0);
+    if (spec->cgroup) { /* "0": the writer itself; before exec, so all it forks too */
+        char p[4200];
+        hx_fmt(p, sizeof(p), "%s/cgroup.procs", spec->cgroup);
+        int cfd = open(p, O_WRONLY | O_CLOEXEC);
+        if (cfd >= 0) {
+            if (write(cfd, "0", 1) < 0) {
+                /* left where it was: groups and tokens still reach it */
+            }
+            close(cfd);
+        }
+    }
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) /* the harness died before prctl took effect */
         _exit(127);
@@ -121,7 +135,7 @@ int proc_run_sync(const char *const *argv, char *const *envp, const char *cwd,
         last_err[0] = '\0';
     if (pipe2(p, O_CLOEXEC) != 0)
         return -errno;
-    struct proc_spec spec = {argv, envp, cwd, -1, out_fd, p[1]};
+    struct proc_spec spec = {argv, envp, cwd, -1, out_fd, p[1], NULL};
     int rc = proc_spawn(&spec, &pid);
     close(p[1]);
     if (rc) {
@@ -360,6 +374,268 @@ int proc_kill_token(const char *token)
     return killed;
 }
 
+const char *proc_cgroup_root(void)
+{
+    static char root[64];
+    static int done;
+    if (done)
+        return root;
+    done = 1;
+    static const char *cands[] = {"/sys/fs/cgroup", "/sys/fs/cgroup/unified"};
+    for (size_t i = 0; i < 2; i++) {
+        struct statfs sf;
+        if (statfs(cands[i], &sf) == 0 && sf.f_type == 0x63677270 /* CGROUP2 */ &&
+            access(cands[i], W_OK) == 0) {
+            hx_fmt(root, sizeof(root), "%s", cands[i]);
+            break;
+        }
+    }
+    return root;
+}
+
+/* Empty: no process (v2: not populated, zombies included, so rmdir works). */
+static int cgroup_empty(const char *dir)
+{
+    char p[4200], buf[256];
+    hx_fmt(p, sizeof(p), "%s/cgroup.events", dir);
+    int efd = open(p, O_RDONLY | O_CLOEXEC);
+    if (efd >= 0) {
+        ssize_t n = read(efd, buf, sizeof(buf) - 1);
+        close(efd);
+        buf[n > 0 ? n : 0] = '\0';
+        return strstr(buf, "populated 0") != NULL;
+    }
+    hx_fmt(p, sizeof(p), "%s/cgroup.procs", dir);
+    int fd = open(p, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 1; /* gone */
+    ssize_t n = read(fd, buf, sizeof(buf));
+    close(fd);
+    return n <= 0;
+}
+
+/* v1 (no cgroup.kill): every pid listed, until none is left. */
+static void cgroup_kill_pids(const char *dir)
+{
+    char p[4200];
+    hx_fmt(p, sizeof(p), "%s/cgroup.procs", dir);
+    FILE *f = fopen(p, "re");
+    if (!f)
+        return;
+    long pid;
+    while (fscanf(f, "%ld", &pid) == 1)
+        if (pid > 1 && pid != getpid())
+            kill((pid_t)pid, SIGKILL);
+    fclose(f);
+}
+
+int proc_cgroup_kill(const char *dir, double wait_s)
+{
+    char p[4200];
+    hx_fmt(p, sizeof(p), "%s/cgroup.kill", dir);
+    int fd = open(p, O_WRONLY | O_CLOEXEC);
+    int v2 = fd >= 0;
+    if (v2) {
+        if (write(fd, "1", 1) < 0)
+            v2 = 0;
+        close(fd);
+    }
+    for (int i = 0; i <= (int)(wait_s * 100); i++) {
+        if (!v2)
+            cgroup_kill_pids(dir);
+        if (cgroup_empty(dir))
+            return 0;
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    return -EBUSY;
+}
+
+int proc_cgroup_add(const char *dir, pid_t pid)
+{
+    char p[4200], v[32];
+    hx_fmt(p, sizeof(p), "%s/cgroup.procs", dir);
+    int fd = open(p, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    int n = hx_fmt(v, sizeof(v), "%d", (int)pid);
+    int rc = write(fd, v, (size_t)n) == n ? 0 : -errno;
+    close(fd);
+    return rc;
+}
+
+static char state_path[4096];
+static int state_fd = -1;
+
+/* Start time of pid (clock ticks since boot, /proc/pid/stat field 22); 0 if gone. */
+static unsigned long long start_time(pid_t pid)
+{
+    char p[64], buf[1024];
+    hx_fmt(p, sizeof(p), "/proc/%d/stat", (int)pid);
+    int fd = open(p, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    char *s = strrchr(buf, ')');
+    unsigned long long st = 0;
+    if (s && sscanf(s + 2,
+                    "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
+                    "%*d %*d %*d %*d %llu",
+                    &st) != 1)
+        st = 0;
+    return st;
+}
+
+static const char *state_dir(void)
+{
+    static char dir[512];
+    if (dir[0])
+        return dir;
+    if (getuid() == 0 && (mkdir("/run/minerlab", 0700) == 0 || errno == EEXIST)) {
+        hx_fmt(dir, sizeof(dir), "/run/minerlab");
+    } else {
+        const char *t = getenv("TMPDIR");
+        hx_fmt(dir, sizeof(dir), "%s/minerlab-state-%u", t && *t ? t : "/tmp",
+               (unsigned)getuid());
+        mkdir(dir, 0700);
+    }
+    return dir;
+}
+
+int proc_state_open(const char *run_key, char *path, size_t len)
+{
+    hx_fmt(state_path, sizeof(state_path), "%s/%s.state", state_dir(), run_key);
+    state_fd =
+        open(state_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+    if (state_fd < 0)
+        return -errno;
+    char v[64];
+    hx_fmt(v, sizeof(v), "%d %llu", (int)getpid(), start_time(getpid()));
+    proc_state_add("harness", v);
+    if (path)
+        hx_fmt(path, len, "%s", state_path);
+    return 0;
+}
+
+const char *proc_state_path(void)
+{
+    return state_fd >= 0 ? state_path : "";
+}
+
+void proc_state_add(const char *kind, const char *value)
+{
+    if (state_fd < 0)
+        return;
+    char line[4400];
+    int n = hx_fmt(line, sizeof(line), "%s %s\n", kind, value);
+    if (n > 0 && (size_t)n < sizeof(line) && write(state_fd, line, (size_t)n) == n)
+        fdatasync(state_fd);
+}
+
+static int rm_tree_entry(const char *path, const struct stat *st, int flag,
+                         struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    if (flag == FTW_DP)
+        rmdir(path);
+    else
+        unlink(path);
+    return 0;
+}
+
+/* Kills, takes down, removes: in that order, each step over every entry. */
+void proc_state_sweep(const char *path)
+{
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return;
+    char(*cg)[4096] = calloc(64, sizeof(*cg));
+    char line[4400];
+    size_t ncg = 0;
+    /* 1. every cgroup of the run: all its processes die, tokens or not */
+    while (cg && fgets(line, sizeof(line), f)) {
+        line[strcspn(line, "\n")] = '\0';
+        if (!strncmp(line, "cgroup ", 7) && ncg < 64) {
+            hx_fmt(cg[ncg], sizeof(cg[0]), "%s", line + 7);
+            proc_cgroup_kill(cg[ncg++], 2.0);
+        }
+    }
+    /* 2. the lab link, 3. sandboxes */
+    rewind(f);
+    while (fgets(line, sizeof(line), f)) {
+        line[strcspn(line, "\n")] = '\0';
+        char a[4096] = "", b[256] = "";
+        if (!strncmp(line, "labnet ", 7) &&
+            sscanf(line + 7, "%4095s %255s", a, b) == 2) {
+            const char *argv[] = {a, "down", b, NULL};
+            char last[256];
+            char *envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
+            proc_run_sync(argv, envp, "/", 20, -1, last, sizeof(last));
+        } else if (!strncmp(line, "sandbox ", 8) && line[8] == '/') {
+            nftw(line + 8, rm_tree_entry, 16, FTW_DEPTH | FTW_PHYS);
+        } else if (!strncmp(line, "tmp ", 4) && line[4] == '/') {
+            unlink(line + 4); /* a half-written file of the run */
+        }
+    }
+    fclose(f);
+    /* 4. cgroups, children (recorded later) first; a killed process can
+     * stay a zombie a moment (until its new parent reaps it): retry. */
+    for (int tries = 0; tries < 500; tries++) {
+        int busy = 0;
+        for (size_t i = ncg; i-- > 0;)
+            if (rmdir(cg[i]) != 0 && errno == EBUSY)
+                busy = 1;
+        if (!busy)
+            break;
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    free(cg);
+    unlink(path);
+}
+
+int proc_state_sweep_stale(void)
+{
+    DIR *d = opendir(state_dir());
+    if (!d)
+        return 0;
+    int swept = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t n = strlen(e->d_name);
+        if (n < 7 || strcmp(e->d_name + n - 6, ".state"))
+            continue;
+        char path[4600], line[256];
+        hx_fmt(path, sizeof(path), "%s/%s", state_dir(), e->d_name);
+        if (!strcmp(path, state_path))
+            continue;
+        FILE *f = fopen(path, "re");
+        if (!f)
+            continue;
+        int alive = 0;
+        while (fgets(line, sizeof(line), f)) {
+            int pid;
+            unsigned long long st = 0;
+            if ((sscanf(line, "harness %d %llu", &pid, &st) == 2 ||
+                 sscanf(line, "watchdog %d %llu", &pid, &st) == 2) &&
+                pid > 1 && start_time(pid) == st && st)
+                alive = 1;
+        }
+        fclose(f);
+        if (!alive) {
+            proc_state_sweep(path);
+            swept++;
+        }
+    }
+    closedir(d);
+    return swept;
+}
+
 static int wd_fd = -1;
 static pid_t wd_pid;
 
@@ -370,8 +646,12 @@ static void watchdog_main(int rfd, const char *token)
     size_t ng = 0;
     char buf[256];
     size_t have = 0;
+    /* Its own session (setsid in proc_watchdog_start): a closed terminal, a
+     * Ctrl-C or a kill of the harness's process group does not reach it. */
+    signal(SIGHUP, SIG_IGN);
     signal(SIGINT, SIG_IGN);
     signal(SIGTERM, SIG_IGN);
+    signal(SIGPIPE, SIG_IGN);
     for (;;) {
         ssize_t n = read(rfd, buf + have, sizeof(buf) - have - 1);
         if (n < 0 && errno == EINTR)
@@ -402,6 +682,8 @@ static void watchdog_main(int rfd, const char *token)
     /* Twice: a process forking during the first sweep is caught by the second. */
     proc_kill_token(token);
     proc_kill_token(token);
+    if (state_path[0])
+        proc_state_sweep(state_path);
     _exit(0);
 }
 
@@ -421,6 +703,7 @@ int proc_watchdog_start(const char *token)
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
+        setsid();
         close(p[1]);
         for (int fd = 3; fd < 1024; fd++)
             if (fd != p[0])
@@ -430,6 +713,15 @@ int proc_watchdog_start(const char *token)
     close(p[0]);
     wd_fd = p[1];
     wd_pid = pid;
+    /* Give it a moment to be in its own session before anything is started
+     * that a group kill could take down with us. */
+    for (int i = 0; i < 100 && getsid(pid) != pid; i++) {
+        struct timespec ts = {0, 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    char v[64];
+    hx_fmt(v, sizeof(v), "%d %llu", (int)pid, start_time(pid));
+    proc_state_add("watchdog", v);
     return 0;
 }
 
@@ -464,7 +756,7 @@ void proc_watchdog_stop(void)
         return;
     close(wd_fd);
     wd_fd = -1;
-    for (int i = 0; i < 200; i++) {
+    for (int i = 0; i < 1500; i++) {
         pid_t r = waitpid(wd_pid, NULL, WNOHANG);
         if (r == wd_pid || (r < 0 && errno == ECHILD))
             return;

@@ -20,6 +20,7 @@ struct proc_spec {
     int stdin_fd;            /* -1 = /dev/null */
     int stdout_fd;           /* -1 = /dev/null */
     int stderr_fd;           /* -1 = /dev/null */
+    const char *cgroup;      /* cgroup directory to join before exec; NULL = none */
 };
 
 /*
@@ -74,10 +75,40 @@ unsigned long proc_tcp_inode(const char *ip, unsigned port);
 unsigned long proc_tcp_inode_of(pid_t pid, const char *ip, unsigned port);
 
 /*
- * Watchdog: a forked helper that holds a pipe from the harness. Every group
- * and pid registered with it is SIGKILLed when the pipe closes (harness
- * exit or death), and so is every process whose environment carries
- * ML_RUN_TOKEN=token (children that escaped their group).
+ * Cgroups. proc_cgroup_root: the cgroup-v2 hierarchy (/sys/fs/cgroup, or its
+ * unified mount on hybrid hosts), "" when there is none or it is not ours to
+ * write. proc_cgroup_kill: every process in dir and below dies (cgroup.kill
+ * on v2; each pid of cgroup.procs on a v1 directory), waiting up to
+ * wait_s for it to empty; 0 when empty. Whatever the environment of the
+ * processes: no token needed.
+ */
+const char *proc_cgroup_root(void);
+int proc_cgroup_kill(const char *dir, double wait_s);
+/* Moves pid into the cgroup directory dir. 0 or -errno. */
+int proc_cgroup_add(const char *dir, pid_t pid);
+
+/*
+ * Run state: every run writes what it is about to create (a cgroup, the
+ * lab link, a sandbox, a temporary file...) to a state file first, one "KIND VALUE"
+ * line each, synced. proc_state_sweep undoes one state file: kills its cgroups, takes
+ * the lab link down, removes its sandboxes and cgroups, then the file.
+ * proc_state_sweep_stale does that for every state file whose harness is
+ * gone (and whose watchdog is gone too); returns how many it swept.
+ */
+int proc_state_open(const char *run_key, char *path, size_t len);
+void proc_state_add(const char *kind, const char *value);
+const char *proc_state_path(void);
+void proc_state_sweep(const char *path);
+int proc_state_sweep_stale(void);
+
+/*
+ * Watchdog: a forked helper in its own session that ignores SIGHUP, SIGINT
+ * and SIGTERM and holds a pipe from the harness. When the pipe closes
+ * (harness exit or death, by any signal, alone or with its process group)
+ * it SIGKILLs every group registered with it and every process carrying
+ * ML_RUN_TOKEN=token, then sweeps the run's state file (proc_state_sweep):
+ * its cgroups are killed and removed, the lab link taken down, sandboxes
+ * removed.
  */
 int proc_watchdog_start(const char *token);
 void proc_watchdog_add_group(pid_t pgid);
@@ -85,7 +116,7 @@ void proc_watchdog_add_group(pid_t pgid);
 void proc_watchdog_forget_group(pid_t pgid);
 /* The watchdog's pid (0 when not running): never part of a scenario. */
 pid_t proc_watchdog_pid(void);
-/* Closes the pipe and waits (up to 2 s) for the sweep to finish. */
+/* Closes the pipe and waits (up to 15 s) for the sweep to finish. */
 void proc_watchdog_stop(void);
 /* The sweep itself: kills processes carrying the token. Returns the count. */
 int proc_kill_token(const char *token);

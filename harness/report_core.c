@@ -12,11 +12,13 @@
 #include <unistd.h>
 
 #include "ml_util.h"
+#include "proc.h"
 
 FILE *report_open(const char *dir, const char *name, char *err, size_t errlen)
 {
     char path[4096];
     hx_fmt(path, sizeof(path), "%s/%s.tmp", dir, name);
+    proc_state_add("tmp", path);
     FILE *f = fopen(path, "w");
     if (!f)
         ml_err(err, errlen, -errno, "%s: %s", path, strerror(errno));
@@ -38,8 +40,9 @@ int report_commit(FILE *f, const char *dir, const char *name, char *err, size_t 
         unlink(tmp);
         return ml_err(err, errlen, -e, "%s: cannot write: %s", path, strerror(e));
     }
-    if (rename(tmp, path) != 0)
-        return ml_err(err, errlen, -errno, "%s: %s", path, strerror(errno));
+    int rc = hx_durable_rename(tmp, path);
+    if (rc)
+        return ml_err(err, errlen, rc, "%s: cannot write: %s", path, strerror(-rc));
     return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "ml_util.h"
+#include "proc.h"
 
 const char *const report_definitions[][2] = {
     {"window",
@@ -81,6 +82,8 @@ static json_t *scenario_json(const struct model_scenario *sc)
     json_object_set_new(o, "pool_logins", json_integer((json_int_t)sc->logins));
     json_object_set_new(o, "lab_pids", json_integer((json_int_t)sc->nlab));
     json_object_set_new(o, "shares_accepted", json_integer((json_int_t)sc->shares));
+    json_object_set_new(o, "shares_unverified",
+                        json_integer((json_int_t)sc->shares_unverified));
     if (sc->has_ramp)
         json_object_set_new(o, "ramp_to_pct", json_integer(sc->ramp_to_pct));
     return o;

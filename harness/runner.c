@@ -130,11 +130,12 @@ int runner_write_run_json(const struct runner_config *cfg, double started,
         json_object_set_new(doc, "plan", json_deep_copy(cfg->plan));
     char tmp[4096], path[4096];
     hx_fmt(tmp, sizeof(tmp), "%s/run.json.tmp", cfg->run_dir);
+    proc_state_add("tmp", tmp); /* no-op before the state file exists */
     hx_fmt(path, sizeof(path), "%s/run.json", cfg->run_dir);
     int rc = json_dump_file(doc, tmp,
                             JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
     json_decref(doc);
-    if (rc != 0 || rename(tmp, path) != 0) {
+    if (rc != 0 || hx_durable_rename(tmp, path) != 0) {
         unlink(tmp);
         return ml_err(err, errlen, -EIO, "%s: cannot write (disk full or read-only?)",
                       path);
@@ -197,6 +198,24 @@ static void drain_pool(struct runner *r)
     }
 }
 
+/* The run's own records cannot be written (disk full, read-only): running
+ * on blind would only produce scenarios nobody can score. Stop like an
+ * interruption, say so once, and score what ran. */
+static void disk_check(struct runner *r)
+{
+    const struct jsonl *bad = r->tl.failed       ? &r->tl
+                              : r->alerts.failed ? &r->alerts
+                                                 : NULL;
+    if (!bad || r->disk_full)
+        return;
+    r->disk_full = 1;
+    if (r->stop++ == 0)
+        fprintf(stderr,
+                "\nminerlab: cannot write %s (disk full?): stopping the run; what ran "
+                "so far is scored\n",
+                bad->path);
+}
+
 void runner_loop_once(struct runner *r, int timeout_ms)
 {
     struct pollfd pfd[64];
@@ -227,10 +246,13 @@ void runner_loop_once(struct runner *r, int timeout_ms)
         detector_drain(&r->det[i], &sink, 256 * 1024);
         r->alerts_seen += r->det[i].alerts - before;
     }
+    for (size_t i = 0; i < r->ndet; i++)
+        detector_cap_stderr(&r->det[i]);
     reap(r);
     scen_events_tail(r);
     scen_scan_tree(r);
     scen_progress(r, 0);
+    disk_check(r);
 }
 
 const char *runner_lab_role(const struct runner *r, pid_t pid)
@@ -386,22 +408,11 @@ static int pool_start(struct runner *r, int want_lab, char *err, size_t errlen)
     hx_fmt(tcp, sizeof(tcp), "127.0.0.1:%u", pick ? pick_port(tcp_ports, 3) : 0);
     hx_fmt(tls, sizeof(tls), "127.0.0.1:%u", pick ? pick_port(tls_ports, 2) : 0);
     hx_fmt(ws, sizeof(ws), "127.0.0.1:%u", pick ? pick_port(ws_ports, 2) : 0);
-    const char *argv[32] = {c->pool_cmd ? c->pool_cmd : cmd,
-                            "--listen",
-                            tcp,
-                            "--tls-listen",
-                            tls,
-                            "--ws-listen",
-                            ws,
-                            "--api",
-                            "127.0.0.1:0",
-                            "--events",
-                            events,
-                            "--diff",
-                            diff,
+    const char *argv[32] = {c->pool_cmd ? c->pool_cmd : cmd, "--listen", tcp,
+                            "--tls-listen", tls, "--ws-listen", ws, "--api",
+                            "127.0.0.1:0", "--events", events, "--diff", diff,
                             /* a Chromium worker makes ~0.5 MH/s of synthetic hashes */
-                            "--browser-diff",
-                            "200000"};
+                            "--browser-diff", "200000"};
     size_t n = 15;
     char target[16];
     hx_fmt(target, sizeof(target), "%d", RUN_VARDIFF_TARGET_S);
@@ -439,7 +450,10 @@ static int pool_start(struct runner *r, int want_lab, char *err, size_t errlen)
     if (pipe2(p, O_CLOEXEC) != 0)
         return ml_err(err, errlen, -errno, "pipe: %s", strerror(errno));
     int efd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    struct proc_spec spec = {spawn_argv, r->env, c->run_dir, -1, p[1], efd};
+    char cg[300];
+    runner_cgroup(r, "pool", cg, sizeof(cg));
+    struct proc_spec spec = {spawn_argv, r->env, c->run_dir, -1,
+                             p[1],       efd,    cg[0] ? cg : NULL};
     int rc = proc_spawn(&spec, &r->pool_pid);
     close(p[1]);
     if (efd >= 0)
@@ -464,10 +478,41 @@ static int pool_start(struct runner *r, int want_lab, char *err, size_t errlen)
     return rc;
 }
 
+void runner_cgroup(struct runner *r, const char *name, char *out, size_t len)
+{
+    out[0] = '\0';
+    if (!r->cgroup[0])
+        return;
+    char dir[4096];
+    hx_fmt(dir, sizeof(dir), "%s/%s", r->cgroup, name);
+    proc_state_add("cgroup", dir);
+    if (mkdir(dir, 0755) == 0 || errno == EEXIST)
+        hx_fmt(out, len, "%s", dir);
+}
+
+/* The run's cgroup on the v2 hierarchy: ROOT/minerlab/run-LABID. */
+static void run_cgroup_make(struct runner *r)
+{
+    const char *root = proc_cgroup_root();
+    char parent[256], dir[256];
+    if (!root[0])
+        return;
+    hx_fmt(parent, sizeof(parent), "%s/minerlab", root);
+    hx_fmt(dir, sizeof(dir), "%s/run-%s", parent, r->lab_id);
+    proc_state_add("cgroup", dir);
+    if ((mkdir(parent, 0755) == 0 || errno == EEXIST) && mkdir(dir, 0755) == 0)
+        hx_fmt(r->cgroup, sizeof(r->cgroup), "%s", dir);
+}
+
 static int labnet(struct runner *r, const char *verb)
 {
     char script[4096], out[4096], last[512];
     hx_fmt(script, sizeof(script), "%s/labnet.sh", r->cfg->launch_dir);
+    if (!strcmp(verb, "up")) {
+        char v[4200];
+        hx_fmt(v, sizeof(v), "%s %s", script, r->lab_id);
+        proc_state_add("labnet", v);
+    }
     hx_fmt(out, sizeof(out), "%s/labnet.%s.out", r->cfg->run_dir, verb);
     int fd = open(out, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     const char *argv[] = {script, verb, r->lab_id, NULL};
@@ -549,13 +594,18 @@ static void detectors_start(struct runner *r)
     const char *extra[] = {iface, r->inet.up ? home : NULL, NULL};
     /* Not r->env: the run token marks workloads, and detectors must not learn it. */
     char **env = env_with(environ, extra);
+    char cg[300];
+    runner_cgroup(r, "det", cg, sizeof(cg));
     for (size_t i = 0; i < r->ndet; i++) {
         struct detector *d = &r->det[i];
         if (detector_start(d, r->cfg->run_dir, iface + 9, env, &r->tl, errbuf,
                            sizeof(errbuf)))
             fprintf(stderr, "minerlab: %s (recorded; the run goes on)\n", errbuf);
-        else
+        else {
             runner_lab_add(r, d->pid, "detector");
+            if (cg[0] && d->pid)
+                proc_cgroup_add(cg, d->pid); /* swept with the run if we die */
+        }
     }
     env_free(env);
 }
@@ -601,17 +651,25 @@ static void detectors_stop(struct runner *r, double patience)
     }
 }
 
+/* SIGTERM, then up to patience s for the pool to write its last events and
+ * its exit event and exit (it bounds its own stop below that); only then
+ * SIGKILL, recorded in the timeline with whether the exit event made it. */
 static void pool_stop(struct runner *r, double patience)
 {
     if (!r->pool_pid)
         return;
     pid_t pg = r->pool_pid;
     proc_kill_group(pg, SIGTERM);
-    double end = runner_now() + patience;
+    double t0 = runner_now(), end = t0 + patience;
     while (r->pool_pid && runner_now() < end)
         runner_loop_once(r, 20);
+    int killed = r->pool_pid != 0;
     proc_kill_group(pg, SIGKILL);
     scen_events_tail(r);
+    if (killed)
+        timeline_event(&r->tl, "pool_killed", NULL,
+                       json_pack("{s:f,s:b}", "waited_s", runner_now() - t0,
+                                 "exit_event", r->pool_exit_seen));
 }
 
 static int setup_signals(struct runner *r)
@@ -716,14 +774,25 @@ int runner_run(const struct runner_config *cfg, char *err, size_t errlen)
         rc = open_files(&r, err, errlen);
     if (!rc && setup_signals(&r))
         rc = ml_err(err, errlen, -errno, "signalfd: %s", strerror(errno));
+    /* Runs whose harness died: their processes, lab link, cgroups and
+     * sandboxes go before this one starts. Then this run's state file,
+     * before anything it lists is made. */
+    int swept = rc ? 0 : proc_state_sweep_stale();
+    char key[64];
+    hx_fmt(key, sizeof(key), "run-%s", r.lab_id);
+    if (!rc && (rc = proc_state_open(key, NULL, 0)))
+        ml_err(err, errlen, rc, "run state file: %s", strerror(-rc));
     if (!rc && (rc = proc_watchdog_start(r.token)))
         ml_err(err, errlen, rc, "watchdog: %s", strerror(-rc));
     if (rc)
         goto out;
+    run_cgroup_make(&r);
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     r.run_start = runner_now();
     timeline_event(&r.tl, "run_start", NULL,
-                   json_pack("{s:s,s:i}", "run_id", cfg->run_id, "pid", (int)getpid()));
+                   json_pack("{s:s,s:i,s:s,s:s,s:i}", "run_id", cfg->run_id, "pid",
+                             (int)getpid(), "cgroup", r.cgroup, "state",
+                             proc_state_path(), "swept_stale_runs", swept));
     /* Follow forks as they happen; poll /proc once a second where we cannot. */
     r.pev_fd = pev_open();
     timeline_event(&r.tl, "tree_source", NULL,
@@ -761,7 +830,7 @@ int runner_run(const struct runner_config *cfg, char *err, size_t errlen)
         runner_wait(&r, cfg->grace_s);
     int interrupted = r.stop > 0;
     detectors_stop(&r, interrupted ? 0.6 : 3.0);
-    pool_stop(&r, interrupted ? 0.3 : 2.0);
+    pool_stop(&r, interrupted ? 2.0 : 5.0);
     scen_cleanup_pending(&r);
     if (r.lab_up || lab)
         labnet(&r, "down");
@@ -772,6 +841,11 @@ int runner_run(const struct runner_config *cfg, char *err, size_t errlen)
                    json_pack("{s:b}", "interrupted", interrupted));
     scen_progress(&r, 1);
     rc = runner_write_run_json(cfg, started, ml_now_unix(), interrupted, err, errlen);
+    if (rc && r.disk_full) {
+        /* The run.json of the start is there: score what ran from it. */
+        fprintf(stderr, "minerlab: %s; scoring from the run.json of the start\n", err);
+        rc = 0;
+    }
     if (!rc)
         rc = interrupted;
 out:

@@ -40,8 +40,10 @@ struct run_scen {
     double next_duty_ts;
     double next_scan; /* monotonic time of the next /proc scan */
     int miner_seen;   /* miner_start recorded */
+    char cgroup[300]; /* the scenario's cgroup; "" = none */
     unsigned long logins, shares_ok, shares_bad, conns;
-    long conn_ids[256]; /* pool connection ids already attributed */
+    unsigned long shares_unverified; /* of shares_ok: accepted without a check */
+    long conn_ids[256];              /* pool connection ids already attributed */
     size_t nconn_ids;
 };
 
@@ -51,6 +53,7 @@ struct runner {
     struct detector *det;
     size_t ndet;
     pid_t pool_pid;
+    int pool_exit_seen; /* the pool wrote its exit event */
     int pool_out;
     unsigned port_tcp, port_tls, port_ws, port_api;
     unsigned port_lab, port_lab_tls, port_lab_ws; /* listeners on the lab host */
@@ -59,10 +62,12 @@ struct runner {
     struct labinet inet; /* the lab internet: the pool as a remote host */
     char token[40];
     char lab_id[16];
-    int sfd;       /* signalfd: SIGINT, SIGTERM, SIGCHLD */
-    int stop;      /* SIGINT/SIGTERM count */
-    char **env;    /* base environment (harness env + token) */
-    int events_fd; /* tail of the pool's events.jsonl */
+    char cgroup[256]; /* the run's cgroup-v2 directory; "" = none */
+    int sfd;          /* signalfd: SIGINT, SIGTERM, SIGCHLD */
+    int stop;         /* SIGINT/SIGTERM count */
+    int disk_full;    /* the run's records could not be written: stopped */
+    char **env;       /* base environment (harness env + token) */
+    int events_fd;    /* tail of the pool's events.jsonl */
     struct linereader ev_lines;
     struct run_scen cur;
     double run_start;
@@ -83,6 +88,9 @@ void runner_lab_add(struct runner *r, pid_t pid, const char *role);
 /* The lab role of pid, or NULL. */
 const char *runner_lab_role(const struct runner *r, pid_t pid);
 
+/* Makes (and records in the run state first) the run's cgroup NAME; the
+ * path goes to out ("" when the run has no cgroup). */
+void runner_cgroup(struct runner *r, const char *name, char *out, size_t len);
 /* One pass of the event loop: poll up to timeout_ms, drain, reap, scan. */
 void runner_loop_once(struct runner *r, int timeout_ms);
 /* Reads pending SIGINT/SIGTERM from the signalfd into r->stop (non-blocking). */

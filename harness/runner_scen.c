@@ -96,6 +96,7 @@ static char **scen_env(struct runner *r, const struct scenario *sc, const char *
     env_add(&e, "ML_SOURCE_DIR", "%s", c->source_dir);
     env_add(&e, "ML_SCENARIO_ID", "%s", sc->id);
     env_add(&e, "ML_SANDBOX", "%s", sandbox ? sandbox : "");
+    env_add(&e, "ML_STATE_FILE", "%s", proc_state_path());
     env_add(&e, "ML_DURATION", "%u", sc->duration_s);
     env_add(&e, "ML_POOL_HOST", "%s", host);
     env_add(&e, "ML_POOL_PORT_TCP", "%u", tcp);
@@ -575,6 +576,8 @@ static void pool_event(struct runner *r, const char *line, size_t len)
     json_t *ev = json_loadb(line, len, 0, NULL);
     const char *type = json_string_value(json_object_get(ev, "event"));
     struct run_scen *c = &r->cur;
+    if (type && !strcmp(type, "exit"))
+        r->pool_exit_seen = 1;
     if (type && c->idx >= 0 && c->end == 0) {
         /* conn_open may not know the peer yet; any event of the connection does. */
         if (json_object_get(ev, "conn") && json_object_get(ev, "peer"))
@@ -582,9 +585,12 @@ static void pool_event(struct runner *r, const char *line, size_t len)
         if (!strcmp(type, "login"))
             c->logins++;
         else if (!strcmp(type, "share") &&
-                 json_is_true(json_object_get(ev, "accepted")))
+                 json_is_true(json_object_get(ev, "accepted"))) {
             c->shares_ok++;
-        else if (!strcmp(type, "share"))
+            /* accepted without a check: counted apart, never as verified */
+            if (!json_is_true(json_object_get(ev, "verified")))
+                c->shares_unverified++;
+        } else if (!strcmp(type, "share"))
             c->shares_bad++;
     }
     json_decref(ev);
@@ -682,6 +688,9 @@ static void kill_workload(struct runner *r, pid_t pgid)
     for (size_t i = 0; i < c->ntree; i++)
         if (proc_has_token(c->tree[i], r->token))
             kill(c->tree[i], SIGKILL);
+    /* Everything the scenario started, whatever its environment or group. */
+    if (c->cgroup[0] && proc_cgroup_kill(c->cgroup, 2.0) == 0)
+        rmdir(c->cgroup);
 }
 
 static void scen_finish(struct runner *r, const char *dir, int at_deadline)
@@ -694,7 +703,9 @@ static void scen_finish(struct runner *r, const char *dir, int at_deadline)
     int st = c->launcher_status;
     if (r->stop) {
         status = "interrupted";
-        hx_fmt(reason, sizeof(reason), "harness stopped by a signal");
+        hx_fmt(reason, sizeof(reason), "%s",
+               r->disk_full ? "harness stopped: disk full"
+                            : "harness stopped by a signal");
     } else if (at_deadline) {
         hx_fmt(reason, sizeof(reason),
                "launcher still running at window end + 5 s; killed");
@@ -708,11 +719,11 @@ static void scen_finish(struct runner *r, const char *dir, int at_deadline)
         hx_fmt(reason, sizeof(reason), "launcher %s: %s", s,
                last[0] ? last : "(no stderr)");
     }
-    json_t *f =
-        json_pack("{s:s,s:I,s:I,s:I,s:I,s:I}", "status", status, "pids",
-                  (json_int_t)c->ntree, "connections", (json_int_t)c->conns, "logins",
-                  (json_int_t)c->logins, "shares_accepted", (json_int_t)c->shares_ok,
-                  "shares_rejected", (json_int_t)c->shares_bad);
+    json_t *f = json_pack(
+        "{s:s,s:I,s:I,s:I,s:I,s:I,s:I}", "status", status, "pids", (json_int_t)c->ntree,
+        "connections", (json_int_t)c->conns, "logins", (json_int_t)c->logins,
+        "shares_accepted", (json_int_t)c->shares_ok, "shares_unverified",
+        (json_int_t)c->shares_unverified, "shares_rejected", (json_int_t)c->shares_bad);
     if (reason[0])
         json_object_set_new(f, "reason", json_string(reason));
     timeline_event(&r->tl, "scenario_end", c->sc->id, f);
@@ -792,16 +803,21 @@ void scen_run(struct runner *r, size_t idx)
     hx_fmt(sandbox, sizeof(sandbox), "%s/sandbox", dir);
     hx_fmt(errpath, sizeof(errpath), "%s/launcher.stderr", dir);
     mkdir(dir, 0755);
+    proc_state_add("sandbox", sandbox);
     mkdir(sandbox, 0700);
+    char cgname[32];
+    hx_fmt(cgname, sizeof(cgname), "w%zu", idx);
     launcher_path(r, sc, path, sizeof(path));
     int p[2] = {-1, -1};
     int efd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     char **env = scen_env(r, sc, sandbox, 1);
     const char *argv[] = {path, "start", NULL};
     struct run_scen *c = &r->cur;
+    char cg[300];
+    runner_cgroup(r, cgname, cg, sizeof(cg));
     int rc = pipe2(p, O_CLOEXEC) ? -errno : 0;
     int secrets = scen_secrets(r, sc);
-    struct proc_spec spec = {argv, env, sandbox, secrets, p[1], efd};
+    struct proc_spec spec = {argv, env, sandbox, secrets, p[1], efd, cg[0] ? cg : NULL};
     pid_t pid = 0;
     if (!rc && scenario_is_malicious(sc) && secrets < 0)
         rc = -EPIPE;
@@ -824,6 +840,7 @@ void scen_run(struct runner *r, size_t idx)
         return;
     }
     proc_watchdog_add_group(pid);
+    hx_fmt(c->cgroup, sizeof(c->cgroup), "%s", cg);
     c->idx = (long)idx;
     c->sc = sc;
     c->launcher = pid;

@@ -555,16 +555,24 @@ int suite_load(const char *path, struct suite **out, char *err, size_t errlen)
 {
     char *data = NULL;
     size_t len = 0;
+    *out = NULL;
+    int rc = read_file(path, &data, &len, err, errlen);
+    if (!rc)
+        rc = suite_load_data(path, data, len, out, err, errlen);
+    free(data);
+    return rc;
+}
+
+int suite_load_data(const char *path, const char *data, size_t len, struct suite **out,
+                    char *err, size_t errlen)
+{
     struct raw_suite *raw = NULL;
     struct ynode *tree = NULL;
     struct suite *s = NULL;
     cyaml_config_t cfg = {.mem_fn = cyaml_mem, .log_level = CYAML_LOG_ERROR};
     *out = NULL;
-    int rc = read_file(path, &data, &len, err, errlen);
-    if (rc)
-        goto out;
-    rc = load_two_ways(path, data, len, &suite_schema, (void **)&raw, &tree, err,
-                       errlen);
+    int rc = load_two_ways(path, data, len, &suite_schema, (void **)&raw, &tree, err,
+                           errlen);
     if (rc)
         goto out;
     const struct ynode *ids = ytree_get(tree, "scenarios");
@@ -591,7 +599,6 @@ out:
     if (raw)
         cyaml_free(&cfg, &suite_schema, raw, 0);
     ytree_free(tree);
-    free(data);
     if (rc) {
         suite_free(s);
         s = NULL;

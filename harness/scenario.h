@@ -84,6 +84,9 @@ int scenario_expect(const struct scenario *s, const char *detector);
 
 /* Loads a suite file (name, description, scenarios: [ids]). Same conventions. */
 int suite_load(const char *path, struct suite **out, char *err, size_t errlen);
+/* Same from memory; `name` is used in messages in place of a path. */
+int suite_load_data(const char *name, const char *data, size_t len, struct suite **out,
+                    char *err, size_t errlen);
 void suite_free(struct suite *s);
 
 #endif

@@ -90,22 +90,58 @@ static void on_closed(uv_handle_t *h)
     free(c);
 }
 
+/* Queues bytes on the socket as they are; no checks, no close on failure
+ * (the caller decides). 0 or a libuv error. */
+static int queue_write(struct mlconn *c, const void *data, size_t len);
+static int send_plain_or_tls(struct mlconn *c, const void *data, size_t len);
+
 void mlconn_close(struct mlconn *c, const char *reason)
 {
     if (c->closing)
         return;
-    if (mlconn_uses_ws(c->transport) && c->ready && !c->http_mode) {
+    /* Closing first: every write below, and any failure it reports, must see
+     * a connection that is already closing (a failed write used to call back
+     * in here, and a peer that stopped reading recursed us to a stack
+     * overflow). */
+    c->closing = 1;
+    snprintf(c->close_reason, sizeof(c->close_reason), "%s", reason);
+    /* The close frame only goes out when nothing is queued before it: uv_close
+     * cancels queued writes, so a frame behind a full queue would never be
+     * sent and only cost memory. */
+    if (mlconn_uses_ws(c->transport) && c->ready && !c->http_mode &&
+        c->tcp.write_queue_size == 0) {
         size_t n;
         uint8_t *f = ws_frame(WS_CLOSE, "\x03\xe8", 2, !c->server, &n);
         if (f) {
-            mlconn_send_raw(c, f, n);
+            send_plain_or_tls(c, f, n);
             free(f);
         }
     }
-    c->closing = 1;
-    snprintf(c->close_reason, sizeof(c->close_reason), "%s", reason);
     uv_read_stop((uv_stream_t *)&c->tcp);
     uv_close((uv_handle_t *)&c->tcp, on_closed);
+}
+
+static void on_drained(uv_shutdown_t *req, int status)
+{
+    struct mlconn *c = req->handle->data;
+    (void)status;
+    /* Cancelled when the connection was closed meanwhile (it is still valid:
+     * on_closed runs after this). */
+    if (!c->closing)
+        mlconn_close(c, c->drain_reason);
+}
+
+void mlconn_close_after_send(struct mlconn *c, const char *reason)
+{
+    if (c->closing || c->draining)
+        return;
+    c->draining = 1;
+    c->drain_unix = ml_now_unix();
+    snprintf(c->drain_reason, sizeof(c->drain_reason), "%s", reason);
+    uv_read_stop((uv_stream_t *)&c->tcp);
+    /* uv_shutdown completes once every queued write has gone out. */
+    if (uv_shutdown(&c->shutdown_req, (uv_stream_t *)&c->tcp, on_drained))
+        mlconn_close(c, reason);
 }
 
 static void on_written(uv_write_t *req, int status)
@@ -117,29 +153,53 @@ static void on_written(uv_write_t *req, int status)
     free(w);
 }
 
-/* Writes bytes straight to the socket (already encrypted if TLS). */
-static int write_socket(struct mlconn *c, const void *data, size_t len)
+static int queue_write(struct mlconn *c, const void *data, size_t len)
 {
-    if (c->closing)
-        return -ENOTCONN;
-    if (c->tcp.write_queue_size > MLCONN_MAX_WRITE_QUEUE) {
-        mlconn_close(c, "peer stopped reading (write queue full)");
-        return -ENOBUFS;
-    }
     struct wreq *w = malloc(sizeof(*w) + len);
     if (!w)
-        return -ENOMEM;
+        return UV_ENOMEM;
     memcpy(w->data, data, len);
     w->len = len;
     uv_buf_t b = uv_buf_init(w->data, (unsigned)len);
     int rc = uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_written);
     if (rc) {
         free(w);
-        mlconn_close(c, uv_strerror(rc));
         return rc;
     }
     c->bytes_out += len;
     return 0;
+}
+
+/* Writes bytes straight to the socket (already encrypted if TLS). */
+static int write_socket(struct mlconn *c, const void *data, size_t len)
+{
+    if (c->closing || c->draining)
+        return -ENOTCONN;
+    if (c->tcp.write_queue_size > MLCONN_MAX_WRITE_QUEUE) {
+        mlconn_close(c, "peer stopped reading (write queue full)");
+        return -ENOBUFS;
+    }
+    int rc = queue_write(c, data, len);
+    if (rc)
+        mlconn_close(c, uv_strerror(rc));
+    return rc;
+}
+
+/* The close frame's path: through TLS when used, straight onto the socket,
+ * never closing (the connection is closing already). */
+static int send_plain_or_tls(struct mlconn *c, const void *data, size_t len)
+{
+    if (c->transport != MLCONN_TLS)
+        return queue_write(c, data, len);
+    if (tls_session_write(&c->tls, data, len))
+        return -EPROTO;
+    size_t n;
+    char *out = tls_session_take_output(&c->tls, &n);
+    if (!out)
+        return 0;
+    int rc = queue_write(c, out, n);
+    free(out);
+    return rc;
 }
 
 static int flush_tls(struct mlconn *c)
@@ -155,7 +215,7 @@ static int flush_tls(struct mlconn *c)
 
 int mlconn_send_raw(struct mlconn *c, const void *data, size_t len)
 {
-    if (c->closing)
+    if (c->closing || c->draining)
         return -ENOTCONN;
     if (!mlconn_uses_tls(c->transport))
         return write_socket(c, data, len);
@@ -255,7 +315,7 @@ static int server_upgrade(struct mlconn *c, const struct http_head *h)
         static const char bad[] = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n"
                                   "Connection: close\r\n\r\n";
         mlconn_send_raw(c, bad, sizeof(bad) - 1);
-        mlconn_close(c, "WebSocket upgrade without a key");
+        mlconn_close_after_send(c, "WebSocket upgrade without a key");
         return -EPROTO;
     }
     int n = snprintf(resp, sizeof(resp),
@@ -303,7 +363,7 @@ static int feed_http(struct mlconn *c, const char *data, size_t len)
     }
     memcpy(c->http_buf + c->http_len, data, len);
     c->http_len += len;
-    while (c->http_mode && !c->closing && c->http_len) {
+    while (c->http_mode && !c->closing && !c->draining && c->http_len) {
         struct http_head h;
         int rc =
             http_head_parse(c->http_buf, c->http_len, !c->server, &h, err, sizeof(err));
@@ -331,7 +391,7 @@ static int feed_http(struct mlconn *c, const char *data, size_t len)
                 c->cb->on_http(c, &h, c->http_buf + h.head_len, body);
             rc = 0;
         }
-        if (rc < 0 || c->closing)
+        if (rc < 0 || c->closing || c->draining)
             return rc;
         memmove(c->http_buf, c->http_buf + used, c->http_len - used);
         c->http_len -= used;
@@ -391,7 +451,7 @@ static int on_plain(void *ud, const char *data, size_t len)
     if (mlconn_uses_tls(c->transport) && c->tls.handshake_done && tls_established(c))
         return 1;
     int rc = c->http_mode ? feed_http(c, data, len) : feed_framed(c, data, len);
-    return rc || c->closing;
+    return rc || c->closing || c->draining;
 }
 
 static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)

@@ -67,6 +67,7 @@ struct mlconn {
     int server;
     int ready; /* handshakes done */
     int closing;
+    int draining;  /* mlconn_close_after_send: no more writes, close when sent */
     int http_mode; /* reading HTTP (pre-upgrade or API) */
     uint64_t id;   /* caller-assigned */
     void *ud;      /* caller's pointer */
@@ -83,6 +84,9 @@ struct mlconn {
     char *http_buf; /* HTTP head (+body) being read */
     size_t http_len, http_cap;
     char close_reason[256];
+    char drain_reason[64];
+    double drain_unix; /* when mlconn_close_after_send was called */
+    uv_shutdown_t shutdown_req;
     uint64_t bytes_in, bytes_out;
     double opened_unix;
 };
@@ -118,8 +122,14 @@ int mlconn_connect(struct mlconn *c, const struct sockaddr *addr, const char *ho
 int mlconn_send(struct mlconn *c, const char *msg, size_t len);
 /* Sends bytes as they are (through TLS when used): HTTP responses. */
 int mlconn_send_raw(struct mlconn *c, const void *data, size_t len);
-/* Closes once (WS: a close frame first); on_close follows. */
+/* Closes once (WS: a close frame first, when nothing is queued before it);
+ * on_close follows. Marks the connection closing before anything else, so a
+ * write failing inside cannot re-enter. Queued writes are cancelled. */
 void mlconn_close(struct mlconn *c, const char *reason);
+/* Stops reading, accepts no more writes and closes once everything queued
+ * has been written (HTTP replies of any size); on_close follows. A peer that
+ * never reads keeps it open until the owner's timeout closes it. */
+void mlconn_close_after_send(struct mlconn *c, const char *reason);
 /* The mlconn whose handle h is, or NULL (for uv_walk at shutdown, so that
  * connections close through mlconn_close and their on_close still runs). */
 struct mlconn *mlconn_of_handle(uv_handle_t *h);

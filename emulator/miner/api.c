@@ -56,7 +56,7 @@ static void reply(struct mlconn *c, int status, json_t *body)
         mlconn_send_raw(c, r, n);
     free(r);
     free(txt);
-    mlconn_close(c, "HTTP response sent");
+    mlconn_close_after_send(c, "HTTP response sent");
 }
 
 static void set_duty(struct miner_net *n, struct mlconn *c, const char *body,

@@ -39,7 +39,30 @@ static const struct mlconn_callbacks session_cbs_ready = {
     .on_http = pool_http_request,
 };
 
-static void api_closed(struct mlconn *c, const char *reason) {}
+static void api_closed(struct mlconn *c, const char *reason)
+{
+    struct pool *p = c->ud;
+    if (p && p->api_conns)
+        p->api_conns--;
+}
+
+/* Open API connections, those being closed not counted (their close
+ * callbacks, which keep api_conns, may run after the next accept). */
+static void count_api(uv_handle_t *h, void *arg)
+{
+    struct mlconn *c = mlconn_of_handle(h);
+    if (c && c->transport == MLCONN_HTTP && !c->closing && c->ud)
+        ++*(unsigned *)arg;
+}
+
+/* A connection refused at accept: closed before it is read, and logged. */
+static void refuse(struct pool *p, struct mlconn *c, const char *why)
+{
+    p->refused_conns++;
+    pool_event(p, "conn_refused", c, json_pack("{s:s}", "reason", why));
+    c->ud = NULL; /* no session, not counted: on_close has nothing to undo */
+    mlconn_close(c, why);
+}
 
 static const struct mlconn_callbacks api_cbs = {
     .on_close = api_closed,
@@ -61,14 +84,35 @@ static void on_connection(uv_stream_t *server, int status)
     if (!c)
         return;
     if (uv_accept(server, (uv_stream_t *)&c->tcp)) {
+        c->ud = NULL;
         mlconn_close(c, "accept failed");
         return;
     }
     c->id = ++p->next_conn_id;
     mlconn_update_names(c);
     if (l->transport == MLCONN_HTTP) {
+        unsigned open_api = 0; /* c itself included */
+        if (p->api_conns >= (unsigned)p->cfg->api_max_conns)
+            uv_walk(p->loop, count_api, &open_api);
+        if (open_api > (unsigned)p->cfg->api_max_conns) {
+            refuse(p, c, "too many API connections");
+            return;
+        }
         c->ud = p;
+        p->api_conns++;
         mlconn_start_server(c);
+        return;
+    }
+    char ip[80];
+    pool_peer_ip(c->peer, ip, sizeof(ip));
+    if (pool_is_banned(p, ip, NULL)) {
+        refuse(p, c, "IP banned");
+        return;
+    }
+    struct pool_ip *e = pool_ip_get(p, ip);
+    if (p->cfg->max_conns_per_ip && e &&
+        e->conns >= (unsigned)p->cfg->max_conns_per_ip) {
+        refuse(p, c, "too many connections from this IP");
         return;
     }
     pool_session_open(p, c);
@@ -174,8 +218,18 @@ static void on_seed_timer(uv_timer_t *t)
     pool_new_template(t->data, 1);
 }
 
+/* API connections live at most api_idle_s (request and reply included). */
+static void api_sweep(uv_handle_t *h, void *arg)
+{
+    struct mlconn *c = mlconn_of_handle(h);
+    struct pool *p = arg;
+    if (c && c->transport == MLCONN_HTTP && !c->closing &&
+        ml_now_unix() - c->opened_unix > p->cfg->api_idle_s)
+        mlconn_close(c, "API connection timeout");
+}
+
 /* Once a second: handshakes and logins that never finish, idle sessions,
- * expired bans. */
+ * API connections, expired bans. */
 static void on_sweep(uv_timer_t *t)
 {
     struct pool *p = t->data;
@@ -185,6 +239,11 @@ static void on_sweep(uv_timer_t *t)
         struct mlconn *c = s->conn;
         if (!c || c->closing)
             continue;
+        if (c->draining) { /* an HTTP reply on its way out */
+            if (now - c->drain_unix > POOL_DRAIN_TIMEOUT_S)
+                mlconn_close(c, "reply not read in time");
+            continue;
+        }
         if (!c->ready && now - c->opened_unix > cfg->handshake_timeout_s)
             mlconn_close(c, "handshake timeout");
         else if (!s->logged_in && now - c->opened_unix > cfg->login_timeout_s)
@@ -192,6 +251,8 @@ static void on_sweep(uv_timer_t *t)
         else if (s->logged_in && now - s->last_rx_unix > cfg->idle_timeout_s)
             mlconn_close(c, "idle timeout");
     }
+    if (p->api_conns)
+        uv_walk(p->loop, api_sweep, p);
     size_t k = 0;
     for (size_t i = 0; i < p->n_bans; i++)
         if (p->bans[i].until_unix > now)
@@ -312,27 +373,51 @@ int pool_run(const struct pool_config *cfg)
     uv_run(p->loop, UV_RUN_DEFAULT);
     rc = 0;
 out:
-    /* Closes everything; queued verifications are cancelled, running ones
-     * get up to 2 s (a re-key on a loaded box can take longer: then the
+    /* From here every event is flushed as it is written (the flush timer is
+     * about to close): conn_close and cancelled shares reach the disk even
+     * if the harness has to kill us half-way. Queued verifications are
+     * cancelled, running ones get up to 1.5 s, inside the harness's
+     * patience (a re-key on a loaded box can take longer: then the
      * verifier is left to the process exit rather than delay the stop). */
+    p->stopping = 1;
+    pool_events_flush(p);
     pool_verifier_cancel(p->verifier);
-    int drained = mlconn_loop_shutdown(p->loop, 2000) == 0;
+    int drained = mlconn_loop_shutdown(p->loop, POOL_STOP_WAIT_MS) == 0;
     pool_event(p, "exit", NULL,
-               json_pack("{s:I,s:I}", "accepted", (json_int_t)p->accepted, "rejected",
-                         (json_int_t)p->rejected));
+               json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b}", "accepted",
+                         (json_int_t)p->accepted, "rejected", (json_int_t)p->rejected,
+                         "unverified", (json_int_t)p->unverified, "not_verified",
+                         (json_int_t)p->not_verified, "refused_conns",
+                         (json_int_t)p->refused_conns, "events_dropped",
+                         (json_int_t)p->events_dropped, "event_write_errors",
+                         (json_int_t)p->events_errors, "drained", drained));
     if (!cfg->quiet)
-        fprintf(stderr, "minerlab-pool: %llu accepted, %llu rejected, %llu verified\n",
-                (unsigned long long)p->accepted, (unsigned long long)p->rejected,
-                (unsigned long long)p->verified);
-    if (p->events)
-        fclose(p->events);
+        fprintf(stderr,
+                "minerlab-pool: %llu accepted (%llu unverified), %llu rejected, %llu "
+                "verified\n",
+                (unsigned long long)p->accepted, (unsigned long long)p->unverified,
+                (unsigned long long)p->rejected, (unsigned long long)p->verified);
+    if (p->events && fclose(p->events) != 0) {
+        p->events_errors++;
+        fprintf(stderr, "minerlab-pool: %s: cannot write events: %s\n", cfg->events,
+                strerror(errno));
+    }
     p->events = NULL;
+    if (p->events_dropped || p->events_errors)
+        fprintf(stderr,
+                "minerlab-pool: event log: %llu events dropped past --events-max-mb, "
+                "%llu write errors\n",
+                (unsigned long long)p->events_dropped,
+                (unsigned long long)p->events_errors);
+    if (p->events_errors && !rc)
+        rc = 3; /* ground truth incomplete */
     if (!drained)
         return rc; /* worker threads still use p and the verifier */
     pool_verifier_destroy(p->verifier);
     if (p->tls_ctx)
         SSL_CTX_free(p->tls_ctx);
     free(p->bans);
+    free(p->ips);
     uv_loop_close(p->loop);
     free(p);
     return rc;

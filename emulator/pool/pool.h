@@ -17,6 +17,8 @@
 #define POOL_MAX_LISTENERS 8
 #define POOL_JOBS_KEPT 4 /* per session, like real pools */
 #define POOL_BLOB_LEN 76
+#define POOL_DRAIN_TIMEOUT_S 60.0 /* an HTTP reply must be read by then */
+#define POOL_STOP_WAIT_MS 1500    /* running verifications at stop */
 
 enum pool_verify_mode { POOL_VERIFY_ALL = 0, POOL_VERIFY_SAMPLE, POOL_VERIFY_NONE };
 
@@ -54,6 +56,11 @@ struct pool_config {
     int verify_threads;         /* libuv worker threads; 0 = 2 */
     int verify_nice;            /* nice of the verifier threads (5) */
     int ban_after;              /* bad shares before a ban; 0 = never */
+    int ban_ip_after;           /* bad shares from one IP (any login); 0 = never */
+    int max_conns_per_ip;       /* 0 = no cap */
+    int api_max_conns;          /* open --api connections */
+    double api_idle_s;          /* an API request must come and be read by then */
+    uint64_t events_max_bytes;  /* event log cap; 0 = no cap */
     double ban_s;               /* ban duration */
     double login_timeout_s;     /* connections that never log in */
     double handshake_timeout_s; /* TLS / WebSocket handshakes */

@@ -33,6 +33,13 @@ const char *pool_usage(void)
            "                           thread, which answers keepalived, wins)\n"
            "  --ban-after N            bad shares before a ban (5; 0 = never)\n"
            "  --ban-time SEC           ban duration (600)\n"
+           "  --ban-ip-after N         bad shares from one IP, any login, before\n"
+           "                           the IP is banned (20; 0 = never)\n"
+           "  --max-conns-per-ip N     open connections per IP (256; 0 = no cap)\n"
+           "  --api-max-conns N        open --api connections (32)\n"
+           "  --api-timeout SEC        an --api connection's life (10)\n"
+           "  --events-max-mb N        event log cap; later events are counted\n"
+           "                           as dropped (256; 0 = no cap)\n"
            "  --login-timeout SEC      drop connections that never log in (30)\n"
            "  --idle-timeout SEC       drop silent sessions (600)\n"
            "  --handshake-timeout SEC  drop stalled TLS/WebSocket handshakes (10)\n"
@@ -54,6 +61,11 @@ void pool_config_defaults(struct pool_config *cfg)
     cfg->verify_nice = 5;
     cfg->ban_after = 5;
     cfg->ban_s = 600;
+    cfg->ban_ip_after = 20;
+    cfg->max_conns_per_ip = 256;
+    cfg->api_max_conns = 32;
+    cfg->api_idle_s = 10;
+    cfg->events_max_bytes = 256ull << 20;
     cfg->login_timeout_s = 30;
     cfg->handshake_timeout_s = 10;
     cfg->idle_timeout_s = 600;
@@ -143,7 +155,12 @@ int pool_config_parse(int argc, char **argv, struct pool_config *cfg, char *err,
         O_HSTO,
         O_VNICE,
         O_WSS,
-        O_SNI
+        O_SNI,
+        O_BANIP,
+        O_MAXIP,
+        O_APIMAX,
+        O_APITO,
+        O_EVMAX
     };
     static const struct option opts[] = {{"listen", 1, 0, O_LISTEN},
                                          {"tls-listen", 1, 0, O_TLS},
@@ -173,6 +190,11 @@ int pool_config_parse(int argc, char **argv, struct pool_config *cfg, char *err,
                                          {"verify-nice", 1, 0, O_VNICE},
                                          {"wss-listen", 1, 0, O_WSS},
                                          {"tls-cert", 1, 0, O_SNI},
+                                         {"ban-ip-after", 1, 0, O_BANIP},
+                                         {"max-conns-per-ip", 1, 0, O_MAXIP},
+                                         {"api-max-conns", 1, 0, O_APIMAX},
+                                         {"api-timeout", 1, 0, O_APITO},
+                                         {"events-max-mb", 1, 0, O_EVMAX},
                                          {0, 0, 0, 0}};
     long n;
     int c, rc = 0, li = -1;
@@ -261,6 +283,25 @@ int pool_config_parse(int argc, char **argv, struct pool_config *cfg, char *err,
         case O_VNICE:
             rc = ml_parse_long(v, 0, 19, &n);
             cfg->verify_nice = (int)n;
+            break;
+        case O_BANIP:
+            rc = ml_parse_long(v, 0, 1000000, &n);
+            cfg->ban_ip_after = (int)n;
+            break;
+        case O_MAXIP:
+            rc = ml_parse_long(v, 0, 1000000, &n);
+            cfg->max_conns_per_ip = (int)n;
+            break;
+        case O_APIMAX:
+            rc = ml_parse_long(v, 1, 100000, &n);
+            cfg->api_max_conns = (int)n;
+            break;
+        case O_APITO:
+            rc = parse_seconds(v, 0.1, &cfg->api_idle_s);
+            break;
+        case O_EVMAX:
+            rc = ml_parse_long(v, 0, 1L << 30, &n);
+            cfg->events_max_bytes = (uint64_t)n << 20;
             break;
         case O_NOLAB:
             cfg->no_lab = 1;

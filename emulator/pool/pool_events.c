@@ -1,6 +1,11 @@
 /* Ground truth: one JSON object per line (ts, event, the connection's
  * 5-tuple, then the event's own fields), flushed every 250 ms by the pool's
- * flush timer so a killed pool loses at most that much. */
+ * flush timer so a killed pool loses at most that much, and at once for
+ * every event once the pool is stopping (the timer is gone by then).
+ * Bounded: past --events-max-mb only the closing events (stop, exit) are
+ * written; the others are counted as dropped, and the counts go into the
+ * exit event. A failed write is said once on stderr and counted. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,11 +13,29 @@
 #include "ml_util.h"
 #include "pool_int.h"
 
+static void events_failed(struct pool *p, int e)
+{
+    p->events_errors++;
+    if (!p->events_err_said++)
+        fprintf(stderr,
+                "minerlab-pool: %s: cannot write events: %s (counted from now "
+                "on, see the exit event)\n",
+                p->cfg->events, strerror(e ? e : EIO));
+    clearerr(p->events);
+}
+
 static void write_event(struct pool *p, const char *event, double ts, uint64_t conn_id,
                         const char *peer, const char *local, enum mlconn_transport t,
                         json_t *extra)
 {
     if (!p->events) {
+        json_decref(extra);
+        return;
+    }
+    int closing = !strcmp(event, "exit") || !strcmp(event, "stop");
+    uint64_t cap = p->cfg->events_max_bytes;
+    if (cap && p->events_bytes >= cap && !closing) {
+        p->events_dropped++;
         json_decref(extra);
         return;
     }
@@ -35,8 +58,16 @@ static void write_event(struct pool *p, const char *event, double ts, uint64_t c
     if (line) {
         size_t n = strlen(line);
         line[n] = '\n';
-        fwrite(line, 1, n + 1, p->events);
+        int bad = fwrite(line, 1, n + 1, p->events) != n + 1;
+        if (!bad && (p->stopping || closing))
+            bad = fflush(p->events) != 0;
+        if (bad)
+            events_failed(p, errno);
+        else
+            p->events_bytes += n + 1;
         free(line);
+    } else {
+        p->events_dropped++;
     }
 }
 
@@ -69,6 +100,6 @@ int pool_events_on(const struct pool *p)
 
 void pool_events_flush(struct pool *p)
 {
-    if (p->events)
-        fflush(p->events);
+    if (p->events && fflush(p->events) != 0)
+        events_failed(p, errno);
 }

@@ -22,14 +22,14 @@ static void reply(struct mlconn *c, int status, const char *type, const void *bo
         mlconn_send_raw(c, r, n);
         free(r);
     }
-    mlconn_close(c, "HTTP response sent");
+    mlconn_close_after_send(c, "HTTP response sent");
 }
 
 static json_t *stats_json(struct pool *p)
 {
     double now = ml_now_unix();
     json_t *rej = json_object();
-    for (int r = REJ_UNAUTH; r <= REJ_BANNED; r++)
+    for (int r = REJ_UNAUTH; r < REJ_COUNT; r++)
         json_object_set_new(rej, pool_reject_key(r),
                             json_integer((json_int_t)p->rejected_by[r]));
     json_t *list = json_array();

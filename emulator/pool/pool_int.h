@@ -70,8 +70,29 @@ struct pool_listener {
 };
 
 struct pool_ban {
-    char key[400]; /* "ip|login" */
+    char key[400]; /* "ip|login", or "ip" for an IP ban */
     double until_unix;
+};
+
+/* Per peer IP: open connections and bad shares (any login). */
+struct pool_ip {
+    char ip[80];
+    unsigned conns;
+    uint64_t bad;
+};
+
+/* Reject reasons; strings are what real pools send. */
+enum pool_reject {
+    REJ_NONE = 0,
+    REJ_UNAUTH,
+    REJ_JOB,
+    REJ_STALE,
+    REJ_DUP,
+    REJ_LOW,
+    REJ_INVALID,
+    REJ_BANNED,
+    REJ_UNVERIFIED, /* verification required but impossible: never accepted */
+    REJ_COUNT
 };
 
 struct pool_verifier;
@@ -93,25 +114,23 @@ struct pool {
     struct pool_verifier *verifier;
     struct pool_ban *bans;
     size_t n_bans;
+    struct pool_ip *ips;
+    size_t n_ips;
+    unsigned api_conns;
+    /* event log: bytes written, events dropped past the cap, write errors */
+    uint64_t events_bytes, events_dropped, events_errors;
+    int events_err_said;
     uint64_t share_counter; /* for sample:N */
     /* statistics */
     uint64_t accepted, rejected, verified, logins, conns_total;
-    uint64_t rejected_by[8];
+    uint64_t unverified;    /* accepted without a check */
+    uint64_t not_verified;  /* refused: verification required but impossible */
+    uint64_t refused_conns; /* banned IPs and connection caps at accept */
+    uint64_t rejected_by[REJ_COUNT];
     double started_unix;
     int stopping;
 };
 
-/* Reject reasons; strings are what real pools send. */
-enum pool_reject {
-    REJ_NONE = 0,
-    REJ_UNAUTH,
-    REJ_JOB,
-    REJ_STALE,
-    REJ_DUP,
-    REJ_LOW,
-    REJ_INVALID,
-    REJ_BANNED,
-};
 const char *pool_reject_message(enum pool_reject r);
 const char *pool_reject_key(enum pool_reject r);
 
@@ -146,6 +165,10 @@ void pool_share_done(struct pool_session *s, int64_t req_id, const char *job_id,
 /* Broadcast a new template to every logged-in session. */
 void pool_new_template(struct pool *p, int new_seed);
 int pool_is_banned(struct pool *p, const char *ip, const char *login);
+/* The peer's IP without the port. */
+void pool_peer_ip(const char *peer, char *ip, size_t len);
+/* The IP's entry (created with 0 counts), or NULL when out of memory. */
+struct pool_ip *pool_ip_get(struct pool *p, const char *ip);
 
 /* pool_share.c: checks a submit; replies now or after verification. */
 void pool_share_submit(struct pool_session *s, int64_t req_id,

@@ -15,7 +15,8 @@ static const char *reject_msgs[] = {[REJ_NONE] = "OK",
                                     [REJ_DUP] = "Duplicate share",
                                     [REJ_LOW] = "Low difficulty share",
                                     [REJ_INVALID] = "Invalid share",
-                                    [REJ_BANNED] = "IP Address currently banned"};
+                                    [REJ_BANNED] = "IP Address currently banned",
+                                    [REJ_UNVERIFIED] = "Pool busy, share not verified"};
 static const char *reject_keys[] = {[REJ_NONE] = "ok",
                                     [REJ_UNAUTH] = "unauthenticated",
                                     [REJ_JOB] = "invalid_job_id",
@@ -23,7 +24,8 @@ static const char *reject_keys[] = {[REJ_NONE] = "ok",
                                     [REJ_DUP] = "duplicate",
                                     [REJ_LOW] = "low_difficulty",
                                     [REJ_INVALID] = "invalid_hash",
-                                    [REJ_BANNED] = "banned"};
+                                    [REJ_BANNED] = "banned",
+                                    [REJ_UNVERIFIED] = "not_verified"};
 
 const char *pool_reject_message(enum pool_reject r)
 {
@@ -78,6 +80,11 @@ void pool_session_open(struct pool *p, struct mlconn *c)
     p->sessions.prev = s;
     p->n_sessions++;
     p->conns_total++;
+    char ip[80];
+    pool_peer_ip(c->peer, ip, sizeof(ip));
+    struct pool_ip *e = pool_ip_get(p, ip);
+    if (e)
+        e->conns++;
     c->ud = s;
     pool_event(p, "conn_open", c, NULL);
 }
@@ -102,6 +109,11 @@ void pool_session_closed(struct mlconn *c, const char *reason)
                          (json_int_t)s->accepted, "rejected", (json_int_t)s->rejected,
                          "bytes_in", (json_int_t)c->bytes_in, "bytes_out",
                          (json_int_t)c->bytes_out));
+    char ip[80];
+    pool_peer_ip(s->peer, ip, sizeof(ip));
+    struct pool_ip *e = pool_ip_get(p, ip);
+    if (e && e->conns)
+        e->conns--;
     s->conn = NULL;
     s->prev->next = s->next;
     s->next->prev = s->prev;
@@ -110,42 +122,81 @@ void pool_session_closed(struct mlconn *c, const char *reason)
     pool_session_unref(s);
 }
 
+/* login NULL: is the IP itself banned. */
 int pool_is_banned(struct pool *p, const char *ip, const char *login)
 {
     char key[400];
-    snprintf(key, sizeof(key), "%s|%s", ip, login);
+    snprintf(key, sizeof(key), "%s|%s", ip, login ? login : "");
     double now = ml_now_unix();
     for (size_t i = 0; i < p->n_bans; i++)
-        if (p->bans[i].until_unix > now && !strcmp(p->bans[i].key, key))
+        if (p->bans[i].until_unix > now &&
+            ((login && !strcmp(p->bans[i].key, key)) || !strcmp(p->bans[i].key, ip)))
             return 1;
     return 0;
 }
 
-/* The peer's IP without the port. */
-static void peer_ip(const struct mlconn *c, char *ip, size_t len)
+void pool_peer_ip(const char *peer, char *ip, size_t len)
 {
-    snprintf(ip, len, "%s", c->peer);
+    snprintf(ip, len, "%s", peer);
     char *colon = strrchr(ip, ':');
     if (colon)
         *colon = '\0';
 }
 
-static void ban(struct pool_session *s)
+struct pool_ip *pool_ip_get(struct pool *p, const char *ip)
 {
-    struct pool *p = s->pool;
-    char ip[80];
-    peer_ip(s->conn, ip, sizeof(ip));
+    for (size_t i = 0; i < p->n_ips; i++)
+        if (!strcmp(p->ips[i].ip, ip))
+            return &p->ips[i];
+    struct pool_ip *n = realloc(p->ips, (p->n_ips + 1) * sizeof(*n));
+    if (!n)
+        return NULL;
+    p->ips = n;
+    memset(&n[p->n_ips], 0, sizeof(*n));
+    snprintf(n[p->n_ips].ip, sizeof(n->ip), "%s", ip);
+    return &n[p->n_ips++];
+}
+
+static void add_ban(struct pool *p, const char *key)
+{
     struct pool_ban *nb = realloc(p->bans, (p->n_bans + 1) * sizeof(*nb));
     if (nb) {
         p->bans = nb;
-        snprintf(nb[p->n_bans].key, sizeof(nb->key), "%s|%s", ip, s->login.login);
+        snprintf(nb[p->n_bans].key, sizeof(nb->key), "%s", key);
         nb[p->n_bans].until_unix = ml_now_unix() + p->cfg->ban_s;
         p->n_bans++;
     }
-    pool_event(p, "ban", s->conn,
-               json_pack("{s:s,s:I,s:f}", "login", s->login.login, "bad_shares",
-                         (json_int_t)s->bad, "duration_s", p->cfg->ban_s));
-    mlconn_close(s->conn, "banned after repeated bad shares");
+}
+
+static void ban(struct pool_session *s)
+{
+    struct pool *p = s->pool;
+    char ip[80], key[400];
+    pool_peer_ip(s->peer, ip, sizeof(ip));
+    snprintf(key, sizeof(key), "%s|%s", ip, s->login.login);
+    add_ban(p, key);
+    pool_event_session(p, "ban", s,
+                       json_pack("{s:s,s:I,s:f}", "login", s->login.login, "bad_shares",
+                                 (json_int_t)s->bad, "duration_s", p->cfg->ban_s));
+    if (s->conn)
+        mlconn_close(s->conn, "banned after repeated bad shares");
+}
+
+/* Bad shares from one IP, whatever the logins: the IP is banned and every
+ * connection from it closed (a flood over many sessions stops at once). */
+static void ban_ip(struct pool *p, struct pool_ip *e)
+{
+    add_ban(p, e->ip);
+    pool_event(p, "ban_ip", NULL,
+               json_pack("{s:s,s:I,s:f}", "ip", e->ip, "bad_shares", (json_int_t)e->bad,
+                         "duration_s", p->cfg->ban_s));
+    e->bad = 0;
+    char ip[80];
+    for (struct pool_session *s = p->sessions.next; s != &p->sessions; s = s->next) {
+        pool_peer_ip(s->peer, ip, sizeof(ip));
+        if (s->conn && !strcmp(ip, e->ip))
+            mlconn_close(s->conn, "IP banned after repeated bad shares");
+    }
 }
 
 /* Adjusts difficulty toward one share per share_target_s (x0.5..x2 a step). */
@@ -260,19 +311,37 @@ void pool_share_done(struct pool_session *s, int64_t req_id, const char *job_id,
         s->rejected++;
         p->rejected++;
         p->rejected_by[r]++;
-        if (r != REJ_STALE)
+        if (r != REJ_STALE && r != REJ_UNVERIFIED)
             s->bad++;
     }
     p->verified += verified;
+    /* Accepted without a check: never passed off as verified. */
+    int unverified = r == REJ_NONE && !verified;
+    p->unverified += unverified;
+    p->not_verified += r == REJ_UNVERIFIED;
     /* Logged even when the miner has gone meanwhile: it is ground truth. */
     if (pool_events_on(p))
         pool_event_session(p, "share", s,
                            json_pack("{s:s,s:s,s:s,s:b,s:s,s:b,s:s,s:I}", "job_id",
                                      job_id, "nonce", nonce_hex, "status",
-                                     r == REJ_NONE ? "accepted" : "rejected",
+                                     unverified      ? "unverified"
+                                     : r == REJ_NONE ? "accepted"
+                                                     : "rejected",
                                      "accepted", r == REJ_NONE, "reason",
                                      pool_reject_key(r), "verified", verified, "verify",
                                      how, "difficulty", (json_int_t)diff));
+    int bad = r != REJ_NONE && r != REJ_STALE && r != REJ_UNVERIFIED;
+    if (bad && p->cfg->ban_ip_after) {
+        char ip[80];
+        pool_peer_ip(s->peer, ip, sizeof(ip));
+        struct pool_ip *e = pool_ip_get(p, ip);
+        if (e && ++e->bad >= (uint64_t)p->cfg->ban_ip_after) {
+            if (s->conn && s->lane != LANE_BROWSER)
+                send_str(s, stratum_encode_error(req_id, pool_reject_message(r)));
+            ban_ip(p, e);
+            return;
+        }
+    }
     if (!s->conn)
         return;
     if (s->lane == LANE_BROWSER) {
@@ -287,8 +356,7 @@ void pool_share_done(struct pool_session *s, int64_t req_id, const char *job_id,
                         ? stratum_encode_status(req_id, "OK")
                         : stratum_encode_error(req_id, pool_reject_message(r)));
     }
-    if (r != REJ_NONE && r != REJ_STALE && p->cfg->ban_after &&
-        s->bad >= (uint64_t)p->cfg->ban_after)
+    if (bad && p->cfg->ban_after && s->bad >= (uint64_t)p->cfg->ban_after)
         ban(s);
 }
 
@@ -306,7 +374,7 @@ static int do_login(struct pool_session *s, int64_t id, const struct stratum_log
 {
     struct pool *p = s->pool;
     char ip[80];
-    peer_ip(s->conn, ip, sizeof(ip));
+    pool_peer_ip(s->conn->peer, ip, sizeof(ip));
     if (pool_is_banned(p, ip, l->login)) {
         reply_error(s, id, pool_reject_message(REJ_BANNED));
         pool_event(p, "login_refused", s->conn,

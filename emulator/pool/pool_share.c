@@ -115,14 +115,17 @@ void pool_share_submit(struct pool_session *s, int64_t req_id,
         pool_share_done(s, req_id, sub->job_id, sub->nonce_hex, diff, r, 1, "sha256");
         return;
     }
-    if (!p->verifier || !want_verify(p)) {
+    if (!want_verify(p)) { /* --verify none, or not sampled: "unverified" */
         pool_share_done(s, req_id, sub->job_id, sub->nonce_hex, diff, REJ_NONE, 0,
                         "trusted");
         return;
     }
-    /* With the verifiers' backlog full, accept unverified (logged as such)
-     * rather than let answers wait without bound. */
-    if (pool_verify_queue(s, req_id, j, sub->nonce, sub->result, sub->nonce_hex))
-        pool_share_done(s, req_id, sub->job_id, sub->nonce_hex, diff, REJ_NONE, 0,
-                        "backlog");
+    /* Verification is required: with no verifier or its backlog full the
+     * share is refused as not verified rather than accepted on trust (a
+     * flood of invalid shares would otherwise become accepted ground truth);
+     * answers never wait without bound. */
+    if (!p->verifier ||
+        pool_verify_queue(s, req_id, j, sub->nonce, sub->result, sub->nonce_hex))
+        pool_share_done(s, req_id, sub->job_id, sub->nonce_hex, diff, REJ_UNVERIFIED, 0,
+                        p->verifier ? "backlog" : "verifier-unavailable");
 }

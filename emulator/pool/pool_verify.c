@@ -211,8 +211,9 @@ static void verify_done(uv_work_t *req, int status)
         pool_share_done(s, w->req_id, w->job_id, w->nonce_hex, w->difficulty,
                         w->ok ? REJ_NONE : REJ_INVALID, 1, "randomx");
     else
-        pool_share_done(s, w->req_id, w->job_id, w->nonce_hex, w->difficulty, REJ_NONE,
-                        0, "verifier-unavailable");
+        pool_share_done(s, w->req_id, w->job_id, w->nonce_hex, w->difficulty,
+                        REJ_UNVERIFIED, 0,
+                        status == UV_ECANCELED ? "cancelled" : "verifier-unavailable");
     pool_session_unref(s);
     free(w);
 }
@@ -223,7 +224,7 @@ int pool_verify_queue(struct pool_session *s, int64_t req_id,
 {
     struct pool_verifier *v = s->pool->verifier;
     if (v->backlog >= v->max_backlog)
-        return -EBUSY; /* overloaded: the caller accepts it unverified */
+        return -EBUSY; /* overloaded: the caller refuses it as not verified */
     struct verify_work *w = calloc(1, sizeof(*w));
     if (!w)
         return -ENOMEM;

@@ -57,6 +57,10 @@ ml_start() {
         --user-data-dir="$ML_SANDBOX/profile" "$url" </dev/null >&2 &
     ML_MINER_PID=$!
     ML_CHILD_PIDS+=("$ML_MINER_PID")
+    # A hard wall-clock limit, whatever happens to us or to the harness:
+    # the window plus 15 s, then SIGKILL.
+    (sleep $((ML_DURATION + 15)) && kill -KILL "$ML_MINER_PID" 2>/dev/null) </dev/null >/dev/null 2>&1 &
+    ML_CHILD_PIDS+=("$!")
     ml_announce "$ML_MINER_PID" browser
     ml_run_window "$ML_MINER_PID" browser
 }

@@ -56,6 +56,7 @@ cg_create() {
     local flavour root dir quota
     read -r flavour root < <(cg_flavour)
     dir=$root/$(cg_name)
+    ml_state_add cgroup "$dir"
     quota=$((${ML_THREADS:-1} * CG_PERIOD_US * ${ML_CPU_QUOTA_PCT:-90} / 100))
     if [[ $flavour == v1 ]]; then
         mkdir -p "$dir"

@@ -11,6 +11,14 @@ ML_LAUNCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ML_LAUNCHER=$(basename "$0" .sh)
 ML_CHILD_PIDS=()
 
+# Records something the launcher is about to create (KIND VALUE, e.g.
+# "cgroup /sys/fs/cgroup/cpu/minerlab/x") in the run's state file, so that
+# the harness's watchdog, or the next run, removes it if we are killed.
+ml_state_add() {
+    [[ -n ${ML_STATE_FILE:-} && -w ${ML_STATE_FILE:-} ]] || return 0
+    printf '%s %s\n' "$1" "$2" >>"$ML_STATE_FILE"
+}
+
 ml_log() {
     printf '%s: %s\n' "${ML_LAUNCHER:-launch}" "$*" >&2
 }

@@ -15,6 +15,8 @@
     const statusEl = document.getElementById('status');
     const workers = [];
     const started = Date.now();
+    const MAX_RETRIES = 5; // then the page gives up: nothing hashes for no one
+    let retries = 0;
 
     function show(msg) {
         statusEl.textContent = msg + '\nthrottle=' + throttle.toFixed(2) +
@@ -64,11 +66,19 @@
         const ws = new WebSocket('ws://' + location.host + '/');
         state.ws = ws;
         ws.onopen = () => {
+            retries = 0;
             send('auth', { site_key: user, type: 'anonymous', user: null, goal: 0 });
             show('connected');
         };
         ws.onmessage = onMessage;
-        ws.onclose = () => { show('closed, retrying'); setTimeout(connect, 2000); };
+        ws.onclose = () => {
+            // Workers stop with the socket: no job, no hashing.
+            state.job = null;
+            workers.forEach((w) => w.postMessage({ cmd: 'stop' }));
+            if (++retries > MAX_RETRIES) { show('closed, giving up'); return; }
+            show('closed, retrying');
+            setTimeout(connect, 2000);
+        };
         ws.onerror = () => { show('socket error'); };
     }
 

@@ -129,6 +129,7 @@ function slice() {
 onmessage = (ev) => {
     const m = ev.data;
     if (m.cmd === 'throttle') { throttle = m.throttle; return; }
+    if (m.cmd === 'stop') { job = null; return; } // the socket closed: no work
     if (m.cmd !== 'job') return;
     throttle = m.throttle;
     job = m.job;

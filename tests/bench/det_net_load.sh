@@ -31,7 +31,7 @@ for det in ${DETS:-stratum-dpi pool-endpoint flow-cadence tshark}; do
     sleep 3 # capture is open (tshark needs a moment) before the load starts
     t0=$(tree_ticks "$DET_PID") s0=$(date +%s.%N)
     if [[ ${LOAD:-own} == pool ]]; then
-        "$BIN/minerlab-pool" --listen 127.0.0.1:0 --verify none --quiet \
+        "$BIN/minerlab-pool" --listen 127.0.0.1:0 --verify none --quiet --max-conns-per-ip 0 \
             --login-timeout 600 >"$OUT/pool.out" 2>/dev/null &
         POOL_PID=$!
         for _ in $(seq 1 100); do

@@ -15,7 +15,8 @@ trap '[ -n "$POOL" ] && kill $POOL 2>/dev/null; wait 2>/dev/null; rm -rf "$TMP"'
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 start_pool() {
-    timeout -k 5 600 "$BIN/minerlab-pool" --listen 127.0.0.1:0 --quiet \
+    # thousands of sessions from 127.0.0.1: no per-IP cap here
+    timeout -k 5 600 "$BIN/minerlab-pool" --listen 127.0.0.1:0 --quiet --max-conns-per-ip 0 \
         --login-timeout 600 "$@" >"$TMP/pool.out" 2>"$TMP/pool.err" &
     POOL=$!
     for _ in $(seq 1 200); do

@@ -9,3 +9,20 @@ if(TARGET minerlab)
             ENVIRONMENT "ML_BIN_DIR=${CMAKE_BINARY_DIR}/bin;ML_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
     endforeach()
 endif()
+# Chaos: SIGKILL of the harness (alone, or with its process group) at random
+# moments of a real run with cloud/lab-link, fileless and Chromium scenarios;
+# nothing of the run may be left. CI: 3 kills; slow: 20.
+foreach(v ci slow)
+    if(v STREQUAL ci)
+        set(_n 3)
+        set(_labels "harness;integration")
+    else()
+        set(_n 20)
+        set(_labels "harness;integration;slow")
+    endif()
+    add_test(NAME harness_chaos_${v}
+             COMMAND bash ${CMAKE_SOURCE_DIR}/tests/integration/harness/chaos.sh ${_n})
+    set_tests_properties(harness_chaos_${v} PROPERTIES TIMEOUT 3000 SKIP_RETURN_CODE 77
+        LABELS "${_labels}"
+        ENVIRONMENT "ML_BIN_DIR=${CMAKE_BINARY_DIR}/bin;ML_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
+endforeach()

@@ -33,7 +33,7 @@ ok() { echo "ok: $*"; }
 start_pool() {
     EVENTS=$TMP/events.jsonl
     # shellcheck disable=SC2086 # NETNS is one word; the prefix is three
-    timeout -k 20 170 ${NETNS:+ip netns exec $NETNS} "$BIN/minerlab-pool" --events "$EVENTS" "$@" \
+    timeout -k 20 "${POOL_TIMEOUT:-170}" ${NETNS:+ip netns exec $NETNS} "$BIN/minerlab-pool" --events "$EVENTS" "$@" \
         >"$TMP/pool.out" 2>"$TMP/pool.err" &
     POOL_PID=$!
     PIDS="$PIDS $POOL_PID"

@@ -77,11 +77,19 @@ msg=$(ML_CHROMIUM=/nonexistent/chromium \
     fail "browser-chromium.sh check without chromium: rc $rc '$msg'"
 
 # Without root, the cloud launcher and the lab link must skip with a reason.
+# nobody may not be able to read the checkout (a root-only home, mode 700):
+# the launchers it runs and the miner they look for are copied to a
+# directory it can read, and it runs from /.
 if [[ $(id -u) -eq 0 ]] && command -v setpriv >/dev/null; then
+    pub=$(mktemp -d /tmp/ml-catalogue.XXXXXX)
+    trap 'rm -rf "$pub"' EXIT
+    cp "$SRC"/harness/launch/{lib.sh,cloud.sh,labnet.sh} "$BIN/minerlab-miner" "$pub/"
+    chmod 755 "$pub" "$pub"/*
     for l in cloud.sh labnet.sh; do
         rc=0
-        msg=$(setpriv --reuid 65534 --regid 65534 --clear-groups env ML_BIN_DIR="$BIN" \
-            ML_MINER="$BIN/minerlab-miner" bash "$SRC/harness/launch/$l" check 2>&1) || rc=$?
+        msg=$(cd / && setpriv --reuid 65534 --regid 65534 --clear-groups env \
+            ML_BIN_DIR="$pub" ML_MINER="$pub/minerlab-miner" bash "$pub/$l" check 2>&1) ||
+            rc=$?
         [[ $rc == 77 && $msg == *root* ]] || fail "$l check as nobody: rc $rc '$msg'"
     done
 fi
