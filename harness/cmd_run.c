@@ -26,6 +26,7 @@ struct run_opts {
     const char *shard; /* "I/N" or "auto/N"; NULL = unsharded */
     unsigned repeats;
     int have_seed;
+    int listed; /* --order listed */
     uint64_t seed;
     const char *det_args[MAX_DETECTORS];
     size_t ndet_args;
@@ -70,6 +71,8 @@ static void run_usage(FILE *f)
           "  --repeat N          run every scenario N times (default 1)\n"
           "  --seed S            the run order is drawn from S (default: a random seed,\n"
           "                      printed so the run can be replayed)\n"
+          "  --order MODE        random (default: drawn from the seed) or listed (the\n"
+          "                      order scenarios and suite give, repeat by repeat)\n"
           "  --shard I/N         run only shard I (1..N) of the plan; auto/N takes\n"
           "                      JOB_COMPLETION_INDEX + 1 (Kubernetes Indexed Jobs);\n"
           "                      put the shards together with `minerlab merge`\n"
@@ -94,6 +97,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
         {"max-alerts", 1, NULL, 'm'}, {"diff", 1, NULL, 'D'},
         {"pool-ports", 1, NULL, 'p'}, {"repeat", 1, NULL, 'r'},
         {"seed", 1, NULL, 'x'},       {"shard", 1, NULL, 'k'},
+        {"order", 1, NULL, 'O'},
         {"quiet", 0, NULL, 'q'},      {"fail-on-expect", 0, NULL, 'e'},
         {"help", 0, NULL, 'h'},       {NULL, 0, NULL, 0}};
     int c;
@@ -173,6 +177,14 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
             break;
         case 'k':
             o->shard = optarg;
+            break;
+        case 'O':
+            if (!strcmp(optarg, "listed"))
+                o->listed = 1;
+            else if (!strcmp(optarg, "random"))
+                o->listed = 0;
+            else
+                bad = 1;
             break;
         case 'q':
             o->quiet = 1;
@@ -466,7 +478,7 @@ int cmd_run(int argc, char **argv)
     for (size_t i = 0; i < ndet; i++)
         det_names[i] = det[i].name;
     const char *suite = o.suite ? o.suite : (nowned || optind < argc ? NULL : "quick");
-    if (plan_build(list, nlist, o.repeats, o.seed, suite, det_names, ndet, shard_index,
+    if (plan_build(list, nlist, o.repeats, o.seed, o.listed, suite, det_names, ndet, shard_index,
                    shard_count, &plan, err, sizeof(err))) {
         fprintf(stderr, "minerlab run: %s\n", err);
         goto out;

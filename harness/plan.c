@@ -96,7 +96,8 @@ static void compute_hash(struct plan *p)
     char num[64];
     h = fnv_str(h, MINERLAB_VERSION);
     h = fnv_str(h, p->suite ? p->suite : "");
-    hx_fmt(num, sizeof(num), "%" PRIu64 "/%u", p->seed, p->repeats);
+    hx_fmt(num, sizeof(num), "%" PRIu64 "/%u/%s", p->seed, p->repeats,
+           p->listed ? "listed" : "random");
     h = fnv_str(h, num);
     for (size_t i = 0; i < p->nitems; i++) {
         const struct plan_item *it = &p->items[i];
@@ -110,13 +111,14 @@ static void compute_hash(struct plan *p)
 }
 
 int plan_build(struct scenario *const *scen, size_t nscen, unsigned repeats,
-               uint64_t seed, const char *suite, const char *const *detectors,
+               uint64_t seed, int listed, const char *suite, const char *const *detectors,
                size_t ndetectors, unsigned shard_index, unsigned shard_count,
                struct plan *out, char *err, size_t errlen)
 {
     int rc = -ENOMEM;
     *out = (struct plan){.seed = seed,
                          .repeats = repeats,
+                         .listed = listed,
                          .shard_index = shard_index,
                          .shard_count = shard_count};
     if (repeats < 1 || repeats > PLAN_MAX_REPEATS || shard_count < 1 ||
@@ -133,15 +135,17 @@ int plan_build(struct scenario *const *scen, size_t nscen, unsigned repeats,
     out->items = calloc(nscen * repeats + 1, sizeof(*out->items));
     if (!out->items)
         goto fail;
-    for (size_t i = 0; i < nscen; i++)
-        for (unsigned k = 1; k <= repeats; k++) {
+    /* Repeat by repeat: the listed order is the selection order, and the
+     * shuffle starts from the same list. */
+    for (unsigned k = 1; k <= repeats; k++)
+        for (size_t i = 0; i < nscen; i++) {
             struct plan_item *it = &out->items[out->nitems++];
             it->scen = scen[i];
             it->repeat = k;
             hx_fmt(it->base_id, sizeof(it->base_id), "%s", scen[i]->id);
         }
     uint64_t state = seed;
-    for (size_t i = out->nitems; i > 1; i--) {
+    for (size_t i = listed ? 0 : out->nitems; i > 1; i--) {
         size_t j = (size_t)draw_below(&state, i);
         struct plan_item t = out->items[i - 1];
         out->items[i - 1] = out->items[j];
@@ -198,8 +202,9 @@ json_t *plan_json(const struct plan *p)
     char seed[32];
     /* A string: a 64-bit seed does not survive a JSON reader's double. */
     hx_fmt(seed, sizeof(seed), "%" PRIu64, p->seed);
-    return json_pack("{s:s,s:s,s:I,s:s?,s:s,s:o,s:o,s:{s:I,s:I}}", "hash", p->hash,
-                     "seed", seed, "repeats", (json_int_t)p->repeats, "suite", p->suite,
+    return json_pack("{s:s,s:s,s:s,s:I,s:s?,s:s,s:o,s:o,s:{s:I,s:I}}", "hash", p->hash,
+                     "seed", seed, "order", p->listed ? "listed" : "random", "repeats",
+                     (json_int_t)p->repeats, "suite", p->suite,
                      "version", MINERLAB_VERSION, "detectors", dets, "items", items,
                      "shard", "index", (json_int_t)p->shard_index, "count",
                      (json_int_t)p->shard_count);

@@ -4,9 +4,10 @@
  * into shards. The rule (docs/scaling.md) is part of the contract that lets
  * `minerlab merge` put shards run on different machines back together:
  *
- *   1. items = (scenario, repeat) for each selected scenario in selection
- *      order and repeat 1..R;
- *   2. order = Fisher-Yates shuffle of items driven by splitmix64(seed);
+ *   1. items = (scenario, repeat) for repeat 1..R, and within each repeat
+ *      every selected scenario in selection order;
+ *   2. order = Fisher-Yates shuffle of items driven by splitmix64(seed)
+ *      (or, with `--order listed`, repeat by repeat in selection order);
  *   3. the item at 0-based position k of that order belongs to shard
  *      (k mod N) + 1 of N.
  *
@@ -42,6 +43,7 @@ struct plan {
     size_t nitems;
     uint64_t seed;
     unsigned repeats;
+    int listed; /* 1: selection order, repeat by repeat; 0: shuffled */
     unsigned shard_index, shard_count; /* 1..count; 1/1 when unsharded */
     char hash[32];                     /* "fnv1a64:" + 16 hex digits */
     char *suite;                       /* may be NULL */
@@ -55,7 +57,7 @@ struct plan {
  * reloaded from its file, an id too long with its repeat suffix).
  */
 int plan_build(struct scenario *const *scen, size_t nscen, unsigned repeats,
-               uint64_t seed, const char *suite, const char *const *detectors,
+               uint64_t seed, int listed, const char *suite, const char *const *detectors,
                size_t ndetectors, unsigned shard_index, unsigned shard_count,
                struct plan *out, char *err, size_t errlen);
 void plan_free(struct plan *p);

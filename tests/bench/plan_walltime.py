@@ -130,7 +130,7 @@ def main():
             cost[s] = {"s": per[s]["window_s"] + per[s]["after_s"], "source": "measured"}
         else:
             cost[s] = {"s": cat.get(s, 0) + overrun + gap, "source": "estimated"}
-    items = [(s, k) for s in ids for k in range(1, a.repeats + 1)]
+    items = [(s, k) for k in range(1, a.repeats + 1) for s in ids]  # repeat by repeat
     items = shuffle(items, a.seed)
     result = {"run_dir": os.path.abspath(a.run_dir), "suite": a.suite,
               "repeats": a.repeats, "seed": a.seed, "scenarios": len(ids),

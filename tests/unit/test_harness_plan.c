@@ -62,7 +62,7 @@ static void build(struct plan *p, unsigned repeats, uint64_t seed, unsigned idx,
                   unsigned count)
 {
     char err[512] = "";
-    int rc = plan_build(scen, NSCEN, repeats, seed, "quick", dets, 2, idx, count, p,
+    int rc = plan_build(scen, NSCEN, repeats, seed, 0, "quick", dets, 2, idx, count, p,
                         err, sizeof(err));
     if (rc)
         fprintf(stderr, "%s\n", err);

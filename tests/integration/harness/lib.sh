@@ -32,7 +32,8 @@ trap cleanup EXIT
 
 # The common flags of a fast run on fake pool and detectors.
 fast_flags=(--scenarios "$DATA/scenarios" --launch-dir "$DATA/launch"
-            --pool "$DATA/bin/fakepool.sh" --gap 0.5 --grace 1 --warmup 0.5 --quiet)
+            --pool "$DATA/bin/fakepool.sh" --gap 0.5 --grace 1 --warmup 0.5 --quiet
+            --order listed)
 
 # Waits up to $2 seconds for file $1 to contain $3.
 wait_for() {

@@ -13,7 +13,8 @@ pass() { checks=$((checks + 1)); }
 run() { # run OUTDIR [extra args...]
     local out=$1
     shift
-    "$MINERLAB" run --suite tiny "${fast_flags[@]}" --repeat 2 --seed 7 --out "$out" \
+    "$MINERLAB" run --suite tiny "${fast_flags[@]}" --order random --repeat 2 --seed 7 \
+        --out "$out" \
         --detector "good=sh $DATA/bin/gooddet.sh" "$@" >"$out.stdout" 2>"$out.stderr"
 }
 expect_refusal() { # expect_refusal PATTERN CMD...: exit 2 and PATTERN on stderr
