@@ -5,3 +5,19 @@ if(TARGET det_sigma AND TARGET PkgConfig::CMOCKA)
         LINK det_sigma)
     target_compile_definitions(test_det_sigma PRIVATE MINERLAB_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
 endif()
+
+if(TARGET det_suricata_eve AND TARGET det_falco AND TARGET PkgConfig::CMOCKA)
+    add_cmocka_test(test_det_log_adapters
+        SOURCES ${CMAKE_SOURCE_DIR}/tests/unit/test_det_log_adapters.c
+        LINK det_suricata_eve det_falco)
+    target_include_directories(test_det_log_adapters PRIVATE
+        ${CMAKE_SOURCE_DIR}/detectors-under-test/falco)
+    target_compile_definitions(test_det_log_adapters PRIVATE
+        MINERLAB_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
+endif()
+if(TARGET minerlab-det-suricata-eve AND TARGET minerlab-det-falco)
+    add_test(NAME detsigma_adapters_cli
+        COMMAND ${CMAKE_SOURCE_DIR}/tests/data/sigma/adapters_cli.sh
+                ${CMAKE_BINARY_DIR}/bin ${CMAKE_SOURCE_DIR}/tests/data/sigma)
+    set_tests_properties(detsigma_adapters_cli PROPERTIES TIMEOUT 60)
+endif()
