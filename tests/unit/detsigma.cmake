@@ -21,3 +21,14 @@ if(TARGET minerlab-det-suricata-eve AND TARGET minerlab-det-falco)
                 ${CMAKE_BINARY_DIR}/bin ${CMAKE_SOURCE_DIR}/tests/data/sigma)
     set_tests_properties(detsigma_adapters_cli PROPERTIES TIMEOUT 60)
 endif()
+
+if(TARGET det_auditd AND TARGET PkgConfig::CMOCKA)
+    add_cmocka_test(test_det_auditd SOURCES ${CMAKE_SOURCE_DIR}/tests/unit/test_det_auditd.c
+        LINK det_auditd)
+endif()
+if(TARGET minerlab-det-sigma AND TARGET minerlab-det-auditd)
+    add_test(NAME detsigma_cli
+        COMMAND ${CMAKE_SOURCE_DIR}/tests/data/sigma/sigma_cli.sh
+                ${CMAKE_BINARY_DIR}/bin ${CMAKE_SOURCE_DIR}/tests/data/sigma)
+    set_tests_properties(detsigma_cli PROPERTIES TIMEOUT 60)
+endif()
