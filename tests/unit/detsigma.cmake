@@ -32,3 +32,9 @@ if(TARGET minerlab-det-sigma AND TARGET minerlab-det-auditd)
                 ${CMAKE_BINARY_DIR}/bin ${CMAKE_SOURCE_DIR}/tests/data/sigma)
     set_tests_properties(detsigma_cli PROPERTIES TIMEOUT 60)
 endif()
+
+if(TARGET det_bpftrace AND TARGET PkgConfig::CMOCKA)
+    add_cmocka_test(test_det_bpftrace SOURCES ${CMAKE_SOURCE_DIR}/tests/unit/test_det_bpftrace.c
+        LINK det_bpftrace)
+    target_compile_definitions(test_det_bpftrace PRIVATE MINERLAB_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
+endif()
