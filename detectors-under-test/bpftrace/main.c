@@ -42,6 +42,7 @@ struct det {
     struct sigma_alerter *al;
     struct bt_parser *bt;
     pid_t child;
+    double started; /* when bpftrace was started (det_mono_s) */
     int err;
 };
 
@@ -61,7 +62,12 @@ static void feed(struct det *d, char *buf, size_t *len)
     buf[*len] = '\0';
     while ((nl = memchr(start, '\n', (size_t)(buf + *len - start)))) {
         *nl = '\0';
-        bt_parser_line(d->bt, start);
+        if (!strncmp(start, "Attaching ", 10)) /* bpftrace: the probes are live */
+            det_info_line(
+                DETECTOR, DET_SCRIPT,
+                json_pack("{s:f}", "attached_after_s", det_mono_s() - d->started));
+        else
+            bt_parser_line(d->bt, start);
         start = nl + 1;
     }
     *len = (size_t)(buf + *len - start);
@@ -123,6 +129,7 @@ static int start_bpftrace(struct det *d, int *out_fd, int *err_fd)
     posix_spawn_file_actions_adddup2(&fa, o[1], 1);
     posix_spawn_file_actions_adddup2(&fa, e[1], 2);
     setenv("BPFTRACE_STRLEN", "200", 1);
+    d->started = det_mono_s();
     char *argv[] = {"bpftrace", "-e", (char *)bt_script, NULL};
     int rc = posix_spawnp(&d->child, "bpftrace", &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);

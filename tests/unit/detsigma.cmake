@@ -38,3 +38,11 @@ if(TARGET det_bpftrace AND TARGET PkgConfig::CMOCKA)
         LINK det_bpftrace)
     target_compile_definitions(test_det_bpftrace PRIVATE MINERLAB_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
 endif()
+
+# The adapters run by the harness with --detector NAME:FILE (fake pool and miner).
+if(TARGET minerlab AND TARGET minerlab-det-falco AND TARGET minerlab-det-suricata-eve)
+    add_test(NAME detsigma_adapter_run
+        COMMAND bash ${CMAKE_SOURCE_DIR}/tests/data/sigma/adapter_run.sh)
+    set_tests_properties(detsigma_adapter_run PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77
+        ENVIRONMENT "ML_BIN_DIR=${CMAKE_BINARY_DIR}/bin;ML_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
+endif()
