@@ -14,6 +14,12 @@ const char bt_script[] =
     "           str(args->filename));\n"
     "    join(args->argv, \"\\x1f\");\n"
     "}\n"
+    "tracepoint:syscalls:sys_enter_execveat\n"
+    "{\n"
+    "    printf(\"E %d %d %d %s\\n\", pid, uid, curtask->real_parent->tgid,\n"
+    "           str(args->filename));\n"
+    "    join(args->argv, \"\\x1f\");\n"
+    "}\n"
     "tracepoint:syscalls:sys_enter_connect\n"
     "{\n"
     "    $sa = (struct sockaddr_in *)args->uservaddr;\n"
@@ -82,6 +88,11 @@ static void emit_exec(struct bt_parser *p, const char *argv_line)
         cmd[i] = argv_line[i] == '\x1f' ? ' ' : argv_line[i];
     cmd[i] = '\0';
     user_name(p->uid, user, sizeof(user));
+    /* fexecve: execveat(fd, "", AT_EMPTY_PATH) names no file; by the time the
+     * line is read the exec has usually happened and /proc has the image. */
+    if (!p->image[0] &&
+        det_proc_read_exe(p->root, atoi(p->pid), p->image, sizeof(p->image)) < 0)
+        p->image[0] = '\0';
     if (det_proc_read_exe(p->root, atoi(p->ppid), parent, sizeof(parent)) < 0)
         parent[0] = '\0';
     struct sigma_event ev = {.kind = SIGMA_PROCESS_CREATION};

@@ -259,7 +259,8 @@ int main(int argc, char **argv)
                             d.rules_dir, "rules_loaded",
                             (json_int_t)sigma_ruleset_count(d.rules), "rules_skipped",
                             (json_int_t)sigma_ruleset_skipped(d.rules), "probes",
-                            "tracepoint:syscalls:sys_enter_execve, sys_enter_connect",
+                            "tracepoint:syscalls:sys_enter_execve, sys_enter_execveat, "
+                            "sys_enter_connect",
                             "event_source", d.replay ? "replay" : "bpftrace"));
     if (d.replay) {
         rc = replay(&d);
