@@ -19,6 +19,13 @@ const char bt_script[] =
     "    printf(\"E %d %d %d %s\\n\", pid, uid, curtask->real_parent->tgid,\n"
     "           str(args->filename));\n"
     "    join(args->argv, \"\\x1f\");\n"
+    "    @execveat[tid] = 1;\n"
+    "}\n"
+    "tracepoint:sched:sched_process_exec\n"
+    "/@execveat[tid]/\n"
+    "{\n"
+    "    printf(\"X %d\\n\", pid);\n"
+    "    delete(@execveat[tid]);\n"
     "}\n"
     "tracepoint:syscalls:sys_enter_connect\n"
     "{\n"
@@ -34,12 +41,22 @@ const char bt_script[] =
     "    }\n"
     "}\n";
 
+/* One exec as the E line and its argv line give it. */
+struct bt_exec {
+    char pid[16], uid[16], ppid[16], image[DET_PROC_PATH_MAX], cmd[4096];
+};
+
+#define DEFERRED_MAX 16
+
 struct bt_parser {
     char root[512];
     bt_event_fn fn;
     void *ctx;
-    int pending; /* an E line waits for its argv line */
-    char pid[16], uid[16], ppid[16], image[DET_PROC_PATH_MAX];
+    int pending; /* cur has its E line and waits for its argv line */
+    struct bt_exec cur;
+    /* Execs without a file name wait for their X line (the exec is done). */
+    struct bt_exec deferred[DEFERRED_MAX];
+    size_t ndeferred;
     uint64_t garbage, events;
 };
 
@@ -80,32 +97,51 @@ static void user_name(const char *uid, char *out, size_t len)
         snprintf(out, len, "%s", uid);
 }
 
-static void emit_exec(struct bt_parser *p, const char *argv_line)
+static void emit_exec(struct bt_parser *p, struct bt_exec *e)
 {
-    char cmd[4096], user[64], parent[DET_PROC_PATH_MAX] = "";
-    size_t i = 0;
-    for (; argv_line[i] && i + 1 < sizeof(cmd); i++)
-        cmd[i] = argv_line[i] == '\x1f' ? ' ' : argv_line[i];
-    cmd[i] = '\0';
-    user_name(p->uid, user, sizeof(user));
-    /* fexecve: execveat(fd, "", AT_EMPTY_PATH) names no file; by the time the
-     * line is read the exec has usually happened and /proc has the image. */
-    if (!p->image[0] &&
-        det_proc_read_exe(p->root, atoi(p->pid), p->image, sizeof(p->image)) < 0)
-        p->image[0] = '\0';
-    if (det_proc_read_exe(p->root, atoi(p->ppid), parent, sizeof(parent)) < 0)
+    char user[64], parent[DET_PROC_PATH_MAX] = "";
+    user_name(e->uid, user, sizeof(user));
+    /* fexecve: execveat(fd, "", AT_EMPTY_PATH) names no file; after the exec
+     * (its X line) /proc has the image. */
+    if (!e->image[0] &&
+        det_proc_read_exe(p->root, atoi(e->pid), e->image, sizeof(e->image)) < 0)
+        e->image[0] = '\0';
+    if (det_proc_read_exe(p->root, atoi(e->ppid), parent, sizeof(parent)) < 0)
         parent[0] = '\0';
     struct sigma_event ev = {.kind = SIGMA_PROCESS_CREATION};
-    sigma_event_add(&ev, "Image", p->image);
-    sigma_event_add(&ev, "CommandLine", cmd);
-    sigma_event_add(&ev, "ProcessId", p->pid);
-    sigma_event_add(&ev, "ParentProcessId", p->ppid);
+    sigma_event_add(&ev, "Image", e->image);
+    sigma_event_add(&ev, "CommandLine", e->cmd);
+    sigma_event_add(&ev, "ProcessId", e->pid);
+    sigma_event_add(&ev, "ParentProcessId", e->ppid);
     sigma_event_add(&ev, "User", user);
     if (parent[0])
         sigma_event_add(&ev, "ParentImage", parent);
-    p->pending = 0;
     p->events++;
-    p->fn(p->ctx, &ev, atoi(p->pid));
+    p->fn(p->ctx, &ev, atoi(e->pid));
+}
+
+static void emit_deferred(struct bt_parser *p, size_t i)
+{
+    struct bt_exec e = p->deferred[i];
+    p->deferred[i] = p->deferred[--p->ndeferred];
+    emit_exec(p, &e);
+}
+
+/* The argv line of cur: emitted now, or deferred until its exec is done. */
+static void complete_exec(struct bt_parser *p, const char *argv_line)
+{
+    size_t i = 0;
+    for (; argv_line[i] && i + 1 < sizeof(p->cur.cmd); i++)
+        p->cur.cmd[i] = argv_line[i] == '\x1f' ? ' ' : argv_line[i];
+    p->cur.cmd[i] = '\0';
+    p->pending = 0;
+    if (p->cur.image[0]) {
+        emit_exec(p, &p->cur);
+        return;
+    }
+    if (p->ndeferred == DEFERRED_MAX)
+        emit_deferred(p, 0);
+    p->deferred[p->ndeferred++] = p->cur;
 }
 
 static void emit_connect(struct bt_parser *p, const char *line)
@@ -133,25 +169,35 @@ static void emit_connect(struct bt_parser *p, const char *line)
 void bt_parser_flush(struct bt_parser *p)
 {
     if (p->pending)
-        emit_exec(p, "");
+        complete_exec(p, "");
+    while (p->ndeferred)
+        emit_deferred(p, 0);
 }
 
 void bt_parser_line(struct bt_parser *p, const char *line)
 {
     if (!strncmp(line, "E ", 2)) {
-        bt_parser_flush(p);
+        if (p->pending)
+            complete_exec(p, "");
         int off = 0;
-        if (sscanf(line + 2, "%15s %15s %15s %n", p->pid, p->uid, p->ppid, &off) != 3 ||
+        if (sscanf(line + 2, "%15s %15s %15s %n", p->cur.pid, p->cur.uid, p->cur.ppid,
+                   &off) != 3 ||
             off == 0) {
             p->garbage++;
             return;
         }
-        snprintf(p->image, sizeof(p->image), "%s", line + 2 + off);
+        snprintf(p->cur.image, sizeof(p->cur.image), "%s", line + 2 + off);
         p->pending = 1;
+    } else if (!strncmp(line, "X ", 2)) {
+        for (size_t i = 0; i < p->ndeferred; i++)
+            if (!strcmp(p->deferred[i].pid, line + 2)) {
+                emit_deferred(p, i);
+                return;
+            }
     } else if (!strncmp(line, "C4 ", 3) || !strncmp(line, "C6 ", 3)) {
         emit_connect(p, line);
     } else if (p->pending) {
-        emit_exec(p, line);
+        complete_exec(p, line);
     } else if (line[0]) {
         p->garbage++;
     }

@@ -1,14 +1,18 @@
 /*
  * bt_parse — the output of the detector's bpftrace script to Sigma events.
- * The script prints, per execve or execveat entry, a line "E PID UID PPID FILENAME"
- * followed by bpftrace's join() of argv (arguments separated by \x1f), and
- * per connect entry "C4 PID IP PORT" or "C6 PID IP PORT". Execs become
- * process_creation events (Image = the file being executed, CommandLine =
- * argv joined with spaces, ProcessId, ParentProcessId, User, ParentImage
- * from the proc root; for an execveat with an empty file name, as fexecve
- * makes, Image is read from the proc root), connects network_connection events
- * (DestinationIp, DestinationPort, Initiated, ProcessId, and Image / CommandLine / User
- * of the process from the proc root when it is still there).
+ * The script prints, per execve or execveat entry, a line
+ * "E PID UID PPID FILENAME" followed by bpftrace's join() of argv (arguments
+ * separated by \x1f); after an execveat, "X PID" once the exec is done
+ * (sched_process_exec); per connect entry "C4 PID IP PORT" or
+ * "C6 PID IP PORT".
+ *
+ * Execs become process_creation events (Image = the file being executed,
+ * CommandLine = argv joined with spaces, ProcessId, ParentProcessId, User,
+ * ParentImage from the proc root). An execveat with an empty file name (as
+ * fexecve makes) waits for its X line and takes Image from the proc root.
+ * Connects become network_connection events (DestinationIp,
+ * DestinationPort, Initiated, ProcessId, and the process's Image and
+ * CommandLine from the proc root when it is still there).
  *
  * Single-threaded.
  */

@@ -117,10 +117,21 @@ static void test_malformed(void **state)
     bt_parser_line(p, "E nonsense");
     bt_parser_line(p, "C4 12");
     bt_parser_line(p, "E 13 1000 12 /usr/bin/true");
-    bt_parser_flush(p); /* no argv line came: the exec still counts */
-    assert_int_equal(s.exec, 2);
+    bt_parser_line(p, "E 14 0 1 "); /* fexecve: no file name, argv is "m" */
+    bt_parser_line(p, "m");
+    bt_parser_line(p, "C4 14 203.0.113.7 3333");
+    assert_int_equal(s.exec, 2); /* true (no argv line came), not yet the fexecve */
     assert_string_equal(s.last_image, "/usr/bin/true");
     assert_string_equal(s.last_cmd, "");
+    assert_int_equal(s.conn, 1);
+    bt_parser_line(p, "X 15"); /* another process's exec: not ours */
+    assert_int_equal(s.exec, 2);
+    bt_parser_line(p, "X 14"); /* its exec is done: emitted */
+    assert_int_equal(s.exec, 3);
+    assert_string_equal(s.last_cmd, "m");
+    assert_string_equal(s.last_image, ""); /* no such pid under the proc root */
+    bt_parser_flush(p);
+    assert_int_equal(s.exec, 3);
     assert_int_equal(bt_parser_garbage(p), 4);
     bt_parser_free(p);
 }
