@@ -119,13 +119,8 @@ static int setup(struct det *d, int argc, char **argv, char *err, size_t errlen)
                             sizeof(opts) / sizeof(opts[0]), usage, err, errlen);
     if (rc < 0)
         return rc;
-    if (!d->rules_dir)
-        d->rules_dir = d->input;
-    if (!d->rules_dir && getenv("ML_SIGMA_RULES") && *getenv("ML_SIGMA_RULES"))
-        d->rules_dir = getenv("ML_SIGMA_RULES");
-    if (!d->rules_dir)
-        d->rules_dir = SIGMA_RULES_SOURCE;
-    if (!(d->rules = sigma_load_rules(d->rules_dir, err, errlen)))
+    if (!(d->rules =
+              sigma_load_rules(d->rules_dir, d->input, &d->rules_dir, err, errlen)))
         return -EINVAL;
     d->al = sigma_alerter_new(DETECTOR, d->common.cooldown_s);
     d->audit = sigma_audit_new(on_event, d);

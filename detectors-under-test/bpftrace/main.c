@@ -235,13 +235,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "minerlab-det-bpftrace: %s\n", err);
         return 2;
     }
-    if (!d.rules_dir)
-        d.rules_dir = d.input;
-    if (!d.rules_dir && getenv("ML_SIGMA_RULES") && *getenv("ML_SIGMA_RULES"))
-        d.rules_dir = getenv("ML_SIGMA_RULES");
-    if (!d.rules_dir)
-        d.rules_dir = SIGMA_RULES_SOURCE;
-    if (!(d.rules = sigma_load_rules(d.rules_dir, err, sizeof(err)))) {
+    if (!(d.rules =
+              sigma_load_rules(d.rules_dir, d.input, &d.rules_dir, err, sizeof(err)))) {
         fprintf(stderr, "minerlab-det-bpftrace: %s\n", err);
         return 2;
     }

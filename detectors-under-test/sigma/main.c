@@ -3,6 +3,7 @@
  * process creation (netlink process connector, or /proc polling), outbound
  * TCP connections (/proc/net/tcp), DNS (libpcap on the capture interface).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <jansson.h>
 #include <pcap/pcap.h>
@@ -112,6 +113,18 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
     if (dns.response)
         sigma_names_add(d->names, &dns);
     sigma_dns_event(&dns, &ev);
+    /* The querier's flow, so the alert is attributed to its socket, not to the host. */
+    char cip[64], sip[64], cport[8], sport[8];
+    int resp = dns.response;
+    inet_ntop(p.family, resp ? p.dst_addr : p.src_addr, cip, sizeof(cip));
+    inet_ntop(p.family, resp ? p.src_addr : p.dst_addr, sip, sizeof(sip));
+    snprintf(cport, sizeof(cport), "%u", (unsigned)(resp ? p.dport : p.sport));
+    snprintf(sport, sizeof(sport), "%u", (unsigned)(resp ? p.sport : p.dport));
+    sigma_event_add(&ev, "SourceIp", cip);
+    sigma_event_add(&ev, "SourcePort", cport);
+    sigma_event_add(&ev, "DestinationIp", sip);
+    sigma_event_add(&ev, "DestinationPort", sport);
+    sigma_event_add(&ev, "Protocol", "udp");
     if (sigma_alerter_eval(d->al, d->rules, &ev, 0) < 0)
         d->err = -EIO;
 }
@@ -188,17 +201,12 @@ static int setup(struct sigma_det *d, int argc, char **argv, char *err, size_t e
         snprintf(err, errlen, "--mode wants auto, netlink or poll\n%s", usage);
         return -EINVAL;
     }
-    if (!d->rules_dir)
-        d->rules_dir = d->input;
-    if (!d->rules_dir)
-        d->rules_dir = getenv("ML_SIGMA_RULES");
-    if (!d->rules_dir || !*d->rules_dir)
-        d->rules_dir = SIGMA_RULES_SOURCE;
     d->iface = getenv("ML_IFACE") && *getenv("ML_IFACE") ? getenv("ML_IFACE") : "lo";
     for (int i = 1; i + 1 < argc; i++)
         if (!strcmp(argv[i], "--iface") || !strcmp(argv[i], "-i"))
             d->iface = argv[i + 1];
-    if (!(d->rules = sigma_load_rules(d->rules_dir, err, errlen)))
+    if (!(d->rules =
+              sigma_load_rules(d->rules_dir, d->input, &d->rules_dir, err, errlen)))
         return -EINVAL;
     d->al = sigma_alerter_new(DETECTOR, d->common.cooldown_s);
     d->names = sigma_names_new();

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "ml_util.h"
@@ -438,7 +439,9 @@ static void on_hit(void *ctx, const struct sigma_rule *r, const struct sigma_eve
     if (!det_memo_should_alert(al->memo, pid, pid > 0 ? 0 : fnv(key), rk, det_mono_s()))
         return;
     char src[80], dst[80], reason[768];
-    struct det_flow flow = {"tcp", src, dst};
+    const char *proto = sigma_event_get(ev, "Protocol");
+    struct det_flow flow = {proto && !strcasecmp(proto, "udp") ? "udp" : "tcp", src,
+                            dst};
     int have_flow = sip && dip && sport && dport;
     if (have_flow) {
         format_ep(sip, sport, src, sizeof(src));
@@ -490,10 +493,13 @@ static void skip_to_stderr(void *ctx, const char *line)
     fprintf(stderr, "%s\n", line);
 }
 
-struct sigma_ruleset *sigma_load_rules(const char *dir, char *err, size_t errlen)
+struct sigma_ruleset *sigma_load_rules(const char *rules, const char *input,
+                                       const char **dir, char *err, size_t errlen)
 {
     struct sigma_ruleset *rs = NULL;
-    if (sigma_ruleset_load(dir, &rs, skip_to_stderr, NULL, err, errlen) < 0)
+    const char *env = getenv("ML_SIGMA_RULES");
+    *dir = rules ? rules : input ? input : env && *env ? env : SIGMA_RULES_SOURCE;
+    if (sigma_ruleset_load(*dir, &rs, skip_to_stderr, NULL, err, errlen) < 0)
         return NULL;
     return rs;
 }

@@ -98,7 +98,9 @@ uint64_t sigma_audit_records(const struct sigma_audit *a);
  * technique script for process/auditd rules, network for the others; pid
  * from the event's ProcessId (or the pid argument when > 0), flow from its
  * Source/Destination fields; score from the rule's level; reason names the
- * rule, its level and id, and the event's key field.
+ * rule, its level and id, and the event's key field. DNS events carry the
+ * querier's flow (SourceIp/Port → DestinationIp/Port, Protocol udp), so
+ * their alerts name a socket rather than the host.
  */
 struct sigma_alerter;
 struct sigma_alerter *sigma_alerter_new(const char *detector, double cooldown_s);
@@ -111,9 +113,12 @@ void sigma_alerter_counts(const struct sigma_alerter *al, uint64_t *alerts,
                           uint64_t *events, uint64_t *matches);
 
 /*
- * Loads the rules for a detector: every skipped rule goes to stderr as
- * "file: reason"; returns the set or NULL (err says why).
+ * Loads the rules for a detector from the directory named by --rules, else
+ * --input, else $ML_SIGMA_RULES, else the project's rules (*dir gets the one
+ * used); every skipped rule goes to stderr as "file: reason". Returns the set
+ * or NULL (err says why).
  */
-struct sigma_ruleset *sigma_load_rules(const char *dir, char *err, size_t errlen);
+struct sigma_ruleset *sigma_load_rules(const char *rules, const char *input,
+                                       const char **dir, char *err, size_t errlen);
 
 #endif
