@@ -163,6 +163,7 @@ int main(int argc, char **argv)
         det_alert_degraded(DETECTOR, DET_SCRIPT, err);
         while (!*stop) /* keep running, as the protocol asks, with nothing to read */
             usleep(200000);
+        rc = 0;
     } else {
         fprintf(stderr, "auditd: reading %s\n", log);
         rc = follow(&d, log, d.replay != NULL, stop);

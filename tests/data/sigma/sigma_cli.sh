@@ -37,3 +37,21 @@ grep -q '"garbage_lines":1' "$tmp/out" || fail "auditd replay garbage count"
 grep -q '"pid":8620' "$tmp/out" || fail "auditd replay pid"
 ! grep -q 'cmake' "$tmp/out" || fail "auditd replay: cmake alerted"
 echo "ok auditd: replayed log gives 3 alerts on the miner-style exec, xz and cmake quiet"
+
+# Missing tools: a degraded notice naming the reason, the detector keeps
+# running until SIGTERM and exits cleanly (no audit rules touched, no mount).
+for det in auditd bpftrace; do
+    PATH=/nonexistent "$bin/minerlab-det-$det" >"$tmp/$det.out" 2>"$tmp/$det.err" &
+    dpid=$!
+    for _ in $(seq 50); do
+        grep -q '"degraded":true' "$tmp/$det.out" && break
+        sleep 0.1
+    done
+    kill -0 "$dpid" 2>/dev/null || fail "$det exited instead of running degraded"
+    kill -TERM "$dpid"
+    wait "$dpid" || fail "$det: exit status $? after SIGTERM"
+done
+grep -q '"degraded":true.*auditctl not installed' "$tmp/auditd.out" || fail "auditd reason: $(cat "$tmp/auditd.out")"
+grep -q '"degraded":true.*bpftrace cannot be started: No such file' "$tmp/bpftrace.out" ||
+    grep -q '"degraded":true.*tracefs' "$tmp/bpftrace.out" || fail "bpftrace reason: $(cat "$tmp/bpftrace.out")"
+echo "ok auditd, bpftrace: missing tools give a degraded notice with the reason"
