@@ -226,10 +226,10 @@ static int compile_alt(struct sigma__alt *a, const char *v, const struct mods *m
         int rc = translate_re(v, tr, sizeof(tr), err, errlen);
         if (rc < 0)
             return rc;
-        a->type = SV_RE;
         int flags = REG_EXTENDED | REG_NOSUB | (m->re_icase ? REG_ICASE : 0);
-        if (regcomp(&a->re, tr, flags) != 0)
+        if (regcomp(&a->re, tr, flags) != 0) /* nothing to regfree: type stays 0 */
             return ml_err(err, errlen, -EINVAL, "regex '%s' does not compile", v);
+        a->type = SV_RE;
         return 0;
     }
     if (m->cidr) {

@@ -136,6 +136,14 @@ static void test_modifiers(void **state)
     assert_false(matches("  s:\n    Image: null\n  condition: s", cmd, "/opt/m"));
     assert_true(matches("  s:\n    Image|exists: true\n  condition: s", cmd, "/opt/m"));
     assert_false(matches("  s:\n    User|exists: true\n  condition: s", cmd, "/opt/m"));
+    /* A regex that does not compile, a bad CIDR: the rule is refused with the value. */
+    char err[512] = "";
+    assert_null(
+        rule_of("  s:\n    CommandLine|re: 'a(b'\n  condition: s", err, sizeof(err)));
+    assert_non_null(strstr(err, "regex 'a(b' does not compile"));
+    assert_null(rule_of("  s:\n    CommandLine|cidr: '10.0.0.0/33'\n  condition: s",
+                        err, sizeof(err)));
+    assert_non_null(strstr(err, "bad CIDR '10.0.0.0/33'"));
     /* Keywords: any field's value. */
     assert_true(matches("  keywords:\n    - '*stratum+tcp*'\n  condition: keywords",
                         cmd, "/opt/m"));
