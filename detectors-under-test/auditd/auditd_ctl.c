@@ -37,7 +37,10 @@ size_t auditd_ctl_rules_only(char *text)
     size_t n = 0, o = 0;
     for (char *line = text; *line;) {
         size_t len = strcspn(line, "\n");
-        int rule = len > 1 && line[0] == '-';
+        /* A rule of ours left by a run that was killed is not the host's. */
+        int rule = len > 1 && line[0] == '-' &&
+                   !memmem(line, len, "key=minerlab_", 13) &&
+                   !memmem(line, len, "-k minerlab_", 12);
         if (rule) {
             memmove(text + o, line, len);
             o += len;

@@ -24,8 +24,9 @@ extern const char *const auditd_ctl_rules[];
 int auditd_ctl_parse_status(const char *text, int *enabled, long *pid);
 
 /*
- * Keeps from `auditctl -l` output the lines that are rules (drops "No
- * rules" and blank lines), in place. Returns the number of rules.
+ * Keeps from `auditctl -l` output the lines that are the host's rules (drops
+ * "No rules", blank lines, and rules keyed minerlab_* that a killed run of
+ * this detector left behind), in place. Returns the number of rules.
  */
 size_t auditd_ctl_rules_only(char *text);
 

@@ -17,10 +17,11 @@
 
 static void read_user(const char *root, int pid, char *out, size_t len)
 {
-    char path[512], buf[4096];
+    char path[512], buf[4096] = "";
     snprintf(path, sizeof(path), "%s/%d/status", root, pid);
     out[0] = '\0';
-    if (det_proc_read_file(path, buf, sizeof(buf), NULL) < 0 && !buf[0])
+    int rc = det_proc_read_file(path, buf, sizeof(buf), NULL);
+    if (rc < 0 && rc != -E2BIG) /* E2BIG: the prefix with Uid: is there */
         return;
     const char *u = strstr(buf, "\nUid:");
     if (!u)
