@@ -203,6 +203,8 @@ int jtail_main(const struct jtail_adapter *ad, int argc, char **argv)
             break;
         usleep((useconds_t)common.interval_ms * 1000);
     }
+    if (t.fd >= 0 && rc == 0) /* what was written before the stop is still read */
+        rc = tail_lines(&t, ad, &c);
     if (t.fd >= 0)
         close(t.fd);
     free(t.buf);

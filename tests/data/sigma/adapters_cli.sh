@@ -45,8 +45,7 @@ grep -q 'does not exist yet' "$tmp/wait.out" || fail "degraded reason"
 mkdir -p "$tmp/later"
 head -n 1 "$data/eve.json" >"$tmp/later/eve.json"
 sleep 0.5
-sed -n 2p "$data/eve.json" >>"$tmp/later/eve.json"
-echo 'garbage' >>"$tmp/later/eve.json"
+printf '%s\ngarbage\n' "$(sed -n 2p "$data/eve.json")" >>"$tmp/later/eve.json"
 for _ in $(seq 50); do
     [[ $(grep -c '"reason":"suricata' "$tmp/wait.out" || true) == 2 ]] && break
     sleep 0.1
