@@ -55,3 +55,25 @@ grep -q '"degraded":true.*auditctl not installed' "$tmp/auditd.out" || fail "aud
 grep -q '"degraded":true.*bpftrace cannot be started: No such file' "$tmp/bpftrace.out" ||
     grep -q '"degraded":true.*tracefs' "$tmp/bpftrace.out" || fail "bpftrace reason: $(cat "$tmp/bpftrace.out")"
 echo "ok auditd, bpftrace: missing tools give a degraded notice with the reason"
+
+# Live: a process with a miner flag on its command line fires, a plain one
+# stays quiet (the netlink connector as root, else /proc polled every 200 ms).
+"$bin/minerlab-det-sigma" --no-dns --no-connections --interval-ms 200 >"$tmp/live.out" 2>"$tmp/live.err" &
+spid=$!
+for _ in $(seq 50); do
+    grep -q '"rules_loaded"' "$tmp/live.out" && break
+    sleep 0.1
+done
+sleep 0.5
+bash -c 'exec -a lab-sigma-test sleep 2 --donate-level=0' 2>/dev/null &
+mpid=$!
+sleep 2 --version >/dev/null 2>&1 &
+bpid=$!
+wait "$mpid" "$bpid" || true
+sleep 0.5
+kill -TERM "$spid"
+wait "$spid" || fail "sigma: exit status $? after SIGTERM"
+grep -q "\"pid\":$mpid,\"reason\":\"sigma rule 'Linux Crypto Miner Command Line Flags'" "$tmp/live.out" ||
+    fail "sigma live: no alert for pid $mpid: $(cat "$tmp/live.out")"
+! grep -q "\"pid\":$bpid," "$tmp/live.out" || fail "sigma live: alert on a plain sleep"
+echo "ok sigma live: the miner-flag process fired, the plain one stayed quiet"
