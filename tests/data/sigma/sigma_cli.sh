@@ -58,6 +58,7 @@ echo "ok auditd, bpftrace: missing tools give a degraded notice with the reason"
 
 # Live: a process with a miner flag on its command line fires, a plain one
 # stays quiet (the netlink connector as root, else /proc polled every 200 ms).
+# Both live 2 s: a process gone before its /proc entry is read is not seen.
 "$bin/minerlab-det-sigma" --no-dns --no-connections --interval-ms 200 >"$tmp/live.out" 2>"$tmp/live.err" &
 spid=$!
 for _ in $(seq 50); do
@@ -65,9 +66,9 @@ for _ in $(seq 50); do
     sleep 0.1
 done
 sleep 0.5
-bash -c 'exec -a lab-sigma-test sleep 2 --donate-level=0' 2>/dev/null &
+bash -c 'sleep 2; : --donate-level=0' &
 mpid=$!
-sleep 2 --version >/dev/null 2>&1 &
+bash -c 'sleep 2; : --version' &
 bpid=$!
 wait "$mpid" "$bpid" || true
 sleep 0.5
