@@ -46,7 +46,9 @@ static void run_usage(FILE *f)
           "  --detector X        reference detector NAME "
           "(build/bin/minerlab-det-NAME), or an\n"
           "                      external command (anything with a space or '/'; "
-          "'name=CMD' names it).\n"
+          "'name=CMD' names it),\n"
+          "                      or NAME:INPUT (a file or directory handed to "
+          "minerlab-det-NAME --input).\n"
           "                      Repeatable; default: every reference detector found\n"
           "  --out DIR           run directory (default ./minerlab-report/<timestamp>, "
           "+ latest link)\n"
@@ -270,10 +272,69 @@ static void word_name(const char *cmd, char *name, size_t len)
         hx_fmt(name, len, "external");
 }
 
-/* One --detector argument: a reference name, or NAME=CMD / CMD for an external one. */
+/* s in single quotes for /bin/sh (quotes inside as '\''); malloc'd. */
+static char *sh_quote(const char *s)
+{
+    char *out = malloc(strlen(s) * 4 + 3), *o = out;
+    if (!out)
+        return NULL;
+    *o++ = '\'';
+    for (; *s; s++) {
+        if (*s == '\'') {
+            memcpy(o, "'\\''", 4);
+            o += 4;
+        } else {
+            *o++ = *s;
+        }
+    }
+    *o++ = '\'';
+    *o = '\0';
+    return out;
+}
+
+/*
+ * NAME:INPUT, NAME a reference detector: runs it with one input (a file to
+ * tail, a rules directory) as `minerlab-det-NAME --iface $ML_IFACE --input
+ * INPUT`. Returns 1 when arg is not of that form, 0 when added, -ENOMEM.
+ */
+static int add_reference_with_input(const char *bin, const char *arg,
+                                    struct runner_detector *d, size_t n)
+{
+    const char *colon = strchr(arg, ':');
+    size_t nl = colon ? (size_t)(colon - arg) : 0;
+    if (!colon || nl == 0 || nl >= 64 || !colon[1] ||
+        strspn(arg, "abcdefghijklmnopqrstuvwxyz0123456789-") < nl)
+        return 1;
+    char path[4400], name[64], unique[80];
+    hx_fmt(name, sizeof(name), "%.*s", (int)nl, arg);
+    hx_fmt(path, sizeof(path), "%s/minerlab-det-%s", bin, name);
+    if (access(path, X_OK) != 0)
+        return 1;
+    char *qpath = sh_quote(path), *qinput = sh_quote(colon + 1), *cmd = NULL;
+    size_t len = (qpath ? strlen(qpath) : 0) + (qinput ? strlen(qinput) : 0) + 64;
+    if (qpath && qinput && (cmd = malloc(len)))
+        snprintf(cmd, len, "exec %s --iface \"$ML_IFACE\" --input %s", qpath, qinput);
+    free(qpath);
+    free(qinput);
+    if (!cmd)
+        return -ENOMEM;
+    hx_fmt(unique, sizeof(unique), "%s", name);
+    for (int k = 2; name_taken(d, n, unique); k++)
+        hx_fmt(unique, sizeof(unique), "%s-%d", name, k);
+    d[n] = (struct runner_detector){strdup(unique), cmd, 0};
+    return 0;
+}
+
+/*
+ * One --detector argument: a reference name, NAME:INPUT for a reference
+ * detector with an input, or NAME=CMD / CMD for an external one.
+ */
 static int add_detector(const char *bin, const char *arg, struct runner_detector *d,
                         size_t n)
 {
+    int rc = add_reference_with_input(bin, arg, d, n);
+    if (rc <= 0)
+        return rc;
     int external = strchr(arg, ' ') || strchr(arg, '/');
     if (!external) {
         char path[4400];

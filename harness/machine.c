@@ -54,7 +54,9 @@ static void dpkg_versions(json_t *out)
                                           {"libpcap0.8", "libpcap"},
                                           {"yara", "yara"},
                                           {"tshark", "tshark"},
-                                          {"chromium", "chromium"}};
+                                          {"chromium", "chromium"},
+                                          {"auditd", "auditd"},
+                                          {"bpftrace", "bpftrace"}};
     FILE *f = fopen("/var/lib/dpkg/status", "r");
     char line[1024], pkg[256] = "";
     while (f && fgets(line, sizeof(line), f)) {

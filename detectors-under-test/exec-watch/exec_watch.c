@@ -64,8 +64,7 @@ int exec_watch_parse_args(int argc, char **argv, struct exec_watch_config *cfg,
     return rc;
 }
 
-/* Subscribes to the process connector; returns the socket or -errno. */
-static int netlink_open(void)
+int exec_watch_netlink_open(void)
 {
     int fd = socket(PF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_CONNECTOR);
     if (fd < 0)
@@ -125,7 +124,9 @@ struct exec_watch *exec_watch_new(const struct exec_watch_config *cfg, char *err
     }
     /* Events name live pids, so the connector only makes sense on the real /proc. */
     int live = strcmp(cfg->common.proc_root, "/proc") == 0;
-    int rc = strcmp(cfg->mode, "poll") == 0 ? -EPERM : live ? netlink_open() : -ENOTSUP;
+    int rc = strcmp(cfg->mode, "poll") == 0 ? -EPERM
+             : live                         ? exec_watch_netlink_open()
+                                            : -ENOTSUP;
     if (rc >= 0) {
         ew->nl_fd = rc;
         fprintf(stderr,
@@ -266,20 +267,19 @@ static int sweep(struct exec_watch *ew)
     return alerts;
 }
 
-/* Reads every queued connector message; returns alerts written or -EIO. */
-static int drain_netlink(struct exec_watch *ew)
+int exec_watch_netlink_drain(int fd, int (*fn)(void *ctx, int pid, int exec), void *ctx,
+                             int *lost)
 {
     char buf[8192] __attribute__((aligned(NLMSG_ALIGNTO)));
-    int alerts = 0;
+    int total = 0;
     for (;;) {
-        ssize_t len = recv(ew->nl_fd, buf, sizeof(buf), MSG_DONTWAIT);
+        ssize_t len = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
         if (len <= 0) {
             if (len < 0 && errno == ENOBUFS) {
-                /* The kernel dropped events: a sweep catches what we missed. */
-                ew->next_sweep_s = 0;
+                *lost = 1;
                 continue;
             }
-            return alerts;
+            return total;
         }
         for (struct nlmsghdr *nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)len);
              nh = NLMSG_NEXT(nh, len)) {
@@ -300,13 +300,29 @@ static int drain_netlink(struct exec_watch *ew)
             else if (ev.what == PROC_EVENT_COMM)
                 pid = ev.event_data.comm.process_tgid;
             if (pid > 0) {
-                int rc = exec_watch_check_pid(ew, pid);
+                int rc = fn(ctx, pid, ev.what == PROC_EVENT_EXEC);
                 if (rc < 0)
                     return rc;
-                alerts += rc;
+                total += rc;
             }
         }
     }
+}
+
+static int check_event(void *ctx, int pid, int exec)
+{
+    (void)exec;
+    return exec_watch_check_pid(ctx, pid);
+}
+
+/* Reads every queued connector message; returns alerts written or -EIO. */
+static int drain_netlink(struct exec_watch *ew)
+{
+    int lost = 0;
+    int rc = exec_watch_netlink_drain(ew->nl_fd, check_event, ew, &lost);
+    if (lost) /* The kernel dropped events: a sweep catches what we missed. */
+        ew->next_sweep_s = 0;
+    return rc;
 }
 
 int exec_watch_tick(struct exec_watch *ew)

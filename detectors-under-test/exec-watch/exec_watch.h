@@ -49,4 +49,16 @@ int exec_watch_check_pid(struct exec_watch *ew, int pid);
  */
 int exec_watch_tick(struct exec_watch *ew);
 
+/*
+ * The netlink process connector, shared with the Sigma engine: open
+ * subscribes (needs root or CAP_NET_ADMIN) and returns the socket or -errno;
+ * drain reads every queued message without blocking and calls fn(ctx, pid,
+ * exec) for each exec (exec = 1) or comm change (exec = 0) event, summing its
+ * non-negative returns (a negative one stops and is returned). *lost is set
+ * when the kernel dropped events (ENOBUFS).
+ */
+int exec_watch_netlink_open(void);
+int exec_watch_netlink_drain(int fd, int (*fn)(void *ctx, int pid, int exec), void *ctx,
+                             int *lost);
+
 #endif

@@ -13,7 +13,7 @@
 
 #include "det_alert.h"
 #include "ml_util.h"
-#include "spawn.h"
+#include "spawn_pipe.h"
 
 #define DETECTOR "gpu-util"
 #define OUT_MAX 16384 /* nvidia-smi output cap; more is an error */

@@ -18,7 +18,7 @@
 #include "linereader.h"
 #include "opt.h"
 #include "pool_endpoint.h"
-#include "spawn.h"
+#include "spawn_pipe.h"
 #include "tshark_adapter.h"
 
 #define DETECTOR "tshark"

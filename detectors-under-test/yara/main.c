@@ -20,7 +20,7 @@
 #include "det_pcap.h"
 #include "ml_util.h"
 #include "opt.h"
-#include "spawn.h"
+#include "spawn_pipe.h"
 #include "yara_adapter.h"
 
 #define DETECTOR "yara"

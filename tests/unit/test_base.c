@@ -16,7 +16,7 @@
 #include "hostport.h"
 #include "ml_util.h"
 #include "opt.h"
-#include "spawn.h"
+#include "spawn_pipe.h"
 
 static void test_parse_double(void **state)
 {

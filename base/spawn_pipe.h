@@ -7,8 +7,8 @@
  * Threads: call from the main thread (fork in a threaded process copies
  * only the caller). Nothing here waits for the child: the caller reaps it.
  */
-#ifndef SPAWN_H
-#define SPAWN_H
+#ifndef SPAWN_PIPE_H
+#define SPAWN_PIPE_H
 
 #include <sys/types.h>
 

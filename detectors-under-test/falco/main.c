@@ -1,0 +1,10 @@
+/* minerlab-det-falco: alerts from Falco's JSON output file (see README.md). */
+#include "falco_map.h"
+#include "jtail.h"
+
+int main(int argc, char **argv)
+{
+    static const struct jtail_adapter ad = {"falco", "Falco JSON output",
+                                            "ML_FALCO_EVENTS", NULL, falco_map};
+    return jtail_main(&ad, argc, argv);
+}
