@@ -135,7 +135,8 @@ static int wait_ready(struct det *d, struct child *c, const char *path, double m
     while (!*d->stop && det_mono_s() < until) {
         char *body = NULL, err[256];
         size_t len;
-        if (prom_http_get(c->port, path, 1000, &body, &len, err, sizeof(err)) == 0) {
+        /* A first process-exporter scrape of a busy host takes over a second. */
+        if (prom_http_get(c->port, path, 10000, &body, &len, err, sizeof(err)) == 0) {
             free(body);
             return 0;
         }
@@ -272,7 +273,7 @@ static int start_stack(struct det *d, char *version, size_t vlen)
         }
     }
     for (int i = 0; i < C_N; i++)
-        if (wait_ready(d, &d->ch[i], ready[i], 30) < 0)
+        if (wait_ready(d, &d->ch[i], ready[i], 60) < 0)
             return -EIO;
     return 0;
 }
