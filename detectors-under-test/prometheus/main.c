@@ -52,7 +52,7 @@ static const char usage[] =
     "usage: minerlab-det-prometheus [--scrape-s 15] [--for-s 60] [--host-cpu-pct 80]\n"
     "  [--group-share 0.5] [--new-group-cores 0.25] [--new-group-age-s 600]\n"
     "  [--prometheus BIN] [--node-exporter BIN] [--process-exporter BIN]\n"
-    "  [--interval-ms 2000] [--proc-root /proc] [--iface IFACE]";
+    "  [--interval-ms 2000] [--proc-root /proc] [--iface IFACE] [--version]";
 
 /* Last non-empty line of a child's log, for the degraded notice. */
 static void log_tail(const struct child *c, char *out, size_t len)
@@ -201,24 +201,34 @@ static void stop_stack(struct det *d)
     d->dir[0] = '\0';
 }
 
-static int start_stack(struct det *d, char *version, size_t vlen)
+/* The three tools' versions, or -ENOENT with the missing one named in err. */
+static int stack_versions(const struct det *d, char *version, size_t vlen, char *err,
+                          size_t errlen)
 {
-    char err[512], path[4200], rules[4200], pcfg[4200], buf[3][128];
     char v[3][96] = {"", "", ""};
     const char *flags[C_N] = {"--version", "-version", "--version"};
     for (int i = 0; i < C_N; i++) {
         if (version_of(d->ch[i].bin, flags[i], v[i], sizeof(v[i])) < 0) {
-            snprintf(err, sizeof(err),
+            snprintf(err, errlen,
                      "%s not found or not runnable (%s); Debian package prometheus%s",
                      d->ch[i].name, d->ch[i].bin,
                      i == C_NODE      ? "-node-exporter"
                      : i == C_PROCESS ? "-process-exporter"
                                       : "");
-            det_alert_degraded(DETECTOR, DET_SYSTEM_METRICS, err);
             return -ENOENT;
         }
     }
     snprintf(version, vlen, "%s, %s, %s", v[C_PROM], v[C_NODE], v[C_PROCESS]);
+    return 0;
+}
+
+static int start_stack(struct det *d, char *version, size_t vlen)
+{
+    char err[512], path[4200], rules[4200], pcfg[4200], buf[3][128];
+    if (stack_versions(d, version, vlen, err, sizeof(err)) < 0) {
+        det_alert_degraded(DETECTOR, DET_SYSTEM_METRICS, err);
+        return -ENOENT;
+    }
     const char *tmp = getenv("TMPDIR");
     snprintf(d->dir, sizeof(d->dir), "%s/minerlab-prom-XXXXXX",
              tmp && *tmp ? tmp : "/tmp");
@@ -228,12 +238,16 @@ static int start_stack(struct det *d, char *version, size_t vlen)
         det_alert_degraded(DETECTOR, DET_SYSTEM_METRICS, err);
         return -errno;
     }
+    int ports[C_N];
+    int prc = prom_free_ports(ports, C_N);
+    if (prc < 0) {
+        snprintf(err, sizeof(err), "no free loopback ports: %s", strerror(-prc));
+        det_alert_degraded(DETECTOR, DET_SYSTEM_METRICS, err);
+        return prc;
+    }
     for (int i = 0; i < C_N; i++) {
-        int p = prom_free_port();
-        if (p < 0)
-            return p;
-        d->ch[i].port = p;
-        snprintf(buf[i], sizeof(buf[i]), "127.0.0.1:%d", p);
+        d->ch[i].port = ports[i];
+        snprintf(buf[i], sizeof(buf[i]), "127.0.0.1:%d", ports[i]);
     }
     snprintf(rules, sizeof(rules), "%s/minerlab-rules.yml", d->dir);
     snprintf(path, sizeof(path), "%s/prometheus.yml", d->dir);
@@ -251,6 +265,8 @@ static int start_stack(struct det *d, char *version, size_t vlen)
     snprintf(cfgflag, sizeof(cfgflag), "--config.file=%s", path);
     snprintf(tsdb, sizeof(tsdb), "--storage.tsdb.path=%s/data", d->dir);
     char *node_argv[] = {(char *)d->ch[C_NODE].bin, listen[C_NODE], NULL};
+    /* The rules use neither smaps nor per-thread metrics; reading every
+     * process's smaps made one scrape of a loaded host take over 2 s. */
     char *proc_argv[] = {(char *)d->ch[C_PROCESS].bin,
                          "-config.path",
                          pcfg,
@@ -258,6 +274,8 @@ static int start_stack(struct det *d, char *version, size_t vlen)
                          buf[C_PROCESS],
                          "-procfs",
                          (char *)d->common.proc_root,
+                         "-gather-smaps=false",
+                         "-threads=false",
                          NULL};
     char *prom_argv[] = {(char *)d->ch[C_PROM].bin, cfgflag, tsdb, listen[C_PROM],
                          "--log.level=warn",        NULL};
@@ -366,6 +384,7 @@ int main(int argc, char **argv)
 {
     static struct det d;
     char err[1024], version[400] = "";
+    int want_version = 0;
     det_common_defaults(&d.common, 2000);
     prom_rules_defaults(&d.rules);
     d.ch[C_NODE] =
@@ -383,11 +402,20 @@ int main(int argc, char **argv)
         {"prometheus", DET_OPT_STRING, &d.ch[C_PROM].bin, 0, 0},
         {"node-exporter", DET_OPT_STRING, &d.ch[C_NODE].bin, 0, 0},
         {"process-exporter", DET_OPT_STRING, &d.ch[C_PROCESS].bin, 0, 0},
+        {"version", DET_OPT_FLAG, &want_version, 0, 0},
     };
     if (det_parse_args(argc, argv, &d.common, opts, sizeof(opts) / sizeof(opts[0]),
                        usage, err, sizeof(err)) < 0) {
         fprintf(stderr, "minerlab-det-prometheus: %s\n", err);
         return 64;
+    }
+    if (want_version) {
+        if (stack_versions(&d, version, sizeof(version), err, sizeof(err)) < 0) {
+            fprintf(stderr, "minerlab-det-prometheus: %s\n", err);
+            return 1;
+        }
+        puts(version);
+        return 0;
     }
     d.stop = det_install_stop_handler();
     int rc = start_stack(&d, version, sizeof(version));

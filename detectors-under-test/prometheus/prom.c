@@ -348,18 +348,32 @@ int prom_parse_version_line(const char *line, char *out, size_t len)
     return 0;
 }
 
-int prom_free_port(void)
+int prom_free_ports(int *ports, size_t n)
 {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -errno;
-    struct sockaddr_in sa = {.sin_family = AF_INET};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t sl = sizeof(sa);
-    int rc = 0;
-    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-        getsockname(fd, (struct sockaddr *)&sa, &sl) < 0)
-        rc = -errno;
-    close(fd);
-    return rc ? rc : ntohs(sa.sin_port);
+    int fds[8], rc = 0;
+    size_t open_n = 0;
+    if (n > 8)
+        return -EINVAL;
+    /* All bound at once, so the kernel cannot hand out one port twice. */
+    for (; open_n < n; open_n++) {
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            rc = -errno;
+            break;
+        }
+        fds[open_n] = fd;
+        struct sockaddr_in sa = {.sin_family = AF_INET};
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t sl = sizeof(sa);
+        if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+            getsockname(fd, (struct sockaddr *)&sa, &sl) < 0) {
+            rc = -errno;
+            open_n++;
+            break;
+        }
+        ports[open_n] = ntohs(sa.sin_port);
+    }
+    for (size_t i = 0; i < open_n; i++)
+        close(fds[i]);
+    return rc;
 }

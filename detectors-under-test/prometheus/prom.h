@@ -76,7 +76,10 @@ int prom_http_get(int port, const char *path, int timeout_ms, char **body, size_
  */
 int prom_parse_version_line(const char *line, char *out, size_t len);
 
-/* A free loopback TCP port (bound and released). > 0, or -errno. */
-int prom_free_port(void);
+/*
+ * n (<= 8) distinct free loopback TCP ports, bound together and released.
+ * 0 or -errno.
+ */
+int prom_free_ports(int *ports, size_t n);
 
 #endif

@@ -35,6 +35,7 @@ struct opts {
     long ring_s;     /* dumpcap starts a new ring file every ring_s seconds */
     long ring_files; /* and keeps at most this many */
     double drain_s;  /* after SIGTERM, tshark reads the backlog this long */
+    int version;     /* --version: print tshark\'s version and exit */
 };
 
 /* How long, after SIGTERM, tshark may go on reading the ring's backlog by
@@ -55,6 +56,7 @@ static void usage(FILE *to)
         "                      most N s (default 2.2; the harness allows 3)\n"
         "  --direct            live: let tshark capture itself (no ring; drops\n"
         "                      packets when dissection falls behind)\n"
+        "  --version           print tshark's version and exit\n"
         "  -h, --help          this text\n");
 }
 
@@ -251,6 +253,8 @@ static int parse_args(struct opts *o, int argc, char **argv)
         } else if (rc == 0 && !strcmp(argv[i], "--drain-s") && i + 1 < argc &&
                    det_parse_double(argv[i + 1], 0, 86400, &o->drain_s) == 0) {
             i++;
+        } else if (rc == 0 && !strcmp(argv[i], "--version")) {
+            o->version = 1;
         } else if (rc == 0 && !strcmp(argv[i], "--direct")) {
             o->direct = 1;
         } else if (rc == 0 && !strcmp(argv[i], "--ring-seconds") && i + 1 < argc &&
@@ -400,8 +404,16 @@ int main(int argc, char **argv)
         iface = "lo";
     int ring = !o.pc.read_file && !o.direct;
     if (tshark_version(o.tshark, version, sizeof(version)) < 0) {
+        if (o.version) {
+            fprintf(stderr, "minerlab-det-tshark: tshark not found or not runnable\n");
+            return 1;
+        }
         det_alert_degraded(DETECTOR, DET_NETWORK, "tshark not found or not runnable");
         goto out;
+    }
+    if (o.version) {
+        puts(version);
+        return 0;
     }
     det_info_line(DETECTOR, DET_NETWORK,
                   json_pack("{s:s,s:s}", "version", version, "capture",

@@ -3,7 +3,7 @@
 if(TARGET minerlab-det-prometheus)
     add_test(NAME det_prometheus_stack
         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/integration/det_prometheus/stack.sh)
-    set_tests_properties(det_prometheus_stack PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77
+    set_tests_properties(det_prometheus_stack PROPERTIES TIMEOUT 180 SKIP_RETURN_CODE 77
         LABELS "integration"
         ENVIRONMENT "ML_BIN_DIR=${CMAKE_BINARY_DIR}/bin;ML_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
 endif()

@@ -348,11 +348,17 @@ static void version_lines(void **state)
     assert_int_equal(prom_parse_version_line("build user: x", v, sizeof(v)), -22);
 }
 
-static void free_port_is_bindable(void **state)
+static void free_ports_are_distinct(void **state)
 {
     (void)state;
-    int p = prom_free_port();
-    assert_true(p > 0 && p < 65536);
+    int ports[3];
+    assert_int_equal(prom_free_ports(ports, 3), 0);
+    for (int i = 0; i < 3; i++) {
+        assert_true(ports[i] > 0 && ports[i] < 65536);
+        for (int k = 0; k < i; k++)
+            assert_int_not_equal(ports[i], ports[k]); /* one port twice broke a run */
+    }
+    int p = ports[0];
     char *body = NULL, err[256];
     size_t len;
     /* Nothing listens there: a clear error, no body. */
@@ -375,7 +381,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(group_pids_like_pgrep, setup, teardown),
         cmocka_unit_test(version_lines),
-        cmocka_unit_test(free_port_is_bindable),
+        cmocka_unit_test(free_ports_are_distinct),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
