@@ -293,8 +293,9 @@ static char **build_argv(const struct opts *o, const char *iface, char *filter)
     if (o->pc.filter && !o->pc.read_file && !ring) {
         av[n++] = "-f";
         av[n++] = (char *)o->pc.filter;
-    } else if (o->pc.filter) {
-        /* tshark applies BPF only while capturing, not to files. */
+    } else if (o->pc.filter && o->pc.read_file) {
+        /* tshark applies BPF only while capturing, not to files (with the
+         * ring, dumpcap applies it). */
         fprintf(stderr, "minerlab-det-tshark: --filter ignored with --read\n");
     }
     av[n++] = "-n";
