@@ -1,9 +1,14 @@
 /* minerlab list: scenarios, suites and the reference detectors found. */
 #include <dirent.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hxutil.h"
@@ -37,6 +42,59 @@ static void list_suites(const char *dir)
     free(names);
 }
 
+/*
+ * The first line `PATH --version` prints within 3 s with exit status 0 (the
+ * third-party tool behind an adapter); "" for a detector without the option.
+ */
+static void probe_version(const char *path, char *out, size_t len)
+{
+    int p[2];
+    out[0] = '\0';
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return;
+    pid_t pid = fork();
+    if (pid == 0) {
+        int nul = open("/dev/null", O_RDWR);
+        dup2(nul, 0);
+        dup2(p[1], 1);
+        dup2(nul, 2);
+        execl(path, path, "--version", (char *)NULL);
+        _exit(127);
+    }
+    close(p[1]);
+    size_t used = 0;
+    int eof = 0;
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while (pid > 0 && used + 1 < len) {
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        long left =
+            3000 - ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+        struct pollfd pf = {.fd = p[0], .events = POLLIN};
+        if (left <= 0 || poll(&pf, 1, (int)left) <= 0)
+            break;
+        ssize_t n = read(p[0], out + used, len - 1 - used);
+        if (n <= 0) {
+            eof = n == 0; /* it closed stdout: it is exiting */
+            break;
+        }
+        used += (size_t)n;
+    }
+    close(p[0]);
+    out[used] = '\0';
+    int st = 0;
+    if (pid > 0 && eof) {
+        waitpid(pid, &st, 0);
+    } else if (pid > 0 && waitpid(pid, &st, WNOHANG) == 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &st, 0);
+        out[0] = '\0';
+    }
+    if (pid <= 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        out[0] = '\0';
+    out[strcspn(out, "\r\n")] = '\0';
+}
+
 static void list_detectors(const char *bin)
 {
     struct dirent **names = NULL;
@@ -44,7 +102,10 @@ static void list_detectors(const char *bin)
     printf("\nreference detectors (%s/minerlab-det-*):\n", bin);
     for (int i = 0; i < n; i++) {
         if (strncmp(names[i]->d_name, "minerlab-det-", 13) == 0) {
-            printf("  %s\n", names[i]->d_name + 13);
+            char path[4400], version[256];
+            hx_fmt(path, sizeof(path), "%s/%s", bin, names[i]->d_name);
+            probe_version(path, version, sizeof(version));
+            printf("  %-16s %s\n", names[i]->d_name + 13, version);
             found++;
         }
         free(names[i]);

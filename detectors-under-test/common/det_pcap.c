@@ -200,6 +200,8 @@ int det_pcap_parse(int dlt, const uint8_t *frame, size_t caplen, size_t wirelen,
     out->payload = l4 + hdr;
     out->payload_len = l4cap - hdr;
     out->payload_wire_len = l4_wire >= hdr ? l4_wire - hdr : 0;
+    out->l3 = ip;
+    out->l3_len = (size_t)l4off + l4cap;
     (void)wirelen;
     return 0;
 }

@@ -31,6 +31,8 @@ struct det_pkt {
     const uint8_t *payload;
     size_t payload_len;      /* bytes actually captured */
     size_t payload_wire_len; /* bytes on the wire (> payload_len when cut by snaplen) */
+    const uint8_t *l3;       /* the IP header (for libraries that parse it: nDPI) */
+    size_t l3_len;           /* captured bytes from l3, at most the IP length */
 };
 
 #define DET_TCP_FIN 0x01
@@ -109,6 +111,5 @@ int det_pcap_parse_option(struct det_pcap_config *cfg, int argc, char **argv, in
     "  -f, --filter BPF    capture filter expression\n"                                \
     "  --snaplen N         bytes kept per packet (default 65535)\n"                    \
     "  --buffer-mib N      kernel capture ring in MiB (default 32)\n"
-
 
 #endif

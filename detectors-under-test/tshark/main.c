@@ -4,6 +4,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,10 +17,10 @@
 
 #include "det_alert.h"
 #include "det_pcap.h"
-#include "linereader.h"
-#include "opt.h"
+#include "det_proc.h"
+#include "ml_util.h"
 #include "pool_endpoint.h"
-#include "spawn_pipe.h"
+#include "ring.h"
 #include "tshark_adapter.h"
 
 #define DETECTOR "tshark"
@@ -28,15 +30,34 @@ struct opts {
     struct det_pcap_config pc;
     const char *domains;
     const char *tshark;
+    const char *dumpcap;
+    int direct;      /* live capture in tshark itself (the old way; drops under load) */
+    long ring_s;     /* dumpcap starts a new ring file every ring_s seconds */
+    long ring_files; /* and keeps at most this many */
+    double drain_s;  /* after SIGTERM, tshark reads the backlog this long */
+    int version;     /* --version: print tshark\'s version and exit */
 };
+
+/* How long, after SIGTERM, tshark may go on reading the ring's backlog by
+ * default: the harness kills the group 3 s after its SIGTERM. */
+#define DRAIN_S 2.2
 
 static void usage(FILE *to)
 {
-    fprintf(to,
-            "usage: minerlab-det-tshark [options]\n" DET_PCAP_USAGE
-            "  --domains FILE      pool domain list (default: pool-endpoint's list)\n"
-            "  --tshark PATH       tshark binary (default: tshark on PATH)\n"
-            "  -h, --help          this text\n");
+    fprintf(
+        to,
+        "usage: minerlab-det-tshark [options]\n" DET_PCAP_USAGE
+        "  --domains FILE      pool domain list (default: pool-endpoint's list)\n"
+        "  --tshark PATH       tshark binary (default: tshark on PATH)\n"
+        "  --dumpcap PATH      dumpcap binary (default: dumpcap on PATH)\n"
+        "  --ring-seconds N    live: a new dumpcap ring file every N s (default 1)\n"
+        "  --ring-files N      live: dumpcap keeps at most N files (default 3600)\n"
+        "  --drain-s N         live: after SIGTERM, read the ring's backlog for at\n"
+        "                      most N s (default 2.2; the harness allows 3)\n"
+        "  --direct            live: let tshark capture itself (no ring; drops\n"
+        "                      packets when dissection falls behind)\n"
+        "  --version           print tshark's version and exit\n"
+        "  -h, --help          this text\n");
 }
 
 /* Runs `tshark --version` and keeps its first line. 0 or -ENOENT. */
@@ -58,35 +79,102 @@ static int tshark_version(const char *bin, char *out, size_t len)
     return 0;
 }
 
-struct line_sink {
-    void (*fn)(void *, char *);
-    void *arg;
-};
-
-static int sink_line(void *ud, char *line, size_t len)
+/*
+ * Starts argv with stdout and stderr on pipes. in_fd (may be NULL) gets a
+ * non-blocking pipe to its stdin; such a reader (tshark on the ring) gets its
+ * own process group, since tshark acts on SIGTERM even when it is ignored and
+ * the harness's SIGTERM to our group would cut the backlog short: it ends at
+ * EOF on stdin, or SIGKILL at the deadline, and PR_SET_PDEATHSIG kills it
+ * with the adapter.
+ */
+static void close_pair(int p[2])
 {
-    struct line_sink *k = ud;
-    (void)len;
-    k->fn(k->arg, line);
-    return 0;
+    for (int i = 0; i < 2; i++)
+        if (p[i] >= 0)
+            close(p[i]);
 }
 
-/* Reads what is there and calls fn per complete line. 0 at EOF, 1 otherwise. */
-static int read_lines(int fd, struct linereader *lr, void (*fn)(void *, char *),
-                      void *arg)
+static pid_t spawn(char **argv, int *in_fd, int *out_fd, int *err_fd)
 {
-    char buf[16384];
-    struct line_sink k = {fn, arg};
-    ssize_t n = read(fd, buf, sizeof(buf));
+    int o[2] = {-1, -1}, e[2] = {-1, -1}, in[2] = {-1, -1};
+    if (pipe2(o, O_CLOEXEC) < 0 || pipe2(e, O_CLOEXEC) < 0 ||
+        (in_fd && pipe2(in, O_CLOEXEC) < 0)) {
+        close_pair(o), close_pair(e), close_pair(in);
+        return -1;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* never outlive the adapter */
+        prctl(PR_SET_PDEATHSIG, in_fd ? SIGKILL : SIGTERM);
+        if (in_fd) {
+            dup2(in[0], 0);
+            setpgid(0, 0);
+        }
+        if (getppid() == 1)
+            _exit(127); /* the adapter died before prctl */
+        dup2(o[1], 1);
+        dup2(e[1], 2);
+        signal(SIGPIPE, SIG_DFL);
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    close(o[1]);
+    close(e[1]);
+    if (in_fd)
+        close(in[0]);
+    if (pid < 0) {
+        close(o[0]), close(e[0]);
+        if (in_fd)
+            close(in[1]);
+        return -1;
+    }
+    if (in_fd) {
+        fcntl(in[1], F_SETFL, O_NONBLOCK);
+        *in_fd = in[1];
+    }
+    *out_fd = o[0];
+    *err_fd = e[0];
+    return pid;
+}
+
+struct reader {
+    char *buf;
+    size_t len;
+    int skipping; /* an over-long line is being dropped */
+};
+
+/* Reads what is there and calls fn per complete line. 0 at EOF, 1 otherwise. */
+static int read_lines(int fd, struct reader *r, void (*fn)(void *, char *), void *arg)
+{
+    ssize_t n = read(fd, r->buf + r->len, LINE_CAP - 1 - r->len);
     if (n <= 0)
         return n < 0 && errno == EINTR;
-    linereader_feed(lr, buf, (size_t)n, sink_line, &k, NULL, 0);
+    r->len += (size_t)n;
+    size_t start = 0;
+    for (size_t i = 0; i < r->len; i++) {
+        if (r->buf[i] != '\n')
+            continue;
+        r->buf[i] = '\0';
+        if (!r->skipping)
+            fn(arg, r->buf + start);
+        r->skipping = 0;
+        start = i + 1;
+    }
+    memmove(r->buf, r->buf + start, r->len - start);
+    r->len -= start;
+    if (r->len == LINE_CAP - 1) {
+        r->len = 0;
+        r->skipping = 1;
+    }
     return 1;
 }
 
 struct state {
     struct tsa_seen *seen;
+    struct tsr *ring;
     unsigned long lines, alerts;
+    uint64_t captured, dropped; /* tshark's or dumpcap's own count */
+    int have_counts;
     char last_err[256];
 };
 
@@ -134,8 +222,15 @@ static void on_err(void *arg, char *line)
     /* Keep the most telling line: a capture-permission or interface error wins. */
     if (strstr(st->last_err, "permission") || strstr(st->last_err, "o such device"))
         return;
-    if (strstr(msg, "packets captured") || strstr(msg, "packets dropped"))
+    unsigned long long n;
+    if (sscanf(msg, "%llu packets captured", &n) == 1) {
+        st->captured = n, st->have_counts = 1;
         return;
+    }
+    if (sscanf(msg, "%llu packets dropped", &n) == 1) {
+        st->dropped += n, st->have_counts = 1;
+        return;
+    }
     snprintf(st->last_err, sizeof(st->last_err), "%s", msg);
 }
 
@@ -153,6 +248,21 @@ static int parse_args(struct opts *o, int argc, char **argv)
             o->domains = argv[++i];
         } else if (rc == 0 && !strcmp(argv[i], "--tshark") && i + 1 < argc) {
             o->tshark = argv[++i];
+        } else if (rc == 0 && !strcmp(argv[i], "--dumpcap") && i + 1 < argc) {
+            o->dumpcap = argv[++i];
+        } else if (rc == 0 && !strcmp(argv[i], "--drain-s") && i + 1 < argc &&
+                   det_parse_double(argv[i + 1], 0, 86400, &o->drain_s) == 0) {
+            i++;
+        } else if (rc == 0 && !strcmp(argv[i], "--version")) {
+            o->version = 1;
+        } else if (rc == 0 && !strcmp(argv[i], "--direct")) {
+            o->direct = 1;
+        } else if (rc == 0 && !strcmp(argv[i], "--ring-seconds") && i + 1 < argc &&
+                   ml_parse_long(argv[i + 1], 1, 3600, &o->ring_s) == 0) {
+            i++;
+        } else if (rc == 0 && !strcmp(argv[i], "--ring-files") && i + 1 < argc &&
+                   ml_parse_long(argv[i + 1], 2, 1000000, &o->ring_files) == 0) {
+            i++;
         } else {
             fprintf(stderr, "minerlab-det-tshark: %s\n",
                     rc < 0 ? err : "unknown option or missing value (see --help)");
@@ -169,19 +279,23 @@ static char **build_argv(const struct opts *o, const char *iface, char *filter)
     char **av = calloc(cap, sizeof(char *));
     if (!av)
         return NULL;
+    int ring = !o->pc.read_file && !o->direct;
     av[n++] = (char *)o->tshark;
-    av[n++] = o->pc.read_file ? "-r" : "-i";
-    av[n++] = (char *)(o->pc.read_file ? o->pc.read_file : iface);
-    if (!o->pc.read_file) {
+    av[n++] = o->pc.read_file || ring ? "-r" : "-i";
+    av[n++] = (char *)(o->pc.read_file ? o->pc.read_file : ring ? "-" : iface);
+    if (ring) {
+        av[n++] = "-l"; /* the ring's pcapng stream on stdin */
+    } else if (!o->pc.read_file) {
         av[n++] = "-l"; /* line-buffered: alerts as packets arrive */
         av[n++] = "-s";
         av[n++] = "4096";
     }
-    if (o->pc.filter && !o->pc.read_file) {
+    if (o->pc.filter && !o->pc.read_file && !ring) {
         av[n++] = "-f";
         av[n++] = (char *)o->pc.filter;
-    } else if (o->pc.filter) {
-        /* tshark applies BPF only while capturing, not to files. */
+    } else if (o->pc.filter && o->pc.read_file) {
+        /* tshark applies BPF only while capturing, not to files (with the
+         * ring, dumpcap applies it). */
         fprintf(stderr, "minerlab-det-tshark: --filter ignored with --read\n");
     }
     av[n++] = "-n";
@@ -201,33 +315,114 @@ static char **build_argv(const struct opts *o, const char *iface, char *filter)
     return av;
 }
 
+/* dumpcap writing the ring: same interface, snaplen and capture filter. */
+static char **build_dumpcap_argv(const struct opts *o, const char *iface,
+                                 const char *dir, char *spec[4])
+{
+    char **av = calloc(32, sizeof(char *));
+    size_t n = 0;
+    if (!av)
+        return NULL;
+    snprintf(spec[0], 64, "%d", o->pc.buffer_mib > 0 ? o->pc.buffer_mib : 64);
+    snprintf(spec[1], 64, "duration:%ld", o->ring_s);
+    snprintf(spec[2], 64, "files:%ld", o->ring_files);
+    snprintf(spec[3], 4200, "%s/ring.pcapng", dir);
+    av[n++] = (char *)o->dumpcap;
+    av[n++] = "-i";
+    av[n++] = (char *)iface;
+    av[n++] = "-q";
+    av[n++] = "-s";
+    av[n++] = "4096";
+    av[n++] = "-B"; /* MiB of kernel ring */
+    av[n++] = spec[0];
+    if (o->pc.filter) {
+        av[n++] = "-f";
+        av[n++] = (char *)o->pc.filter;
+    }
+    av[n++] = "-b";
+    av[n++] = spec[1];
+    av[n++] = "-b";
+    av[n++] = spec[2];
+    av[n++] = "-b";
+    av[n++] = "printname:stdout";
+    av[n++] = "-w";
+    av[n++] = spec[3];
+    av[n] = NULL;
+    return av;
+}
+
+static void on_ring_name(void *arg, char *line)
+{
+    struct state *st = arg;
+    tsr_add(st->ring, line);
+}
+
+static void on_dumpcap_err(void *arg, char *line)
+{
+    struct state *st = arg;
+    uint64_t rx, dr;
+    line += strspn(line, "\r"); /* dumpcap redraws its packet count with \r */
+    if (tsr_parse_dumpcap_stats(line, &rx, &dr) == 0) {
+        st->captured = rx, st->dropped = dr, st->have_counts = 1;
+        fprintf(stderr, "dumpcap: %s\n", line);
+        return;
+    }
+    if (!strncmp(line, "File: ", 6) || !strncmp(line, "Capturing on", 12) ||
+        !strncmp(line, "Packets captured", 16) || !*line)
+        return;
+    fprintf(stderr, "dumpcap: %s\n", line);
+    if (!strstr(st->last_err, "permission") && !strstr(st->last_err, "o such device"))
+        snprintf(st->last_err, sizeof(st->last_err), "dumpcap: %s", line);
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb, (void)flag, (void)ftw;
+    return remove(path);
+}
+
 int main(int argc, char **argv)
 {
-    struct opts o = {.tshark = "tshark"};
+    struct opts o = {.tshark = "tshark",
+                     .dumpcap = "dumpcap",
+                     .ring_s = 1,
+                     .ring_files = 3600,
+                     .drain_s = DRAIN_S};
     struct state st = {0};
-    char version[256], pathbuf[4096], err[512];
+    char version[256], pathbuf[4096], err[512], dir[4096] = "";
+    char spec0[64], spec1[64], spec2[64], spec3[4200];
+    char *spec[4] = {spec0, spec1, spec2, spec3};
     struct pep *pep = NULL;
-    char *filter = NULL, **av = NULL;
-    struct linereader out, errr;
-    linereader_init(&out, LINE_CAP - 2);
-    linereader_init(&errr, LINE_CAP - 2);
-    linereader_drop_long(&out);
-    linereader_drop_long(&errr);
+    char *filter = NULL, **av = NULL, **dav = NULL;
+    struct reader out = {0}, errr = {0}, dout = {0}, derr = {0};
     int ret = 1;
-    pid_t child = -1;
+    pid_t child = -1, dumpcap = -1;
     if (parse_args(&o, argc, argv) < 0)
-        return OPT_EXIT_USAGE;
+        return 64;
     volatile sig_atomic_t *stop = det_install_stop_handler();
     const char *iface = o.pc.iface ? o.pc.iface : getenv("ML_IFACE");
     if (!iface || !*iface)
         iface = "lo";
+    int ring = !o.pc.read_file && !o.direct;
     if (tshark_version(o.tshark, version, sizeof(version)) < 0) {
+        if (o.version) {
+            fprintf(stderr, "minerlab-det-tshark: tshark not found or not runnable\n");
+            return 1;
+        }
         det_alert_degraded(DETECTOR, DET_NETWORK, "tshark not found or not runnable");
         goto out;
     }
+    if (o.version) {
+        puts(version);
+        return 0;
+    }
     det_info_line(DETECTOR, DET_NETWORK,
-                  json_pack("{s:s,s:i,s:s}", "version", version, "min_observation_s", 0,
-                            "min_observation_basis", "first packets of a connection"));
+                  json_pack("{s:s,s:i,s:s,s:s}", "version", version, "min_observation_s", 0,
+                            "min_observation_basis", "first packets of a connection",
+                            "capture",
+                            o.pc.read_file ? "file"
+                            : ring         ? "dumpcap ring buffer"
+                                           : "tshark live (direct)"));
     size_t nd = 0, np = 0;
     const uint16_t *ports = pep_default_ports(&np);
     if (pep_create(&pep, NULL) < 0)
@@ -240,60 +435,137 @@ int main(int argc, char **argv)
     const char *const *domains = pep_domains(pep, &nd);
     filter = tsa_build_filter(domains, nd, ports, np);
     st.seen = tsa_seen_create(65536);
+    st.ring = ring ? tsr_create() : NULL;
+    out.buf = malloc(LINE_CAP);
+    errr.buf = malloc(LINE_CAP);
+    dout.buf = malloc(LINE_CAP);
+    derr.buf = malloc(LINE_CAP);
     av = filter ? build_argv(&o, iface, filter) : NULL;
-    if (!filter || !st.seen || !av)
+    if (!filter || !st.seen || !out.buf || !errr.buf || !dout.buf || !derr.buf || !av ||
+        (ring && !st.ring))
         goto out;
-    int ofd, efd;
-    /* SIGTERM when the adapter dies: tshark must never outlive it. */
-    struct spawn_opts so = {.err = SPAWN_ERR_PIPE, .death_signal = SIGTERM};
-    child = spawn_pipe(av, &so, &ofd, &efd);
+    /* pf: tshark stdout, tshark stderr, dumpcap stdout, dumpcap stderr, tshark stdin */
+    struct pollfd pf[5] = {{.fd = -1}, {.fd = -1}, {.fd = -1}, {.fd = -1}, {.fd = -1}};
+    if (ring) {
+        const char *tmp = getenv("TMPDIR");
+        snprintf(dir, sizeof(dir), "%s/minerlab-tshark-XXXXXX",
+                 tmp && *tmp ? tmp : "/tmp");
+        if (!mkdtemp(dir)) {
+            snprintf(err, sizeof(err), "cannot make the ring's dir: %s",
+                     strerror(errno));
+            dir[0] = '\0';
+            det_alert_degraded(DETECTOR, DET_NETWORK, err);
+            goto out;
+        }
+        dav = build_dumpcap_argv(&o, iface, dir, spec);
+        if (!dav)
+            goto out;
+        dumpcap = spawn(dav, NULL, &pf[2].fd, &pf[3].fd);
+        if (dumpcap < 0) {
+            det_alert_degraded(DETECTOR, DET_NETWORK, "cannot start dumpcap");
+            goto out;
+        }
+    }
+    child = spawn(av, ring ? &pf[4].fd : NULL, &pf[0].fd, &pf[1].fd);
     if (child < 0) {
         det_alert_degraded(DETECTOR, DET_NETWORK, "cannot start tshark");
         goto out;
     }
-    struct pollfd pf[2] = {{.fd = ofd, .events = POLLIN},
-                           {.fd = efd, .events = POLLIN}};
-    int open_fds = 2;
-    while (open_fds > 0) {
-        if (*stop && child > 0) {
-            kill(child, SIGTERM); /* tshark flushes and exits; keep reading */
-            *stop = 0;
+    for (int i = 0; i < 4; i++)
+        pf[i].events = POLLIN;
+    struct reader *rd[4] = {&out, &errr, &dout, &derr};
+    void (*fn[4])(void *, char *) = {on_out, on_err, on_ring_name, on_dumpcap_err};
+    double drain_until = 0;
+    int stopping = 0;
+    while (pf[0].fd >= 0 || pf[1].fd >= 0 || pf[2].fd >= 0 || pf[3].fd >= 0) {
+        if (*stop && !stopping) {
+            stopping = 1;
+            drain_until = ring ? det_mono_s() + o.drain_s : 0;
+            /* dumpcap closes its last file and names it; tshark then reads the
+             * backlog until EOF on stdin. Without a ring, tshark flushes. */
+            kill(ring ? dumpcap : child, SIGTERM);
         }
-        if (poll(pf, 2, 200) <= 0)
+        if (pf[4].fd >= 0) {
+            int more = tsr_feed(st.ring, pf[4].fd);
+            int dumpcap_done = pf[2].fd < 0 && pf[3].fd < 0;
+            if (more < 0 || (more == 0 && dumpcap_done)) {
+                close(pf[4].fd); /* EOF: tshark finishes and exits */
+                pf[4].fd = -1;
+            }
+            pf[4].events = more > 0 ? POLLOUT : 0;
+        }
+        if (stopping && drain_until > 0 && det_mono_s() > drain_until) {
+            drain_until = 0; /* out of time: what is left goes unread */
+            if (pf[4].fd >= 0)
+                close(pf[4].fd);
+            pf[4].fd = -1;
+            if (dumpcap > 0)
+                kill(dumpcap, SIGKILL);
+            kill(child, SIGKILL);
+        }
+        if (stopping && !drain_until && pf[0].fd < 0 && pf[1].fd < 0)
+            break; /* killed at the deadline; dumpcap's pipes may linger */
+        if (poll(pf, 5, 100) <= 0)
             continue;
-        for (int i = 0; i < 2; i++) {
+        for (int i = 0; i < 4; i++) {
             if (pf[i].fd < 0 || !(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
                 continue;
-            int more = read_lines(pf[i].fd, i ? &errr : &out, i ? on_err : on_out, &st);
-            if (!more) {
+            if (!read_lines(pf[i].fd, rd[i], fn[i], &st)) {
                 close(pf[i].fd);
                 pf[i].fd = -1;
-                open_fds--;
             }
         }
     }
-    int status = 0;
+    if (pf[4].fd >= 0)
+        close(pf[4].fd);
+    int status = 0, dstatus = 0;
     waitpid(child, &status, 0);
+    if (dumpcap > 0)
+        waitpid(dumpcap, &dstatus, 0);
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    int failed = code != 0 && !(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+    int failed = code != 0 && !(WIFSIGNALED(status) &&
+                                (WTERMSIG(status) == SIGTERM || (ring && stopping)));
+    if (ring && !stopping && WIFEXITED(dstatus) && WEXITSTATUS(dstatus) != 0)
+        failed = 1, code = WEXITSTATUS(dstatus);
     if (failed) {
-        snprintf(err, sizeof(err), "tshark exited with status %d%s%s", code,
+        snprintf(err, sizeof(err), "%s exited with status %d%s%s",
+                 ring && st.last_err[0] == 'd' ? "dumpcap" : "tshark", code,
                  st.last_err[0] ? ": " : "", st.last_err);
         det_alert_degraded(DETECTOR, DET_NETWORK, err);
     }
     fprintf(stderr,
             "minerlab-det-tshark: %lu matching packets, %lu alerts, tshark status %d\n",
             st.lines, st.alerts, code);
-    det_info_line(DETECTOR, DET_NETWORK,
-                  json_pack("{s:s,s:I,s:I,s:i}", "version", version, "matches",
-                            (json_int_t)st.lines, "alerts", (json_int_t)st.alerts,
-                            "tshark_status", code));
+    json_t *info = json_pack("{s:s,s:I,s:I,s:i}", "version", version, "matches",
+                             (json_int_t)st.lines, "alerts", (json_int_t)st.alerts,
+                             "tshark_status", code);
+    if (st.have_counts) {
+        json_object_set_new(info, "packets", json_integer((json_int_t)st.captured));
+        json_object_set_new(info, "dropped", json_integer((json_int_t)st.dropped));
+    }
+    if (ring) {
+        struct tsr_stats rs;
+        tsr_stats(st.ring, &rs);
+        json_object_set_new(info, "ring_files", json_integer((json_int_t)rs.files));
+        json_object_set_new(info, "ring_files_lost",
+                            json_integer((json_int_t)rs.files_lost));
+        json_object_set_new(info, "ring_files_unread",
+                            json_integer((json_int_t)rs.queued));
+        json_object_set_new(info, "ring_bytes", json_integer((json_int_t)rs.bytes_fed));
+    }
+    det_info_line(DETECTOR, DET_NETWORK, info);
     ret = failed ? 2 : 0;
 out:
-    linereader_free(&out);
-    linereader_free(&errr);
+    if (dir[0])
+        nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    free(out.buf);
+    free(errr.buf);
+    free(dout.buf);
+    free(derr.buf);
     free(av);
+    free(dav);
     free(filter);
+    tsr_destroy(st.ring);
     tsa_seen_destroy(st.seen);
     pep_destroy(pep);
     return ret;
