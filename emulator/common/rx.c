@@ -332,6 +332,33 @@ static int own_build(struct rx_ctx *ctx)
     return 0;
 }
 
+static void build_dataset(struct rx_ctx *ctx, enum rx_builder b)
+{
+    uint64_t t0 = ml_mono_ns();
+    ctx->info.builder_fallback = 0;
+    ctx->info.builder_cache[0] = '\0';
+    if (b == RX_BUILDER_LIB || own_build(ctx) != 0) {
+        ctx->info.builder_fallback = b != RX_BUILDER_LIB;
+        init_dataset(ctx);
+        snprintf(ctx->info.builder, sizeof(ctx->info.builder), "librandomx");
+    }
+    ctx->info.dataset_init_s = (double)(ml_mono_ns() - t0) / 1e9;
+}
+
+int rx_ctx_rebuild(struct rx_ctx *ctx, enum rx_builder b)
+{
+    if (!ctx->dataset || !ctx->keyed)
+        return -EINVAL;
+    build_dataset(ctx, b);
+    return 0;
+}
+
+void rx_ctx_lib_handles(struct rx_ctx *ctx, void **cache, void **dataset)
+{
+    *cache = ctx->cache;
+    *dataset = ctx->dataset;
+}
+
 int rx_ctx_rekey(struct rx_ctx *ctx, const void *seed, size_t seed_len)
 {
     if (seed_len > sizeof(ctx->seed))
@@ -345,16 +372,8 @@ int rx_ctx_rekey(struct rx_ctx *ctx, const void *seed, size_t seed_len)
     memcpy(ctx->seed, seed, seed_len);
     ctx->seed_len = seed_len;
     ctx->keyed = 1;
-    if (ctx->dataset) {
-        ctx->info.builder_fallback = 0;
-        ctx->info.builder_cache[0] = '\0';
-        if (ctx->cfg.builder == RX_BUILDER_LIB || own_build(ctx) != 0) {
-            ctx->info.builder_fallback = ctx->cfg.builder != RX_BUILDER_LIB;
-            init_dataset(ctx);
-            snprintf(ctx->info.builder, sizeof(ctx->info.builder), "librandomx");
-        }
-        ctx->info.dataset_init_s = (double)(ml_mono_ns() - t1) / 1e9;
-    }
+    if (ctx->dataset)
+        build_dataset(ctx, ctx->cfg.builder);
     ctx->epoch++;
     return 0;
 }

@@ -94,6 +94,15 @@ void rx_vm_destroy(struct rx_vm *vm);
  * randomx_init_dataset before trusting it.
  */
 const void *rx_ctx_cache_memory(struct rx_ctx *ctx);
+/*
+ * Builds the dataset of the current key again with builder b (timed into
+ * info.dataset_init_s, info.builder). For benchmarks. 0, or -EINVAL when
+ * the context is light or not keyed.
+ */
+int rx_ctx_rebuild(struct rx_ctx *ctx, enum rx_builder b);
+/* librandomx's randomx_cache * and randomx_dataset * (NULL in light mode),
+ * for callers that make VMs with other flags (e.g. the interpreter). */
+void rx_ctx_lib_handles(struct rx_ctx *ctx, void **cache, void **dataset);
 /* The parsed name of a builder ("own", "lib"); 0 or -EINVAL. */
 int rx_builder_parse(const char *s, enum rx_builder *out);
 
