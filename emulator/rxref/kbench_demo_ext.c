@@ -4,9 +4,9 @@
  * one thread (it ignores --mode and --threads). Reads "KEYHEX INPUTHEX"
  * lines, prints one hex hash per line, flushed.
  *
- * --fault wrong|few|garbage|hang makes it misbehave on the 3rd input, for
- * the benchmark's own tests: a wrong hash, exit without answering, a line
- * that is no hash, or silence.
+ * --fault wrong|few|garbage|hang makes it misbehave on the 3rd input (or
+ * the Nth with --fault-at N), for the benchmark's own tests: a wrong hash,
+ * exit without answering, a line that is no hash, or silence.
  */
 #include <randomx.h>
 #include <stdio.h>
@@ -19,9 +19,13 @@
 int main(int argc, char **argv)
 {
     const char *fault = "";
-    for (int i = 1; i < argc - 1; i++)
+    long at = 3;
+    for (int i = 1; i < argc - 1; i++) {
         if (!strcmp(argv[i], "--fault"))
             fault = argv[i + 1];
+        if (!strcmp(argv[i], "--fault-at"))
+            at = atol(argv[i + 1]);
+    }
     randomx_flags f = randomx_get_flags();
     randomx_cache *cache = randomx_alloc_cache(f);
     randomx_vm *vm = NULL;
@@ -51,7 +55,7 @@ int main(int argc, char **argv)
             snprintf(key, sizeof(key), "%s", line);
         }
         randomx_calculate_hash(vm, in, ilen, h);
-        if (++n == 3) {
+        if (++n == at) {
             if (!strcmp(fault, "wrong"))
                 h[0] ^= 1;
             else if (!strcmp(fault, "few"))

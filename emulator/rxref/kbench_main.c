@@ -70,7 +70,7 @@ enum kind { K_LIB_JIT, K_LIB_INTERP, K_RXREF, K_RXDS, K_CUDA, K_EXT };
 
 struct kernel {
     enum kind kind;
-    char name[64];
+    char name[96];
     const char *cmd; /* K_EXT */
     json_t *runs;    /* one object per (mode, threads, round) */
     json_t *verify;  /* mode -> verification object */
@@ -81,7 +81,7 @@ struct kernel {
 struct opts {
     int threads[MAX_LIST], nthreads, max_threads;
     int modes[2], nmodes; /* RX_MODE_LIGHT / RX_MODE_FAST */
-    double seconds, ext_timeout;
+    double seconds, ext_timeout, ext_init;
     int rounds, verify_n, thp;
     const char *json_out, *md_out;
 };
@@ -425,8 +425,10 @@ static json_t *run_forked(enum kind k, const struct mode_state *ms, int threads,
 /* ---------------------------------------------------------- external kernels */
 
 static json_t *run_external(struct kernel *kn, int mode, int threads, double seconds,
-                            int verify_n, double limit_s, double *rss_mib)
+                            int verify_n, double limit_s, double init_s,
+                            double *rss_mib)
 {
+    double applied = limit_s;
     struct kb_ext x;
     char why[512] = "";
     json_t *o = json_object();
@@ -445,8 +447,11 @@ static json_t *run_external(struct kernel *kn, int mode, int threads, double sec
     for (int i = 0; i < verify_n && n < 200; i++)
         batch[n++] = rnd_in[i];
     double t0 = now_s();
-    double first_limit = limit_s + (mode == RX_MODE_FAST ? 300 : 60);
-    rc = kb_ext_hash(&x, batch, n, got, first_limit, &done, why, sizeof(why));
+    /* The first batch also pays the kernel's cache/dataset initialisation. */
+    applied = limit_s + (init_s >= 0 ? init_s : mode == RX_MODE_FAST ? 300 : 60);
+    rc = kb_ext_hash(&x, batch, n, got, applied, &done, why, sizeof(why));
+    if (!rc)
+        applied = limit_s;
     json_object_set_new(o, "init_and_verify_s", json_real(now_s() - t0));
     if (rc) {
         if (done < n) {
@@ -504,8 +509,15 @@ static json_t *run_external(struct kernel *kn, int mode, int threads, double sec
         for (size_t i = 0; i < b; i++)
             tmpl_input(&batch[i], nonce + (uint32_t)i);
         rc = kb_ext_hash(&x, batch, b, got, limit_s, &done, why, sizeof(why));
-        if (rc)
+        if (rc) {
+            char ih[2 * KB_MAX_INPUT + 1];
+            size_t l = strlen(why);
+            ml_hex_encode(batch[done].data, batch[done].len, ih);
+            json_object_set_new(o, "first_bad_input_hex", json_string(ih));
+            snprintf(why + l, sizeof(why) - l,
+                     "; first bad input (timed, key %s) %.200s", BENCH_KEY, ih);
             goto fail;
+        }
         /* The first hashes of the run are checked too (nonces 0..3). */
         for (size_t i = 0; i < b && nonce + i < 4; i++)
             if (memcmp(got + 32 * i, tmpl_ref[nonce + i], 32) != 0) {
@@ -513,6 +525,7 @@ static json_t *run_external(struct kernel *kn, int mode, int threads, double sec
                 ml_hex_encode(batch[i].data, batch[i].len, ih);
                 snprintf(why, sizeof(why), "wrong hash for input %.400s while timed",
                          ih);
+                json_object_set_new(o, "first_bad_input_hex", json_string(ih));
                 goto fail;
             }
         nonce += (uint32_t)b;
@@ -527,7 +540,7 @@ static json_t *run_external(struct kernel *kn, int mode, int threads, double sec
     return o;
 fail:
     json_object_set_new(o, "error", json_string(why));
-    json_object_set_new(o, "time_limit_s", json_real(limit_s));
+    json_object_set_new(o, "time_limit_s", json_real(applied));
     if (rc != -EINVAL && x.pid > 0)
         *rss_mib = kb_ext_stop(&x, NULL);
     return o;
@@ -628,7 +641,8 @@ static void usage(FILE *f)
     fputs("usage: minerlab-kbench [--kernels LIST] [--external CMD]... [--modes "
           "light,fast]\n"
           "         [--threads 1,2] [--seconds S] [--rounds R] [--verify N]\n"
-          "         [--ext-timeout S] [--no-huge-pages] [--json FILE] [--md FILE]\n"
+          "         [--ext-timeout S] [--ext-init S] [--no-huge-pages] [--json FILE]\n"
+          "         [--md FILE]\n"
           "kernels: lib-jit,lib-interp,rxref,rxds,cuda (default all); --external adds "
           "one\n",
           f);
@@ -711,19 +725,14 @@ static double max_rss(const struct kernel *kn, int mode, int threads)
 
 int main(int argc, char **argv)
 {
-    static const struct option lo[] = {{"kernels", 1, NULL, 'k'},
-                                       {"external", 1, NULL, 'x'},
-                                       {"modes", 1, NULL, 'm'},
-                                       {"threads", 1, NULL, 't'},
-                                       {"seconds", 1, NULL, 's'},
-                                       {"rounds", 1, NULL, 'r'},
-                                       {"verify", 1, NULL, 'v'},
-                                       {"ext-timeout", 1, NULL, 'T'},
-                                       {"no-huge-pages", 0, NULL, 'P'},
-                                       {"json", 1, NULL, 'j'},
-                                       {"md", 1, NULL, 'o'},
-                                       {"help", 0, NULL, 'h'},
-                                       {NULL, 0, NULL, 0}};
+    static const struct option lo[] = {
+        {"kernels", 1, NULL, 'k'},  {"external", 1, NULL, 'x'},
+        {"modes", 1, NULL, 'm'},    {"threads", 1, NULL, 't'},
+        {"seconds", 1, NULL, 's'},  {"rounds", 1, NULL, 'r'},
+        {"verify", 1, NULL, 'v'},   {"ext-timeout", 1, NULL, 'T'},
+        {"ext-init", 1, NULL, 'I'}, {"no-huge-pages", 0, NULL, 'P'},
+        {"json", 1, NULL, 'j'},     {"md", 1, NULL, 'o'},
+        {"help", 0, NULL, 'h'},     {NULL, 0, NULL, 0}};
     struct opts o = {.threads = {1, 2},
                      .nthreads = 2,
                      .modes = {RX_MODE_LIGHT, RX_MODE_FAST},
@@ -739,7 +748,7 @@ int main(int argc, char **argv)
     int next = 0;
     long v;
     char err[256];
-    while ((c = getopt_long(argc, argv, "k:x:m:t:s:r:v:T:j:o:h", lo, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "k:x:m:t:s:r:v:T:I:j:o:h", lo, NULL)) != -1) {
         switch (c) {
         case 'k':
             if (parse_kernels(optarg, ks, &nk) != 0) {
@@ -777,6 +786,13 @@ int main(int argc, char **argv)
                 return 2;
             }
             break;
+        case 'I':
+            if (ml_parse_long(optarg, 0, 3600, &v) != 0) {
+                fprintf(stderr, "minerlab bench: bad --ext-init '%s'\n", optarg);
+                return 2;
+            }
+            o.ext_init = (double)v;
+            break;
         case 's':
         case 'r':
         case 'v':
@@ -813,7 +829,7 @@ int main(int argc, char **argv)
         parse_kernels("lib-jit,lib-interp,rxref,rxds,cuda", ks, &nk);
     for (int i = 0; i < next; i++) {
         /* ext:BASENAME plus the arguments, e.g. "ext:mykernel --avx2". */
-        char name[64], prog[256], *sp;
+        char name[96], prog[256], *sp;
         snprintf(prog, sizeof(prog), "%s", ext[i]);
         const char *args = "";
         if ((sp = strchr(prog, ' '))) {
@@ -821,7 +837,7 @@ int main(int argc, char **argv)
             args = ext[i] + (sp - prog);
         }
         const char *base = strrchr(prog, '/');
-        snprintf(name, sizeof(name), "ext:%.30s%.28s", base ? base + 1 : prog, args);
+        snprintf(name, sizeof(name), "ext:%.40s%.50s", base ? base + 1 : prog, args);
         if (add_kernel(ks, &nk, K_EXT, name, ext[i]) != 0)
             return 2;
     }
@@ -982,7 +998,7 @@ int main(int argc, char **argv)
                     json_t *res;
                     if (kn->kind == K_EXT)
                         res = run_external(kn, mode, t, o.seconds, o.verify_n,
-                                           o.ext_timeout, &rss);
+                                           o.ext_timeout, o.ext_init, &rss);
                     else
                         res =
                             run_forked(kn->kind == K_RXDS ? K_LIB_JIT : kn->kind, &ms,
