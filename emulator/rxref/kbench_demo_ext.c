@@ -29,7 +29,7 @@ int main(int argc, char **argv)
     randomx_flags f = randomx_get_flags();
     randomx_cache *cache = randomx_alloc_cache(f);
     randomx_vm *vm = NULL;
-    char line[2048], key[256] = "", out[65];
+    char line[2048], key[2048] = "", out[65];
     uint8_t kb[64], in[512], h[32];
     long n = 0;
     if (!cache)
