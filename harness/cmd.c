@@ -14,7 +14,7 @@ static const struct cmd_entry commands[] = {
      "run scenarios against detectors and write a report (default: quick suite)"},
     {"list", cmd_list, "list scenarios, suites and the reference detectors found"},
     {"report", cmd_report, "re-score a run directory and re-render its reports"},
-    {"bench", cmd_bench, "hash-kernel benchmark matrix (minerlab-miner --bench)"},
+    {"bench", cmd_bench, "hash-kernel benchmark (minerlab-kbench, docs/kbench.md)"},
     {"merge", cmd_merge, "merge the run directories of a sharded plan into one report"},
 };
 

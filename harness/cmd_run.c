@@ -18,6 +18,8 @@
 #include "plan.h"
 #include "runner.h"
 
+static void suite_fast_mode(const struct suite *su, struct scenario *s, int *fast_ok);
+
 #define MAX_DETECTORS 32
 #define MAX_SCENARIOS 512
 
@@ -426,10 +428,12 @@ static int select_scenarios(const struct run_opts *o, const struct hx_paths *p,
         suite_free(su);
         return -ENOENT;
     }
-    int rc = 0;
+    int rc = 0, fast_ok = -1;
     *suite_diff = su->pool_diff;
     for (size_t i = 0; i < su->id_count && !rc; i++) {
         struct scenario *s = catalog_find(cat, su->ids[i]);
+        if (s && su->malicious_mode && !strcmp(su->malicious_mode, "fast"))
+            suite_fast_mode(su, s, &fast_ok);
         if (!s) {
             fprintf(stderr, "minerlab run: suite %s lists '%s', which is not loaded:\n",
                     su->path, su->ids[i]);
@@ -442,6 +446,40 @@ static int select_scenarios(const struct run_opts *o, const struct hx_paths *p,
     }
     suite_free(su);
     return rc;
+}
+
+/*
+ * A suite with malicious_mode: fast runs its malicious CPU scenarios that
+ * are written in light mode in fast mode (a real miner's 2.3 GiB footprint)
+ * when MemAvailable holds the dataset, the cache, the scratchpads and
+ * 512 MiB of headroom; otherwise it says so once and keeps light mode.
+ */
+static void suite_fast_mode(const struct suite *su, struct scenario *s, int *fast_ok)
+{
+    const uint64_t mib = 1u << 20;
+    if (!scenario_is_malicious(s) || !s->has_miner || !s->miner.mode ||
+        strcmp(s->miner.mode, "light") || !strcmp(s->type, "gpu"))
+        return;
+    uint64_t need = (2080 + 256 + 512) * mib + (uint64_t)s->miner.threads * 2 * mib;
+    uint64_t avail = ml_mem_available();
+    if (avail < need) {
+        if (*fast_ok != 0)
+            fprintf(
+                stderr,
+                "minerlab run: suite %s asks for fast mode, but %llu MiB are available "
+                "and fast mode needs %llu MiB: its malicious scenarios run in light "
+                "mode\n",
+                su->name, (unsigned long long)(avail / mib),
+                (unsigned long long)(need / mib));
+        *fast_ok = 0;
+        return;
+    }
+    char *m = strdup("fast");
+    if (!m)
+        return;
+    free(s->miner.mode);
+    s->miner.mode = m;
+    *fast_ok = 1;
 }
 
 /* Creates the run directory; the default one gets a `latest` link beside it. */

@@ -34,7 +34,7 @@ struct raw_scenario {
     struct raw_miner *miner;
 };
 struct raw_suite {
-    char *name, *description;
+    char *name, *description, *malicious_mode;
     char **scenarios;
     unsigned scenarios_count;
     unsigned pool_diff;
@@ -94,6 +94,8 @@ static const cyaml_schema_field_t suite_fields[] = {
     CYAML_FIELD_STRING_PTR("name", CYAML_FLAG_POINTER, struct raw_suite, name, 1, 64),
     CYAML_FIELD_STRING_PTR("description", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
                            struct raw_suite, description, 0, 1024),
+    CYAML_FIELD_STRING_PTR("malicious_mode", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+                           struct raw_suite, malicious_mode, 0, 16),
     CYAML_FIELD_SEQUENCE("scenarios", CYAML_FLAG_POINTER, struct raw_suite, scenarios,
                          &str_entry, 0, 1024),
     CYAML_FIELD_UINT("pool_diff", CYAML_FLAG_OPTIONAL, struct raw_suite, pool_diff),
@@ -584,8 +586,16 @@ int suite_load_data(const char *path, const char *data, size_t len, struct suite
             goto out;
         }
     }
+    if (raw->malicious_mode && strcmp(raw->malicious_mode, "light") &&
+        strcmp(raw->malicious_mode, "fast")) {
+        rc = ml_err(err, errlen, -EINVAL, "%s: malicious_mode: '%s' is not light|fast",
+                    path, raw->malicious_mode);
+        goto out;
+    }
     rc = -ENOMEM;
     if (!(s = calloc(1, sizeof(*s))))
+        goto out;
+    if (raw->malicious_mode && !(s->malicious_mode = strdup(raw->malicious_mode)))
         goto out;
     s->path = strdup(path);
     s->name = strdup(raw->name);
@@ -614,6 +624,7 @@ void suite_free(struct suite *s)
     free(s->path);
     free(s->name);
     free(s->description);
+    free(s->malicious_mode);
     free_list(s->ids, s->id_count);
     free(s);
 }

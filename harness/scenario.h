@@ -56,6 +56,9 @@ struct scenario {
 
 struct suite {
     char *path, *name, *description;
+    /* "fast"/"light": RandomX mode of its malicious CPU scenarios (those
+     * written in light mode), or NULL to keep each scenario's own. */
+    char *malicious_mode;
     char **ids;
     size_t id_count;
     unsigned pool_diff; /* fixed pool difficulty for this suite; 0 = vardiff */

@@ -11,6 +11,7 @@
 #include <randomx.h>
 
 #include "ml_util.h"
+#include "rxds.h"
 
 #define RX_HUGE_PAGE (2u << 20)
 
@@ -20,6 +21,7 @@ struct rx_ctx {
     randomx_flags cache_flags;
     randomx_cache *cache;
     randomx_dataset *dataset;
+    struct rxds *rxds; /* own dataset builder, made on first use */
     uint8_t seed[64];
     size_t seed_len;
     int keyed;
@@ -52,9 +54,12 @@ void rx_flags_string(int flags, char *buf, size_t len)
         int bit;
         const char *name;
     } names[] = {
-        {RANDOMX_FLAG_LARGE_PAGES, "LARGE_PAGES"}, {RANDOMX_FLAG_HARD_AES, "HARD_AES"},
-        {RANDOMX_FLAG_FULL_MEM, "FULL_MEM"},       {RANDOMX_FLAG_JIT, "JIT"},
-        {RANDOMX_FLAG_SECURE, "SECURE"},           {RANDOMX_FLAG_ARGON2_SSSE3, "ARGON2_SSSE3"},
+        {RANDOMX_FLAG_LARGE_PAGES, "LARGE_PAGES"},
+        {RANDOMX_FLAG_HARD_AES, "HARD_AES"},
+        {RANDOMX_FLAG_FULL_MEM, "FULL_MEM"},
+        {RANDOMX_FLAG_JIT, "JIT"},
+        {RANDOMX_FLAG_SECURE, "SECURE"},
+        {RANDOMX_FLAG_ARGON2_SSSE3, "ARGON2_SSSE3"},
         {RANDOMX_FLAG_ARGON2_AVX2, "ARGON2_AVX2"},
     };
     size_t used = 0;
@@ -62,7 +67,8 @@ void rx_flags_string(int flags, char *buf, size_t len)
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         if (!(flags & names[i].bit))
             continue;
-        int n = snprintf(buf + used, len - used, "%s%s", used ? " " : "", names[i].name);
+        int n =
+            snprintf(buf + used, len - used, "%s%s", used ? " " : "", names[i].name);
         if (n < 0 || (size_t)n >= len - used)
             break;
         used += (size_t)n;
@@ -87,7 +93,8 @@ static void notice(const struct rx_ctx *ctx, const char *msg)
  */
 static int advise_thp(void *mem, size_t size)
 {
-    uintptr_t start = ((uintptr_t)mem + RX_HUGE_PAGE - 1) & ~(uintptr_t)(RX_HUGE_PAGE - 1);
+    uintptr_t start =
+        ((uintptr_t)mem + RX_HUGE_PAGE - 1) & ~(uintptr_t)(RX_HUGE_PAGE - 1);
     uintptr_t end = ((uintptr_t)mem + size) & ~(uintptr_t)(RX_HUGE_PAGE - 1);
     if (end <= start)
         return -EINVAL;
@@ -107,16 +114,19 @@ static int alloc_dataset(struct rx_ctx *ctx, char *err, size_t errlen)
             return ml_err(err, errlen, -ENOMEM,
                           "cannot reserve 2 MiB huge pages for the %zu MiB dataset "
                           "(set vm.nr_hugepages >= %zu, or use --no-huge-pages)",
-                          rx_dataset_bytes() >> 20, rx_dataset_bytes() / RX_HUGE_PAGE + 1);
+                          rx_dataset_bytes() >> 20,
+                          rx_dataset_bytes() / RX_HUGE_PAGE + 1);
         notice(ctx, "huge pages not available for the dataset; falling back to "
                     "transparent huge pages (madvise)");
     }
     ctx->dataset = randomx_alloc_dataset(base);
     if (!ctx->dataset)
-        return ml_err(err, errlen, -ENOMEM, "cannot allocate the %zu MiB RandomX dataset",
+        return ml_err(err, errlen, -ENOMEM,
+                      "cannot allocate the %zu MiB RandomX dataset",
                       rx_dataset_bytes() >> 20);
     if (ctx->cfg.pages != RX_PAGES_SMALL) {
-        if (advise_thp(randomx_get_dataset_memory(ctx->dataset), rx_dataset_bytes()) == 0)
+        if (advise_thp(randomx_get_dataset_memory(ctx->dataset), rx_dataset_bytes()) ==
+            0)
             ctx->info.thp = 1;
         else
             notice(ctx, "madvise(MADV_HUGEPAGE) refused; the dataset uses small pages");
@@ -147,8 +157,8 @@ int rx_ctx_create(const struct rx_config *cfg, struct rx_ctx **out, char *err,
         goto out;
     }
     ctx->info.mode = resolve_mode(cfg->mode);
-    ctx->info.init_threads = cfg->init_threads > 0 ? cfg->init_threads
-                                                   : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    ctx->info.init_threads =
+        cfg->init_threads > 0 ? cfg->init_threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
     ctx->cache_flags = randomx_get_flags();
 #ifdef MINERLAB_HAVE_RANDOMX_V2
     if (cfg->v2)
@@ -223,6 +233,132 @@ static void init_dataset(struct rx_ctx *ctx)
             pthread_join(tids[i], NULL);
 }
 
+int rx_builder_parse(const char *s, enum rx_builder *out)
+{
+    if (!strcmp(s, "own"))
+        *out = RX_BUILDER_OWN;
+    else if (!strcmp(s, "lib"))
+        *out = RX_BUILDER_LIB;
+    else
+        return -EINVAL;
+    return 0;
+}
+
+const void *rx_ctx_cache_memory(struct rx_ctx *ctx)
+{
+    const size_t bytes = 256u << 20;
+    const void *mem;
+    long page = sysconf(_SC_PAGESIZE);
+    if (!ctx->cache || !ctx->keyed || page <= 0)
+        return NULL;
+    memcpy(&mem, ctx->cache, sizeof(mem)); /* randomx_cache::memory */
+    if (!mem || ((uintptr_t)mem & 63))
+        return NULL;
+    uintptr_t start = (uintptr_t)mem & ~(uintptr_t)(page - 1);
+    size_t len = (uintptr_t)mem + bytes - start;
+    unsigned char *vec = malloc(len / (size_t)page + 1);
+    if (!vec)
+        return NULL;
+    /* ENOMEM from mincore: some page of the range is not mapped. */
+    int mapped = mincore((void *)start, len, vec) == 0;
+    free(vec);
+    return mapped ? mem : NULL;
+}
+
+/* Sample items (spread over the dataset, varying with the key): what rxds
+ * computed vs randomx_init_dataset of the same item. 1 when all agree. */
+static int own_items_agree(struct rx_ctx *ctx, int computed_in_place)
+{
+    enum { SAMPLES = 16 };
+    uint8_t *mem = randomx_get_dataset_memory(ctx->dataset);
+    unsigned long items = randomx_dataset_item_count();
+    uint64_t salt = ml_load64le(ctx->seed) ^ (computed_in_place ? 0x5bd1e995u : 0);
+    for (int i = 0; i < SAMPLES; i++) {
+        unsigned long idx =
+            i == SAMPLES - 1
+                ? items - 1
+                : (unsigned long)((salt + (uint64_t)i * 2654435761u * 977u) % items);
+        uint8_t own[64];
+        if (computed_in_place)
+            memcpy(own, mem + (size_t)idx * 64, 64);
+        else
+            rxds_build_range(ctx->rxds, own, idx, 1);
+        randomx_init_dataset(ctx->dataset, ctx->cache, idx, 1);
+        if (memcmp(own, mem + (size_t)idx * 64, 64) != 0)
+            return 0;
+    }
+    return 1;
+}
+
+/*
+ * Builds the dataset with rxds from the library's cache memory (or, if that
+ * cannot be found or disagrees, rxref's own Argon2d). 0, or -1 when the
+ * library has to build it.
+ */
+static int own_build(struct rx_ctx *ctx)
+{
+    char err[128];
+    const void *lib_mem = rx_ctx_cache_memory(ctx);
+    if (!ctx->rxds &&
+        rxds_create(RXDS_KERNEL_AUTO, &ctx->rxds, err, sizeof(err)) != 0) {
+        notice(ctx, err);
+        return -1;
+    }
+    int ok = 0;
+    if (lib_mem && rxds_key(ctx->rxds, lib_mem, ctx->seed, ctx->seed_len) == 0 &&
+        own_items_agree(ctx, 0)) {
+        ok = 1;
+        snprintf(ctx->info.builder_cache, sizeof(ctx->info.builder_cache),
+                 "librandomx");
+    } else if (rxds_key(ctx->rxds, NULL, ctx->seed, ctx->seed_len) == 0 &&
+               own_items_agree(ctx, 0)) {
+        ok = 1;
+        snprintf(ctx->info.builder_cache, sizeof(ctx->info.builder_cache), "rxref");
+    }
+    if (!ok) {
+        notice(ctx, "own dataset builder disagrees with librandomx on sample items; "
+                    "building with librandomx");
+        return -1;
+    }
+    rxds_build(ctx->rxds, randomx_get_dataset_memory(ctx->dataset),
+               ctx->info.init_threads);
+    if (!own_items_agree(ctx, 1)) {
+        notice(ctx, "own dataset differs from librandomx on sample items; rebuilding "
+                    "with librandomx");
+        return -1;
+    }
+    snprintf(ctx->info.builder, sizeof(ctx->info.builder), "rxds/%s",
+             rxds_kernel_name(ctx->rxds));
+    return 0;
+}
+
+static void build_dataset(struct rx_ctx *ctx, enum rx_builder b)
+{
+    uint64_t t0 = ml_mono_ns();
+    ctx->info.builder_fallback = 0;
+    ctx->info.builder_cache[0] = '\0';
+    if (b == RX_BUILDER_LIB || own_build(ctx) != 0) {
+        ctx->info.builder_fallback = b != RX_BUILDER_LIB;
+        init_dataset(ctx);
+        snprintf(ctx->info.builder, sizeof(ctx->info.builder), "librandomx");
+    }
+    ctx->info.dataset_init_s = (double)(ml_mono_ns() - t0) / 1e9;
+}
+
+int rx_ctx_rebuild(struct rx_ctx *ctx, enum rx_builder b)
+{
+    if (!ctx->dataset || !ctx->keyed)
+        return -EINVAL;
+    build_dataset(ctx, b);
+    return 0;
+}
+
+void rx_ctx_lib_handles(struct rx_ctx *ctx, void **cache, void **dataset)
+{
+    *cache = ctx->cache;
+    *dataset = ctx->dataset;
+}
+
 int rx_ctx_rekey(struct rx_ctx *ctx, const void *seed, size_t seed_len)
 {
     if (seed_len > sizeof(ctx->seed))
@@ -233,13 +369,11 @@ int rx_ctx_rekey(struct rx_ctx *ctx, const void *seed, size_t seed_len)
     randomx_init_cache(ctx->cache, seed, seed_len);
     uint64_t t1 = ml_mono_ns();
     ctx->info.cache_init_s = (double)(t1 - t0) / 1e9;
-    if (ctx->dataset) {
-        init_dataset(ctx);
-        ctx->info.dataset_init_s = (double)(ml_mono_ns() - t1) / 1e9;
-    }
     memcpy(ctx->seed, seed, seed_len);
     ctx->seed_len = seed_len;
     ctx->keyed = 1;
+    if (ctx->dataset)
+        build_dataset(ctx, ctx->cfg.builder);
     ctx->epoch++;
     return 0;
 }
@@ -271,6 +405,7 @@ void rx_ctx_destroy(struct rx_ctx *ctx)
         randomx_release_dataset(ctx->dataset);
     if (ctx->cache)
         randomx_release_cache(ctx->cache);
+    rxds_destroy(ctx->rxds);
     free(ctx);
 }
 

@@ -26,6 +26,7 @@ const char *miner_options_stdin_config(void)
 
 enum {
     OPT_TLS = 256, OPT_NICEHASH, OPT_MODE, OPT_HUGE, OPT_NO_HUGE, OPT_PRIO, OPT_RXINIT,
+    OPT_DSBUILDER,
     OPT_DONATE, OPT_DUTY, OPT_RAMP, OPT_MAXDUR, OPT_NAME, OPT_BENCH, OPT_BENCH_S,
     OPT_JSON, OPT_SELFTEST, OPT_API, OPT_LABNET, OPT_AGENT, OPT_CONFIG_ENV, OPT_RIGID,
     OPT_BACKEND, OPT_PRINT_TIME, OPT_COIN, OPT_KEEPALIVE, OPT_LABDNS, OPT_TLSFP,
@@ -47,6 +48,7 @@ static const struct option long_opts[] = {
     {"no-huge-pages", no_argument, NULL, OPT_NO_HUGE},
     {"cpu-priority", required_argument, NULL, OPT_PRIO},
     {"randomx-init", required_argument, NULL, OPT_RXINIT},
+    {"dataset-builder", required_argument, NULL, OPT_DSBUILDER},
     {"donate-level", required_argument, NULL, OPT_DONATE},
     {"coin", required_argument, NULL, OPT_COIN},
     {"algo", required_argument, NULL, 'a'},
@@ -114,6 +116,7 @@ const char *miner_options_usage(void)
            "      --huge-pages         require reserved huge pages for the dataset\n"
            "      --no-huge-pages      small pages only (no THP advice)\n"
            "      --randomx-init N     dataset initialisation threads\n"
+           "      --dataset-builder B  own (SIMD, default) or lib (randomx_init_dataset)\n"
            "      --cpu-priority N     0 (idle) .. 5 (highest), as XMRig\n"
            "      --duty PCT           closed-loop CPU duty cycle per thread, 1..100\n"
            "      --duty-ramp A:B:S    ramp the duty from A to B %% over S seconds\n"
@@ -313,6 +316,11 @@ static int apply(struct miner_options *o, int c, const char *arg, char *err, siz
         rc = parse_num(arg, 1, 256, "--randomx-init", &v, err, errlen);
         o->rx.init_threads = (int)v;
         return rc;
+    case OPT_DSBUILDER:
+        if (rx_builder_parse(arg, &o->rx.builder) != 0)
+            return ml_err(err, errlen, -EINVAL, "--dataset-builder must be own or lib, not '%s'",
+                          arg);
+        return 0;
     case OPT_DONATE: return parse_num(arg, 0, 99, "--donate-level", &v, err, errlen);
     case OPT_COIN:
         if (strcmp(arg, "monero") && strcmp(arg, "XMR") && strcmp(arg, "xmr"))

@@ -56,6 +56,11 @@ void rxref_cache_item(void *ud, uint64_t index, uint8_t out[64]);
 /* The Argon2d memory (RXREF_CACHE_BYTES) and the RXREF_SS_PROGRAMS
  * programs, e.g. to build the dataset on a GPU. Valid until the next init. */
 const uint64_t *rxref_cache_memory(const struct rxref_cache *c);
+/* The 8 SuperscalarHash programs of a key alone (no Argon2d), ~1 ms. */
+void rxref_ss_programs(const void *key, size_t keylen,
+                       struct rxref_ss_program progs[RXREF_SS_PROGRAMS]);
+/* The Argon2d fill alone into RXREF_CACHE_BYTES at mem (64-byte aligned). */
+void rxref_argon2d_fill(uint64_t *mem, const void *key, size_t keylen);
 const struct rxref_ss_program *rxref_cache_programs(const struct rxref_cache *c);
 void rxref_cache_destroy(struct rxref_cache *c);
 

@@ -611,13 +611,24 @@ int rxref_cache_create(struct rxref_cache **out, char *err, size_t errlen)
     return 0;
 }
 
-void rxref_cache_init(struct rxref_cache *c, const void *key, size_t keylen)
+void rxref_ss_programs(const void *key, size_t keylen,
+                       struct rxref_ss_program progs[RXREF_SS_PROGRAMS])
 {
     struct b2gen g;
-    argon2d_fill(c->mem, key, keylen);
     b2gen_init(&g, key, keylen);
     for (int i = 0; i < RXREF_SS_PROGRAMS; i++)
-        ss_generate(&c->prog[i], &g);
+        ss_generate(&progs[i], &g);
+}
+
+void rxref_argon2d_fill(uint64_t *mem, const void *key, size_t keylen)
+{
+    argon2d_fill(mem, key, keylen);
+}
+
+void rxref_cache_init(struct rxref_cache *c, const void *key, size_t keylen)
+{
+    argon2d_fill(c->mem, key, keylen);
+    rxref_ss_programs(key, keylen, c->prog);
 }
 
 void rxref_cache_item(void *ud, uint64_t index, uint8_t out[64])

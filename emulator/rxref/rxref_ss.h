@@ -85,13 +85,8 @@ RXREF_FN void rxref_ss_execute(const struct rxref_ss_program *p, uint64_t r[8])
     }
 }
 
-/*
- * Dataset item `index` (specs.md 7.3) from the 256 MiB Argon2d cache
- * (little-endian words) and the 8 SuperscalarHash programs.
- */
-RXREF_FN void rxref_dataset_item(const uint64_t *cache,
-                                 const struct rxref_ss_program *progs, uint64_t index,
-                                 uint8_t out[64])
+/* The registers an item starts from (specs.md 7.3, step 2). */
+RXREF_FN void rxref_item_init(uint64_t index, uint64_t r[8])
 {
     const uint64_t mul = 6364136223846793005ull;
     const uint64_t add[8] = {0,
@@ -102,10 +97,21 @@ RXREF_FN void rxref_dataset_item(const uint64_t *cache,
                              10536153434571861004ull,
                              3398623926847679864ull,
                              9549104520008361294ull};
-    uint64_t r[8], reg = index;
     r[0] = (index + 1) * mul;
     for (int i = 1; i < 8; i++)
         r[i] = r[0] ^ add[i];
+}
+
+/*
+ * Dataset item `index` (specs.md 7.3) from the 256 MiB Argon2d cache
+ * (little-endian words) and the 8 SuperscalarHash programs.
+ */
+RXREF_FN void rxref_dataset_item(const uint64_t *cache,
+                                 const struct rxref_ss_program *progs, uint64_t index,
+                                 uint8_t out[64])
+{
+    uint64_t r[8], reg = index;
+    rxref_item_init(index, r);
     for (int i = 0; i < RXREF_SS_PROGRAMS; i++) {
         const uint64_t *line = cache + (reg & (RXREF_CACHE_LINES - 1)) * 8;
         rxref_ss_execute(&progs[i], r);

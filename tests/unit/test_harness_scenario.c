@@ -207,6 +207,17 @@ static void test_files_and_suites(void **state)
     assert_int_equal(su->id_count, 2);
     assert_string_equal(su->ids[1], "b-2");
     suite_free(su);
+    f = fopen(path, "w");
+    fputs("name: quick\nmalicious_mode: fast\nscenarios: [a-1]\n", f);
+    fclose(f);
+    assert_int_equal(suite_load(path, &su, err, sizeof(err)), 0);
+    assert_string_equal(su->malicious_mode, "fast");
+    suite_free(su);
+    f = fopen(path, "w");
+    fputs("name: quick\nmalicious_mode: turbo\nscenarios: [a-1]\n", f);
+    fclose(f);
+    assert_int_equal(suite_load(path, &su, err, sizeof(err)), -22);
+    assert_non_null(strstr(err, "malicious_mode: 'turbo' is not light|fast"));
     struct scenario *s = NULL;
     snprintf(path, sizeof(path), "%s/missing.yaml", dir);
     assert_true(scenario_load(path, &s, err, sizeof(err)) < 0);
