@@ -116,6 +116,7 @@ int detector_start(struct detector *d, const char *rundir, const char *iface,
     rc = proc_spawn(&spec, &d->pid);
     if (rc == 0) {
         proc_watchdog_add_group(d->pid);
+        cpum_cost_start(&d->cost, ml_now_unix());
         d->pgid = d->pid;
         d->out_fd = p[0];
         p[0] = -1;

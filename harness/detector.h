@@ -14,6 +14,7 @@
 #include <jansson.h>
 #include <sys/types.h>
 
+#include "cpumeter.h"
 #include "jsonl.h"
 
 #define DET_LINE_MAX 8192
@@ -42,6 +43,7 @@ struct detector {
     int overlong; /* inside a line that crossed DET_LINE_MAX */
     unsigned long lines, alerts, invalid, dropped, max_alerts;
     FILE *invalid_f;
+    struct cpum_cost cost; /* CPU time and peak RSS of its group (cpumeter) */
 };
 
 struct det_sink {

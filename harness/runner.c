@@ -139,7 +139,8 @@ static void reap(struct runner *r)
 {
     int st;
     pid_t pid;
-    while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+    struct rusage ru;
+    while ((pid = wait4(-1, &st, WNOHANG, &ru)) > 0) {
         if (pid == r->pool_pid) {
             char s[64];
             proc_status_str(st, s, sizeof(s));
@@ -152,11 +153,12 @@ static void reap(struct runner *r)
         int known = 0;
         for (size_t i = 0; i < r->ndet && !known; i++) {
             if (r->det[i].pid == pid) {
+                cpum_cost_reaped(&r->det[i].cost, &ru, ml_now_unix());
                 detector_exited(&r->det[i], st, &r->tl);
                 known = 1;
             }
         }
-        if (!known)
+        if (!known && !cpum_cost_reaped_orphan(r->det, r->ndet, pid, &ru))
             scen_on_reaped(r, pid, st); /* launcher, or an orphan we adopted */
     }
 }
@@ -218,6 +220,7 @@ void runner_loop_once(struct runner *r, int timeout_ms)
         r->alerts_seen += r->det[i].alerts - before;
     }
     reap(r);
+    cpum_cost_poll_detectors(r->det, r->ndet);
     scen_events_tail(r);
     scen_scan_tree(r);
     scen_progress(r, 0);
@@ -477,8 +480,8 @@ static void detectors_stop(struct runner *r, double patience)
     }
     for (int k = 0; k < 20; k++) {
         int alive = 0;
-        for (size_t i = 0; i < r->ndet; i++)
-            alive |= r->det[i].pid != 0;
+        for (size_t i = 0; i < r->ndet; i++) /* orphans too: their rusage is cost */
+            alive |= r->det[i].pid != 0 || cpum_cost_unreaped(&r->det[i].cost);
         if (!alive)
             break;
         runner_loop_once(r, 10);
@@ -488,6 +491,8 @@ static void detectors_stop(struct runner *r, double patience)
         /* Anything a group member still holds open is cut off here. */
         detector_drain(&r->det[i], &sink, 1 << 20);
         detector_summary(&r->det[i], &r->tl);
+        if (r->det[i].cost.started > 0)
+            cpum_cost_emit(&r->det[i].cost, r->det[i].name, &r->tl, ml_now_unix());
     }
 }
 

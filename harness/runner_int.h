@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "cpumeter.h"
 #include "detector.h"
 #include "jsonl.h"
 #include "runner.h"
@@ -34,6 +35,7 @@ struct run_scen {
     unsigned long logins, shares_ok, shares_bad, conns;
     long conn_ids[256]; /* pool connection ids already attributed */
     size_t nconn_ids;
+    struct cpum_duty duty; /* measured duty of its miners (cpumeter) */
 };
 
 struct runner {

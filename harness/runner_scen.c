@@ -281,6 +281,7 @@ void scen_scan_tree(struct runner *r)
     }
     proc_snapshot_free(&s);
     refresh_inodes(r);
+    cpum_duty_poll(&c->duty, &r->tl, c->sc, ml_now_unix());
     if (c->sc->has_miner && c->sc->miner.has_ramp && now >= c->next_duty_ts) {
         const struct scen_ramp *rp = &c->sc->miner.ramp;
         double t = (ml_now_unix() - c->start) / rp->seconds;
@@ -315,6 +316,8 @@ void scen_read_launcher(struct runner *r)
                 if (!strcmp(role, "miner") && !tree_has(c, pid))
                     timeline_event(&r->tl, "miner_start", c->sc->id,
                                    json_pack("{s:i}", "pid", pid));
+                if (!strcmp(role, "miner"))
+                    cpum_duty_add(&c->duty, pid, ml_now_unix());
                 tree_add(r, pid, 0, NULL, role);
             }
             line = nl + 1;
@@ -629,6 +632,7 @@ void scen_run(struct runner *r, size_t idx)
     c->out_fd = p[0];
     fcntl(c->out_fd, F_SETFL, O_NONBLOCK);
     c->start = ml_now_unix();
+    c->duty.window_start = c->start;
     timeline_event(&r->tl, "scenario_start", sc->id,
                    json_pack("{s:i,s:s,s:i}", "launcher_pid", (int)pid, "launcher",
                              sc->launcher, "duty_pct", (int)scenario_nominal_duty(sc)));
@@ -649,6 +653,7 @@ void scen_run(struct runner *r, size_t idx)
     }
     scen_scan_tree(r);
     c->end = ml_now_unix();
+    cpum_duty_finish(&c->duty, &r->tl, sc, c->end);
     kill_workload(r, pid);
     for (int i = 0; i < 20 && c->launcher; i++)
         runner_loop_once(r, 10);
