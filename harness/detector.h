@@ -20,7 +20,7 @@
 #define DET_LINE_MAX 8192
 #define DET_INVALID_KEEP 100
 
-enum det_line_kind { DL_ALERT, DL_DEGRADED, DL_INFO, DL_INVALID };
+enum det_line_kind { DL_ALERT, DL_DEGRADED, DL_INFO, DL_INVALID, DL_OBSERVATION };
 
 /*
  * Classifies one line (without its newline). For anything but DL_INVALID,
@@ -42,6 +42,7 @@ struct detector {
     size_t len;
     int overlong; /* inside a line that crossed DET_LINE_MAX */
     unsigned long lines, alerts, invalid, dropped, max_alerts;
+    unsigned long observations, obs_dropped; /* "observation": true lines */
     FILE *invalid_f;
     struct cpum_cost cost; /* CPU time and peak RSS of its group (cpumeter) */
 };
@@ -49,6 +50,7 @@ struct detector {
 struct det_sink {
     struct jsonl *alerts;
     struct jsonl *timeline;
+    struct jsonl *observations; /* NULL: observations are counted, not kept */
 };
 
 /*

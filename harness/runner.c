@@ -210,7 +210,7 @@ void runner_loop_once(struct runner *r, int timeout_ms)
         scen_read_launcher(r);
     if (pfd[2].revents)
         drain_pool(r);
-    struct det_sink sink = {&r->alerts, &r->tl};
+    struct det_sink sink = {&r->alerts, &r->tl, &r->obs};
     for (size_t i = 0; i < r->ndet && det_base + i < n; i++) {
         if (!pfd[det_base + i].revents)
             continue;
@@ -486,7 +486,7 @@ static void detectors_stop(struct runner *r, double patience)
             break;
         runner_loop_once(r, 10);
     }
-    struct det_sink sink = {&r->alerts, &r->tl};
+    struct det_sink sink = {&r->alerts, &r->tl, &r->obs};
     for (size_t i = 0; i < r->ndet; i++) {
         /* Anything a group member still holds open is cut off here. */
         detector_drain(&r->det[i], &sink, 1 << 20);
@@ -530,6 +530,10 @@ static int open_files(struct runner *r, char *err, size_t errlen)
     if (!rc) {
         hx_fmt(path, sizeof(path), "%s/alerts.jsonl", r->cfg->run_dir);
         rc = jsonl_open(&r->alerts, path);
+    }
+    if (!rc) {
+        hx_fmt(path, sizeof(path), "%s/observations.jsonl", r->cfg->run_dir);
+        rc = jsonl_open(&r->obs, path);
     }
     if (rc)
         return ml_err(err, errlen, rc, "%s: %s", path, strerror(-rc));
@@ -588,6 +592,7 @@ static void teardown(struct runner *r)
         close(r->sfd);
     jsonl_close(&r->tl);
     jsonl_close(&r->alerts);
+    jsonl_close(&r->obs);
 }
 
 int runner_run(const struct runner_config *cfg, char *err, size_t errlen)

@@ -40,7 +40,7 @@ struct run_scen {
 
 struct runner {
     const struct runner_config *cfg;
-    struct jsonl tl, alerts;
+    struct jsonl tl, alerts, obs; /* obs: observations.jsonl */
     struct detector *det;
     size_t ndet;
     pid_t pool_pid;
