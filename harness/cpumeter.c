@@ -169,7 +169,8 @@ void cpum_duty_add(struct cpum_duty *d, pid_t pid, double now)
     m->pid = pid;
     m->starttime = st.starttime;
     m->first_ts = m->slice_ts = m->last_ts = now;
-    m->first_cpu = m->slice_cpu = m->last_cpu = st.utime + st.stime;
+    m->first_cpu = m->slice_cpu = m->last_cpu =
+        st.utime + st.stime + st.cutime + st.cstime;
     m->cores = cpum_allowed_cores(pid);
 }
 
@@ -193,7 +194,54 @@ static void close_slice(struct cpum_miner *m, struct jsonl *tl,
     m->slice_cpu = m->last_cpu;
 }
 
-static void sample(struct cpum_miner *m, double now)
+/* Every process's stat (*v malloc'ed, caller frees); the count. */
+static size_t read_all(struct cpum_stat **out)
+{
+    struct cpum_stat *v = NULL;
+    size_t nv = 0, cap = 0;
+    DIR *dir = opendir("/proc");
+    struct dirent *e;
+    while (dir && (e = readdir(dir))) {
+        struct cpum_stat st;
+        if (e->d_name[0] < '1' || e->d_name[0] > '9' ||
+            cpum_read_stat((pid_t)atoi(e->d_name), &st))
+            continue;
+        if (nv == cap) {
+            size_t nc = cap ? cap * 2 : 256;
+            struct cpum_stat *nvp = realloc(v, nc * sizeof(*v));
+            if (!nvp)
+                break;
+            v = nvp;
+            cap = nc;
+        }
+        v[nv++] = st;
+    }
+    if (dir)
+        closedir(dir);
+    *out = v;
+    return nv;
+}
+
+double cpum_tree_cpu(pid_t root, const struct cpum_stat *v, size_t n)
+{
+    pid_t stack[512];
+    size_t top = 0;
+    double cpu = 0;
+    stack[top++] = root;
+    while (top) { /* depth-first over the ppid links; a pid is seen once */
+        pid_t p = stack[--top];
+        for (size_t i = 0; i < n; i++) {
+            if (v[i].pid == p)
+                cpu += v[i].utime + v[i].stime + v[i].cutime + v[i].cstime;
+            else if (v[i].ppid == p && top < sizeof(stack) / sizeof(stack[0]))
+                stack[top++] = v[i].pid;
+        }
+    }
+    return cpu;
+}
+
+static void sample(struct cpum_miner *m, double now, const struct cpum_stat *v,
+                   size_t n)
 {
     struct cpum_stat st;
     if (m->gone)
@@ -203,7 +251,11 @@ static void sample(struct cpum_miner *m, double now)
         return;
     }
     m->last_ts = now;
-    m->last_cpu = st.utime + st.stime;
+    double cpu = cpum_tree_cpu(m->pid, v, n);
+    /* A descendant reaped by someone outside the tree takes its time away:
+     * never let the total go back. */
+    if (cpu > m->last_cpu)
+        m->last_cpu = cpu;
     double c = cpum_allowed_cores(m->pid);
     if (c > 0)
         m->cores = c;
@@ -212,20 +264,25 @@ static void sample(struct cpum_miner *m, double now)
 void cpum_duty_poll(struct cpum_duty *d, struct jsonl *tl, const struct scenario *sc,
                     double now)
 {
+    struct cpum_stat *v = NULL;
+    size_t nv = d->n ? read_all(&v) : 0;
     for (size_t i = 0; i < d->n; i++) {
         struct cpum_miner *m = &d->m[i];
-        sample(m, now);
+        sample(m, now, v, nv);
         if (m->gone || now - m->slice_ts >= CPUM_SLICE_S)
             close_slice(m, tl, sc, d->window_start);
     }
+    free(v);
 }
 
 void cpum_duty_finish(struct cpum_duty *d, struct jsonl *tl, const struct scenario *sc,
                       double now)
 {
+    struct cpum_stat *v = NULL;
+    size_t nv = d->n ? read_all(&v) : 0;
     for (size_t i = 0; i < d->n; i++) {
         struct cpum_miner *m = &d->m[i];
-        sample(m, now);
+        sample(m, now, v, nv);
         close_slice(m, tl, sc, d->window_start);
         if (!(m->measured_s > 0))
             continue;
@@ -238,6 +295,7 @@ void cpum_duty_finish(struct cpum_duty *d, struct jsonl *tl, const struct scenar
                             sc->has_miner ? json_real(nom) : json_null());
         timeline_event(tl, "duty_window", sc->id, f);
     }
+    free(v);
     d->n = 0;
 }
 
@@ -281,34 +339,8 @@ void cpum_cost_poll_detectors(struct detector *det, size_t n)
     if (!live || now < next)
         return;
     next = now + 1.0;
-    DIR *dir = opendir("/proc");
-    if (!dir)
-        return;
     struct cpum_stat *v = NULL;
-    size_t nv = 0, cap = 0;
-    struct dirent *e;
-    while ((e = readdir(dir))) {
-        if (e->d_name[0] < '1' || e->d_name[0] > '9')
-            continue;
-        struct cpum_stat st;
-        if (cpum_read_stat((pid_t)atoi(e->d_name), &st))
-            continue;
-        int ours = 0;
-        for (size_t i = 0; i < n && !ours; i++)
-            ours = det[i].pgid && det[i].out_fd >= 0 && st.pgid == det[i].pgid;
-        if (!ours)
-            continue;
-        if (nv == cap) {
-            size_t nc = cap ? cap * 2 : 32;
-            struct cpum_stat *nvp = realloc(v, nc * sizeof(*v));
-            if (!nvp)
-                break;
-            v = nvp;
-            cap = nc;
-        }
-        v[nv++] = st;
-    }
-    closedir(dir);
+    size_t nv = read_all(&v);
     for (size_t i = 0; i < n; i++)
         if (det[i].pgid && det[i].out_fd >= 0)
             cpum_cost_sample(&det[i].cost, det[i].pgid, v, nv);

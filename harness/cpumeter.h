@@ -42,6 +42,10 @@ int cpum_parse_cpu_max(const char *s, double *cores);
  */
 double cpum_allowed_cores(pid_t pid);
 
+/* CPU seconds of root and its descendants in v[0..n) (user + system, plus
+ * the children each of them waited for). */
+double cpum_tree_cpu(pid_t root, const struct cpum_stat *v, size_t n);
+
 /* Percent of `cores` cores used: cpu_s / (wall_s * cores) * 100; NAN if undefined. */
 double cpum_share_pct(double cpu_s, double wall_s, double cores);
 
@@ -71,7 +75,9 @@ struct cpum_duty {
 /* Starts measuring pid (a miner the launcher announced) at now. */
 void cpum_duty_add(struct cpum_duty *d, pid_t pid, double now);
 /*
- * Samples every miner; closes the slices that are CPUM_SLICE_S old into
+ * Samples every miner (its process and all its descendants: a launcher
+ * may announce a wrapper or a browser whose workers do the hashing); closes
+ * the slices that are CPUM_SLICE_S old into
  * `duty_measured` events (pid, slice_start, slice_end, pct, cpu_s,
  * allowed_cores, nominal_pct).
  */
