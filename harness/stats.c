@@ -75,7 +75,8 @@ int stats_duty_threshold(const struct stats_duty_point *p, size_t n, double bin_
             r.lowest_caught_pct = p[i].duty_pct;
         }
     }
-    qsort(b, r.nbins, sizeof(*b), cmp_bin);
+    if (r.nbins)
+        qsort(b, r.nbins, sizeof(*b), cmp_bin);
     /* Walk down from the highest tested duty while each is caught >= half. */
     for (size_t k = r.nbins; k-- > 0;) {
         if (2 * b[k].detected < b[k].runs)
