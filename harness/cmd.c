@@ -16,6 +16,7 @@ static const struct cmd_entry commands[] = {
     {"report", cmd_report, "re-score a run directory and re-render its reports"},
     {"bench", cmd_bench, "hash-kernel benchmark (minerlab-kbench, docs/kbench.md)"},
     {"merge", cmd_merge, "merge the run directories of a sharded plan into one report"},
+    {"compare", cmd_compare, "what changed between two runs (exit 3: a regression)"},
 };
 
 static void usage(FILE *out)

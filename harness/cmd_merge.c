@@ -10,7 +10,7 @@
  *                  order, "shards" (per shard: index, run id, directory,
  *                  machine, versions, times, time offset) and
  *                  "machines_differ";
- *   timeline.jsonl, alerts.jsonl, events.jsonl
+ *   timeline.jsonl, alerts.jsonl, events.jsonl, observations.jsonl
  *                  each shard's records in turn.
  * Shards that ran at the same time (on different hosts) would overlap on
  * the time axis, and the scorer places alerts by time: each shard whose
@@ -213,7 +213,7 @@ static int append_jsonl(FILE *out, const char *dir, const char *name, double off
 static int write_jsonl_files(const char *out, struct shard *sh, size_t n)
 {
     static const char *const files[] = {"timeline.jsonl", "alerts.jsonl",
-                                        "events.jsonl"};
+                                        "events.jsonl", "observations.jsonl"};
     for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
         char path[PATH_MAX + 32];
         hx_fmt(path, sizeof(path), "%s/%s", out, files[f]);

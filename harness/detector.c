@@ -72,6 +72,18 @@ enum det_line_kind det_classify(const char *line, size_t len, json_t **out, char
     } else if (json_is_object(json_object_get(o, "info"))) {
         kind = DL_INFO;
     } else {
+        json_t *obs = json_object_get(o, "observation");
+        if (obs && !json_is_boolean(obs)) {
+            ml_err(why, whylen, -EINVAL, "observation must be true or false");
+            goto bad;
+        }
+        if (json_is_true(obs)) {
+            kind = DL_OBSERVATION;
+            if (!json_is_number(json_object_get(o, "score"))) {
+                ml_err(why, whylen, -EINVAL, "an observation needs a numeric score");
+                goto bad;
+            }
+        }
         json_t *pid = json_object_get(o, "pid"), *flow = json_object_get(o, "flow"),
                *score = json_object_get(o, "score");
         if (pid && !json_is_null(pid) &&
@@ -119,6 +131,7 @@ int detector_start(struct detector *d, const char *rundir, const char *iface,
     rc = proc_spawn(&spec, &d->pid);
     if (rc == 0) {
         proc_watchdog_add_group(d->pid);
+        cpum_cost_start(&d->cost, ml_now_unix());
         d->pgid = d->pid;
         d->out_fd = p[0];
         p[0] = -1;
@@ -203,6 +216,16 @@ static void handle_line(struct detector *d, const struct det_sink *sink, char *l
         json_object_set_new(o, "detector_name", json_string(d->name));
         json_object_set_new(o, "recv_ts", json_real(ml_now_unix()));
         jsonl_write(sink->alerts, o);
+        return;
+    case DL_OBSERVATION: /* below the detector's threshold: never an alert */
+        if (!sink->observations || d->observations >= d->max_alerts) {
+            d->obs_dropped++;
+            break;
+        }
+        d->observations++;
+        json_object_set_new(o, "detector_name", json_string(d->name));
+        json_object_set_new(o, "recv_ts", json_real(ml_now_unix()));
+        jsonl_write(sink->observations, o);
         return;
     }
     json_decref(o);
@@ -299,13 +322,19 @@ void detector_summary(const struct detector *d, struct jsonl *timeline)
                 "%llu stderr bytes over %u MiB were counted, not stored\n",
                 d->name, d->notices_dropped, DET_NOTICES_KEEP, d->stderr_dropped,
                 DET_STDERR_MAX >> 20);
-    timeline_event(timeline, "detector_summary", NULL,
-                   json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I}", "detector", d->name,
-                             "lines", (json_int_t)d->lines, "alerts",
-                             (json_int_t)d->alerts, "invalid", (json_int_t)d->invalid,
-                             "dropped", (json_int_t)d->dropped, "notices_dropped",
-                             (json_int_t)d->notices_dropped, "stderr_bytes_dropped",
-                             (json_int_t)d->stderr_dropped));
+    json_t *f = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I}", "detector", d->name,
+                          "lines", (json_int_t)d->lines, "alerts",
+                          (json_int_t)d->alerts, "invalid", (json_int_t)d->invalid,
+                          "dropped", (json_int_t)d->dropped, "notices_dropped",
+                          (json_int_t)d->notices_dropped, "stderr_bytes_dropped",
+                          (json_int_t)d->stderr_dropped);
+    if (d->observations || d->obs_dropped) {
+        json_object_set_new(f, "observations",
+                            json_integer((json_int_t)d->observations));
+        json_object_set_new(f, "observations_dropped",
+                            json_integer((json_int_t)d->obs_dropped));
+    }
+    timeline_event(timeline, "detector_summary", NULL, f);
 }
 
 void detector_close(struct detector *d)

@@ -14,6 +14,7 @@
 #include <jansson.h>
 #include <sys/types.h>
 
+#include "cpumeter.h"
 #include "jsonl.h"
 
 #define DET_LINE_MAX 8192
@@ -23,7 +24,7 @@
 #define DET_NOTICES_KEEP 1000
 #define DET_STDERR_MAX (16u << 20)
 
-enum det_line_kind { DL_ALERT, DL_DEGRADED, DL_INFO, DL_INVALID };
+enum det_line_kind { DL_ALERT, DL_DEGRADED, DL_INFO, DL_INVALID, DL_OBSERVATION };
 
 /*
  * Classifies one line (without its newline). For anything but DL_INVALID,
@@ -49,12 +50,15 @@ struct detector {
     unsigned long long stderr_dropped; /* bytes cut from the stderr file */
     char *err_path;                    /* its stderr file (O_APPEND) */
     double err_next_check;
+    unsigned long observations, obs_dropped; /* "observation": true lines */
     FILE *invalid_f;
+    struct cpum_cost cost; /* CPU time and peak RSS of its group (cpumeter) */
 };
 
 struct det_sink {
     struct jsonl *alerts;
     struct jsonl *timeline;
+    struct jsonl *observations; /* NULL: observations are counted, not kept */
 };
 
 /*

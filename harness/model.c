@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,7 @@ static void scenario_clear(struct model_scenario *s)
     for (size_t i = 0; i < s->nexpect; i++)
         free(s->expect[i].detector);
     free(s->expect);
+    free(s->slices);
 }
 
 void model_free(struct model *m)
@@ -512,8 +514,67 @@ static int apply_detector_event(struct model *m, const char *ev, json_t *o)
         d->alerts += (unsigned long)json_integer_value(json_object_get(o, "alerts"));
         d->invalid += (unsigned long)json_integer_value(json_object_get(o, "invalid"));
         d->dropped += (unsigned long)json_integer_value(json_object_get(o, "dropped"));
+    } else if (strcmp(ev, "detector_cost") == 0) {
+        double rss = json_number_value(json_object_get(o, "peak_rss_mib"));
+        d->has_cost = 1;
+        d->cpu_s += json_number_value(json_object_get(o, "cpu_s"));
+        d->wall_s += json_number_value(json_object_get(o, "wall_s"));
+        if (rss > d->peak_rss_mib)
+            d->peak_rss_mib = rss;
     }
     return 0;
+}
+
+static int apply_duty_event(struct model_scenario *s, const char *ev, json_t *o)
+{
+    json_t *pct = json_object_get(o, "pct"), *nom = json_object_get(o, "nominal_pct");
+    if (!json_is_number(pct))
+        return 0;
+    if (strcmp(ev, "duty_window") == 0) {
+        s->measured_duty_pct =
+            (s->has_measured_duty ? s->measured_duty_pct : 0) + json_number_value(pct);
+        s->has_measured_duty = 1;
+        return 0;
+    }
+    if (s->nslices == s->cap_slices) {
+        size_t nc = s->cap_slices ? 2 * s->cap_slices : 16;
+        struct model_duty_slice *v = realloc(s->slices, nc * sizeof(*v));
+        if (!v)
+            return -ENOMEM;
+        s->slices = v;
+        s->cap_slices = nc;
+    }
+    s->slices[s->nslices++] = (struct model_duty_slice){
+        (int)json_integer_value(json_object_get(o, "pid")),
+        json_number_value(json_object_get(o, "slice_start")),
+        json_number_value(json_object_get(o, "slice_end")), json_number_value(pct),
+        json_is_number(nom) ? json_number_value(nom) : NAN};
+    return 0;
+}
+
+double model_duty_at(const struct model_scenario *s, double t)
+{
+    double sum = 0;
+    int any = 0;
+    /* Per miner: the slice holding t, else the nearest one before/after. */
+    for (size_t i = 0; i < s->nslices; i++) {
+        int pid = s->slices[i].pid, seen = 0;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = s->slices[j].pid == pid;
+        if (seen)
+            continue;
+        const struct model_duty_slice *best = NULL;
+        for (size_t j = i; j < s->nslices; j++) {
+            const struct model_duty_slice *x = &s->slices[j];
+            if (x->pid != pid)
+                continue;
+            if (!best || x->start <= t)
+                best = x; /* the latest slice that started by t, else the first */
+        }
+        sum += best->pct;
+        any = 1;
+    }
+    return any ? sum : NAN;
 }
 
 /* Applies one timeline record. Unknown events are ignored (forward compatible). */
@@ -560,6 +621,8 @@ static int apply_event(struct model *m, json_t *o, double *last_ts)
             return model_add_proc(s, (int)pid,
                                   (int)json_integer_value(json_object_get(o, "ppid")),
                                   json_string_value(json_object_get(o, "role")));
+    } else if (strcmp(ev, "duty_measured") == 0 || strcmp(ev, "duty_window") == 0) {
+        return apply_duty_event(s, ev, o);
     } else if (strcmp(ev, "conn") == 0) {
         const char *src = json_string_value(json_object_get(o, "src"));
         const char *dst = json_string_value(json_object_get(o, "dst"));

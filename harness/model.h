@@ -36,6 +36,12 @@ struct model_lab {
     char role[24];
 };
 
+/* One 5-s slice of one miner's measured duty (timeline `duty_measured`). */
+struct model_duty_slice {
+    int pid;
+    double start, end, pct, nominal_pct; /* nominal_pct: NAN when unknown */
+};
+
 struct model_expect {
     char *detector;
     int detect;
@@ -62,6 +68,12 @@ struct model_scenario {
     size_t nconns, cap_conns;
     struct model_expect *expect;
     size_t nexpect;
+    /* Measured duty (cpumeter.c): the window value summed over the miners
+     * (`duty_window`), has_measured_duty = 0 when none was measured. */
+    int has_measured_duty;
+    double measured_duty_pct;
+    struct model_duty_slice *slices; /* timeline order */
+    size_t nslices, cap_slices;
 };
 
 struct model_detector {
@@ -75,6 +87,9 @@ struct model_detector {
     unsigned long lines, alerts, invalid, dropped;
     double min_obs_s;      /* declared min_observation_s, -1 = none (or invalid) */
     char *min_obs_invalid; /* why the declared value was rejected, NULL = fine */
+    /* Cost (timeline `detector_cost`; shards of a merged run add up). */
+    int has_cost;
+    double cpu_s, wall_s, peak_rss_mib; /* cpu_pct = cpu_s / wall_s * 100 */
 };
 
 struct model {
@@ -134,6 +149,14 @@ int model_has_pid(const struct model_scenario *s, int pid);
 int model_has_flow(const struct model_scenario *s, const char *src, const char *dst);
 
 const char *model_status_name(enum scen_status st);
+
+/*
+ * Measured duty of the scenario's miners at Unix time t: the sum over its
+ * miners of the slice that holds t (before the first slice: the first; after
+ * the last: the last). NAN when nothing was measured. A ramp is credited at
+ * model_duty_at(s, first detection ts).
+ */
+double model_duty_at(const struct model_scenario *s, double t);
 
 /*
  * Reads DIR/run.json and DIR/timeline.jsonl into a new model. A missing

@@ -147,7 +147,8 @@ static void reap(struct runner *r)
 {
     int st;
     pid_t pid;
-    while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+    struct rusage ru;
+    while ((pid = wait4(-1, &st, WNOHANG, &ru)) > 0) {
         if (pid == r->pool_pid) {
             char s[64];
             proc_status_str(st, s, sizeof(s));
@@ -160,11 +161,12 @@ static void reap(struct runner *r)
         int known = 0;
         for (size_t i = 0; i < r->ndet && !known; i++) {
             if (r->det[i].pid == pid) {
+                cpum_cost_reaped(&r->det[i].cost, &ru, ml_now_unix());
                 detector_exited(&r->det[i], st, &r->tl);
                 known = 1;
             }
         }
-        if (!known)
+        if (!known && !cpum_cost_reaped_orphan(r->det, r->ndet, pid, &ru))
             scen_on_reaped(r, pid, st); /* launcher, or an orphan we adopted */
     }
 }
@@ -237,7 +239,7 @@ void runner_loop_once(struct runner *r, int timeout_ms)
         drain_pool(r);
     if (pfd[3].revents)
         scen_proc_events(r);
-    struct det_sink sink = {&r->alerts, &r->tl};
+    struct det_sink sink = {&r->alerts, &r->tl, &r->obs};
     for (size_t i = 0; i < r->ndet && det_base + i < n; i++) {
         if (!pfd[det_base + i].revents)
             continue;
@@ -249,6 +251,7 @@ void runner_loop_once(struct runner *r, int timeout_ms)
     for (size_t i = 0; i < r->ndet; i++)
         detector_cap_stderr(&r->det[i]);
     reap(r);
+    cpum_cost_poll_detectors(r->det, r->ndet);
     scen_events_tail(r);
     scen_scan_tree(r);
     scen_progress(r, 0);
@@ -637,17 +640,19 @@ static void detectors_stop(struct runner *r, double patience)
     }
     for (int k = 0; k < 20; k++) {
         int alive = 0;
-        for (size_t i = 0; i < r->ndet; i++)
-            alive |= r->det[i].pid != 0;
+        for (size_t i = 0; i < r->ndet; i++) /* orphans too: their rusage is cost */
+            alive |= r->det[i].pid != 0 || cpum_cost_unreaped(&r->det[i].cost);
         if (!alive)
             break;
         runner_loop_once(r, 10);
     }
-    struct det_sink sink = {&r->alerts, &r->tl};
+    struct det_sink sink = {&r->alerts, &r->tl, &r->obs};
     for (size_t i = 0; i < r->ndet; i++) {
         /* Anything a group member still holds open is cut off here. */
         detector_drain(&r->det[i], &sink, 1 << 20);
         detector_summary(&r->det[i], &r->tl);
+        if (r->det[i].cost.started > 0)
+            cpum_cost_emit(&r->det[i].cost, r->det[i].name, &r->tl, ml_now_unix());
     }
 }
 
@@ -693,6 +698,10 @@ static int open_files(struct runner *r, char *err, size_t errlen)
     if (!rc) {
         hx_fmt(path, sizeof(path), "%s/alerts.jsonl", r->cfg->run_dir);
         rc = jsonl_open(&r->alerts, path);
+    }
+    if (!rc) {
+        hx_fmt(path, sizeof(path), "%s/observations.jsonl", r->cfg->run_dir);
+        rc = jsonl_open(&r->obs, path);
     }
     if (rc)
         return ml_err(err, errlen, rc, "%s: %s", path, strerror(-rc));
@@ -761,6 +770,7 @@ static void teardown(struct runner *r)
         close(r->sfd);
     jsonl_close(&r->tl);
     jsonl_close(&r->alerts);
+    jsonl_close(&r->obs);
 }
 
 int runner_run(const struct runner_config *cfg, char *err, size_t errlen)

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "cpumeter.h"
 #include "detector.h"
 #include "jsonl.h"
 #include "labinet.h"
@@ -45,11 +46,12 @@ struct run_scen {
     unsigned long shares_unverified; /* of shares_ok: accepted without a check */
     long conn_ids[256];              /* pool connection ids already attributed */
     size_t nconn_ids;
+    struct cpum_duty duty; /* measured duty of its miners (cpumeter) */
 };
 
 struct runner {
     const struct runner_config *cfg;
-    struct jsonl tl, alerts;
+    struct jsonl tl, alerts, obs; /* obs: observations.jsonl */
     struct detector *det;
     size_t ndet;
     pid_t pool_pid;

@@ -467,6 +467,7 @@ void scen_scan_tree(struct runner *r)
     }
     proc_snapshot_free(&s);
     refresh_inodes(r);
+    cpum_duty_poll(&c->duty, &r->tl, c->sc, ml_now_unix());
     if (c->sc->has_miner && c->sc->miner.has_ramp && now >= c->next_duty_ts) {
         const struct scen_ramp *rp = &c->sc->miner.ramp;
         double duty = ml_ramp_pct(rp->from_pct, rp->to_pct, rp->seconds,
@@ -490,6 +491,8 @@ static int launcher_line(void *ud, char *line, size_t len)
             timeline_event(&r->tl, "miner_start", c->sc->id,
                            json_pack("{s:i}", "pid", pid));
         }
+        if (!strcmp(role, "miner")) /* measured duty follows the miner */
+            cpum_duty_add(&c->duty, pid, ml_now_unix());
         if (tree_has(c, pid)) /* seen at its fork: record what it is */
             timeline_event(&r->tl, "pid", c->sc->id,
                            json_pack("{s:i,s:s}", "pid", pid, "role", role));
@@ -847,6 +850,7 @@ void scen_run(struct runner *r, size_t idx)
     c->out_fd = p[0];
     fcntl(c->out_fd, F_SETFL, O_NONBLOCK);
     c->start = ml_now_unix();
+    c->duty.window_start = c->start;
     timeline_event(&r->tl, "scenario_start", sc->id,
                    json_pack("{s:i,s:s,s:i}", "launcher_pid", (int)pid, "launcher",
                              sc->launcher, "duty_pct", (int)scenario_nominal_duty(sc)));
@@ -867,6 +871,7 @@ void scen_run(struct runner *r, size_t idx)
     }
     scen_scan_tree(r);
     c->end = ml_now_unix();
+    cpum_duty_finish(&c->duty, &r->tl, sc, c->end);
     kill_workload(r, pid);
     for (int i = 0; i < 20 && c->launcher; i++)
         runner_loop_once(r, 10);

@@ -48,6 +48,8 @@ int det_alert_emit(const struct det_alert *a)
         json_object_set_new(o, "score", json_real(a->score));
     if (a->reason)
         json_object_set_new(o, "reason", json_string(a->reason));
+    if (a->observation)
+        json_object_set_new(o, "observation", json_true());
     return write_line(o);
 }
 

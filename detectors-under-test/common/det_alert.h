@@ -30,6 +30,7 @@ struct det_alert {
     double score;               /* < 0 = omit */
     const char *reason;
     double ts;                  /* 0 = now */
+    int observation; /* 1: a score below the detector's threshold, not an alert */
 };
 
 /* Writes one alert line. 0, or -EIO when stdout is gone. */

@@ -40,7 +40,10 @@ int cpu_threshold_parse_args(int argc, char **argv, struct cpu_threshold_config 
     cfg->sustained_level = 0.7;
     cfg->window_s = 10;
     cfg->new_age_s = 60;
+    cfg->observe_level = 0.1;
     const struct opt opts[] = {
+        {"observe-level", OPT_DOUBLE, &cfg->observe_level, 0, 1, "X",
+         "report a sub-threshold observation from this share of the host"},
         {"new-level", OPT_DOUBLE, &cfg->new_level, 0, 1, "X",
          "share of the host a new process may use"},
         {"sustained-level", OPT_DOUBLE, &cfg->sustained_level, 0, 1, "X",
@@ -115,6 +118,37 @@ static int emit(struct cpu_threshold *ct, int pid, uint64_t key, const char *rul
     return det_alert_emit(&a) < 0 ? -EIO : 1;
 }
 
+/*
+ * An observation: a sustained level at or above --observe-level but below
+ * the alert threshold, once per pid and tenth of the host (0.1, 0.2, ...)
+ * per cooldown, so the harness can draw a ROC curve without a flood.
+ */
+static int observe(struct cpu_threshold *ct, int pid, uint64_t key, double norm,
+                   const char *comm, double span)
+{
+    static const char *const rules[] = {"obs0", "obs1", "obs2", "obs3", "obs4",
+                                        "obs5", "obs6", "obs7", "obs8", "obs9"};
+    const struct cpu_threshold_config *cfg = &ct->cfg;
+    if (norm < cfg->observe_level || norm >= cfg->sustained_level || norm <= 0)
+        return 0;
+    int tenth = (int)(norm * 10);
+    if (tenth > 9)
+        tenth = 9;
+    if (!det_memo_should_alert(ct->memo, pid, key, rules[tenth], det_mono_s()))
+        return 0;
+    char reason[256];
+    snprintf(reason, sizeof(reason),
+             "pid %d (%s) at %.2f of %.0f CPUs over %.0f s, below the threshold %.2f",
+             pid, comm, norm, cfg->ncpu, span, cfg->sustained_level);
+    struct det_alert a = {.detector = DETECTOR,
+                          .technique = DET_SYSTEM_METRICS,
+                          .pid = pid,
+                          .score = norm,
+                          .reason = reason,
+                          .observation = 1};
+    return det_alert_emit(&a) < 0 ? -EIO : 0;
+}
+
 static void add_to_cgroup(struct cpu_threshold *ct, int pid, double cores)
 {
     char path[256];
@@ -174,6 +208,10 @@ static int check_process(struct cpu_threshold *ct, int pid, double now)
                        reason)) < 0)
             return rc;
         n += rc;
+    } else if (sustained >= 0 && cfg->observe_level > 0 &&
+               observe(ct, pid, st.start_ticks, sustained / cfg->ncpu, st.comm, span) <
+                   0) {
+        return -EIO;
     }
     if (!cfg->no_cgroups && sustained > 0.01)
         add_to_cgroup(ct, pid, sustained);

@@ -25,6 +25,8 @@ struct cpu_threshold_config {
     const char *cgroup_root; /* where cgroup quotas are read; default "/sys/fs/cgroup"
                                 with the real /proc, none with a recorded one */
     double ncpu;             /* 0 = count the proc root's CPUs */
+    double observe_level;    /* observations from this sustained level up; default 0.1,
+                                0 = none */
 };
 
 /* Fills defaults, then parses argv. 0, or -EINVAL with a sentence in err. */

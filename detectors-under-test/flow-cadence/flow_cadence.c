@@ -25,12 +25,13 @@ struct fc_flow {
     unsigned pushes;
     double sizes[FC_RING];     /* client message sizes, ring */
     double intervals[FC_RING]; /* client message start gaps, ring */
+    unsigned observed_met;     /* conditions met at the last observation */
 };
 
 struct fc {
     struct fc_config cfg;
     struct det_flow_table *flows;
-    unsigned long alerts;
+    unsigned long alerts, observations;
 };
 
 static int cmp_double(const void *a, const void *b)
@@ -109,14 +110,51 @@ static void shape_of(const struct det_flow_entry *f, const struct fc_flow *s,
     out->rate_bps = out->age_s > 0 ? (double)s->bytes / out->age_s : 0;
 }
 
-int fc_shape_matches(const struct fc *c, const struct fc_shape *s)
+unsigned fc_shape_conditions_met(const struct fc *c, const struct fc_shape *s)
 {
     const struct fc_config *k = &c->cfg;
-    return s->age_s >= k->min_age_s && s->client_msgs >= k->min_client_msgs &&
-           s->pushes >= k->min_pushes &&
-           s->median_client_bytes <= k->max_client_msg_bytes &&
-           s->median_interval_s >= k->min_interval_s &&
-           s->median_interval_s <= k->max_interval_s && s->rate_bps <= k->max_rate_bps;
+    return (unsigned)(s->age_s >= k->min_age_s) +
+           (unsigned)(s->client_msgs >= k->min_client_msgs) +
+           (unsigned)(s->pushes >= k->min_pushes) +
+           (unsigned)(s->median_client_bytes <= k->max_client_msg_bytes) +
+           (unsigned)(s->median_interval_s >= k->min_interval_s) +
+           (unsigned)(s->median_interval_s <= k->max_interval_s) +
+           (unsigned)(s->rate_bps <= k->max_rate_bps);
+}
+
+int fc_shape_matches(const struct fc *c, const struct fc_shape *s)
+{
+    return fc_shape_conditions_met(c, s) == FC_CONDITIONS;
+}
+
+/* A flow that meets most conditions but not all: an observation whose score
+ * is the alert's 0.6 scaled by the share of conditions met, each time the
+ * count grows. Flows without a client message are not worth a line. */
+static void observe(struct fc *c, struct det_flow_entry *f, struct fc_flow *s,
+                    const struct fc_shape *sh)
+{
+    unsigned met = fc_shape_conditions_met(c, sh);
+    if (met < FC_OBSERVE_MIN || met >= FC_CONDITIONS || met <= s->observed_met ||
+        sh->client_msgs == 0)
+        return;
+    s->observed_met = met;
+    char reason[320];
+    struct det_flow flow;
+    snprintf(reason, sizeof(reason),
+             "%u of %u stratum-cadence conditions: %.0f s flow, %u client messages "
+             "(median %.0f B every %.1f s), %u server pushes, %.0f B/s",
+             met, FC_CONDITIONS, sh->age_s, sh->client_msgs, sh->median_client_bytes,
+             sh->median_interval_s, sh->pushes, sh->rate_bps);
+    det_flow_describe(f, &flow);
+    struct det_alert a = {.detector = "flow-cadence",
+                          .technique = DET_NETWORK,
+                          .flow = &flow,
+                          .score = 0.6 * met / FC_CONDITIONS,
+                          .reason = reason,
+                          .ts = f->last_ts,
+                          .observation = 1};
+    c->cfg.emit(c->cfg.emit_ctx, &a);
+    c->observations++;
 }
 
 static void evaluate(void *arg, struct det_flow_entry *f)
@@ -129,7 +167,11 @@ static void evaluate(void *arg, struct det_flow_entry *f)
     if (!s || (f->fired & 1))
         return;
     shape_of(f, s, &sh);
-    if (!fc_shape_matches(c, &sh) || !det_flow_fire_once(f, FC_RULE))
+    if (!fc_shape_matches(c, &sh)) {
+        observe(c, f, s, &sh);
+        return;
+    }
+    if (!det_flow_fire_once(f, FC_RULE))
         return;
     snprintf(
         reason, sizeof(reason),
@@ -206,6 +248,11 @@ void fc_tick(void *ctx, double now)
 unsigned long fc_alert_count(const struct fc *c)
 {
     return c->alerts;
+}
+
+unsigned long fc_observation_count(const struct fc *c)
+{
+    return c->observations;
 }
 
 void fc_destroy(struct fc *c)

@@ -40,8 +40,16 @@ int fc_create(struct fc **out, const struct fc_config *cfg);
 /* det_pkt_fn / det_tick_fn (the tick evaluates the flows); ctx is the fc. */
 void fc_packet(void *ctx, const struct det_pkt *p);
 void fc_tick(void *ctx, double now);
+/* The seven conditions of the rule; from FC_OBSERVE_MIN met, a flow that
+ * does not alert is reported as an observation ("observation": true). */
+#define FC_CONDITIONS 7
+#define FC_OBSERVE_MIN 4
 /* Returns 1 when the shape meets every condition of cfg, else 0. */
 int fc_shape_matches(const struct fc *f, const struct fc_shape *s);
+/* How many of the FC_CONDITIONS conditions the shape meets. */
+unsigned fc_shape_conditions_met(const struct fc *f, const struct fc_shape *s);
+/* Observations written so far. */
+unsigned long fc_observation_count(const struct fc *f);
 unsigned long fc_alert_count(const struct fc *f);
 void fc_destroy(struct fc *f);
 

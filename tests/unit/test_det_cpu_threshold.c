@@ -56,6 +56,21 @@ static void test_snapshot_throttled_miner(void **state)
      * spot. */
     char *out = once_on("miner-snap", NULL, 0);
     assert_int_equal(count_lines(out, 0, 0), 0);
+    /* ... but it is observed: below the threshold, with its level as the score. */
+    double score = -1;
+    for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+        json_t *o = json_loads(line, 0, NULL);
+        assert_non_null(o);
+        assert_true(json_is_true(json_object_get(o, "observation")));
+        if (json_integer_value(json_object_get(o, "pid")) == pid)
+            score = json_number_value(json_object_get(o, "score"));
+        json_decref(o);
+    }
+    assert_true(score >= 0.1 && score < 0.7);
+    free(out);
+    char *off[] = {"--observe-level", "0"};
+    out = once_on("miner-snap", off, 2);
+    assert_null(strstr(out, "observation"));
     free(out);
     /* Lower the level under its lifetime average (0.35 cores) and it fires on the pid.
      */

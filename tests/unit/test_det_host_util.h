@@ -72,7 +72,9 @@ static inline int count_lines(const char *out, int pid, int degraded)
             abort();
         }
         int is_degraded = json_is_true(json_object_get(o, "degraded"));
-        int is_info = json_object_get(o, "info") != NULL; /* neither alert nor notice */
+        int is_info =
+            json_object_get(o, "info") != NULL || /* neither alert nor notice */
+            json_is_true(json_object_get(o, "observation"));
         json_int_t apid = json_integer_value(json_object_get(o, "pid"));
         if (!is_info &&
             (degraded ? is_degraded : (!is_degraded && (pid == 0 || apid == pid))))

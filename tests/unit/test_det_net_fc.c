@@ -53,7 +53,13 @@ static void real_minerlab_tls_session(void **state)
 static void young_or_short_flows_stay_quiet(void **state)
 {
     (void)state;
-    assert_int_equal(run("tls_cadence.pcap", 200).n, 0); /* nothing lives 200 s */
+    struct tdn_alerts young = run("tls_cadence.pcap", 200);
+    assert_int_equal(young.n, 0); /* nothing lives 200 s */
+    /* The Stratum-like flow meets the other six conditions: observed, with
+     * the alert's score scaled by 6 of 7; a flow is observed only when its
+     * count of conditions met grows (4, 5, 6): at most 3 lines per flow. */
+    assert_true(young.observations >= 1 && young.observations <= 3 * 4);
+    assert_float_equal(young.max_obs_score, 0.6 * 6 / 7, 1e-9);
     assert_int_equal(run("xmrig_login.pcap", 0).n, 0);
     assert_int_equal(run("coinhive_ws.pcap", 0).n, 0);
     assert_int_equal(run("benign_jsonrpc_8080.pcap", 0).n, 0);
@@ -85,6 +91,8 @@ static void each_condition_matters(void **state)
     assert_false(fc_shape_matches(c, &s));
     s = miner, s.rate_bps = 80000; /* bulk */
     assert_false(fc_shape_matches(c, &s));
+    assert_int_equal(fc_shape_conditions_met(c, &s), FC_CONDITIONS - 1);
+    assert_int_equal(fc_shape_conditions_met(c, &miner), FC_CONDITIONS);
     fc_destroy(c);
 }
 

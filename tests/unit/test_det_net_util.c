@@ -10,6 +10,12 @@
 int tdn_collect(void *ctx, const struct det_alert *a)
 {
     struct tdn_alerts *c = ctx;
+    if (a->observation) {
+        c->observations++;
+        if (a->score > c->max_obs_score)
+            c->max_obs_score = a->score;
+        return 0;
+    }
     if (c->n >= TDN_MAX)
         return -1;
     struct tdn_alert *o = &c->a[c->n++];

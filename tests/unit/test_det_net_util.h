@@ -12,6 +12,8 @@ struct tdn_alert {
 };
 struct tdn_alerts {
     int n;
+    int observations; /* "observation": true lines, counted and not kept */
+    double max_obs_score;
     struct tdn_alert a[TDN_MAX];
 };
 

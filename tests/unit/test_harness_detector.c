@@ -42,6 +42,14 @@ static void test_classify(void **state)
                               "\"info\":{\"version\":\"yara 4.2.3\"}}",
                               why),
                      DL_INFO);
+    assert_int_equal(classify("{\"ts\":1,\"detector\":\"d\",\"technique\":\"memory\","
+                              "\"pid\":4,\"score\":0.2,\"observation\":true}",
+                              why),
+                     DL_OBSERVATION);
+    assert_int_equal(classify("{\"ts\":1,\"detector\":\"d\",\"technique\":\"memory\","
+                              "\"pid\":4,\"observation\":false}",
+                              why),
+                     DL_ALERT);
     struct {
         const char *line, *why;
     } bad[] = {
@@ -58,6 +66,11 @@ static void test_classify(void **state)
          "flow.src"},
         {"{\"ts\":1,\"detector\":\"d\",\"technique\":\"network\",\"score\":\"high\"}",
          "score"},
+        {"{\"ts\":1,\"detector\":\"d\",\"technique\":\"network\",\"observation\":true}",
+         "observation needs a numeric score"},
+        {"{\"ts\":1,\"detector\":\"d\",\"technique\":\"network\",\"score\":0.1,"
+         "\"observation\":1}",
+         "observation must be true or false"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         why[0] = '\0';
@@ -88,9 +101,11 @@ static void test_bounded_reader(void **state)
 {
     char dir[] = "/tmp/test_harness_det-XXXXXX", path[256];
     assert_non_null(mkdtemp(dir));
-    struct jsonl alerts, tl;
+    struct jsonl alerts, tl, obs;
     snprintf(path, sizeof(path), "%s/alerts.jsonl", dir);
     assert_int_equal(jsonl_open(&alerts, path), 0);
+    snprintf(path, sizeof(path), "%s/observations.jsonl", dir);
+    assert_int_equal(jsonl_open(&obs, path), 0);
     snprintf(path, sizeof(path), "%s/timeline.jsonl", dir);
     assert_int_equal(jsonl_open(&tl, path), 0);
     struct detector *d = calloc(1, sizeof(*d));
@@ -114,6 +129,11 @@ static void test_bounded_reader(void **state)
         for (int i = 0; i < 8; i++)
             fprintf(w, "{\"ts\":%d,\"detector\":\"f\",\"technique\":\"other\"}\n",
                     100 + i);
+        for (int i = 0; i < 2; i++) /* below its threshold: not alerts */
+            fprintf(w,
+                    "{\"ts\":%d,\"detector\":\"f\",\"technique\":\"other\","
+                    "\"score\":0.1,\"observation\":true}\n",
+                    200 + i);
         fprintf(
             w, "{\"ts\":1,\"detector\":\"f\",\"technique\":\"other\",\"degraded\":true,"
                "\"reason\":\"no pcap\"}");
@@ -121,13 +141,14 @@ static void test_bounded_reader(void **state)
         _exit(0);
     }
     close(p[1]);
-    struct det_sink sink = {&alerts, &tl};
+    struct det_sink sink = {&alerts, &tl, &obs};
     while (!detector_drain(d, &sink, 4096))
         usleep(1000);
-    assert_int_equal(d->lines, 1 + 300 + 8 + 1);
+    assert_int_equal(d->lines, 1 + 300 + 8 + 2 + 1);
     assert_int_equal(d->invalid, 301);
     assert_int_equal(d->alerts, 5);
     assert_int_equal(d->dropped, 3);
+    assert_int_equal(d->observations, 2);
     fflush(d->invalid_f);
     assert_int_equal(file_lines(path), DET_INVALID_KEEP);
     detector_summary(d, &tl);
@@ -135,8 +156,11 @@ static void test_bounded_reader(void **state)
     free(d);
     jsonl_close(&alerts);
     jsonl_close(&tl);
+    jsonl_close(&obs);
     snprintf(path, sizeof(path), "%s/alerts.jsonl", dir);
     assert_int_equal(file_lines(path), 5);
+    snprintf(path, sizeof(path), "%s/observations.jsonl", dir);
+    assert_int_equal(file_lines(path), 2);
     snprintf(path, sizeof(path), "%s/timeline.jsonl", dir);
     assert_int_equal(file_lines(path), 2); /* degraded notice + summary */
     snprintf(path, sizeof(path), "rm -rf %s", dir);

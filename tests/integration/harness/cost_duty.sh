@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Detector cost, measured duty and observations on the fake run: a detector that burns CPU
+# (in a child it waits for, then itself) and reports its own CPU time at exit;
+# the harness's detector_cost must agree with it. The fake miner (a sleep
+# loop) gets duty_measured slices and a duty_window with its nominal 30 %
+# beside a measured share far below it. A detector's observation line lands
+# in observations.jsonl, not in alerts.jsonl.
+. "$(dirname "$0")/lib.sh"
+command -v python3 >/dev/null || { echo "python3 missing"; exit 77; }
+out=$WORK/run
+# --warmup 3: python must have installed its SIGTERM handler on a loaded box.
+"$MINERLAB" run "$DATA/scenarios/binary/fake-mal.yaml" "${fast_flags[@]}" --warmup 3 --out "$out" \
+    --detector "burn=python3 $DATA/bin/burndet.py" --detector "good=sh $DATA/bin/gooddet.sh" \
+    --detector "obs=printf '{\"ts\":%s,\"detector\":\"o\",\"technique\":\"other\",\"score\":0.2,\"observation\":true}\n' \$(date +%s); exec sleep 60" \
+    >"$WORK/stdout" 2>"$WORK/stderr" || { cat "$WORK/stderr"; fail "minerlab run failed"; }
+self=$(sed -n 's/^burndet cpu_s //p' "$out/detectors/burn.stderr" | tail -1)
+[[ -n $self ]] || { cat "$out/detectors/burn.stderr"; grep burn "$out/timeline.jsonl"; fail "burndet did not report its CPU time"; }
+python3 - "$out" "$self" <<'PY'
+import json, sys
+out, self_cpu = sys.argv[1], float(sys.argv[2])
+tl = [json.loads(l) for l in open(out + "/timeline.jsonl")]
+cost = {e["detector"]: e for e in tl if e["event"] == "detector_cost"}
+assert set(cost) == {"burn", "good", "obs"}, cost
+# Observations are kept apart and never counted as alerts.
+obs = [json.loads(l) for l in open(out + "/observations.jsonl")]
+assert len(obs) == 1 and obs[0]["detector_name"] == "obs" and obs[0]["score"] == 0.2, obs
+assert "recv_ts" in obs[0]
+alerts = [json.loads(l) for l in open(out + "/alerts.jsonl")]
+assert not [a for a in alerts if a["detector_name"] == "obs"], alerts
+summ = [e for e in tl if e["event"] == "detector_summary" and e["detector"] == "obs"][0]
+assert summ["alerts"] == 0 and summ["observations"] == 1, summ
+b = cost["burn"]
+# The harness sees the whole group (sh, python, the child python waited for);
+# the detector's last report may precede its exit by one 0.05-s burst.
+assert self_cpu >= 0.2, self_cpu
+assert self_cpu - 0.02 <= b["cpu_s"] <= self_cpu + 0.3, (b, self_cpu)
+assert abs(b["cpu_pct"] - b["cpu_s"] / b["wall_s"] * 100) < 0.01, b
+assert b["peak_rss_mib"] > 1 and b["samples"] >= 1, b
+assert cost["good"]["cpu_s"] < b["cpu_s"], cost
+win = [e for e in tl if e["event"] == "duty_window" and e["scenario"] == "fake-mal"]
+assert len(win) == 1, win
+w = win[0]
+assert w["nominal_pct"] == 30 and 0 <= w["pct"] < 20, w
+sl = [e for e in tl if e["event"] == "duty_measured" and e["scenario"] == "fake-mal"]
+assert sl and all(s["slice_end"] > s["slice_start"] and s["pid"] == w["pid"] for s in sl), sl
+print("cost %.3f s (detector says %.3f s), fake miner %.1f %% measured vs 30 %% nominal"
+      % (b["cpu_s"], self_cpu, w["pct"]))
+PY
+echo "cost and duty OK"
