@@ -334,7 +334,9 @@ void pool_share_done(struct pool_session *s, int64_t req_id, const char *job_id,
     if (bad && p->cfg->ban_ip_after) {
         char ip[80];
         pool_peer_ip(s->peer, ip, sizeof(ip));
-        struct pool_ip *e = pool_ip_get(p, ip);
+        /* Verifications queued before the ban still come back: an IP that
+         * is banned already is not banned (and logged) again. */
+        struct pool_ip *e = pool_is_banned(p, ip, NULL) ? NULL : pool_ip_get(p, ip);
         if (e && ++e->bad >= (uint64_t)p->cfg->ban_ip_after) {
             if (s->conn && s->lane != LANE_BROWSER)
                 send_str(s, stratum_encode_error(req_id, pool_reject_message(r)));
