@@ -122,11 +122,17 @@ def main():
     per, fixed, gap = measured(a.run_dir)
     cat = catalogue(a.scen_dir)
     ids = suite_ids(a.scen_dir, a.suite)
-    overruns = [per[s]["window_s"] - cat[s] for s in per if s in cat]
+    # A scenario whose window changed since the measured run is estimated too.
+    try:
+        planned = {x["id"]: x.get("duration_s") for x in
+                   json.load(open(os.path.join(a.run_dir, "run.json")))["scenarios"]}
+    except (OSError, ValueError, KeyError):
+        planned = {}
+    overruns = [per[s]["window_s"] - planned.get(s, cat.get(s, 0)) for s in per]
     overrun = statistics.median(overruns) if overruns else 0.0
     cost = {}
     for s in ids:
-        if s in per:
+        if s in per and planned.get(s, cat.get(s)) == cat.get(s):
             cost[s] = {"s": per[s]["window_s"] + per[s]["after_s"], "source": "measured"}
         else:
             cost[s] = {"s": cat.get(s, 0) + overrun + gap, "source": "estimated"}
