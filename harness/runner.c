@@ -132,13 +132,16 @@ int runner_write_run_json(const struct runner_config *cfg, double started,
     hx_fmt(tmp, sizeof(tmp), "%s/run.json.tmp", cfg->run_dir);
     proc_state_add("tmp", tmp); /* no-op before the state file exists */
     hx_fmt(path, sizeof(path), "%s/run.json", cfg->run_dir);
+    errno = 0;
     int rc = json_dump_file(doc, tmp,
                             JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
+    int e = rc ? (errno ? errno : EIO) : 0;
     json_decref(doc);
-    if (rc != 0 || hx_durable_rename(tmp, path) != 0) {
+    if (!rc && (rc = hx_durable_rename(tmp, path)) != 0)
+        e = -rc;
+    if (rc != 0) {
         unlink(tmp);
-        return ml_err(err, errlen, -EIO, "%s: cannot write (disk full or read-only?)",
-                      path);
+        return ml_err(err, errlen, -e, "%s: cannot write: %s", path, strerror(e));
     }
     return 0;
 }
@@ -851,8 +854,9 @@ int runner_run(const struct runner_config *cfg, char *err, size_t errlen)
                    json_pack("{s:b}", "interrupted", interrupted));
     scen_progress(&r, 1);
     rc = runner_write_run_json(cfg, started, ml_now_unix(), interrupted, err, errlen);
-    if (rc && r.disk_full) {
-        /* The run.json of the start is there: score what ran from it. */
+    if (rc) {
+        /* The run.json of the start is there: score what ran from it (a
+         * full disk that only the final, larger run.json hits included). */
         fprintf(stderr, "minerlab: %s; scoring from the run.json of the start\n", err);
         rc = 0;
     }
