@@ -84,7 +84,13 @@ kill -TERM "$pid"
 rc=0
 wait "$pid" || rc=$?
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
-[[ $ms -lt 1000 ]] || fail "SIGTERM took $ms ms"
+# The promise is 1 s for the miner as shipped. An ASan+UBSan build runs the
+# Argon2 cache fill and the stop path several times slower (1120 ms seen in
+# a clean-clone CI run), so the sanitizer build is held to 3 s: it checks
+# memory errors, not timing.
+limit_ms=1000
+[[ -n ${ML_SANITIZED:-} ]] && limit_ms=3000
+[[ $ms -lt $limit_ms ]] || fail "SIGTERM took $ms ms (limit $limit_ms ms)"
 hashes=$(sed -n 's/^bench: \([0-9][0-9]*\) hashes in .*/\1/p' "$tmp/term.out")
 [[ -n $hashes ]] || fail "no summary after SIGTERM: $(cat "$tmp/term.out")"
 grep -q '^bench: result ' "$tmp/term.out" || fail "no result line after SIGTERM"
