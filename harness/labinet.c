@@ -107,6 +107,15 @@ int labinet_up(struct runner *r)
     int rc = run_script(r, "labinet.sh", check, "check", out, sizeof(out), last,
                         sizeof(last));
     if (!rc) {
+        /* Recorded before it exists: if the harness dies, the watchdog (or the
+         * next run's sweep) runs `labinet.sh down ID` like `labnet.sh down`. */
+        char script[4096], v[4200];
+        hx_fmt(script, sizeof(script), "%s/labinet.sh", r->cfg->launch_dir);
+        if (access(script, X_OK))
+            hx_fmt(script, sizeof(script), "%s/harness/launch/labinet.sh",
+                   r->cfg->source_dir);
+        hx_fmt(v, sizeof(v), "%s %s", script, r->lab_id);
+        proc_state_add("labnet", v);
         const char *up[] = {"up", r->lab_id, catalogue, r->cfg->run_dir, NULL};
         rc =
             run_script(r, "labinet.sh", up, "up", out, sizeof(out), last, sizeof(last));

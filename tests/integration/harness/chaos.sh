@@ -41,6 +41,8 @@ check_run() { # RUN_DIR STATE_COPY LABID CGROUP
             say_left process "${p#/proc/} (cwd in the run) $(tr '\0' ' ' <"$p/cmdline")"
     done
     ip netns list 2>/dev/null | grep -qw "mlab-$id" && say_left netns "mlab-$id"
+    ip netns list 2>/dev/null | grep -qw "mlinet-$id" && say_left netns "mlinet-$id"
+    pgrep -f "mlinet-$id\.dnsmasq\.pid" >/dev/null && say_left process "dnsmasq of mlinet-$id"
     ip -o link show 2>/dev/null | grep -q "alias mlab-$id" && say_left veth "alias mlab-$id"
     grep -q -- "mlab-$id\|$out" /proc/mounts && say_left mount "$(grep -- "mlab-$id\|$out" /proc/mounts)"
     [[ -n $cg && -d $cg ]] && say_left cgroup "$cg"
