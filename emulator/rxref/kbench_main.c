@@ -11,7 +11,6 @@
  * table.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <randomx.h>
@@ -25,6 +24,7 @@
 
 #include "kbench.h"
 #include "ml_util.h"
+#include "opt.h"
 #include "rx.h"
 #include "rxref.h"
 
@@ -636,18 +636,6 @@ static int parse_list(const char *s, int *out, int max, int lo, int hi)
     return n ? n : -1;
 }
 
-static void usage(FILE *f)
-{
-    fputs("usage: minerlab-kbench [--kernels LIST] [--external CMD]... [--modes "
-          "light,fast]\n"
-          "         [--threads 1,2] [--seconds S] [--rounds R] [--verify N]\n"
-          "         [--ext-timeout S] [--ext-init S] [--no-huge-pages] [--json FILE]\n"
-          "         [--md FILE]\n"
-          "kernels: lib-jit,lib-interp,rxref,rxds,cuda (default all); --external adds "
-          "one\n",
-          f);
-}
-
 static int add_kernel(struct kernel *ks, int *n, enum kind k, const char *name,
                       const char *cmd)
 {
@@ -683,6 +671,59 @@ static int parse_kernels(const char *s, struct kernel *ks, int *n)
         if (i == 5 || add_kernel(ks, n, names[i].k, names[i].name, NULL))
             return -1;
     }
+    return 0;
+}
+
+/* What the command line collects besides struct opts. */
+struct cli {
+    struct opts *o;
+    struct kernel *ks;
+    int nk, have_kernels;
+    const char *ext[MAX_KERNELS];
+    int next;
+};
+
+static int opt_kernels(void *ctx, const char *arg, char *err, size_t errlen)
+{
+    struct cli *c = ctx;
+    if (parse_kernels(arg, c->ks, &c->nk) != 0)
+        return ml_err(err, errlen, -EINVAL,
+                      "unknown kernel in '%s' (lib-jit, lib-interp, rxref, rxds, cuda)",
+                      arg);
+    c->have_kernels = 1;
+    return 0;
+}
+
+static int opt_external(void *ctx, const char *arg, char *err, size_t errlen)
+{
+    struct cli *c = ctx;
+    if (c->next == MAX_KERNELS)
+        return ml_err(err, errlen, -EINVAL, "at most %d --external kernels",
+                      MAX_KERNELS);
+    c->ext[c->next++] = arg;
+    return 0;
+}
+
+static int opt_modes(void *ctx, const char *arg, char *err, size_t errlen)
+{
+    struct opts *o = ctx;
+    char copy[64], *save = NULL;
+    o->nmodes = 0;
+    snprintf(copy, sizeof(copy), "%s", arg);
+    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (o->nmodes == 2 || (strcmp(t, "light") && strcmp(t, "fast")))
+            return ml_err(err, errlen, -EINVAL, "--modes takes light,fast");
+        o->modes[o->nmodes++] = strcmp(t, "fast") ? RX_MODE_LIGHT : RX_MODE_FAST;
+    }
+    return 0;
+}
+
+static int opt_threads(void *ctx, const char *arg, char *err, size_t errlen)
+{
+    struct opts *o = ctx;
+    o->nthreads = parse_list(arg, o->threads, MAX_LIST, 1, 65536);
+    if (o->nthreads < 0)
+        return ml_err(err, errlen, -EINVAL, "--threads takes a list of 1..65536");
     return 0;
 }
 
@@ -723,16 +764,77 @@ static double max_rss(const struct kernel *kn, int mode, int threads)
     return m;
 }
 
+/*
+ * The command line into o and the kernel list. -1 to go on, or the exit
+ * status: 0 after --help, 2 on a usage error (base/opt.h).
+ */
+static int parse_cli(int argc, char **argv, struct opts *o, struct kernel *ks, int *nk)
+{
+    struct cli cli = {.o = o, .ks = ks};
+    long seconds = 10, ext_timeout = 30, ext_init = 0;
+    int no_thp = 0;
+    char err[256];
+    const struct opt opts[] = {
+        {"k|kernels", OPT_CALLBACK,
+         &(struct opt_cb){opt_kernels, &cli, "lib-jit,lib-interp,rxref,rxds,cuda"}, 0,
+         0, "LIST", "kernels to run (repeatable)"},
+        {"x|external", OPT_CALLBACK, &(struct opt_cb){opt_external, &cli, NULL}, 0, 0,
+         "CMD", "adds an external kernel (repeatable)"},
+        {"m|modes", OPT_CALLBACK, &(struct opt_cb){opt_modes, o, "light,fast"}, 0, 0,
+         "light,fast", "RandomX modes"},
+        {"t|threads", OPT_CALLBACK, &(struct opt_cb){opt_threads, o, "1,2"}, 0, 0,
+         "1,2", "thread counts, a list of 1..65536"},
+        {"s|seconds", OPT_LONG, &seconds, 1, 3600, "S", "hashing time of each run"},
+        {"r|rounds", OPT_INT, &o->rounds, 1, 3600, "R",
+         "runs per kernel, mode and threads"},
+        {"v|verify", OPT_INT, &o->verify_n, 0, 195, "N",
+         "inputs checked against librandomx"},
+        {"T|ext-timeout", OPT_LONG, &ext_timeout, 1, 3600, "S",
+         "an external kernel's time limit"},
+        {"I|ext-init", OPT_LONG, &ext_init, 0, 3600, "S",
+         "extra time an external kernel may take to start"},
+        {"no-huge-pages", OPT_FLAG, &no_thp, 0, 0, NULL, "no transparent huge pages"},
+        {"j|json", OPT_STRING, &o->json_out, 0, 0, "FILE", "the results as JSON"},
+        {"o|md", OPT_STRING, &o->md_out, 0, 0, "FILE", "the results as Markdown"},
+    };
+    int rc = opt_parse(argc, argv, opts, sizeof(opts) / sizeof(opts[0]), NULL, 0, err,
+                       sizeof(err));
+    if (rc == 1) {
+        opt_usage(stdout, "minerlab-kbench",
+                  "Benchmarks the RandomX kernels side by side (docs/kbench.md).", opts,
+                  sizeof(opts) / sizeof(opts[0]), NULL, 0);
+        return 0;
+    }
+    if (rc) {
+        fprintf(stderr, "minerlab bench: %s\n", err);
+        return OPT_EXIT_USAGE;
+    }
+    o->seconds = (double)seconds;
+    o->ext_timeout = (double)ext_timeout;
+    o->ext_init = (double)ext_init;
+    o->thp = !no_thp;
+    if (!cli.have_kernels)
+        parse_kernels("lib-jit,lib-interp,rxref,rxds,cuda", ks, &cli.nk);
+    for (int i = 0; i < cli.next; i++) {
+        /* ext:BASENAME plus the arguments, e.g. "ext:mykernel --avx2". */
+        char name[96], prog[256], *sp;
+        snprintf(prog, sizeof(prog), "%s", cli.ext[i]);
+        const char *args = "";
+        if ((sp = strchr(prog, ' '))) {
+            *sp = '\0';
+            args = cli.ext[i] + (sp - prog);
+        }
+        const char *base = strrchr(prog, '/');
+        snprintf(name, sizeof(name), "ext:%.40s%.50s", base ? base + 1 : prog, args);
+        if (add_kernel(ks, &cli.nk, K_EXT, name, cli.ext[i]) != 0)
+            return 2;
+    }
+    *nk = cli.nk;
+    return -1;
+}
+
 int main(int argc, char **argv)
 {
-    static const struct option lo[] = {
-        {"kernels", 1, NULL, 'k'},  {"external", 1, NULL, 'x'},
-        {"modes", 1, NULL, 'm'},    {"threads", 1, NULL, 't'},
-        {"seconds", 1, NULL, 's'},  {"rounds", 1, NULL, 'r'},
-        {"verify", 1, NULL, 'v'},   {"ext-timeout", 1, NULL, 'T'},
-        {"ext-init", 1, NULL, 'I'}, {"no-huge-pages", 0, NULL, 'P'},
-        {"json", 1, NULL, 'j'},     {"md", 1, NULL, 'o'},
-        {"help", 0, NULL, 'h'},     {NULL, 0, NULL, 0}};
     struct opts o = {.threads = {1, 2},
                      .nthreads = 2,
                      .modes = {RX_MODE_LIGHT, RX_MODE_FAST},
@@ -743,104 +845,10 @@ int main(int argc, char **argv)
                      .verify_n = 20,
                      .thp = 1};
     static struct kernel ks[MAX_KERNELS];
-    int nk = 0, c, have_kernels = 0;
-    const char *ext[MAX_KERNELS];
-    int next = 0;
-    long v;
     char err[256];
-    while ((c = getopt_long(argc, argv, "k:x:m:t:s:r:v:T:I:j:o:h", lo, NULL)) != -1) {
-        switch (c) {
-        case 'k':
-            if (parse_kernels(optarg, ks, &nk) != 0) {
-                fprintf(stderr,
-                        "minerlab bench: unknown kernel in '%s' (lib-jit, lib-interp, "
-                        "rxref, rxds, cuda)\n",
-                        optarg);
-                return 2;
-            }
-            have_kernels = 1;
-            break;
-        case 'x':
-            if (next == MAX_KERNELS)
-                return 2;
-            ext[next++] = optarg;
-            break;
-        case 'm': {
-            char copy[64], *save = NULL;
-            o.nmodes = 0;
-            snprintf(copy, sizeof(copy), "%s", optarg);
-            for (char *t = strtok_r(copy, ",", &save); t;
-                 t = strtok_r(NULL, ",", &save)) {
-                if (o.nmodes == 2 || (strcmp(t, "light") && strcmp(t, "fast"))) {
-                    fprintf(stderr, "minerlab bench: --modes takes light,fast\n");
-                    return 2;
-                }
-                o.modes[o.nmodes++] = strcmp(t, "fast") ? RX_MODE_LIGHT : RX_MODE_FAST;
-            }
-            break;
-        }
-        case 't':
-            o.nthreads = parse_list(optarg, o.threads, MAX_LIST, 1, 65536);
-            if (o.nthreads < 0) {
-                fprintf(stderr, "minerlab bench: --threads takes a list of 1..65536\n");
-                return 2;
-            }
-            break;
-        case 'I':
-            if (ml_parse_long(optarg, 0, 3600, &v) != 0) {
-                fprintf(stderr, "minerlab bench: bad --ext-init '%s'\n", optarg);
-                return 2;
-            }
-            o.ext_init = (double)v;
-            break;
-        case 's':
-        case 'r':
-        case 'v':
-        case 'T':
-            if (ml_parse_long(optarg, c == 'v' ? 0 : 1, c == 'v' ? 195 : 3600, &v) !=
-                0) {
-                fprintf(stderr, "minerlab bench: bad number '%s'\n", optarg);
-                return 2;
-            }
-            if (c == 's')
-                o.seconds = (double)v;
-            else if (c == 'r')
-                o.rounds = (int)v;
-            else if (c == 'v')
-                o.verify_n = (int)v;
-            else
-                o.ext_timeout = (double)v;
-            break;
-        case 'P':
-            o.thp = 0;
-            break;
-        case 'j':
-            o.json_out = optarg;
-            break;
-        case 'o':
-            o.md_out = optarg;
-            break;
-        default:
-            usage(c == 'h' ? stdout : stderr);
-            return c == 'h' ? 0 : 2;
-        }
-    }
-    if (!have_kernels)
-        parse_kernels("lib-jit,lib-interp,rxref,rxds,cuda", ks, &nk);
-    for (int i = 0; i < next; i++) {
-        /* ext:BASENAME plus the arguments, e.g. "ext:mykernel --avx2". */
-        char name[96], prog[256], *sp;
-        snprintf(prog, sizeof(prog), "%s", ext[i]);
-        const char *args = "";
-        if ((sp = strchr(prog, ' '))) {
-            *sp = '\0';
-            args = ext[i] + (sp - prog);
-        }
-        const char *base = strrchr(prog, '/');
-        snprintf(name, sizeof(name), "ext:%.40s%.50s", base ? base + 1 : prog, args);
-        if (add_kernel(ks, &nk, K_EXT, name, ext[i]) != 0)
-            return 2;
-    }
+    int nk = 0, rc = parse_cli(argc, argv, &o, ks, &nk);
+    if (rc >= 0)
+        return rc;
     o.max_threads = 0;
     for (int i = 0; i < o.nthreads; i++)
         if (o.threads[i] > o.max_threads)
@@ -1164,7 +1172,7 @@ int main(int argc, char **argv)
     }
     if (md)
         fclose(md);
-    int rc = 0;
+    rc = 0;
     if (o.json_out &&
         json_dump_file(report, o.json_out, JSON_INDENT(2) | JSON_SORT_KEYS) != 0) {
         fprintf(stderr, "minerlab bench: cannot write %s\n", o.json_out);
