@@ -31,6 +31,17 @@ static int short_name(const struct opt *o)
     return o->name && o->name[0] && o->name[1] == '|' ? (unsigned char)o->name[0] : 0;
 }
 
+/* How errors name the option: "--url", or "-k" for a short-only one. */
+static const char *shown(const struct opt *o)
+{
+    static char buf[80];
+    if (*long_name(o))
+        snprintf(buf, sizeof(buf), "--%s", long_name(o));
+    else
+        snprintf(buf, sizeof(buf), "-%c", short_name(o));
+    return buf;
+}
+
 int opt_takes_arg(const struct opt *o)
 {
     return o->kind != OPT_FLAG && o->kind != OPT_COUNT &&
@@ -50,8 +61,8 @@ static int parse_int(const struct opt *o, const char *arg, long *out, char *err,
 {
     if (ml_parse_long(arg, (long)o->min, (long)o->max, out))
         return ml_err(err, errlen, -EINVAL,
-                      "--%s wants an integer in %.0f..%.0f, got '%s'", long_name(o),
-                      o->min, o->max, arg);
+                      "%s wants an integer in %.0f..%.0f, got '%s'", shown(o), o->min,
+                      o->max, arg);
     return 0;
 }
 
@@ -63,9 +74,9 @@ static int call(const struct opt *o, const char *arg, char *err, size_t errlen)
     int rc = cb->fn(cb->ctx, arg, err, errlen);
     if (rc && err && errlen && !err[0]) {
         if (arg)
-            ml_err(err, errlen, rc, "bad value for --%s: '%s'", long_name(o), arg);
+            ml_err(err, errlen, rc, "bad value for %s: '%s'", shown(o), arg);
         else
-            ml_err(err, errlen, rc, "--%s cannot be used here", long_name(o));
+            ml_err(err, errlen, rc, "%s cannot be used here", shown(o));
     }
     return rc > 0 ? -EINVAL : rc;
 }
@@ -75,7 +86,7 @@ int opt_apply(const struct opt *o, const char *arg, char *err, size_t errlen)
     long l;
     int rc = 0;
     if (opt_takes_arg(o) && !arg)
-        return ml_err(err, errlen, -EINVAL, "option --%s needs a value", long_name(o));
+        return ml_err(err, errlen, -EINVAL, "option %s needs a value", shown(o));
     switch (o->kind) {
     case OPT_FLAG:
         *(int *)o->target = 1;
@@ -103,14 +114,13 @@ int opt_apply(const struct opt *o, const char *arg, char *err, size_t errlen)
         return 0;
     case OPT_DOUBLE:
         if (ml_parse_double(arg, o->min, o->max, o->target))
-            return ml_err(err, errlen, -EINVAL,
-                          "--%s wants a number in %g..%g, got '%s'", long_name(o),
-                          o->min, o->max, arg);
+            return ml_err(err, errlen, -EINVAL, "%s wants a number in %g..%g, got '%s'",
+                          shown(o), o->min, o->max, arg);
         return 0;
     case OPT_BUF:
         if (strlen(arg) >= (size_t)o->max)
-            return ml_err(err, errlen, -EINVAL, "--%s is too long (max %zu bytes)",
-                          long_name(o), (size_t)o->max - 1);
+            return ml_err(err, errlen, -EINVAL, "%s is too long (max %zu bytes)",
+                          shown(o), (size_t)o->max - 1);
         memcpy(o->target, arg, strlen(arg) + 1);
         return 0;
     case OPT_CALLBACK:
@@ -119,7 +129,7 @@ int opt_apply(const struct opt *o, const char *arg, char *err, size_t errlen)
     case OPT_GROUP:
         break;
     }
-    return ml_err(err, errlen, -EINVAL, "--%s is not an option", long_name(o));
+    return ml_err(err, errlen, -EINVAL, "%s is not an option", shown(o));
 }
 
 /* One sentence for what getopt refused: c is ':' (value missing) or '?'. */

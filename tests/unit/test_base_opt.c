@@ -211,6 +211,31 @@ static void test_find_and_apply(void **state)
     assert_int_equal(opt_apply(&t[0], "x", err, sizeof(err)), -EINVAL);
 }
 
+/* Subcommand options with no long name (minerlab-cuda-check random -n N). */
+static void test_short_only(void **state)
+{
+    (void)state;
+    long n = 4;
+    const char *key = "k0";
+    const struct opt t[] = {{"n|", OPT_LONG, &n, 1, 10, "N", "a count"},
+                            {"k|", OPT_STRING, &key, 0, 0, "KEY", "a key"}};
+    char err[128];
+    char *u = usage_of(t, 2);
+    assert_non_null(strstr(u, "  -n N                     a count (default 4)\n"));
+    assert_non_null(strstr(u, "  -k KEY                   a key (default k0)\n"));
+    free(u);
+    char *ok[] = {"random", "-n", "7", "-kx", NULL};
+    assert_int_equal(opt_parse(4, ok, t, 2, NULL, 0, err, sizeof(err)), 0);
+    assert_int_equal(n, 7);
+    assert_string_equal(key, "x");
+    char *range[] = {"random", "-n", "11", NULL};
+    assert_int_equal(opt_parse(3, range, t, 2, NULL, 0, err, sizeof(err)), -EINVAL);
+    assert_string_equal(err, "-n wants an integer in 1..10, got '11'");
+    char *missing[] = {"random", "-k", NULL};
+    assert_int_equal(opt_parse(2, missing, t, 2, NULL, 0, err, sizeof(err)), -EINVAL);
+    assert_string_equal(err, "option -k needs a value");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -218,6 +243,7 @@ int main(void)
         cmocka_unit_test(test_own_help_and_flag_callback),
         cmocka_unit_test(test_operands),
         cmocka_unit_test(test_find_and_apply),
+        cmocka_unit_test(test_short_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
