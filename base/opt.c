@@ -237,6 +237,22 @@ int opt_parse_operands(int argc, char **argv, const struct opt *a, size_t na,
     return parse(argc, argv, a, na, b, nb, first, err, errlen);
 }
 
+int opt_main(int argc, char **argv, const char *prog, const char *summary,
+             const struct opt *t, size_t n, int *first)
+{
+    char err[256];
+    int rc = parse(argc, argv, t, n, NULL, 0, first, err, sizeof(err));
+    if (rc == 1) {
+        opt_usage(stdout, prog, summary, t, n, NULL, 0);
+        return 0;
+    }
+    if (rc) {
+        fprintf(stderr, "%s: %s\n", prog, err);
+        return OPT_EXIT_USAGE;
+    }
+    return -1;
+}
+
 static void default_of(const struct opt *o, char *buf, size_t len)
 {
     const char *s = NULL;

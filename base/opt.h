@@ -93,6 +93,15 @@ int opt_takes_arg(const struct opt *o);
  */
 int opt_apply(const struct opt *o, const char *arg, char *err, size_t errlen);
 
+/*
+ * For main(): opt_parse (opt_parse_operands when first is non-NULL) of one
+ * table; after --help the usage on stdout and 0, after a usage error one
+ * line "PROG: reason" on stderr and OPT_EXIT_USAGE; -1 when the program
+ * goes on.
+ */
+int opt_main(int argc, char **argv, const char *prog, const char *summary,
+             const struct opt *t, size_t n, int *first);
+
 /* Prints "usage: PROG [options]", the summary line and one line per option
  * of both tables (and each group's heading) with its help and default. */
 void opt_usage(FILE *f, const char *prog, const char *summary, const struct opt *a,

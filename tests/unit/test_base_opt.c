@@ -236,6 +236,25 @@ static void test_short_only(void **state)
     assert_string_equal(err, "option -k needs a value");
 }
 
+/* opt_main: what a main() returns after --help, a usage error, or neither. */
+static void test_main_helper(void **state)
+{
+    (void)state;
+    int flag = 0, first = -1;
+    const struct opt t[] = {{"f|flag", OPT_FLAG, &flag, 0, 0, NULL, "a flag"}};
+    char *help[] = {"prog", "--help", NULL};
+    assert_int_equal(opt_main(2, help, "prog", "Does things.", t, 1, NULL), 0);
+    char *bad[] = {"prog", "--nope", NULL};
+    assert_int_equal(opt_main(2, bad, "prog", NULL, t, 1, NULL), OPT_EXIT_USAGE);
+    char *stray[] = {"prog", "x", NULL};
+    assert_int_equal(opt_main(2, stray, "prog", NULL, t, 1, NULL), OPT_EXIT_USAGE);
+    assert_int_equal(opt_main(2, stray, "prog", NULL, t, 1, &first), -1);
+    assert_int_equal(first, 1);
+    char *ok[] = {"prog", "-f", NULL};
+    assert_int_equal(opt_main(2, ok, "prog", NULL, t, 1, NULL), -1);
+    assert_int_equal(flag, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -244,6 +263,7 @@ int main(void)
         cmocka_unit_test(test_operands),
         cmocka_unit_test(test_find_and_apply),
         cmocka_unit_test(test_short_only),
+        cmocka_unit_test(test_main_helper),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
