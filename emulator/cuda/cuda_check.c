@@ -43,14 +43,9 @@ struct ctx {
  */
 static int sub_opts(int argc, char **argv, const struct opt *t, size_t n)
 {
-    char err[256], prog[64];
-    int rc = opt_parse(argc, argv, t, n, NULL, 0, err, sizeof(err));
+    char prog[64];
     snprintf(prog, sizeof(prog), "minerlab-cuda-check %s", argv[0]);
-    if (rc == 1)
-        opt_usage(stdout, prog, NULL, t, n, NULL, 0);
-    else if (rc)
-        fprintf(stderr, "%s: %s\n", prog, err);
-    return rc == 0 ? -1 : rc == 1 ? 0 : OPT_EXIT_USAGE;
+    return opt_main(argc, argv, prog, NULL, t, n, NULL);
 }
 
 static void print_json(json_t *o)

@@ -764,6 +764,98 @@ static double max_rss(const struct kernel *kn, int mode, int threads)
     return m;
 }
 
+/* The references: verify_n random inputs and the four template inputs
+ * hashed by librandomx (light, JIT), key BENCH_KEY. 0, or -1 out of memory. */
+static int make_references(int verify_n)
+{
+    rnd_in = calloc((size_t)verify_n + 1, sizeof(*rnd_in));
+    rnd_ref = calloc((size_t)verify_n + 1, 32);
+    randomx_cache *refc = randomx_alloc_cache(randomx_get_flags());
+    randomx_vm *rv = NULL;
+    if (refc) {
+        randomx_init_cache(refc, BENCH_KEY, strlen(BENCH_KEY));
+        rv = randomx_create_vm(randomx_get_flags(), refc, NULL);
+    }
+    if (!rnd_in || !rnd_ref || !rv) {
+        if (refc)
+            randomx_release_cache(refc);
+        return -1;
+    }
+    for (int i = 0; i < verify_n; i++) {
+        set_key(&rnd_in[i], BENCH_KEY);
+        rnd_in[i].len = i % 4 == 3 ? 76 : (size_t)(rng() % 200);
+        for (size_t b = 0; b < rnd_in[i].len; b++)
+            rnd_in[i].data[b] = (uint8_t)rng();
+        randomx_calculate_hash(rv, rnd_in[i].data, rnd_in[i].len, rnd_ref + 32 * i);
+    }
+    for (uint32_t i = 0; i < 4; i++) {
+        struct kb_input t;
+        tmpl_input(&t, i);
+        randomx_calculate_hash(rv, t.data, t.len, tmpl_ref[i]);
+    }
+    randomx_destroy_vm(rv);
+    randomx_release_cache(refc);
+    return 0;
+}
+
+/* CUDA is not driven from here: the kernel is skipped, saying why. */
+static void skip_cuda(struct kernel *ks, int nk)
+{
+    for (int i = 0; i < nk; i++)
+        if (ks[i].kind == K_CUDA) {
+            snprintf(ks[i].status, sizeof(ks[i].status), "skipped");
+            if (access("/dev/nvidiactl", F_OK) != 0)
+                snprintf(
+                    ks[i].reason, sizeof(ks[i].reason),
+                    "no NVIDIA GPU on this machine (/dev/nvidiactl missing); the GPU "
+                    "figures come from tests/gpu/run.sh on a GPU machine");
+            else
+                snprintf(ks[i].reason, sizeof(ks[i].reason),
+                         "a GPU is present: run minerlab-cuda-check random "
+                         "(tests/gpu/run.sh); "
+                         "the CUDA kernel is not driven from this benchmark yet");
+        }
+}
+
+/* Fast mode's upper bound per thread count, from the dependent-read latency
+ * of a 2 GiB probe (before the dataset exists, so the two never coexist). */
+static void probe_bounds(const struct opts *o, json_t *bounds)
+{
+    for (int ti = 0; ti < o->nthreads; ti++) {
+        double ns = kb_probe_latency((size_t)2 << 30, o->thp, o->threads[ti], 2.0);
+        double bound =
+            ns > 0 ? o->threads[ti] * 1e9 / (ns * DATASET_READS_PER_HASH) : 0;
+        json_array_append_new(
+            bounds,
+            json_pack("{s:i,s:s,s:f,s:f,s:f}", "threads", o->threads[ti], "pages",
+                      o->thp ? "thp" : "small", "ns_per_read", ns, "hs_bound_total",
+                      bound, "hs_bound_per_thread", bound / o->threads[ti]));
+        printf("bound: %d thread(s): %.1f ns per dependent read -> %.0f H/s\n",
+               o->threads[ti], ns, bound);
+    }
+}
+
+/* What building the mode's caches or dataset took, for the report. */
+static json_t *build_times(const struct mode_state *ms, int max_threads)
+{
+    json_t *b = json_object();
+    if (ms->mode == RX_MODE_LIGHT) {
+        json_object_set_new(b, "lib-jit_cache_s", json_real(ms->build_s[K_LIB_JIT]));
+        json_object_set_new(b, "lib-interp_cache_s",
+                            json_real(ms->build_s[K_LIB_INTERP]));
+        json_object_set_new(b, "rxref_cache_s", json_real(ms->build_s[K_RXREF]));
+    } else {
+        json_object_set_new(b, "lib_dataset_s", json_real(ms->build_s[K_LIB_JIT]));
+        json_object_set_new(b, "rxds_dataset_s", json_real(ms->build_s[K_RXDS]));
+        json_object_set_new(b, "rxds_builder", json_string(ms->rxds_kernel));
+        json_object_set_new(b, "threads", json_integer(max_threads));
+        printf("fast: dataset build with %d thread(s): librandomx %.2f s, %s %.2f s\n",
+               max_threads, ms->build_s[K_LIB_JIT], ms->rxds_kernel,
+               ms->build_s[K_RXDS]);
+    }
+    return b;
+}
+
 /*
  * The command line into o and the kernel list. -1 to go on, or the exit
  * status: 0 after --help, 2 on a usage error (base/opt.h).
@@ -773,7 +865,6 @@ static int parse_cli(int argc, char **argv, struct opts *o, struct kernel *ks, i
     struct cli cli = {.o = o, .ks = ks};
     long seconds = 10, ext_timeout = 30, ext_init = 0;
     int no_thp = 0;
-    char err[256];
     const struct opt opts[] = {
         {"k|kernels", OPT_CALLBACK,
          &(struct opt_cb){opt_kernels, &cli, "lib-jit,lib-interp,rxref,rxds,cuda"}, 0,
@@ -797,18 +888,11 @@ static int parse_cli(int argc, char **argv, struct opts *o, struct kernel *ks, i
         {"j|json", OPT_STRING, &o->json_out, 0, 0, "FILE", "the results as JSON"},
         {"o|md", OPT_STRING, &o->md_out, 0, 0, "FILE", "the results as Markdown"},
     };
-    int rc = opt_parse(argc, argv, opts, sizeof(opts) / sizeof(opts[0]), NULL, 0, err,
-                       sizeof(err));
-    if (rc == 1) {
-        opt_usage(stdout, "minerlab-kbench",
-                  "Benchmarks the RandomX kernels side by side (docs/kbench.md).", opts,
-                  sizeof(opts) / sizeof(opts[0]), NULL, 0);
-        return 0;
-    }
-    if (rc) {
-        fprintf(stderr, "minerlab bench: %s\n", err);
-        return OPT_EXIT_USAGE;
-    }
+    int rc = opt_main(argc, argv, "minerlab bench",
+                      "Benchmarks the RandomX kernels side by side (docs/kbench.md).",
+                      opts, sizeof(opts) / sizeof(opts[0]), NULL);
+    if (rc >= 0)
+        return rc;
     o->seconds = (double)seconds;
     o->ext_timeout = (double)ext_timeout;
     o->ext_init = (double)ext_init;
@@ -879,33 +963,10 @@ int main(int argc, char **argv)
     }
     signal(SIGPIPE, SIG_IGN);
 
-    /* References: librandomx light JIT, key BENCH_KEY. */
-    rnd_in = calloc((size_t)o.verify_n + 1, sizeof(*rnd_in));
-    rnd_ref = calloc((size_t)o.verify_n + 1, 32);
-    randomx_cache *refc = randomx_alloc_cache(randomx_get_flags());
-    randomx_vm *rv = NULL;
-    if (refc) {
-        randomx_init_cache(refc, BENCH_KEY, strlen(BENCH_KEY));
-        rv = randomx_create_vm(randomx_get_flags(), refc, NULL);
-    }
-    if (!rnd_in || !rnd_ref || !rv) {
+    if (make_references(o.verify_n) != 0) {
         fprintf(stderr, "minerlab bench: out of memory for the reference\n");
         return 2;
     }
-    for (int i = 0; i < o.verify_n; i++) {
-        set_key(&rnd_in[i], BENCH_KEY);
-        rnd_in[i].len = i % 4 == 3 ? 76 : (size_t)(rng() % 200);
-        for (size_t b = 0; b < rnd_in[i].len; b++)
-            rnd_in[i].data[b] = (uint8_t)rng();
-        randomx_calculate_hash(rv, rnd_in[i].data, rnd_in[i].len, rnd_ref + 32 * i);
-    }
-    for (uint32_t i = 0; i < 4; i++) {
-        struct kb_input t;
-        tmpl_input(&t, i);
-        randomx_calculate_hash(rv, t.data, t.len, tmpl_ref[i]);
-    }
-    randomx_destroy_vm(rv);
-    randomx_release_cache(refc);
 
     double load0[3] = {0};
     getloadavg(load0, 3);
@@ -930,63 +991,19 @@ int main(int argc, char **argv)
                   "rounds", o.rounds, "verify_random", o.verify_n, "ext_time_limit_s",
                   o.ext_timeout, "pages", o.thp ? "thp" : "small", "key", BENCH_KEY));
 
-    /* CUDA: here only where a GPU and the CUDA build exist. */
-    for (int i = 0; i < nk; i++)
-        if (ks[i].kind == K_CUDA) {
-            snprintf(ks[i].status, sizeof(ks[i].status), "skipped");
-            if (access("/dev/nvidiactl", F_OK) != 0)
-                snprintf(
-                    ks[i].reason, sizeof(ks[i].reason),
-                    "no NVIDIA GPU on this machine (/dev/nvidiactl missing); the GPU "
-                    "figures come from tests/gpu/run.sh on a GPU machine");
-            else
-                snprintf(ks[i].reason, sizeof(ks[i].reason),
-                         "a GPU is present: run minerlab-cuda-check random "
-                         "(tests/gpu/run.sh); "
-                         "the CUDA kernel is not driven from this benchmark yet");
-        }
+    skip_cuda(ks, nk);
 
     for (int mi = 0; mi < o.nmodes; mi++) {
         int mode = o.modes[mi];
         struct mode_state ms;
-        if (mode == RX_MODE_FAST) {
-            /* The bound first, so the probe and the dataset never coexist. */
-            for (int ti = 0; ti < o.nthreads; ti++) {
-                double ns =
-                    kb_probe_latency((size_t)2 << 30, o.thp, o.threads[ti], 2.0);
-                double bound =
-                    ns > 0 ? o.threads[ti] * 1e9 / (ns * DATASET_READS_PER_HASH) : 0;
-                json_array_append_new(
-                    bounds, json_pack("{s:i,s:s,s:f,s:f,s:f}", "threads", o.threads[ti],
-                                      "pages", o.thp ? "thp" : "small", "ns_per_read",
-                                      ns, "hs_bound_total", bound,
-                                      "hs_bound_per_thread", bound / o.threads[ti]));
-                printf("bound: %d thread(s): %.1f ns per dependent read -> %.0f H/s\n",
-                       o.threads[ti], ns, bound);
-            }
-        }
+        if (mode == RX_MODE_FAST)
+            probe_bounds(&o, bounds);
         if (state_make(&ms, mode, &o, kinds, err, sizeof(err)) != 0) {
             fprintf(stderr, "minerlab bench: %s mode: %s\n", mode_name(mode), err);
             state_free(&ms);
             continue;
         }
-        json_t *b = json_object();
-        if (mode == RX_MODE_LIGHT) {
-            json_object_set_new(b, "lib-jit_cache_s", json_real(ms.build_s[K_LIB_JIT]));
-            json_object_set_new(b, "lib-interp_cache_s",
-                                json_real(ms.build_s[K_LIB_INTERP]));
-            json_object_set_new(b, "rxref_cache_s", json_real(ms.build_s[K_RXREF]));
-        } else {
-            json_object_set_new(b, "lib_dataset_s", json_real(ms.build_s[K_LIB_JIT]));
-            json_object_set_new(b, "rxds_dataset_s", json_real(ms.build_s[K_RXDS]));
-            json_object_set_new(b, "rxds_builder", json_string(ms.rxds_kernel));
-            json_object_set_new(b, "threads", json_integer(o.max_threads));
-            printf(
-                "fast: dataset build with %d thread(s): librandomx %.2f s, %s %.2f s\n",
-                o.max_threads, ms.build_s[K_LIB_JIT], ms.rxds_kernel,
-                ms.build_s[K_RXDS]);
-        }
-        json_object_set_new(builds, mode_name(mode), b);
+        json_object_set_new(builds, mode_name(mode), build_times(&ms, o.max_threads));
 
         for (int r = 0; r < o.rounds; r++)
             for (int ti = 0; ti < o.nthreads; ti++)

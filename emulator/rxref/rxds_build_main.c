@@ -58,18 +58,11 @@ int main(int argc, char **argv)
         {"compare", OPT_FLAG, &compare, 0, 0, NULL,
          "build with the other builder too and compare every item"},
     };
-    rc = opt_parse(argc, argv, opts, sizeof(opts) / sizeof(opts[0]), NULL, 0, err,
-                   sizeof(err));
-    if (rc == 1) {
-        opt_usage(stdout, "minerlab-dataset",
+    rc = opt_main(argc, argv, "minerlab-dataset",
                   "Builds the fast-mode RandomX dataset once and prints it as JSON.",
-                  opts, sizeof(opts) / sizeof(opts[0]), NULL, 0);
-        return 0;
-    }
-    if (rc) {
-        fprintf(stderr, "minerlab-dataset: %s\n", err);
-        return OPT_EXIT_USAGE;
-    }
+                  opts, sizeof(opts) / sizeof(opts[0]), NULL);
+    if (rc >= 0)
+        return rc;
     if (small_pages)
         cfg.pages = RX_PAGES_SMALL;
     rc = 2;

@@ -81,19 +81,12 @@ int main(int argc, char **argv)
     };
 
     memcpy(key.buf, "test key 000", 12);
-    rc = opt_parse_operands(argc, argv, opts, sizeof(opts) / sizeof(opts[0]), NULL, 0,
-                            &first, err, sizeof(err));
-    if (rc == 1) {
-        opt_usage(
-            stdout, "rxref-hash",
-            "INPUT: text, or hex with --hex; hashed with the portable reference VM",
-            opts, sizeof(opts) / sizeof(opts[0]), NULL, 0);
-        return 0;
-    }
-    if (rc) {
-        fprintf(stderr, "rxref-hash: %s\n", err);
-        return OPT_EXIT_USAGE;
-    }
+    rc = opt_main(
+        argc, argv, "rxref-hash",
+        "INPUT: text, or hex with --hex; hashed with the portable reference VM", opts,
+        sizeof(opts) / sizeof(opts[0]), &first);
+    if (rc >= 0)
+        return rc;
     rc = 2;
     if (first != argc - 1 || decode_arg(argv[first], hex, in, &inlen) != 0) {
         fprintf(stderr, "rxref-hash: need one INPUT (text, or hex with --hex)\n");
