@@ -1,7 +1,8 @@
 /*
  * minerlab-cuda-check — the GPU checks of tests/gpu/run.sh, one subcommand
  * each, results as one JSON object on stdout. Exit 0 = pass, 1 = fail,
- * 2 = usage, 77 = no NVIDIA GPU (reason on stderr).
+ * 2 = usage (base/opt.h; one line on stderr), 77 = no NVIDIA GPU (reason on
+ * stderr). Each subcommand's options are a table; `COMMAND --help` prints it.
  *
  *   info                         device, memory, batch size
  *   vectors                      the five RandomX test vectors on the GPU
@@ -12,7 +13,6 @@
  *                                nvidia-smi utilisation, feeder CPU use
  */
 #include <errno.h>
-#include <getopt.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +25,7 @@
 #include "cuda_backend.h"
 #include "cuda_dev.h"
 #include "ml_util.h"
+#include "opt.h"
 #include "rx.h"
 #include "rxref.h"
 
@@ -35,6 +36,17 @@ struct ctx {
     int batch;
     char err[256];
 };
+
+/*
+ * A subcommand's options: -1 to go on, or the exit status: 0 after --help,
+ * 2 after a usage error (one line on stderr).
+ */
+static int sub_opts(int argc, char **argv, const struct opt *t, size_t n)
+{
+    char prog[64];
+    snprintf(prog, sizeof(prog), "minerlab-cuda-check %s", argv[0]);
+    return opt_main(argc, argv, prog, NULL, t, n, NULL);
+}
 
 static void print_json(json_t *o)
 {
@@ -164,16 +176,16 @@ fail:
 static int cmd_dataset(struct ctx *c, int argc, char **argv)
 {
     const char *key = "test key 000";
-    long opt, bad = 0, first_bad = -1;
+    long bad = 0, first_bad = -1;
     struct rxref_cache *own = NULL;
     uint8_t *host = NULL;
     double kernel_s = 0;
-    while ((opt = getopt(argc, argv, "k:")) != -1) {
-        if (opt != 'k')
-            return 2;
-        key = optarg;
-    }
-    int rc = open_all(c, 1);
+    const struct opt opts[] = {
+        {"k|", OPT_STRING, &key, 0, 0, "KEY", "the RandomX key"}};
+    int rc = sub_opts(argc, argv, opts, 1);
+    if (rc >= 0)
+        return rc;
+    rc = open_all(c, 1);
     if (rc)
         return rc;
     size_t bytes = 0;
@@ -255,23 +267,20 @@ static double cpu_hash_all(struct ctx *c, const uint8_t *inputs, uint8_t *hashes
 
 static int cmd_random(struct ctx *c, int argc, char **argv)
 {
-    long n = 10000, seed = 1, opt, done = 0;
+    long n = 10000, seed = 1, done = 0;
     double max_s = 0; /* 0 = no time limit */
-    while ((opt = getopt(argc, argv, "n:s:b:t:")) != -1) {
-        if (opt == 'n')
-            n = strtol(optarg, NULL, 10);
-        else if (opt == 's')
-            seed = strtol(optarg, NULL, 10);
-        else if (opt == 'b')
-            c->batch = (int)strtol(optarg, NULL, 10);
-        else if (opt == 't')
-            max_s = strtod(optarg, NULL);
-        else
-            return 2;
-    }
-    if (n < 1 || n > 1000000)
-        return 2;
-    int rc = open_all(c, 1);
+    const struct opt opts[] = {
+        {"n|", OPT_LONG, &n, 1, 1000000, "N", "random nonces"},
+        {"s|", OPT_LONG, &seed, -2147483648.0, 2147483647.0, "SEED", "srand seed"},
+        {"b|", OPT_INT, &c->batch, -2147483648.0, 2147483647.0, "BATCH",
+         "hashes per launch (0 or less: from free memory)"},
+        {"t|", OPT_DOUBLE, &max_s, 0, 1e7, "S",
+         "stop launching after S seconds (0: no limit)"},
+    };
+    int rc = sub_opts(argc, argv, opts, sizeof(opts) / sizeof(opts[0]));
+    if (rc >= 0)
+        return rc;
+    rc = open_all(c, 1);
     if (rc)
         return rc;
     int batch = cuda_dev_alloc_batch(c->dev, c->batch, c->err, sizeof(c->err));
@@ -365,17 +374,15 @@ static int cmd_duty(struct ctx *c, int argc, char **argv)
 {
     const char *pcts = "30,70";
     double seconds = 20;
-    long opt;
     unsigned long shares = 0;
     void *be = NULL;
-    while ((opt = getopt(argc, argv, "p:t:")) != -1) {
-        if (opt == 'p')
-            pcts = optarg;
-        else if (opt == 't')
-            seconds = strtod(optarg, NULL);
-        else
-            return 2;
-    }
+    const struct opt opts[] = {
+        {"p|", OPT_STRING, &pcts, 0, 0, "LIST", "duty cycles to hold, in %"},
+        {"t|", OPT_DOUBLE, &seconds, 0, 1e7, "S", "seconds at each duty"},
+    };
+    int prc = sub_opts(argc, argv, opts, sizeof(opts) / sizeof(opts[0]));
+    if (prc >= 0)
+        return prc;
     struct backend_config cfg = {
         .threads = 1,
         .duty_pct = 100,

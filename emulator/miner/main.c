@@ -42,7 +42,7 @@ int main(int argc, char **argv)
     }
     switch (opt.action) {
     case MINER_HELP:
-        fputs(miner_options_usage(), stdout);
+        miner_options_usage(stdout);
         return 0;
     case MINER_VERSION:
         printf("minerlab-miner %s (lab-only RandomX emulator)\n", MINERLAB_VERSION);

@@ -7,6 +7,7 @@
 #define MINER_OPTIONS_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "rx.h"
 
@@ -65,8 +66,10 @@ struct miner_options {
 
 /*
  * Parses argv (and any config it names) into opt, starting from defaults.
- * 0 on success; -EINVAL with one readable sentence in err otherwise.
- * Does not print or exit; does not touch argv.
+ * 0 on success; -EINVAL (or another negative code) with one readable
+ * sentence in err otherwise: a usage error, exit 2. Does not print or exit;
+ * getopt may move operands to the end of argv (there are none when it
+ * succeeds). Not thread-safe: main() only.
  */
 int miner_options_parse(int argc, char **argv, struct miner_options *opt, char *err,
                         size_t errlen);
@@ -74,8 +77,8 @@ int miner_options_parse(int argc, char **argv, struct miner_options *opt, char *
 const char *miner_options_stdin_config(void);
 /* Fills defaults only (used by tests and by the parser itself). */
 void miner_options_defaults(struct miner_options *opt);
-/* The usage text. */
-const char *miner_options_usage(void);
+/* Prints the --help text, generated from the option table, on f. */
+void miner_options_usage(FILE *f);
 
 struct backend_config;
 /* Fills a backend configuration from parsed options. */

@@ -11,11 +11,12 @@ int main(int argc, char **argv)
     pool_config_defaults(&cfg);
     int rc = pool_config_parse(argc, argv, &cfg, err, sizeof(err));
     if (rc == 1) {
-        fputs(pool_usage(), stdout);
+        pool_usage(stdout);
         return 0;
     }
     if (rc) {
-        fprintf(stderr, "minerlab-pool: %s\n%s", err, pool_usage());
+        fprintf(stderr, "minerlab-pool: %s\n", err);
+        pool_usage(stderr);
         return OPT_EXIT_USAGE;
     }
     return pool_run(&cfg);

@@ -12,6 +12,7 @@
 #define POOL_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #define POOL_MAX_LISTENERS 8
@@ -72,10 +73,12 @@ struct pool_config {
 
 /* Defaults; then pool_config_parse. */
 void pool_config_defaults(struct pool_config *cfg);
-/* 0, 1 for --help (usage printed by caller), or -EINVAL with a reason. */
+/* 0, 1 for --help (usage printed by caller), or -EINVAL with a reason
+ * (usage errors: exit OPT_EXIT_USAGE, 2). */
 int pool_config_parse(int argc, char **argv, struct pool_config *cfg, char *err,
                       size_t errlen);
-const char *pool_usage(void);
+/* The generated --help text (base/opt.h table) on f. */
+void pool_usage(FILE *f);
 /* Runs until SIGINT/SIGTERM. Returns the process exit code. */
 int pool_run(const struct pool_config *cfg);
 

@@ -1,52 +1,16 @@
+/*
+ * The pool's command line: one option table (base/opt.h) that carries every
+ * option's help text and range; the defaults shown in --help are the values
+ * pool_config_defaults() sets, read from the table's targets.
+ */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ml_util.h"
+#include "opt.h"
 #include "pool.h"
-
-const char *pool_usage(void)
-{
-    return "usage: minerlab-pool [options]\n"
-           "  --listen HOST:PORT       Stratum over TCP (repeatable; default "
-           "127.0.0.1:3333)\n"
-           "  --tls-listen HOST:PORT   Stratum over TLS (repeatable)\n"
-           "  --ws-listen HOST:PORT    WebSocket miners + static HTTP (repeatable)\n"
-           "  --wss-listen HOST:PORT   the same inside TLS, wss:// (repeatable)\n"
-           "  --api HOST:PORT          JSON stats (GET /stats)\n"
-           "  --events FILE            ground-truth JSON Lines\n"
-           "  --www DIR                static files served on the ws port\n"
-           "  --cert FILE --key FILE   TLS certificate (default: self-signed)\n"
-           "  --tls-cert NAME:CERT:KEY certificate for clients whose SNI is NAME\n"
-           "                           (*.domain matches one label; repeatable)\n"
-           "  --diff N                 start/fixed difficulty (default 1000)\n"
-           "  --browser-diff N         synthetic browser-lane difficulty (256)\n"
-           "  --vardiff                adjust difficulty per session\n"
-           "  --share-target SEC       vardiff aim, one share per SEC (30)\n"
-           "  --job-interval SEC       new job broadcast period (30)\n"
-           "  --seed-rotate SEC        rotate the seed hash (0 = never)\n"
-           "  --verify all|sample:N|none  RandomX light verification (all)\n"
-           "  --verify-threads N       worker threads for verification (2)\n"
-           "  --verify-nice N          nice value of those threads (5: the loop\n"
-           "                           thread, which answers keepalived, wins)\n"
-           "  --ban-after N            bad shares before a ban (5; 0 = never)\n"
-           "  --ban-time SEC           ban duration (600)\n"
-           "  --ban-ip-after N         bad shares from one IP, any login, before\n"
-           "                           the IP is banned (20; 0 = never)\n"
-           "  --max-conns-per-ip N     open connections per IP (256; 0 = no cap)\n"
-           "  --api-max-conns N        open --api connections (32)\n"
-           "  --api-timeout SEC        an --api connection's life (10)\n"
-           "  --events-max-mb N        event log cap; later events are counted\n"
-           "                           as dropped (256; 0 = no cap)\n"
-           "  --login-timeout SEC      drop connections that never log in (30)\n"
-           "  --idle-timeout SEC       drop silent sessions (600)\n"
-           "  --handshake-timeout SEC  drop stalled TLS/WebSocket handshakes (10)\n"
-           "  --max-line N             longest accepted line in bytes (8192)\n"
-           "  --no-lab                 omit the lab handshake (tests only)\n"
-           "  --quiet                  no log lines on stderr\n";
-}
 
 void pool_config_defaults(struct pool_config *cfg)
 {
@@ -72,11 +36,6 @@ void pool_config_defaults(struct pool_config *cfg)
     cfg->max_line = 8192;
 }
 
-static int parse_seconds(const char *s, double min, double *out)
-{
-    return ml_parse_double(s, min, 1e7, out);
-}
-
 static int add_addr(char list[][128], int *n, const char *v)
 {
     if (*n >= POOL_MAX_LISTENERS || strlen(v) >= 128)
@@ -86,8 +45,9 @@ static int add_addr(char list[][128], int *n, const char *v)
 }
 
 /* NAME:CERT:KEY (paths without ':'). */
-static int add_sni(struct pool_config *cfg, const char *v)
+static int add_sni(void *ctx, const char *v, char *err, size_t errlen)
 {
+    struct pool_config *cfg = ctx;
     const char *c1 = strchr(v, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
     if (cfg->n_sni >= POOL_MAX_SNI || !c2 || c1 == v || c2 == c1 + 1 || !c2[1] ||
         strchr(c2 + 1, ':'))
@@ -106,8 +66,9 @@ static int add_sni(struct pool_config *cfg, const char *v)
     return 0;
 }
 
-static int parse_verify(const char *v, struct pool_config *cfg)
+static int parse_verify(void *ctx, const char *v, char *err, size_t errlen)
 {
+    struct pool_config *cfg = ctx;
     long n;
     if (!strcmp(v, "all"))
         cfg->verify = POOL_VERIFY_ALL;
@@ -121,207 +82,114 @@ static int parse_verify(const char *v, struct pool_config *cfg)
     return 0;
 }
 
-#define COPY(dst, v)                                                                   \
-    (strlen(v) < sizeof(dst) ? (snprintf(dst, sizeof(dst), "%s", v), 0) : -EINVAL)
+struct addr_list {
+    char (*addr)[128];
+    int *n;
+};
+
+static int add_listener(void *ctx, const char *v, char *err, size_t errlen)
+{
+    const struct addr_list *l = ctx;
+    return add_addr(l->addr, l->n, v);
+}
+
+static int events_max_mb(void *ctx, const char *v, char *err, size_t errlen)
+{
+    long n;
+    if (ml_parse_long(v, 0, 1L << 30, &n))
+        return -EINVAL;
+    *(uint64_t *)ctx = (uint64_t)n << 20;
+    return 0;
+}
+
+/* What the table's targets point into while it is parsed or printed: the
+ * caller's config is copied in and out (one static state, main() only). */
+static struct pool_config parsing;
+
+/* A repeatable HOST:PORT list. */
+#define ADDRS(list, n, dflt)                                                           \
+    (&(struct opt_cb){add_listener, &(struct addr_list){parsing.list, &parsing.n},     \
+                      dflt})
+#define BUF(field) parsing.field, 0, sizeof(parsing.field)
+#define SECONDS(field, min) &parsing.field, min, 1e7, "SEC"
+
+static const struct opt pool_opts[] = {
+    {"listen", OPT_CALLBACK, ADDRS(listen, n_listen, "127.0.0.1:3333"), 0, 0,
+     "HOST:PORT", "Stratum over TCP (repeatable)"},
+    {"tls-listen", OPT_CALLBACK, ADDRS(tls_listen, n_tls_listen, NULL), 0, 0,
+     "HOST:PORT", "Stratum over TLS (repeatable)"},
+    {"ws-listen", OPT_CALLBACK, ADDRS(ws_listen, n_ws_listen, NULL), 0, 0, "HOST:PORT",
+     "WebSocket miners + static HTTP (repeatable)"},
+    {"wss-listen", OPT_CALLBACK, ADDRS(wss_listen, n_wss_listen, NULL), 0, 0,
+     "HOST:PORT", "the same inside TLS, wss:// (repeatable)"},
+    {"api", OPT_BUF, BUF(api), "HOST:PORT", "JSON stats (GET /stats)"},
+    {"events", OPT_BUF, BUF(events), "FILE", "ground-truth JSON Lines"},
+    {"www", OPT_BUF, BUF(www), "DIR", "static files served on the ws port"},
+    {"cert", OPT_BUF, BUF(cert), "FILE", "TLS certificate (without: self-signed)"},
+    {"key", OPT_BUF, BUF(key), "FILE", "its private key"},
+    {"tls-cert", OPT_CALLBACK, &(struct opt_cb){add_sni, &parsing, NULL}, 0, 0,
+     "NAME:CERT:KEY",
+     "certificate for clients whose SNI is NAME\n(*.domain matches one label; "
+     "repeatable)"},
+    {"diff", OPT_U64, &parsing.difficulty, 1, (double)(1L << 62), "N",
+     "start/fixed difficulty"},
+    {"browser-diff", OPT_U64, &parsing.browser_difficulty, 1, 0xFFFFFFFF, "N",
+     "synthetic browser-lane difficulty"},
+    {"vardiff", OPT_FLAG, &parsing.vardiff, 0, 0, NULL,
+     "adjust difficulty per session"},
+    {"share-target", OPT_DOUBLE, SECONDS(share_target_s, 0.1),
+     "vardiff aim, one share per SEC"},
+    {"job-interval", OPT_DOUBLE, SECONDS(job_interval_s, 0.05),
+     "new job broadcast period"},
+    {"seed-rotate", OPT_DOUBLE, SECONDS(seed_rotate_s, 0),
+     "rotate the seed hash (0 = never)"},
+    {"verify", OPT_CALLBACK, &(struct opt_cb){parse_verify, &parsing, "all"}, 0, 0,
+     "all|sample:N|none", "RandomX light verification"},
+    {"verify-threads", OPT_INT, &parsing.verify_threads, 1, 64, "N",
+     "worker threads for verification"},
+    {"verify-nice", OPT_INT, &parsing.verify_nice, 0, 19, "N",
+     "nice value of those threads (the loop thread,\nwhich answers keepalived, wins)"},
+    {"ban-after", OPT_INT, &parsing.ban_after, 0, 1000000, "N",
+     "bad shares before a ban (0 = never)"},
+    {"ban-time", OPT_DOUBLE, SECONDS(ban_s, 0), "ban duration"},
+    {"ban-ip-after", OPT_INT, &parsing.ban_ip_after, 0, 1000000, "N",
+     "bad shares from one IP, any login, before\nthe IP is banned (0 = never)"},
+    {"max-conns-per-ip", OPT_INT, &parsing.max_conns_per_ip, 0, 1000000, "N",
+     "open connections per IP (0 = no cap)"},
+    {"api-max-conns", OPT_INT, &parsing.api_max_conns, 1, 100000, "N",
+     "open --api connections"},
+    {"api-timeout", OPT_DOUBLE, SECONDS(api_idle_s, 0.1), "an --api connection's life"},
+    {"events-max-mb", OPT_CALLBACK,
+     &(struct opt_cb){events_max_mb, &parsing.events_max_bytes, "256"}, 0, 0, "N",
+     "event log cap; later events are counted\nas dropped (0 = no cap)"},
+    {"login-timeout", OPT_DOUBLE, SECONDS(login_timeout_s, 0.1),
+     "drop connections that never log in"},
+    {"idle-timeout", OPT_DOUBLE, SECONDS(idle_timeout_s, 0.1), "drop silent sessions"},
+    {"handshake-timeout", OPT_DOUBLE, SECONDS(handshake_timeout_s, 0.1),
+     "drop stalled TLS/WebSocket handshakes"},
+    {"max-line", OPT_SIZE, &parsing.max_line, 256, 1 << 24, "N",
+     "longest accepted line in bytes"},
+    {"no-lab", OPT_FLAG, &parsing.no_lab, 0, 0, NULL,
+     "omit the lab handshake (tests only)"},
+    {"quiet", OPT_FLAG, &parsing.quiet, 0, 0, NULL, "no log lines on stderr"},
+};
+#define N_POOL_OPTS (sizeof(pool_opts) / sizeof(pool_opts[0]))
+
+void pool_usage(FILE *f)
+{
+    pool_config_defaults(&parsing);
+    opt_usage(f, "minerlab-pool", "The lab's mock Monero Stratum pool.", pool_opts,
+              N_POOL_OPTS, NULL, 0);
+}
 
 int pool_config_parse(int argc, char **argv, struct pool_config *cfg, char *err,
                       size_t errlen)
 {
-    enum {
-        O_LISTEN = 256,
-        O_TLS,
-        O_WS,
-        O_API,
-        O_EVENTS,
-        O_WWW,
-        O_CERT,
-        O_KEY,
-        O_DIFF,
-        O_BDIFF,
-        O_VARDIFF,
-        O_TARGET,
-        O_JOBINT,
-        O_SEED,
-        O_VERIFY,
-        O_VTHREADS,
-        O_BAN,
-        O_BANTIME,
-        O_LOGINTO,
-        O_IDLETO,
-        O_MAXLINE,
-        O_NOLAB,
-        O_QUIET,
-        O_HELP,
-        O_HSTO,
-        O_VNICE,
-        O_WSS,
-        O_SNI,
-        O_BANIP,
-        O_MAXIP,
-        O_APIMAX,
-        O_APITO,
-        O_EVMAX
-    };
-    static const struct option opts[] = {{"listen", 1, 0, O_LISTEN},
-                                         {"tls-listen", 1, 0, O_TLS},
-                                         {"ws-listen", 1, 0, O_WS},
-                                         {"api", 1, 0, O_API},
-                                         {"events", 1, 0, O_EVENTS},
-                                         {"www", 1, 0, O_WWW},
-                                         {"cert", 1, 0, O_CERT},
-                                         {"key", 1, 0, O_KEY},
-                                         {"diff", 1, 0, O_DIFF},
-                                         {"browser-diff", 1, 0, O_BDIFF},
-                                         {"vardiff", 0, 0, O_VARDIFF},
-                                         {"share-target", 1, 0, O_TARGET},
-                                         {"job-interval", 1, 0, O_JOBINT},
-                                         {"seed-rotate", 1, 0, O_SEED},
-                                         {"verify", 1, 0, O_VERIFY},
-                                         {"verify-threads", 1, 0, O_VTHREADS},
-                                         {"ban-after", 1, 0, O_BAN},
-                                         {"ban-time", 1, 0, O_BANTIME},
-                                         {"login-timeout", 1, 0, O_LOGINTO},
-                                         {"idle-timeout", 1, 0, O_IDLETO},
-                                         {"max-line", 1, 0, O_MAXLINE},
-                                         {"no-lab", 0, 0, O_NOLAB},
-                                         {"quiet", 0, 0, O_QUIET},
-                                         {"help", 0, 0, O_HELP},
-                                         {"handshake-timeout", 1, 0, O_HSTO},
-                                         {"verify-nice", 1, 0, O_VNICE},
-                                         {"wss-listen", 1, 0, O_WSS},
-                                         {"tls-cert", 1, 0, O_SNI},
-                                         {"ban-ip-after", 1, 0, O_BANIP},
-                                         {"max-conns-per-ip", 1, 0, O_MAXIP},
-                                         {"api-max-conns", 1, 0, O_APIMAX},
-                                         {"api-timeout", 1, 0, O_APITO},
-                                         {"events-max-mb", 1, 0, O_EVMAX},
-                                         {0, 0, 0, 0}};
-    long n;
-    int c, rc = 0, li = -1;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, &li)) != -1) {
-        const char *v = optarg;
-        switch (c) {
-        case O_LISTEN:
-            rc = add_addr(cfg->listen, &cfg->n_listen, v);
-            break;
-        case O_TLS:
-            rc = add_addr(cfg->tls_listen, &cfg->n_tls_listen, v);
-            break;
-        case O_WS:
-            rc = add_addr(cfg->ws_listen, &cfg->n_ws_listen, v);
-            break;
-        case O_WSS:
-            rc = add_addr(cfg->wss_listen, &cfg->n_wss_listen, v);
-            break;
-        case O_SNI:
-            rc = add_sni(cfg, v);
-            break;
-        case O_API:
-            rc = COPY(cfg->api, v);
-            break;
-        case O_EVENTS:
-            rc = COPY(cfg->events, v);
-            break;
-        case O_WWW:
-            rc = COPY(cfg->www, v);
-            break;
-        case O_CERT:
-            rc = COPY(cfg->cert, v);
-            break;
-        case O_KEY:
-            rc = COPY(cfg->key, v);
-            break;
-        case O_DIFF:
-            rc = ml_parse_long(v, 1, 1L << 62, &n);
-            cfg->difficulty = (uint64_t)n;
-            break;
-        case O_BDIFF:
-            rc = ml_parse_long(v, 1, 0xFFFFFFFFL, &n);
-            cfg->browser_difficulty = (uint64_t)n;
-            break;
-        case O_VARDIFF:
-            cfg->vardiff = 1;
-            break;
-        case O_TARGET:
-            rc = parse_seconds(v, 0.1, &cfg->share_target_s);
-            break;
-        case O_JOBINT:
-            rc = parse_seconds(v, 0.05, &cfg->job_interval_s);
-            break;
-        case O_SEED:
-            rc = parse_seconds(v, 0, &cfg->seed_rotate_s);
-            break;
-        case O_VERIFY:
-            rc = parse_verify(v, cfg);
-            break;
-        case O_VTHREADS:
-            rc = ml_parse_long(v, 1, 64, &n);
-            cfg->verify_threads = (int)n;
-            break;
-        case O_BAN:
-            rc = ml_parse_long(v, 0, 1000000, &n);
-            cfg->ban_after = (int)n;
-            break;
-        case O_BANTIME:
-            rc = parse_seconds(v, 0, &cfg->ban_s);
-            break;
-        case O_LOGINTO:
-            rc = parse_seconds(v, 0.1, &cfg->login_timeout_s);
-            break;
-        case O_IDLETO:
-            rc = parse_seconds(v, 0.1, &cfg->idle_timeout_s);
-            break;
-        case O_MAXLINE:
-            rc = ml_parse_long(v, 256, 1L << 24, &n);
-            cfg->max_line = (size_t)n;
-            break;
-        case O_HSTO:
-            rc = parse_seconds(v, 0.1, &cfg->handshake_timeout_s);
-            break;
-        case O_VNICE:
-            rc = ml_parse_long(v, 0, 19, &n);
-            cfg->verify_nice = (int)n;
-            break;
-        case O_BANIP:
-            rc = ml_parse_long(v, 0, 1000000, &n);
-            cfg->ban_ip_after = (int)n;
-            break;
-        case O_MAXIP:
-            rc = ml_parse_long(v, 0, 1000000, &n);
-            cfg->max_conns_per_ip = (int)n;
-            break;
-        case O_APIMAX:
-            rc = ml_parse_long(v, 1, 100000, &n);
-            cfg->api_max_conns = (int)n;
-            break;
-        case O_APITO:
-            rc = parse_seconds(v, 0.1, &cfg->api_idle_s);
-            break;
-        case O_EVMAX:
-            rc = ml_parse_long(v, 0, 1L << 30, &n);
-            cfg->events_max_bytes = (uint64_t)n << 20;
-            break;
-        case O_NOLAB:
-            cfg->no_lab = 1;
-            break;
-        case O_QUIET:
-            cfg->quiet = 1;
-            break;
-        case 'h':
-        case O_HELP:
-            return 1;
-        default:
-            return ml_err(err, errlen, -EINVAL, "unknown or incomplete option '%s'",
-                          argv[optind - 1]);
-        }
-        if (rc)
-            return ml_err(err, errlen, -EINVAL, "bad value for --%s: '%s'",
-                          li >= 0 ? opts[li].name : "?", v ? v : "");
-    }
-    if (optind < argc)
-        return ml_err(err, errlen, -EINVAL, "unexpected argument '%s'", argv[optind]);
+    parsing = *cfg;
+    int rc = opt_parse(argc, argv, pool_opts, N_POOL_OPTS, NULL, 0, err, errlen);
+    *cfg = parsing;
+    if (rc)
+        return rc;
     if (cfg->n_listen + cfg->n_tls_listen + cfg->n_ws_listen + cfg->n_wss_listen == 0)
         add_addr(cfg->listen, &cfg->n_listen, "127.0.0.1:3333");
     return 0;

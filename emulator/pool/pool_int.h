@@ -151,17 +151,12 @@ int pool_events_on(const struct pool *p);
 void pool_session_open(struct pool *p, struct mlconn *c);
 int pool_session_message(struct mlconn *c, char *msg, size_t len);
 void pool_session_closed(struct mlconn *c, const char *reason);
-void pool_session_unref(struct pool_session *s);
 /* Makes the session's next job from the current template and sends it;
  * log_now 0 leaves the "job" event to pool_session_log_job (broadcasts send
  * to everyone first, then log with each job's own send time). */
 void pool_session_send_job(struct pool_session *s, int is_login_reply, int64_t id,
                            int log_now);
 void pool_session_log_job(struct pool_session *s);
-/* Answers a share once checked (and verified); counts it and logs it. */
-void pool_share_done(struct pool_session *s, int64_t req_id, const char *job_id,
-                     const char *nonce_hex, uint64_t diff, enum pool_reject r,
-                     int verified, const char *how);
 /* Broadcast a new template to every logged-in session. */
 void pool_new_template(struct pool *p, int new_seed);
 int pool_is_banned(struct pool *p, const char *ip, const char *login);
@@ -170,9 +165,29 @@ void pool_peer_ip(const char *peer, char *ip, size_t len);
 /* The IP's entry (created with 0 counts), or NULL when out of memory. */
 struct pool_ip *pool_ip_get(struct pool *p, const char *ip);
 
-/* pool_share.c: checks a submit; replies now or after verification. */
+/*
+ * A checked share, handed back to the session module through the callback it
+ * gives pool_share_submit (which passes it on to the verifier): share checks
+ * and verification call no function of pool_session.c, so the three files
+ * do not call each other in a circle. held: the share waited in the
+ * verifier, which held a reference on the session; the callback drops it.
+ */
+struct pool_share_verdict {
+    int64_t req_id;
+    const char *job_id, *nonce_hex;
+    uint64_t difficulty;
+    enum pool_reject reject;
+    int verified;    /* the hash was checked */
+    const char *how; /* "randomx", "sha256", "none", "trusted", ... */
+    int held;
+};
+/* Answers the share, counts it and logs it; loop thread. */
+typedef void (*pool_share_done_fn)(struct pool_session *s,
+                                   const struct pool_share_verdict *v);
+
+/* pool_share.c: checks a submit; done now or after verification. */
 void pool_share_submit(struct pool_session *s, int64_t req_id,
-                       const struct stratum_submit *sub);
+                       const struct stratum_submit *sub, pool_share_done_fn done);
 /* Synthetic browser-lane hash: SHA-256 of blob with nonce at byte 39. */
 void pool_synthetic_hash(const uint8_t *blob, size_t len, uint32_t nonce,
                          uint8_t out[32]);
@@ -182,10 +197,12 @@ int pool_verifier_create(struct pool *p, char *err, size_t errlen);
 void pool_verifier_destroy(struct pool_verifier *v);
 /* Cancels queued (not yet running) verifications; loop thread. */
 void pool_verifier_cancel(struct pool_verifier *v);
-/* Queues a verification; calls back pool_share_done on the loop thread. */
+/* Queues a verification and holds a reference on s; calls done on the loop
+ * thread with held = 1. 0, or a negative code (nothing queued, no call). */
 int pool_verify_queue(struct pool_session *s, int64_t req_id,
                       const struct pool_job *job, uint32_t nonce,
-                      const uint8_t result[32], const char *nonce_hex);
+                      const uint8_t result[32], const char *nonce_hex,
+                      pool_share_done_fn done);
 
 /* pool_http.c: the --api JSON and --www static files. */
 void pool_http_request(struct mlconn *c, const struct http_head *h, const char *body,

@@ -89,7 +89,7 @@ void pool_session_open(struct pool *p, struct mlconn *c)
     pool_event(p, "conn_open", c, NULL);
 }
 
-void pool_session_unref(struct pool_session *s)
+static void session_unref(struct pool_session *s)
 {
     if (--s->refs > 0)
         return;
@@ -119,7 +119,7 @@ void pool_session_closed(struct mlconn *c, const char *reason)
     s->next->prev = s->prev;
     s->next = s->prev = s;
     p->n_sessions--;
-    pool_session_unref(s);
+    session_unref(s);
 }
 
 /* login NULL: is the IP itself banned. */
@@ -297,9 +297,9 @@ void pool_session_send_job(struct pool_session *s, int is_login_reply, int64_t i
         pool_session_log_job(s);
 }
 
-void pool_share_done(struct pool_session *s, int64_t req_id, const char *job_id,
-                     const char *nonce_hex, uint64_t diff, enum pool_reject r,
-                     int verified, const char *how)
+static void answer_share(struct pool_session *s, int64_t req_id, const char *job_id,
+                         const char *nonce_hex, uint64_t diff, enum pool_reject r,
+                         int verified, const char *how)
 {
     struct pool *p = s->pool;
     if (r == REJ_NONE) {
@@ -360,6 +360,15 @@ void pool_share_done(struct pool_session *s, int64_t req_id, const char *job_id,
     }
     if (bad && p->cfg->ban_after && s->bad >= (uint64_t)p->cfg->ban_after)
         ban(s);
+}
+
+/* pool_share_done_fn: what pool_share.c and pool_verify.c call back. */
+static void share_done(struct pool_session *s, const struct pool_share_verdict *v)
+{
+    answer_share(s, v->req_id, v->job_id, v->nonce_hex, v->difficulty, v->reject,
+                 v->verified, v->how);
+    if (v->held)
+        session_unref(s);
 }
 
 static void reply_error(struct pool_session *s, int64_t id, const char *msg)
@@ -451,7 +460,7 @@ static int stratum_request(struct pool_session *s, struct stratum_msg *m)
             reply_error(s, m->id, "Unauthenticated");
             return 0;
         }
-        pool_share_submit(s, m->id, &sub);
+        pool_share_submit(s, m->id, &sub, share_done);
         return 0;
     }
     reply_error(s, m->id, "Unsupported method");
@@ -503,7 +512,7 @@ static int browser_message(struct pool_session *s, json_t *root)
             reply_error(s, -1, s->logged_in ? "invalid submit" : "not authed");
             return 0;
         }
-        pool_share_submit(s, -1, &sub);
+        pool_share_submit(s, -1, &sub, share_done);
         return 0;
     }
     reply_error(s, -1, "unknown message type");

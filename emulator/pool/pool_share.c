@@ -86,8 +86,17 @@ static int want_verify(struct pool *p)
     }
 }
 
+static void verdict(pool_share_done_fn done, struct pool_session *s, int64_t req_id,
+                    const struct stratum_submit *sub, uint64_t diff, enum pool_reject r,
+                    int verified, const char *how)
+{
+    const struct pool_share_verdict v = {
+        req_id, sub->job_id, sub->nonce_hex, diff, r, verified, how, 0};
+    done(s, &v);
+}
+
 void pool_share_submit(struct pool_session *s, int64_t req_id,
-                       const struct stratum_submit *sub)
+                       const struct stratum_submit *sub, pool_share_done_fn done)
 {
     struct pool *p = s->pool;
     struct pool_job *j = find_job(s, sub->job_id);
@@ -104,7 +113,7 @@ void pool_share_submit(struct pool_session *s, int64_t req_id,
     else if (!stratum_hash_meets(sub->result, j->target64))
         r = REJ_LOW;
     if (r != REJ_NONE) {
-        pool_share_done(s, req_id, sub->job_id, sub->nonce_hex, diff, r, 0, "none");
+        verdict(done, s, req_id, sub, diff, r, 0, "none");
         return;
     }
     if (s->synthetic) {
@@ -112,12 +121,11 @@ void pool_share_submit(struct pool_session *s, int64_t req_id,
         uint8_t h[32];
         pool_synthetic_hash(j->blob, POOL_BLOB_LEN, sub->nonce, h);
         r = memcmp(h, sub->result, 32) ? REJ_INVALID : REJ_NONE;
-        pool_share_done(s, req_id, sub->job_id, sub->nonce_hex, diff, r, 1, "sha256");
+        verdict(done, s, req_id, sub, diff, r, 1, "sha256");
         return;
     }
     if (!want_verify(p)) { /* --verify none, or not sampled: "unverified" */
-        pool_share_done(s, req_id, sub->job_id, sub->nonce_hex, diff, REJ_NONE, 0,
-                        "trusted");
+        verdict(done, s, req_id, sub, diff, REJ_NONE, 0, "trusted");
         return;
     }
     /* Verification is required: with no verifier or its backlog full the
@@ -125,7 +133,7 @@ void pool_share_submit(struct pool_session *s, int64_t req_id,
      * flood of invalid shares would otherwise become accepted ground truth);
      * answers never wait without bound. */
     if (!p->verifier ||
-        pool_verify_queue(s, req_id, j, sub->nonce, sub->result, sub->nonce_hex))
-        pool_share_done(s, req_id, sub->job_id, sub->nonce_hex, diff, REJ_UNVERIFIED, 0,
-                        p->verifier ? "backlog" : "verifier-unavailable");
+        pool_verify_queue(s, req_id, j, sub->nonce, sub->result, sub->nonce_hex, done))
+        verdict(done, s, req_id, sub, diff, REJ_UNVERIFIED, 0,
+                p->verifier ? "backlog" : "verifier-unavailable");
 }

@@ -52,6 +52,7 @@ struct verify_work {
     uint8_t seed[32];
     uint8_t result[32];
     int ok; /* 1 match, 0 mismatch, -1 internal error */
+    pool_share_done_fn done;
 };
 
 static void prekey_work(uv_work_t *req);
@@ -207,20 +208,24 @@ static void verify_done(uv_work_t *req, int status)
         v->inflight = w->next;
     if (w->next)
         w->next->prev = w->prev;
-    if (status == 0 && w->ok >= 0)
-        pool_share_done(s, w->req_id, w->job_id, w->nonce_hex, w->difficulty,
-                        w->ok ? REJ_NONE : REJ_INVALID, 1, "randomx");
-    else
-        pool_share_done(s, w->req_id, w->job_id, w->nonce_hex, w->difficulty,
-                        REJ_UNVERIFIED, 0,
-                        status == UV_ECANCELED ? "cancelled" : "verifier-unavailable");
-    pool_session_unref(s);
+    struct pool_share_verdict d = {
+        w->req_id,      w->job_id, w->nonce_hex,           w->difficulty,
+        REJ_UNVERIFIED, 0,         "verifier-unavailable", 1};
+    if (status == 0 && w->ok >= 0) {
+        d.reject = w->ok ? REJ_NONE : REJ_INVALID;
+        d.verified = 1;
+        d.how = "randomx";
+    } else if (status == UV_ECANCELED) {
+        d.how = "cancelled";
+    }
+    w->done(s, &d); /* and drops the reference taken at queueing */
     free(w);
 }
 
 int pool_verify_queue(struct pool_session *s, int64_t req_id,
                       const struct pool_job *job, uint32_t nonce,
-                      const uint8_t result[32], const char *nonce_hex)
+                      const uint8_t result[32], const char *nonce_hex,
+                      pool_share_done_fn done)
 {
     struct pool_verifier *v = s->pool->verifier;
     if (v->backlog >= v->max_backlog)
@@ -231,6 +236,7 @@ int pool_verify_queue(struct pool_session *s, int64_t req_id,
     w->req.data = w;
     w->s = s;
     w->req_id = req_id;
+    w->done = done;
     w->difficulty = job->difficulty;
     snprintf(w->job_id, sizeof(w->job_id), "%s", job->job_id);
     snprintf(w->nonce_hex, sizeof(w->nonce_hex), "%s", nonce_hex);

@@ -11,7 +11,6 @@
  * table.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <randomx.h>
@@ -25,6 +24,7 @@
 
 #include "kbench.h"
 #include "ml_util.h"
+#include "opt.h"
 #include "rx.h"
 #include "rxref.h"
 
@@ -636,18 +636,6 @@ static int parse_list(const char *s, int *out, int max, int lo, int hi)
     return n ? n : -1;
 }
 
-static void usage(FILE *f)
-{
-    fputs("usage: minerlab-kbench [--kernels LIST] [--external CMD]... [--modes "
-          "light,fast]\n"
-          "         [--threads 1,2] [--seconds S] [--rounds R] [--verify N]\n"
-          "         [--ext-timeout S] [--ext-init S] [--no-huge-pages] [--json FILE]\n"
-          "         [--md FILE]\n"
-          "kernels: lib-jit,lib-interp,rxref,rxds,cuda (default all); --external adds "
-          "one\n",
-          f);
-}
-
 static int add_kernel(struct kernel *ks, int *n, enum kind k, const char *name,
                       const char *cmd)
 {
@@ -683,6 +671,59 @@ static int parse_kernels(const char *s, struct kernel *ks, int *n)
         if (i == 5 || add_kernel(ks, n, names[i].k, names[i].name, NULL))
             return -1;
     }
+    return 0;
+}
+
+/* What the command line collects besides struct opts. */
+struct cli {
+    struct opts *o;
+    struct kernel *ks;
+    int nk, have_kernels;
+    const char *ext[MAX_KERNELS];
+    int next;
+};
+
+static int opt_kernels(void *ctx, const char *arg, char *err, size_t errlen)
+{
+    struct cli *c = ctx;
+    if (parse_kernels(arg, c->ks, &c->nk) != 0)
+        return ml_err(err, errlen, -EINVAL,
+                      "unknown kernel in '%s' (lib-jit, lib-interp, rxref, rxds, cuda)",
+                      arg);
+    c->have_kernels = 1;
+    return 0;
+}
+
+static int opt_external(void *ctx, const char *arg, char *err, size_t errlen)
+{
+    struct cli *c = ctx;
+    if (c->next == MAX_KERNELS)
+        return ml_err(err, errlen, -EINVAL, "at most %d --external kernels",
+                      MAX_KERNELS);
+    c->ext[c->next++] = arg;
+    return 0;
+}
+
+static int opt_modes(void *ctx, const char *arg, char *err, size_t errlen)
+{
+    struct opts *o = ctx;
+    char copy[64], *save = NULL;
+    o->nmodes = 0;
+    snprintf(copy, sizeof(copy), "%s", arg);
+    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (o->nmodes == 2 || (strcmp(t, "light") && strcmp(t, "fast")))
+            return ml_err(err, errlen, -EINVAL, "--modes takes light,fast");
+        o->modes[o->nmodes++] = strcmp(t, "fast") ? RX_MODE_LIGHT : RX_MODE_FAST;
+    }
+    return 0;
+}
+
+static int opt_threads(void *ctx, const char *arg, char *err, size_t errlen)
+{
+    struct opts *o = ctx;
+    o->nthreads = parse_list(arg, o->threads, MAX_LIST, 1, 65536);
+    if (o->nthreads < 0)
+        return ml_err(err, errlen, -EINVAL, "--threads takes a list of 1..65536");
     return 0;
 }
 
@@ -723,16 +764,161 @@ static double max_rss(const struct kernel *kn, int mode, int threads)
     return m;
 }
 
+/* The references: verify_n random inputs and the four template inputs
+ * hashed by librandomx (light, JIT), key BENCH_KEY. 0, or -1 out of memory. */
+static int make_references(int verify_n)
+{
+    rnd_in = calloc((size_t)verify_n + 1, sizeof(*rnd_in));
+    rnd_ref = calloc((size_t)verify_n + 1, 32);
+    randomx_cache *refc = randomx_alloc_cache(randomx_get_flags());
+    randomx_vm *rv = NULL;
+    if (refc) {
+        randomx_init_cache(refc, BENCH_KEY, strlen(BENCH_KEY));
+        rv = randomx_create_vm(randomx_get_flags(), refc, NULL);
+    }
+    if (!rnd_in || !rnd_ref || !rv) {
+        if (refc)
+            randomx_release_cache(refc);
+        return -1;
+    }
+    for (int i = 0; i < verify_n; i++) {
+        set_key(&rnd_in[i], BENCH_KEY);
+        rnd_in[i].len = i % 4 == 3 ? 76 : (size_t)(rng() % 200);
+        for (size_t b = 0; b < rnd_in[i].len; b++)
+            rnd_in[i].data[b] = (uint8_t)rng();
+        randomx_calculate_hash(rv, rnd_in[i].data, rnd_in[i].len, rnd_ref + 32 * i);
+    }
+    for (uint32_t i = 0; i < 4; i++) {
+        struct kb_input t;
+        tmpl_input(&t, i);
+        randomx_calculate_hash(rv, t.data, t.len, tmpl_ref[i]);
+    }
+    randomx_destroy_vm(rv);
+    randomx_release_cache(refc);
+    return 0;
+}
+
+/* CUDA is not driven from here: the kernel is skipped, saying why. */
+static void skip_cuda(struct kernel *ks, int nk)
+{
+    for (int i = 0; i < nk; i++)
+        if (ks[i].kind == K_CUDA) {
+            snprintf(ks[i].status, sizeof(ks[i].status), "skipped");
+            if (access("/dev/nvidiactl", F_OK) != 0)
+                snprintf(
+                    ks[i].reason, sizeof(ks[i].reason),
+                    "no NVIDIA GPU on this machine (/dev/nvidiactl missing); the GPU "
+                    "figures come from tests/gpu/run.sh on a GPU machine");
+            else
+                snprintf(ks[i].reason, sizeof(ks[i].reason),
+                         "a GPU is present: run minerlab-cuda-check random "
+                         "(tests/gpu/run.sh); "
+                         "the CUDA kernel is not driven from this benchmark yet");
+        }
+}
+
+/* Fast mode's upper bound per thread count, from the dependent-read latency
+ * of a 2 GiB probe (before the dataset exists, so the two never coexist). */
+static void probe_bounds(const struct opts *o, json_t *bounds)
+{
+    for (int ti = 0; ti < o->nthreads; ti++) {
+        double ns = kb_probe_latency((size_t)2 << 30, o->thp, o->threads[ti], 2.0);
+        double bound =
+            ns > 0 ? o->threads[ti] * 1e9 / (ns * DATASET_READS_PER_HASH) : 0;
+        json_array_append_new(
+            bounds,
+            json_pack("{s:i,s:s,s:f,s:f,s:f}", "threads", o->threads[ti], "pages",
+                      o->thp ? "thp" : "small", "ns_per_read", ns, "hs_bound_total",
+                      bound, "hs_bound_per_thread", bound / o->threads[ti]));
+        printf("bound: %d thread(s): %.1f ns per dependent read -> %.0f H/s\n",
+               o->threads[ti], ns, bound);
+    }
+}
+
+/* What building the mode's caches or dataset took, for the report. */
+static json_t *build_times(const struct mode_state *ms, int max_threads)
+{
+    json_t *b = json_object();
+    if (ms->mode == RX_MODE_LIGHT) {
+        json_object_set_new(b, "lib-jit_cache_s", json_real(ms->build_s[K_LIB_JIT]));
+        json_object_set_new(b, "lib-interp_cache_s",
+                            json_real(ms->build_s[K_LIB_INTERP]));
+        json_object_set_new(b, "rxref_cache_s", json_real(ms->build_s[K_RXREF]));
+    } else {
+        json_object_set_new(b, "lib_dataset_s", json_real(ms->build_s[K_LIB_JIT]));
+        json_object_set_new(b, "rxds_dataset_s", json_real(ms->build_s[K_RXDS]));
+        json_object_set_new(b, "rxds_builder", json_string(ms->rxds_kernel));
+        json_object_set_new(b, "threads", json_integer(max_threads));
+        printf("fast: dataset build with %d thread(s): librandomx %.2f s, %s %.2f s\n",
+               max_threads, ms->build_s[K_LIB_JIT], ms->rxds_kernel,
+               ms->build_s[K_RXDS]);
+    }
+    return b;
+}
+
+/*
+ * The command line into o and the kernel list. -1 to go on, or the exit
+ * status: 0 after --help, 2 on a usage error (base/opt.h).
+ */
+static int parse_cli(int argc, char **argv, struct opts *o, struct kernel *ks, int *nk)
+{
+    struct cli cli = {.o = o, .ks = ks};
+    long seconds = 10, ext_timeout = 30, ext_init = 0;
+    int no_thp = 0;
+    const struct opt opts[] = {
+        {"k|kernels", OPT_CALLBACK,
+         &(struct opt_cb){opt_kernels, &cli, "lib-jit,lib-interp,rxref,rxds,cuda"}, 0,
+         0, "LIST", "kernels to run (repeatable)"},
+        {"x|external", OPT_CALLBACK, &(struct opt_cb){opt_external, &cli, NULL}, 0, 0,
+         "CMD", "adds an external kernel (repeatable)"},
+        {"m|modes", OPT_CALLBACK, &(struct opt_cb){opt_modes, o, "light,fast"}, 0, 0,
+         "light,fast", "RandomX modes"},
+        {"t|threads", OPT_CALLBACK, &(struct opt_cb){opt_threads, o, "1,2"}, 0, 0,
+         "1,2", "thread counts, a list of 1..65536"},
+        {"s|seconds", OPT_LONG, &seconds, 1, 3600, "S", "hashing time of each run"},
+        {"r|rounds", OPT_INT, &o->rounds, 1, 3600, "R",
+         "runs per kernel, mode and threads"},
+        {"v|verify", OPT_INT, &o->verify_n, 0, 195, "N",
+         "inputs checked against librandomx"},
+        {"T|ext-timeout", OPT_LONG, &ext_timeout, 1, 3600, "S",
+         "an external kernel's time limit"},
+        {"I|ext-init", OPT_LONG, &ext_init, 0, 3600, "S",
+         "extra time an external kernel may take to start"},
+        {"no-huge-pages", OPT_FLAG, &no_thp, 0, 0, NULL, "no transparent huge pages"},
+        {"j|json", OPT_STRING, &o->json_out, 0, 0, "FILE", "the results as JSON"},
+        {"o|md", OPT_STRING, &o->md_out, 0, 0, "FILE", "the results as Markdown"},
+    };
+    int rc = opt_main(argc, argv, "minerlab bench",
+                      "Benchmarks the RandomX kernels side by side (docs/kbench.md).",
+                      opts, sizeof(opts) / sizeof(opts[0]), NULL);
+    if (rc >= 0)
+        return rc;
+    o->seconds = (double)seconds;
+    o->ext_timeout = (double)ext_timeout;
+    o->ext_init = (double)ext_init;
+    o->thp = !no_thp;
+    if (!cli.have_kernels)
+        parse_kernels("lib-jit,lib-interp,rxref,rxds,cuda", ks, &cli.nk);
+    for (int i = 0; i < cli.next; i++) {
+        /* ext:BASENAME plus the arguments, e.g. "ext:mykernel --avx2". */
+        char name[96], prog[256], *sp;
+        snprintf(prog, sizeof(prog), "%s", cli.ext[i]);
+        const char *args = "";
+        if ((sp = strchr(prog, ' '))) {
+            *sp = '\0';
+            args = cli.ext[i] + (sp - prog);
+        }
+        const char *base = strrchr(prog, '/');
+        snprintf(name, sizeof(name), "ext:%.40s%.50s", base ? base + 1 : prog, args);
+        if (add_kernel(ks, &cli.nk, K_EXT, name, cli.ext[i]) != 0)
+            return 2;
+    }
+    *nk = cli.nk;
+    return -1;
+}
+
 int main(int argc, char **argv)
 {
-    static const struct option lo[] = {
-        {"kernels", 1, NULL, 'k'},  {"external", 1, NULL, 'x'},
-        {"modes", 1, NULL, 'm'},    {"threads", 1, NULL, 't'},
-        {"seconds", 1, NULL, 's'},  {"rounds", 1, NULL, 'r'},
-        {"verify", 1, NULL, 'v'},   {"ext-timeout", 1, NULL, 'T'},
-        {"ext-init", 1, NULL, 'I'}, {"no-huge-pages", 0, NULL, 'P'},
-        {"json", 1, NULL, 'j'},     {"md", 1, NULL, 'o'},
-        {"help", 0, NULL, 'h'},     {NULL, 0, NULL, 0}};
     struct opts o = {.threads = {1, 2},
                      .nthreads = 2,
                      .modes = {RX_MODE_LIGHT, RX_MODE_FAST},
@@ -743,104 +929,10 @@ int main(int argc, char **argv)
                      .verify_n = 20,
                      .thp = 1};
     static struct kernel ks[MAX_KERNELS];
-    int nk = 0, c, have_kernels = 0;
-    const char *ext[MAX_KERNELS];
-    int next = 0;
-    long v;
     char err[256];
-    while ((c = getopt_long(argc, argv, "k:x:m:t:s:r:v:T:I:j:o:h", lo, NULL)) != -1) {
-        switch (c) {
-        case 'k':
-            if (parse_kernels(optarg, ks, &nk) != 0) {
-                fprintf(stderr,
-                        "minerlab bench: unknown kernel in '%s' (lib-jit, lib-interp, "
-                        "rxref, rxds, cuda)\n",
-                        optarg);
-                return 2;
-            }
-            have_kernels = 1;
-            break;
-        case 'x':
-            if (next == MAX_KERNELS)
-                return 2;
-            ext[next++] = optarg;
-            break;
-        case 'm': {
-            char copy[64], *save = NULL;
-            o.nmodes = 0;
-            snprintf(copy, sizeof(copy), "%s", optarg);
-            for (char *t = strtok_r(copy, ",", &save); t;
-                 t = strtok_r(NULL, ",", &save)) {
-                if (o.nmodes == 2 || (strcmp(t, "light") && strcmp(t, "fast"))) {
-                    fprintf(stderr, "minerlab bench: --modes takes light,fast\n");
-                    return 2;
-                }
-                o.modes[o.nmodes++] = strcmp(t, "fast") ? RX_MODE_LIGHT : RX_MODE_FAST;
-            }
-            break;
-        }
-        case 't':
-            o.nthreads = parse_list(optarg, o.threads, MAX_LIST, 1, 65536);
-            if (o.nthreads < 0) {
-                fprintf(stderr, "minerlab bench: --threads takes a list of 1..65536\n");
-                return 2;
-            }
-            break;
-        case 'I':
-            if (ml_parse_long(optarg, 0, 3600, &v) != 0) {
-                fprintf(stderr, "minerlab bench: bad --ext-init '%s'\n", optarg);
-                return 2;
-            }
-            o.ext_init = (double)v;
-            break;
-        case 's':
-        case 'r':
-        case 'v':
-        case 'T':
-            if (ml_parse_long(optarg, c == 'v' ? 0 : 1, c == 'v' ? 195 : 3600, &v) !=
-                0) {
-                fprintf(stderr, "minerlab bench: bad number '%s'\n", optarg);
-                return 2;
-            }
-            if (c == 's')
-                o.seconds = (double)v;
-            else if (c == 'r')
-                o.rounds = (int)v;
-            else if (c == 'v')
-                o.verify_n = (int)v;
-            else
-                o.ext_timeout = (double)v;
-            break;
-        case 'P':
-            o.thp = 0;
-            break;
-        case 'j':
-            o.json_out = optarg;
-            break;
-        case 'o':
-            o.md_out = optarg;
-            break;
-        default:
-            usage(c == 'h' ? stdout : stderr);
-            return c == 'h' ? 0 : 2;
-        }
-    }
-    if (!have_kernels)
-        parse_kernels("lib-jit,lib-interp,rxref,rxds,cuda", ks, &nk);
-    for (int i = 0; i < next; i++) {
-        /* ext:BASENAME plus the arguments, e.g. "ext:mykernel --avx2". */
-        char name[96], prog[256], *sp;
-        snprintf(prog, sizeof(prog), "%s", ext[i]);
-        const char *args = "";
-        if ((sp = strchr(prog, ' '))) {
-            *sp = '\0';
-            args = ext[i] + (sp - prog);
-        }
-        const char *base = strrchr(prog, '/');
-        snprintf(name, sizeof(name), "ext:%.40s%.50s", base ? base + 1 : prog, args);
-        if (add_kernel(ks, &nk, K_EXT, name, ext[i]) != 0)
-            return 2;
-    }
+    int nk = 0, rc = parse_cli(argc, argv, &o, ks, &nk);
+    if (rc >= 0)
+        return rc;
     o.max_threads = 0;
     for (int i = 0; i < o.nthreads; i++)
         if (o.threads[i] > o.max_threads)
@@ -871,33 +963,10 @@ int main(int argc, char **argv)
     }
     signal(SIGPIPE, SIG_IGN);
 
-    /* References: librandomx light JIT, key BENCH_KEY. */
-    rnd_in = calloc((size_t)o.verify_n + 1, sizeof(*rnd_in));
-    rnd_ref = calloc((size_t)o.verify_n + 1, 32);
-    randomx_cache *refc = randomx_alloc_cache(randomx_get_flags());
-    randomx_vm *rv = NULL;
-    if (refc) {
-        randomx_init_cache(refc, BENCH_KEY, strlen(BENCH_KEY));
-        rv = randomx_create_vm(randomx_get_flags(), refc, NULL);
-    }
-    if (!rnd_in || !rnd_ref || !rv) {
+    if (make_references(o.verify_n) != 0) {
         fprintf(stderr, "minerlab bench: out of memory for the reference\n");
         return 2;
     }
-    for (int i = 0; i < o.verify_n; i++) {
-        set_key(&rnd_in[i], BENCH_KEY);
-        rnd_in[i].len = i % 4 == 3 ? 76 : (size_t)(rng() % 200);
-        for (size_t b = 0; b < rnd_in[i].len; b++)
-            rnd_in[i].data[b] = (uint8_t)rng();
-        randomx_calculate_hash(rv, rnd_in[i].data, rnd_in[i].len, rnd_ref + 32 * i);
-    }
-    for (uint32_t i = 0; i < 4; i++) {
-        struct kb_input t;
-        tmpl_input(&t, i);
-        randomx_calculate_hash(rv, t.data, t.len, tmpl_ref[i]);
-    }
-    randomx_destroy_vm(rv);
-    randomx_release_cache(refc);
 
     double load0[3] = {0};
     getloadavg(load0, 3);
@@ -922,63 +991,19 @@ int main(int argc, char **argv)
                   "rounds", o.rounds, "verify_random", o.verify_n, "ext_time_limit_s",
                   o.ext_timeout, "pages", o.thp ? "thp" : "small", "key", BENCH_KEY));
 
-    /* CUDA: here only where a GPU and the CUDA build exist. */
-    for (int i = 0; i < nk; i++)
-        if (ks[i].kind == K_CUDA) {
-            snprintf(ks[i].status, sizeof(ks[i].status), "skipped");
-            if (access("/dev/nvidiactl", F_OK) != 0)
-                snprintf(
-                    ks[i].reason, sizeof(ks[i].reason),
-                    "no NVIDIA GPU on this machine (/dev/nvidiactl missing); the GPU "
-                    "figures come from tests/gpu/run.sh on a GPU machine");
-            else
-                snprintf(ks[i].reason, sizeof(ks[i].reason),
-                         "a GPU is present: run minerlab-cuda-check random "
-                         "(tests/gpu/run.sh); "
-                         "the CUDA kernel is not driven from this benchmark yet");
-        }
+    skip_cuda(ks, nk);
 
     for (int mi = 0; mi < o.nmodes; mi++) {
         int mode = o.modes[mi];
         struct mode_state ms;
-        if (mode == RX_MODE_FAST) {
-            /* The bound first, so the probe and the dataset never coexist. */
-            for (int ti = 0; ti < o.nthreads; ti++) {
-                double ns =
-                    kb_probe_latency((size_t)2 << 30, o.thp, o.threads[ti], 2.0);
-                double bound =
-                    ns > 0 ? o.threads[ti] * 1e9 / (ns * DATASET_READS_PER_HASH) : 0;
-                json_array_append_new(
-                    bounds, json_pack("{s:i,s:s,s:f,s:f,s:f}", "threads", o.threads[ti],
-                                      "pages", o.thp ? "thp" : "small", "ns_per_read",
-                                      ns, "hs_bound_total", bound,
-                                      "hs_bound_per_thread", bound / o.threads[ti]));
-                printf("bound: %d thread(s): %.1f ns per dependent read -> %.0f H/s\n",
-                       o.threads[ti], ns, bound);
-            }
-        }
+        if (mode == RX_MODE_FAST)
+            probe_bounds(&o, bounds);
         if (state_make(&ms, mode, &o, kinds, err, sizeof(err)) != 0) {
             fprintf(stderr, "minerlab bench: %s mode: %s\n", mode_name(mode), err);
             state_free(&ms);
             continue;
         }
-        json_t *b = json_object();
-        if (mode == RX_MODE_LIGHT) {
-            json_object_set_new(b, "lib-jit_cache_s", json_real(ms.build_s[K_LIB_JIT]));
-            json_object_set_new(b, "lib-interp_cache_s",
-                                json_real(ms.build_s[K_LIB_INTERP]));
-            json_object_set_new(b, "rxref_cache_s", json_real(ms.build_s[K_RXREF]));
-        } else {
-            json_object_set_new(b, "lib_dataset_s", json_real(ms.build_s[K_LIB_JIT]));
-            json_object_set_new(b, "rxds_dataset_s", json_real(ms.build_s[K_RXDS]));
-            json_object_set_new(b, "rxds_builder", json_string(ms.rxds_kernel));
-            json_object_set_new(b, "threads", json_integer(o.max_threads));
-            printf(
-                "fast: dataset build with %d thread(s): librandomx %.2f s, %s %.2f s\n",
-                o.max_threads, ms.build_s[K_LIB_JIT], ms.rxds_kernel,
-                ms.build_s[K_RXDS]);
-        }
-        json_object_set_new(builds, mode_name(mode), b);
+        json_object_set_new(builds, mode_name(mode), build_times(&ms, o.max_threads));
 
         for (int r = 0; r < o.rounds; r++)
             for (int ti = 0; ti < o.nthreads; ti++)
@@ -1164,7 +1189,7 @@ int main(int argc, char **argv)
     }
     if (md)
         fclose(md);
-    int rc = 0;
+    rc = 0;
     if (o.json_out &&
         json_dump_file(report, o.json_out, JSON_INDENT(2) | JSON_SORT_KEYS) != 0) {
         fprintf(stderr, "minerlab bench: cannot write %s\n", o.json_out);

@@ -8,9 +8,10 @@
  *
  *   minerlab-dataset [--builder own|lib] [--threads N] [--no-huge-pages]
  *                    [--key TEXT] [--compare]
- * Exit 0, 1 when --compare found a difference, 2 on usage or setup errors.
+ * Exit 0, 1 when --compare found a difference, 2 on usage (base/opt.h) or
+ * setup errors.
  */
-#include <getopt.h>
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include <sys/resource.h>
 
 #include "ml_util.h"
+#include "opt.h"
 #include "rx.h"
 #include "rxref_core.h"
 
@@ -32,48 +34,38 @@ static void xor_fold(const uint8_t *mem, size_t bytes, uint8_t out[64])
         rxref_st64(out + 8 * q, acc[q]);
 }
 
+static int parse_builder(void *ctx, const char *arg, char *err, size_t errlen)
+{
+    if (rx_builder_parse(arg, ctx) != 0)
+        return ml_err(err, errlen, -EINVAL, "--builder must be own or lib");
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = {{"builder", required_argument, NULL, 'b'},
-                                         {"threads", required_argument, NULL, 't'},
-                                         {"no-huge-pages", no_argument, NULL, 's'},
-                                         {"key", required_argument, NULL, 'k'},
-                                         {"compare", no_argument, NULL, 'c'},
-                                         {NULL, 0, NULL, 0}};
     struct rx_config cfg = {.mode = RX_MODE_FAST, .pages = RX_PAGES_AUTO, .quiet = 1};
     const char *key = "minerlab dataset build";
-    int compare = 0, c, rc = 2;
+    int compare = 0, small_pages = 0, rc;
     char err[256];
-    while ((c = getopt_long(argc, argv, "b:t:k:", opts, NULL)) != -1) {
-        switch (c) {
-        case 'b':
-            if (rx_builder_parse(optarg, &cfg.builder) != 0) {
-                fprintf(stderr, "minerlab-dataset: --builder must be own or lib\n");
-                return 2;
-            }
-            break;
-        case 't':
-            cfg.init_threads = atoi(optarg);
-            if (cfg.init_threads < 1 || cfg.init_threads > 256) {
-                fprintf(stderr, "minerlab-dataset: --threads must be 1..256\n");
-                return 2;
-            }
-            break;
-        case 's':
-            cfg.pages = RX_PAGES_SMALL;
-            break;
-        case 'k':
-            key = optarg;
-            break;
-        case 'c':
-            compare = 1;
-            break;
-        default:
-            fprintf(stderr, "usage: minerlab-dataset [--builder own|lib] [--threads N] "
-                            "[--no-huge-pages] [--key TEXT] [--compare]\n");
-            return 2;
-        }
-    }
+    const struct opt opts[] = {
+        {"b|builder", OPT_CALLBACK,
+         &(struct opt_cb){parse_builder, &cfg.builder, "own"}, 0, 0, "own|lib",
+         "who builds the dataset"},
+        {"t|threads", OPT_INT, &cfg.init_threads, 1, 256, "N",
+         "dataset initialisation threads (0: automatic)"},
+        {"no-huge-pages", OPT_FLAG, &small_pages, 0, 0, NULL, "small pages only"},
+        {"k|key", OPT_STRING, &key, 0, 0, "TEXT", "the RandomX key"},
+        {"compare", OPT_FLAG, &compare, 0, 0, NULL,
+         "build with the other builder too and compare every item"},
+    };
+    rc = opt_main(argc, argv, "minerlab-dataset",
+                  "Builds the fast-mode RandomX dataset once and prints it as JSON.",
+                  opts, sizeof(opts) / sizeof(opts[0]), NULL);
+    if (rc >= 0)
+        return rc;
+    if (small_pages)
+        cfg.pages = RX_PAGES_SMALL;
+    rc = 2;
     struct rx_ctx *ctx = NULL, *other = NULL;
     uint8_t x[64], xo[64];
     char hex[129], hexo[129];

@@ -2,19 +2,20 @@
  * rxref-hash — hashes one input with the portable reference VM (light mode,
  * dataset items from librandomx's cache) and, with --compare, with
  * librandomx too. Exit 0 when the hashes agree (or no comparison), 1 when
- * they differ, 2 on usage errors.
+ * they differ, 2 on usage errors (base/opt.h).
  *
  * --own computes the dataset items with rxref's own Argon2d cache and
  * SuperscalarHash instead (no librandomx in the hash at all).
  *
  *   rxref-hash [--key TEXT | --key-hex HEX] [--hex] [--compare] [--own] INPUT
  */
-#include <getopt.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ml_util.h"
+#include "opt.h"
 #include "rxref.h"
 
 #define MAX_IN 1024
@@ -35,55 +36,65 @@ static int decode_arg(const char *s, int hex, uint8_t *buf, size_t *len)
     return 0;
 }
 
+struct key {
+    uint8_t buf[MAX_IN];
+    size_t len;
+};
+
+static int set_key(struct key *k, const char *arg, int hex, char *err, size_t errlen)
+{
+    if (decode_arg(arg, hex, k->buf, &k->len) != 0)
+        return ml_err(err, errlen, -EINVAL, "bad key");
+    return 0;
+}
+
+static int key_text(void *ctx, const char *arg, char *err, size_t errlen)
+{
+    return set_key(ctx, arg, 0, err, errlen);
+}
+
+static int key_hex(void *ctx, const char *arg, char *err, size_t errlen)
+{
+    return set_key(ctx, arg, 1, err, errlen);
+}
+
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = {{"key", required_argument, NULL, 'k'},
-                                         {"key-hex", required_argument, NULL, 'K'},
-                                         {"hex", no_argument, NULL, 'x'},
-                                         {"compare", no_argument, NULL, 'c'},
-                                         {"own", no_argument, NULL, 'o'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
-    uint8_t key[MAX_IN], in[MAX_IN], ours[32], theirs[32];
-    size_t keylen = 12, inlen = 0;
-    int hex = 0, compare = 0, own = 0, c, rc = 2;
+    struct key key = {.len = 12};
+    uint8_t in[MAX_IN], ours[32], theirs[32];
+    size_t inlen = 0;
+    int hex = 0, compare = 0, own = 0, first = argc, rc;
     char err[256], out_hex[65];
     struct rxref_vm *vm = NULL;
     struct rxref_librx *lx = NULL;
     struct rxref_cache *cache = NULL;
+    const struct opt opts[] = {
+        {"k|key", OPT_CALLBACK, &(struct opt_cb){key_text, &key, "test key 000"}, 0, 0,
+         "TEXT", "the RandomX key"},
+        {"K|key-hex", OPT_CALLBACK, &(struct opt_cb){key_hex, &key, NULL}, 0, 0, "HEX",
+         "the key in hex"},
+        {"x|hex", OPT_FLAG, &hex, 0, 0, NULL, "INPUT is hex"},
+        {"c|compare", OPT_FLAG, &compare, 0, 0, NULL,
+         "hash with librandomx too; exit 1 when they differ"},
+        {"o|own", OPT_FLAG, &own, 0, 0, NULL,
+         "dataset items from rxref's own cache, not librandomx's"},
+    };
 
-    memcpy(key, "test key 000", 12);
-    while ((c = getopt_long(argc, argv, "k:K:xcoh", opts, NULL)) != -1) {
-        switch (c) {
-        case 'k':
-        case 'K':
-            if (decode_arg(optarg, c == 'K', key, &keylen) != 0) {
-                fprintf(stderr, "rxref-hash: bad key\n");
-                return 2;
-            }
-            break;
-        case 'x':
-            hex = 1;
-            break;
-        case 'c':
-            compare = 1;
-            break;
-        case 'o':
-            own = 1;
-            break;
-        default:
-            fprintf(stderr, "usage: rxref-hash [--key TEXT|--key-hex HEX] [--hex] "
-                            "[--compare] [--own] INPUT\n");
-            return c == 'h' ? 0 : 2;
-        }
-    }
-    if (optind != argc - 1 || decode_arg(argv[optind], hex, in, &inlen) != 0) {
+    memcpy(key.buf, "test key 000", 12);
+    rc = opt_main(
+        argc, argv, "rxref-hash",
+        "INPUT: text, or hex with --hex; hashed with the portable reference VM", opts,
+        sizeof(opts) / sizeof(opts[0]), &first);
+    if (rc >= 0)
+        return rc;
+    rc = 2;
+    if (first != argc - 1 || decode_arg(argv[first], hex, in, &inlen) != 0) {
         fprintf(stderr, "rxref-hash: need one INPUT (text, or hex with --hex)\n");
-        return 2;
+        return OPT_EXIT_USAGE;
     }
     if (rxref_vm_create(&vm, err, sizeof(err)) != 0 ||
-        rxref_librx_create(key, keylen, RXREF_LIBRX_SPARSE, &lx, err, sizeof(err)) !=
-            0) {
+        rxref_librx_create(key.buf, key.len, RXREF_LIBRX_SPARSE, &lx, err,
+                           sizeof(err)) != 0) {
         fprintf(stderr, "rxref-hash: %s\n", err);
         goto out;
     }
@@ -92,7 +103,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "rxref-hash: %s\n", err);
             goto out;
         }
-        rxref_cache_init(cache, key, keylen);
+        rxref_cache_init(cache, key.buf, key.len);
         rxref_vm_set_item_fn(vm, rxref_cache_item, cache);
     } else {
         rxref_vm_set_item_fn(vm, rxref_librx_item, lx);
