@@ -17,6 +17,11 @@ void linereader_drop_long(struct linereader *lr)
     lr->drop_long = 1;
 }
 
+void linereader_on_long(struct linereader *lr, linereader_cb cb)
+{
+    lr->on_long = cb;
+}
+
 void linereader_free(struct linereader *lr)
 {
     free(lr->buf);
@@ -57,6 +62,11 @@ int linereader_feed(struct linereader *lr, const char *data, size_t len,
         const char *nl = memchr(data, '\n', len);
         size_t chunk = nl ? (size_t)(nl - data) : len;
         if (lr->skipping || (lr->drop_long && lr->len + chunk > lr->max_line)) {
+            if (!lr->skipping && lr->on_long && reserve(lr, lr->max_line + 1) == 0) {
+                memcpy(lr->buf + lr->len, data, lr->max_line - lr->len);
+                lr->buf[lr->max_line] = '\0';
+                lr->on_long(ud, lr->buf, lr->max_line);
+            }
             lr->dropped += !lr->skipping;
             lr->len = 0;
             lr->skipping = !nl;
@@ -99,4 +109,15 @@ int linereader_feed(struct linereader *lr, const char *data, size_t len,
         len -= chunk + 1;
     }
     return 0;
+}
+
+int linereader_flush(struct linereader *lr, linereader_cb cb, void *ud)
+{
+    size_t n = lr->len;
+    int skipping = lr->skipping;
+    lr->len = 0;
+    lr->skipping = 0;
+    if (skipping || n == 0)
+        return 0;
+    return emit(lr, lr->buf, n, cb, ud);
 }

@@ -26,6 +26,7 @@ struct linereader {
     int drop_long;         /* 1: skip over-long lines instead of failing */
     int skipping;          /* dropping the rest of an over-long line */
     unsigned long dropped; /* over-long lines dropped (drop_long mode) */
+    linereader_cb on_long; /* NULL, or told of each dropped line (drop_long mode) */
 };
 
 /* Prepares lr with a line cap in bytes (0 = LINEREADER_DEFAULT_MAX).
@@ -37,6 +38,18 @@ void linereader_init(struct linereader *lr, size_t max_line);
  * newline, counted in lr->dropped, and the feed goes on.
  */
 void linereader_drop_long(struct linereader *lr);
+/*
+ * In drop_long mode, cb is called once for each over-long line, with its
+ * first max_line bytes (NUL-terminated), when it passes the cap; its return
+ * value is ignored. For readers that show what they dropped.
+ */
+void linereader_on_long(struct linereader *lr, linereader_cb cb);
+/*
+ * The end of the stream: emits the unfinished last line (one without "\n"),
+ * unless it is being dropped, and empties the reader. Returns cb's value, or
+ * 0 when there was nothing to emit.
+ */
+int linereader_flush(struct linereader *lr, linereader_cb cb, void *ud);
 /* Frees the buffer; lr may be re-initialised afterwards. */
 void linereader_free(struct linereader *lr);
 /*

@@ -56,6 +56,21 @@ const struct opt *opt_find(const struct opt *t, size_t n, const char *name)
     return NULL;
 }
 
+/* Index of arg in the choices "a|b|c", or -1. */
+static int choice_index(const char *choices, const char *arg)
+{
+    size_t len = strlen(arg);
+    int i = 0;
+    for (const char *c = choices; c; i++) {
+        const char *bar = strchr(c, '|');
+        size_t cl = bar ? (size_t)(bar - c) : strlen(c);
+        if (cl == len && !strncmp(c, arg, len))
+            return i;
+        c = bar ? bar + 1 : NULL;
+    }
+    return -1;
+}
+
 static int parse_int(const struct opt *o, const char *arg, long *out, char *err,
                      size_t errlen)
 {
@@ -84,7 +99,8 @@ static int call(const struct opt *o, const char *arg, char *err, size_t errlen)
 int opt_apply(const struct opt *o, const char *arg, char *err, size_t errlen)
 {
     long l;
-    int rc = 0;
+    int rc = 0, k;
+    struct opt_list *list;
     if (opt_takes_arg(o) && !arg)
         return ml_err(err, errlen, -EINVAL, "option %s needs a value", shown(o));
     switch (o->kind) {
@@ -126,6 +142,19 @@ int opt_apply(const struct opt *o, const char *arg, char *err, size_t errlen)
     case OPT_CALLBACK:
     case OPT_CALLBACK_FLAG:
         return call(o, arg, err, errlen);
+    case OPT_CHOICE:
+        if ((k = choice_index(o->arg, arg)) < 0)
+            return ml_err(err, errlen, -EINVAL, "%s wants one of %s, got '%s'", shown(o),
+                          o->arg, arg);
+        *(int *)o->target = k;
+        return 0;
+    case OPT_LIST:
+        list = o->target;
+        if (list->n >= list->max)
+            return ml_err(err, errlen, -EINVAL, "%s given more than %zu times", shown(o),
+                          list->max);
+        list->v[list->n++] = arg;
+        return 0;
     case OPT_GROUP:
         break;
     }
@@ -268,8 +297,16 @@ static void default_of(const struct opt *o, char *buf, size_t len)
     case OPT_CALLBACK_FLAG:
         s = ((const struct opt_cb *)o->target)->dflt;
         break;
-    case OPT_LONG:
-        snprintf(buf, len, " (default %ld)", *(long *)o->target);
+    case OPT_LONG: /* a default outside the range means "unset": the help says */
+        if (*(long *)o->target >= o->min && *(long *)o->target <= o->max)
+            snprintf(buf, len, " (default %ld)", *(long *)o->target);
+        return;
+    case OPT_CHOICE:
+        s = o->arg;
+        for (int k = *(int *)o->target; k > 0 && s; k--)
+            s = strchr(s, '|') ? strchr(s, '|') + 1 : NULL;
+        if (s)
+            snprintf(buf, len, " (default %.*s)", (int)strcspn(s, "|"), s);
         return;
     case OPT_INT:
         snprintf(buf, len, " (default %d)", *(int *)o->target);
@@ -291,21 +328,23 @@ static void default_of(const struct opt *o, char *buf, size_t len)
 }
 
 /* The help text with each '\n' continued on an indented line. */
-static void help_text(FILE *f, const char *help)
+static void help_text(FILE *f, const char *help, int col)
 {
     for (const char *p = help ? help : ""; *p; p++) {
         fputc(*p, f);
         if (*p == '\n')
-            fprintf(f, "%*s", HELP_COL, "");
+            fprintf(f, "%*s", col, "");
     }
 }
 
-static void one(FILE *f, const struct opt *o, int indent)
+/* One option's lines; width: the left column (the help starts at 2+width+1). */
+static void one(FILE *f, const struct opt *o, int indent, int width)
 {
+    int col = 2 + width + 1;
     static const char *const kind_arg[] = {
         [OPT_STRING] = "STR", [OPT_LONG] = "N",        [OPT_DOUBLE] = "X",
         [OPT_INT] = "N",      [OPT_U64] = "N",         [OPT_SIZE] = "N",
-        [OPT_BUF] = "STR",    [OPT_CALLBACK] = "VALUE"};
+        [OPT_BUF] = "STR",    [OPT_CALLBACK] = "VALUE", [OPT_LIST] = "STR"};
     char left[96], dflt[160];
     if (o->kind == OPT_GROUP) {
         fprintf(f, "%s\n", o->help ? o->help : "");
@@ -325,11 +364,11 @@ static void one(FILE *f, const struct opt *o, int indent)
         snprintf(left, sizeof(left), "%s--%s%s%s", indent ? "    " : "", ln,
                  *arg ? " " : "", arg);
     default_of(o, dflt, sizeof(dflt));
-    if (strlen(left) > HELP_COL - 3)
-        fprintf(f, "  %s\n%*s", left, HELP_COL, "");
+    if ((int)strlen(left) > width)
+        fprintf(f, "  %s\n%*s", left, col, "");
     else
-        fprintf(f, "  %-24s ", left);
-    help_text(f, o->help);
+        fprintf(f, "  %-*s ", width, left);
+    help_text(f, o->help, col);
     fprintf(f, "%s\n", dflt);
 }
 
@@ -343,7 +382,50 @@ void opt_usage(FILE *f, const char *prog, const char *summary, const struct opt 
     if (summary && *summary)
         fprintf(f, "%s\n", summary);
     for (size_t i = 0; i < na + nb; i++)
-        one(f, nth(a, na, b, i), indent);
+        one(f, nth(a, na, b, i), indent, HELP_COL - 3);
     if (!own_help(a, na, b, nb))
         fprintf(f, "  %-24s %s\n", "-h, --help", "this text");
+}
+
+void opt_cmd_usage(FILE *f, const struct opt_cmd *c)
+{
+    int indent = 0;
+    for (size_t i = 0; i < c->nopts; i++)
+        indent |= c->opts[i].kind != OPT_GROUP && short_name(&c->opts[i]);
+    fprintf(f, "usage: %s [options]%s%s\n", c->prog, c->operands ? " " : "",
+            c->operands ? c->operands : "");
+    if (c->summary && *c->summary)
+        fprintf(f, "%s\n", c->summary);
+    fputs("options:\n", f);
+    for (size_t i = 0; i < c->nopts; i++)
+        one(f, &c->opts[i], indent, 26);
+    fprintf(f, "  %-26s %s\n", "-h, --help", "this text");
+}
+
+int opt_cmd_parse(const struct opt_cmd *c, int argc, char **argv, int *first)
+{
+    char err[512];
+    int rc = parse(argc, argv, c->opts, c->nopts, NULL, 0, first, err, sizeof(err));
+    if (rc == 1) {
+        opt_cmd_usage(stdout, c);
+        return 1;
+    }
+    int nop = rc ? 0 : argc - *first;
+    if (!rc && nop < c->min_operands)
+        rc = ml_err(err, sizeof(err), -EINVAL, "%s expected, got %d argument%s",
+                    c->operands ? c->operands : "nothing", nop, nop == 1 ? "" : "s");
+    else if (!rc && c->max_operands >= 0 && nop > c->max_operands)
+        rc = c->max_operands == 0
+                 ? ml_err(err, sizeof(err), -EINVAL, "unexpected argument '%s'",
+                          argv[*first])
+                 : ml_err(err, sizeof(err), -EINVAL, "%s expected, got %d arguments",
+                          c->operands ? c->operands : "nothing", nop);
+    if (rc) {
+        /* the parser's own "(see --help)" names no program: say which */
+        char *see = strstr(err, " (see --help)");
+        if (see)
+            *see = '\0';
+        fprintf(stderr, "%s: %s (see %s --help)\n", c->prog, err, c->prog);
+    }
+    return rc;
 }

@@ -37,6 +37,14 @@ enum opt_kind {
     OPT_CALLBACK,      /* struct opt_cb *target; fn gets the argument */
     OPT_CALLBACK_FLAG, /* the same for an option without argument (arg NULL) */
     OPT_GROUP,         /* not an option: help is a heading line in --help */
+    OPT_CHOICE, /* int *target = index of the argument in arg ("a|b|c") */
+    OPT_LIST,   /* struct opt_list *target: every occurrence, in order */
+};
+
+/* OPT_LIST's target: v holds up to max arguments; n counts them. */
+struct opt_list {
+    const char **v;
+    size_t n, max;
 };
 
 struct opt {
@@ -103,8 +111,34 @@ int opt_main(int argc, char **argv, const char *prog, const char *summary,
              const struct opt *t, size_t n, int *first);
 
 /* Prints "usage: PROG [options]", the summary line and one line per option
- * of both tables (and each group's heading) with its help and default. */
+ * of both tables (and each group's heading) with its help and default (an
+ * OPT_LONG whose target is outside [min, max] shows none: the help says what
+ * unset means). A name "s|suite" gives -s too; OPT_CHOICE's arg lists the
+ * choices ("a|b|c"). */
 void opt_usage(FILE *f, const char *prog, const char *summary, const struct opt *a,
                size_t na, const struct opt *b, size_t nb);
+
+/* Commands with operands (the harness): */
+struct opt_cmd {
+    const char *prog;     /* "minerlab run": the usage line and error lines */
+    const char *operands; /* shown after "[options]"; NULL = none */
+    int min_operands;
+    int max_operands;    /* -1 = no limit */
+    const char *summary; /* printed after the usage line; may hold "\n" */
+    const struct opt *opts;
+    size_t nopts;
+};
+
+/*
+ * Parses argv[1..] against c. "-h"/"--help" prints the usage on stdout and
+ * returns 1 (exit 0). A usage error (unknown option, bad value, too few or
+ * too many operands) prints one line "PROG: reason (see PROG --help)" on
+ * stderr and returns -EINVAL (exit OPT_EXIT_USAGE). Otherwise returns 0 with
+ * the operands in argv[*first..argc).
+ */
+int opt_cmd_parse(const struct opt_cmd *c, int argc, char **argv, int *first);
+
+/* Prints c's usage: "usage: PROG [options] OPERANDS", the summary, the options. */
+void opt_cmd_usage(FILE *f, const struct opt_cmd *c);
 
 #endif

@@ -19,12 +19,25 @@ static const struct cmd_entry commands[] = {
     {"compare", cmd_compare, "what changed between two runs (exit 3: a regression)"},
 };
 
+/* The commands and the two options of `minerlab` itself, generated (base/opt.h). */
 static void usage(FILE *out)
 {
-    fputs("usage: minerlab <command> [options]   (minerlab <command> --help)\n\n", out);
-    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].help);
-    fputs("\nWith no command, `minerlab` is `minerlab run`.\n", out);
+    static int version; /* parsed by hand below: options after a command are its own */
+    const struct opt opts[] = {
+        {"version", OPT_FLAG, &version, 0, 0, NULL, "print the version and exit"},
+    };
+    char summary[2048];
+    size_t used = 0;
+    used +=
+        (size_t)snprintf(summary, sizeof(summary),
+                         "With no command, `minerlab` is `minerlab run`; "
+                         "`minerlab <command> --help` lists its options.\ncommands:");
+    for (size_t i = 0;
+         i < sizeof(commands) / sizeof(commands[0]) && used < sizeof(summary); i++)
+        used += (size_t)snprintf(summary + used, sizeof(summary) - used, "\n  %-8s %s",
+                                 commands[i].name, commands[i].help);
+    const struct opt_cmd cmd = {"minerlab <command>", NULL, 0, -1, summary, opts, 1};
+    opt_cmd_usage(out, &cmd);
 }
 
 int cmd_main(int argc, char **argv)

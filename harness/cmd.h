@@ -1,6 +1,7 @@
 /*
  * cmd — minerlab's subcommands, dispatched from a table (git's cmd_struct
- * pattern). Each cmd_* parses its own options with getopt_long and returns
+ * pattern). Each cmd_* declares its options in a table (base/opt.h's
+ * opt_cmd: help, defaults and usage errors generated from it) and returns
  * the process exit status:
  *   0 ok, 1 expectations failed (run --fail-on-expect), 2 usage or input
  *   error, 3 baseline regression, 130 interrupted by SIGINT/SIGTERM.

@@ -13,7 +13,6 @@
 #include "cmd.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
@@ -37,16 +36,6 @@ struct cmp_side {
     /* name -> {crashed, degraded} */
     json_t *dets;
 };
-
-static void compare_usage(FILE *out)
-{
-    fputs("usage: minerlab compare [--json FILE] A B\n"
-          "  A, B: run directories or report.json files (A the old run, B the new).\n"
-          "  Prints what changed per detector and scenario (repeats ID~rK pooled)\n"
-          "  with Wilson 95 % intervals as Markdown; --json also writes JSON.\n"
-          "  Exit 0 no regression, 3 regression, 2 bad input.\n",
-          out);
-}
 
 /* The scenario id without its repeat suffix "~rK". */
 static void base_id(const char *id, char *out, size_t len)
@@ -497,29 +486,32 @@ static void print_markdown(FILE *out, json_t *doc)
 
 int cmd_compare(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"json", 1, NULL, 'j'}, {"help", 0, NULL, 'h'}, {NULL, 0, NULL, 0}};
     const char *json_path = NULL;
-    int c, status = HX_EXIT_USAGE;
+    int first, status = HX_EXIT_USAGE;
     char err[1200];
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (c == 'j') {
-            json_path = optarg;
-        } else {
-            compare_usage(c == 'h' ? stdout : stderr);
-            return c == 'h' ? HX_EXIT_OK : HX_EXIT_USAGE;
-        }
-    }
-    if (argc - optind != 2) {
-        compare_usage(stderr);
-        return HX_EXIT_USAGE;
-    }
+    const struct opt opts[] = {
+        {"json", OPT_STRING, &json_path, 0, 0, "FILE",
+         "also write the comparison as JSON"},
+    };
+    const struct opt_cmd cmd = {
+        "minerlab compare",
+        "A B",
+        2,
+        2,
+        "A, B: run directories or report.json files (A the old run, B the new).\n"
+        "Prints what changed per detector and scenario (repeats ID~rK pooled)\n"
+        "with Wilson 95 % intervals as Markdown; --json also writes JSON.\n"
+        "Exit 0 no regression, 3 regression, 2 bad input.",
+        opts,
+        sizeof(opts) / sizeof(opts[0])};
+    int rc = opt_cmd_parse(&cmd, argc, argv, &first);
+    if (rc)
+        return rc > 0 ? HX_EXIT_OK : HX_EXIT_USAGE;
     struct cmp_side a = {0}, b = {0};
     json_t *doc = NULL;
     size_t ncommon = 0;
-    if (load_side(&a, argv[optind], err, sizeof(err)) ||
-        load_side(&b, argv[optind + 1], err, sizeof(err))) {
+    if (load_side(&a, argv[first], err, sizeof(err)) ||
+        load_side(&b, argv[first + 1], err, sizeof(err))) {
         fprintf(stderr, "minerlab compare: %s\n", err);
         goto out;
     }

@@ -1,7 +1,6 @@
 /* minerlab list: scenarios, suites and the reference detectors found. */
 #include <dirent.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -117,19 +116,24 @@ static void list_detectors(const char *bin)
 
 int cmd_list(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"scenarios", 1, NULL, 'S'}, {"help", 0, NULL, 'h'}, {NULL, 0, NULL, 0}};
     const char *sdir = NULL;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (c == 'S') {
-            sdir = optarg;
-        } else {
-            puts("usage: minerlab list [--scenarios DIR]");
-            return c == 'h' ? HX_EXIT_OK : HX_EXIT_USAGE;
-        }
-    }
+    int first;
+    const struct opt opts[] = {
+        {"scenarios", OPT_STRING, &sdir, 0, 0, "DIR",
+         "scenario directory (default: the source tree's or the installed one)"},
+    };
+    const struct opt_cmd cmd = {
+        "minerlab list",
+        NULL,
+        0,
+        0,
+        "Lists the scenarios, the suites and the reference "
+        "detectors found (exit 2 when a scenario does not load).",
+        opts,
+        sizeof(opts) / sizeof(opts[0])};
+    int rc = opt_cmd_parse(&cmd, argc, argv, &first);
+    if (rc)
+        return rc > 0 ? HX_EXIT_OK : HX_EXIT_USAGE;
     struct hx_paths p;
     struct catalog cat;
     paths_resolve(&p, sdir, NULL);

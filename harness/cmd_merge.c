@@ -20,7 +20,6 @@
  * are unchanged by the move.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,15 +42,6 @@ struct shard {
     unsigned index, count;
     double started, finished, offset;
 };
-
-static void merge_usage(FILE *f)
-{
-    fputs("usage: minerlab merge OUT DIR... [--junit FILE] [--quiet]\n"
-          "  Merges the run directories of the shards of one plan (minerlab run\n"
-          "  --shard I/N) into OUT and writes one report there. Refuses (exit 2)\n"
-          "  shards of different plans, a missing shard and a duplicated one.\n",
-          f);
-}
 
 static const char *plan_str(const json_t *plan, const char *key)
 {
@@ -300,35 +290,33 @@ static json_t *merged_run_json(struct shard *sh, size_t n)
 
 int cmd_merge(int argc, char **argv)
 {
-    static const struct option opts[] = {{"junit", 1, NULL, 'j'},
-                                         {"quiet", 0, NULL, 'q'},
-                                         {"help", 0, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     const char *junit = NULL;
-    int quiet = 0, c, status = HX_EXIT_USAGE;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
-        if (c == 'j')
-            junit = optarg;
-        else if (c == 'q')
-            quiet = 1;
-        else {
-            merge_usage(c == 'h' ? stdout : stderr);
-            return c == 'h' ? HX_EXIT_OK : HX_EXIT_USAGE;
-        }
-    }
-    if (argc - optind < 2) {
-        merge_usage(stderr);
-        return HX_EXIT_USAGE;
-    }
-    const char *out = argv[optind];
-    size_t n = (size_t)(argc - optind - 1);
+    int quiet = 0, first, status = HX_EXIT_USAGE;
+    const struct opt opts[] = {
+        {"junit", OPT_STRING, &junit, 0, 0, "FILE", "also copy junit.xml there"},
+        {"q|quiet", OPT_FLAG, &quiet, 0, 0, NULL, "no scorecard"},
+    };
+    const struct opt_cmd cmd = {
+        "minerlab merge",
+        "OUT DIR...",
+        2,
+        -1,
+        "Merges the run directories of the shards of one plan (minerlab run\n"
+        "--shard I/N) into OUT and writes one report there. Refuses (exit 2)\n"
+        "shards of different plans, a missing shard and a duplicated one.",
+        opts,
+        sizeof(opts) / sizeof(opts[0])};
+    int rc = opt_cmd_parse(&cmd, argc, argv, &first);
+    if (rc)
+        return rc > 0 ? HX_EXIT_OK : HX_EXIT_USAGE;
+    const char *out = argv[first];
+    size_t n = (size_t)(argc - first - 1);
     struct shard *sh = calloc(n, sizeof(*sh));
     json_t *run = NULL;
     if (!sh)
         return HX_EXIT_USAGE;
     for (size_t i = 0; i < n; i++)
-        if (shard_load(&sh[i], argv[optind + 1 + i]) || !same_plan(&sh[0], &sh[i]))
+        if (shard_load(&sh[i], argv[first + 1 + i]) || !same_plan(&sh[0], &sh[i]))
             goto done;
     if (check_complete(sh, n))
         goto done;

@@ -1,7 +1,6 @@
 /* minerlab run: pick scenarios and detectors, run them, score, report. */
 #include <dirent.h>
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -26,86 +25,22 @@ static void suite_fast_mode(const struct suite *su, struct scenario *s, int *fas
 struct run_opts {
     const char *suite, *out, *junit, *baseline, *scen_dir, *launch_dir, *pool;
     const char *shard; /* "I/N" or "auto/N"; NULL = unsharded */
-    unsigned repeats;
+    const char *seed_arg;
+    long repeats;
     int have_seed;
     int listed; /* --order listed */
     uint64_t seed;
-    const char *det_args[MAX_DETECTORS];
-    size_t ndet_args;
+    const char *det_v[MAX_DETECTORS];
+    struct opt_list det_args;
     double grace_s, gap_s, warmup_s, ttd_tol;
-    unsigned long max_alerts;
-    unsigned diff;
+    long max_alerts, diff;
     int quiet, fail_on_expect, random_ports;
+    int first; /* argv index of the first scenario operand */
 };
 
-static void run_usage(FILE *f)
-{
-    fputs("usage: minerlab run [SCENARIO.yaml|ID ...] [--suite NAME] [--detector "
-          "NAME|CMD ...]\n"
-          "                    [--out DIR] [--junit FILE] [--baseline REPORT.json]\n"
-          "  --suite NAME        scenarios/suites/NAME.yaml (default quick when no "
-          "scenario given)\n"
-          "  --detector X        reference detector NAME "
-          "(build/bin/minerlab-det-NAME), or an\n"
-          "                      external command (anything with a space or '/'; "
-          "'name=CMD' names it),\n"
-          "                      or NAME:INPUT (a file or directory handed to "
-          "minerlab-det-NAME --input).\n"
-          "                      Repeatable; default: every reference detector found\n"
-          "  --out DIR           run directory (default ./minerlab-report/<timestamp>, "
-          "+ latest link)\n"
-          "  --junit FILE        also copy junit.xml there\n"
-          "  --baseline FILE     compare with an earlier report.json; exit 3 on a "
-          "regression\n"
-          "  --ttd-tolerance S   TTD growth allowed by --baseline (default 10 s)\n"
-          "  --fail-on-expect    exit 1 when a scenario expectation fails\n"
-          "  --grace S --gap S --warmup S   scoring grace (10), quiet gap (3), "
-          "detector warm-up (3)\n"
-          "  --scenarios DIR --launch-dir DIR --pool CMD   overrides for tests and "
-          "installs\n"
-          "  --max-alerts N      alerts stored per detector (default 1000000; more are "
-          "counted)\n"
-          "  --diff N            fixed pool difficulty (default: vardiff aiming at "
-          "one\n"
-          "                      share per 30 s per connection, as real pools; a "
-          "suite\n"
-          "                      may fix one with pool_diff, the CI smoke suite does)\n"
-          "  --pool-ports MODE   well-known (default: 3333 tcp, 14433 tls, 8080 ws where\n"
-          "                      free, as real pools use) or random\n"
-          "  --repeat N          run every scenario N times (default 1)\n"
-          "  --seed S            the run order is drawn from S (default: a random seed,\n"
-          "                      printed so the run can be replayed)\n"
-          "  --order MODE        random (default: drawn from the seed) or listed (the\n"
-          "                      order scenarios and suite give, repeat by repeat)\n"
-          "  --shard I/N         run only shard I (1..N) of the plan; auto/N takes\n"
-          "                      JOB_COMPLETION_INDEX + 1 (Kubernetes Indexed Jobs);\n"
-          "                      put the shards together with `minerlab merge`\n"
-          "  --quiet             no progress line\n",
-          f);
-}
-
-static int parse_double(const char *s, double max, double *out)
-{
-    return ml_parse_double(s, 0, max, out);
-}
-
+/* Fills o from argv: 0, 1 after --help, -EINVAL after a usage error (printed). */
 static int parse_opts(int argc, char **argv, struct run_opts *o)
 {
-    static const struct option opts[] = {
-        {"suite", 1, NULL, 's'},      {"detector", 1, NULL, 'd'},
-        {"out", 1, NULL, 'o'},        {"junit", 1, NULL, 'j'},
-        {"baseline", 1, NULL, 'b'},   {"scenarios", 1, NULL, 'S'},
-        {"launch-dir", 1, NULL, 'L'}, {"pool", 1, NULL, 'P'},
-        {"grace", 1, NULL, 'g'},      {"gap", 1, NULL, 'G'},
-        {"warmup", 1, NULL, 'w'},     {"ttd-tolerance", 1, NULL, 't'},
-        {"max-alerts", 1, NULL, 'm'}, {"diff", 1, NULL, 'D'},
-        {"pool-ports", 1, NULL, 'p'}, {"repeat", 1, NULL, 'r'},
-        {"seed", 1, NULL, 'x'},       {"shard", 1, NULL, 'k'},
-        {"order", 1, NULL, 'O'},
-        {"quiet", 0, NULL, 'q'},      {"fail-on-expect", 0, NULL, 'e'},
-        {"help", 0, NULL, 'h'},       {NULL, 0, NULL, 0}};
-    int c;
-    long v;
     *o = (struct run_opts){.grace_s = 10,
                            .gap_s = 3,
                            .warmup_s = 3,
@@ -113,101 +48,80 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
                            .max_alerts = 1000000,
                            .diff = 0,
                            .repeats = 1};
-    optind = 1;
-    int li = -1;
-    while ((c = getopt_long(argc, argv, "s:d:o:j:b:qeh", opts, &li)) != -1) {
-        int bad = 0;
-        switch (c) {
-        case 's':
-            o->suite = optarg;
-            break;
-        case 'd':
-            if (o->ndet_args == MAX_DETECTORS)
-                bad = 1;
-            else
-                o->det_args[o->ndet_args++] = optarg;
-            break;
-        case 'o':
-            o->out = optarg;
-            break;
-        case 'j':
-            o->junit = optarg;
-            break;
-        case 'b':
-            o->baseline = optarg;
-            break;
-        case 'S':
-            o->scen_dir = optarg;
-            break;
-        case 'L':
-            o->launch_dir = optarg;
-            break;
-        case 'P':
-            o->pool = optarg;
-            break;
-        case 'g':
-            bad = parse_double(optarg, 600, &o->grace_s);
-            break;
-        case 'G':
-            bad = parse_double(optarg, 600, &o->gap_s);
-            break;
-        case 'w':
-            bad = parse_double(optarg, 600, &o->warmup_s);
-            break;
-        case 't':
-            bad = parse_double(optarg, 3600, &o->ttd_tol);
-            break;
-        case 'm':
-            bad = ml_parse_long(optarg, 0, 1L << 40, &v);
-            o->max_alerts = (unsigned long)v;
-            break;
-        case 'D':
-            bad = ml_parse_long(optarg, 1, 1L << 32, &v);
-            o->diff = (unsigned)v;
-            break;
-        case 'p':
-            if (!strcmp(optarg, "random"))
-                o->random_ports = 1;
-            else if (strcmp(optarg, "well-known"))
-                bad = 1;
-            break;
-        case 'r':
-            bad = ml_parse_long(optarg, 1, PLAN_MAX_REPEATS, &v);
-            o->repeats = (unsigned)v;
-            break;
-        case 'x':
-            bad = plan_parse_seed(optarg, &o->seed);
-            o->have_seed = 1;
-            break;
-        case 'k':
-            o->shard = optarg;
-            break;
-        case 'O':
-            if (!strcmp(optarg, "listed"))
-                o->listed = 1;
-            else if (!strcmp(optarg, "random"))
-                o->listed = 0;
-            else
-                bad = 1;
-            break;
-        case 'q':
-            o->quiet = 1;
-            break;
-        case 'e':
-            o->fail_on_expect = 1;
-            break;
-        case 'h':
-            run_usage(stdout);
-            return 1;
-        default:
-            run_usage(stderr);
+    o->det_args = (struct opt_list){o->det_v, 0, MAX_DETECTORS};
+    const struct opt opts[] = {
+        {"s|suite", OPT_STRING, &o->suite, 0, 0, "NAME",
+         "scenarios/suites/NAME.yaml (default quick when no scenario given)"},
+        {"d|detector", OPT_LIST, &o->det_args, 0, 0, "X",
+         "reference detector NAME (build/bin/minerlab-det-NAME), or an\n"
+         "external command (anything with a space or '/'; 'name=CMD' names it),\n"
+         "or NAME:INPUT (a file or directory handed to minerlab-det-NAME --input).\n"
+         "Repeatable; default: every reference detector found"},
+        {"o|out", OPT_STRING, &o->out, 0, 0, "DIR",
+         "run directory (default ./minerlab-report/<timestamp>, + latest link)"},
+        {"j|junit", OPT_STRING, &o->junit, 0, 0, "FILE", "also copy junit.xml there"},
+        {"b|baseline", OPT_STRING, &o->baseline, 0, 0, "FILE",
+         "compare with an earlier report.json; exit 3 on a regression"},
+        {"ttd-tolerance", OPT_DOUBLE, &o->ttd_tol, 0, 3600, "S",
+         "TTD growth in seconds allowed by --baseline"},
+        {"e|fail-on-expect", OPT_FLAG, &o->fail_on_expect, 0, 0, NULL,
+         "exit 1 when a scenario expectation fails"},
+        {"grace", OPT_DOUBLE, &o->grace_s, 0, 600, "S",
+         "scoring grace in seconds after a window"},
+        {"gap", OPT_DOUBLE, &o->gap_s, 0, 600, "S",
+         "quiet gap in seconds between scenarios, at least the grace"},
+        {"warmup", OPT_DOUBLE, &o->warmup_s, 0, 600, "S",
+         "seconds detectors run before the first window"},
+        {"scenarios", OPT_STRING, &o->scen_dir, 0, 0, "DIR",
+         "scenario directory (an override for tests and installs)"},
+        {"launch-dir", OPT_STRING, &o->launch_dir, 0, 0, "DIR",
+         "launcher directory (an override for tests and installs)"},
+        {"pool", OPT_STRING, &o->pool, 0, 0, "CMD",
+         "pool command (an override for tests and installs)"},
+        {"max-alerts", OPT_LONG, &o->max_alerts, 0, (double)(1L << 40), "N",
+         "alerts stored per detector; more are counted"},
+        {"diff", OPT_LONG, &o->diff, 1, (double)(1L << 32), "N",
+         "fixed pool difficulty (default: vardiff aiming at one\n"
+         "share per 30 s per connection, as real pools; a suite\n"
+         "may fix one with pool_diff, the CI smoke suite does)"},
+        {"pool-ports", OPT_CHOICE, &o->random_ports, 0, 0, "well-known|random",
+         "well-known: 3333 tcp, 14433 tls, 8080 ws where free,\n"
+         "as real pools use; random: ports the kernel picks"},
+        {"repeat", OPT_LONG, &o->repeats, 1, PLAN_MAX_REPEATS, "N",
+         "run every scenario N times"},
+        {"seed", OPT_STRING, &o->seed_arg, 0, 0, "S",
+         "the run order is drawn from S (default: a random seed,\n"
+         "printed so the run can be replayed)"},
+        {"order", OPT_CHOICE, &o->listed, 0, 0, "random|listed",
+         "random: drawn from the seed; listed: the order\n"
+         "scenarios and suite give, repeat by repeat"},
+        {"shard", OPT_STRING, &o->shard, 0, 0, "I/N",
+         "run only shard I (1..N) of the plan; auto/N takes\n"
+         "JOB_COMPLETION_INDEX + 1 (Kubernetes Indexed Jobs);\n"
+         "put the shards together with `minerlab merge`"},
+        {"q|quiet", OPT_FLAG, &o->quiet, 0, 0, NULL, "no progress line"},
+    };
+    const struct opt_cmd cmd = {
+        "minerlab run",
+        "[SCENARIO.yaml|ID ...]",
+        0,
+        -1,
+        "Runs scenarios (files or ids; with none, the suite) against detectors,\n"
+        "scores them and writes a report.",
+        opts,
+        sizeof(opts) / sizeof(opts[0])};
+    int rc = opt_cmd_parse(&cmd, argc, argv, &o->first);
+    if (rc)
+        return rc;
+    if (o->seed_arg) {
+        if (plan_parse_seed(o->seed_arg, &o->seed)) {
+            fprintf(stderr,
+                    "minerlab run: --seed wants an integer in 0..2^64-1, got '%s' "
+                    "(see minerlab run --help)\n",
+                    o->seed_arg);
             return -EINVAL;
         }
-        if (bad) {
-            fprintf(stderr, "minerlab run: bad value for --%s: '%s'\n",
-                    li >= 0 ? opts[li].name : "?", optarg);
-            return -EINVAL;
-        }
+        o->have_seed = 1;
     }
     return 0;
 }
@@ -367,6 +281,27 @@ static int add_detector(const char *bin, const char *arg, struct runner_detector
     return 0;
 }
 
+/* The --detector arguments, or every reference detector found. 0 or -errno
+ * (printed); *n counts what det holds either way. */
+static int select_detectors(const struct run_opts *o, const char *bin,
+                            struct runner_detector *det, size_t *n)
+{
+    for (size_t i = 0; i < o->det_args.n; i++) {
+        int rc = add_detector(bin, o->det_v[i], det, *n);
+        if (rc)
+            return rc;
+        ++*n;
+    }
+    if (o->det_args.n == 0)
+        *n = find_reference(bin, det, MAX_DETECTORS);
+    if (*n == 0)
+        fputs(
+            "minerlab run: note: no detectors (none built in the bin dir, none given); "
+            "the run records ground truth only\n",
+            stderr);
+    return 0;
+}
+
 static int add_scenario(struct scenario **list, size_t *n, struct scenario *s)
 {
     for (size_t i = 0; i < *n; i++)
@@ -386,8 +321,8 @@ static int select_scenarios(const struct run_opts *o, const struct hx_paths *p,
 {
     char err[1024];
     int have_cat = 0;
-    const char *suite = o->suite ? o->suite : (optind >= argc ? "quick" : NULL);
-    for (int i = optind; i < argc; i++) {
+    const char *suite = o->suite ? o->suite : (o->first >= argc ? "quick" : NULL);
+    for (int i = o->first; i < argc; i++) {
         struct stat st;
         if (stat(argv[i], &st) == 0 && S_ISREG(st.st_mode)) {
             struct scenario *s;
@@ -553,18 +488,8 @@ int cmd_run(int argc, char **argv)
         fputs("minerlab run: no scenarios selected\n", stderr);
         goto out;
     }
-    for (size_t i = 0; i < o.ndet_args; i++)
-        if (add_detector(p.bin, o.det_args[i], det, ndet) == 0)
-            ndet++;
-        else
-            goto out;
-    if (o.ndet_args == 0)
-        ndet = find_reference(p.bin, det, MAX_DETECTORS);
-    if (ndet == 0)
-        fputs(
-            "minerlab run: note: no detectors (none built in the bin dir, none given); "
-            "the run records ground truth only\n",
-            stderr);
+    if (select_detectors(&o, p.bin, det, &ndet))
+        goto out;
     unsigned shard_index = 1, shard_count = 1;
     if (o.shard && plan_parse_shard(o.shard, getenv("JOB_COMPLETION_INDEX"),
                                     &shard_index, &shard_count, err, sizeof(err))) {
@@ -576,9 +501,9 @@ int cmd_run(int argc, char **argv)
     const char *det_names[MAX_DETECTORS];
     for (size_t i = 0; i < ndet; i++)
         det_names[i] = det[i].name;
-    const char *suite = o.suite ? o.suite : (nowned || optind < argc ? NULL : "quick");
-    if (plan_build(list, nlist, o.repeats, o.seed, o.listed, suite, det_names, ndet, shard_index,
-                   shard_count, &plan, err, sizeof(err))) {
+    const char *suite = o.suite ? o.suite : (nowned || o.first < argc ? NULL : "quick");
+    if (plan_build(list, nlist, (unsigned)o.repeats, o.seed, o.listed, suite, det_names,
+                   ndet, shard_index, shard_count, &plan, err, sizeof(err))) {
         fprintf(stderr, "minerlab run: %s\n", err);
         goto out;
     }
@@ -617,9 +542,9 @@ int cmd_run(int argc, char **argv)
          * window: the quiet gap is at least the grace period. */
         .gap_s = o.gap_s > o.grace_s ? o.gap_s : o.grace_s,
         .warmup_s = o.warmup_s,
-        .max_alerts = o.max_alerts,
+        .max_alerts = (unsigned long)o.max_alerts,
         /* --diff, else the suite's pool_diff (the CI smoke suite), else vardiff. */
-        .pool_diff = o.diff ? o.diff : suite_diff,
+        .pool_diff = (unsigned)o.diff ? (unsigned)o.diff : suite_diff,
         .random_ports = o.random_ports,
         .progress_tty = !o.quiet && isatty(STDERR_FILENO)};
     fprintf(stderr, "minerlab: run %s: %zu scenario runs, %zu detectors -> %s\n",

@@ -177,8 +177,6 @@ static void handle_line(struct detector *d, const struct det_sink *sink, char *l
 {
     char why[160];
     json_t *o = NULL;
-    if (len && line[len - 1] == '\r')
-        len--;
     if (len == 0)
         return;
     d->lines++;
@@ -246,9 +244,36 @@ void detector_cap_stderr(struct detector *d)
         d->stderr_dropped += (unsigned long long)st.st_size - DET_STDERR_MAX;
 }
 
+struct drain_ctx {
+    struct detector *d;
+    const struct det_sink *sink;
+};
+
+static int drain_line(void *ud, char *line, size_t len)
+{
+    struct drain_ctx *x = ud;
+    handle_line(x->d, x->sink, line, len);
+    return 0;
+}
+
+/* A line past DET_LINE_MAX: counted and kept as invalid, its rest skipped. */
+static int drain_long(void *ud, char *line, size_t len)
+{
+    struct drain_ctx *x = ud;
+    x->d->lines++;
+    keep_invalid(x->d, line, len, "line longer than 8192 bytes");
+    return 0;
+}
+
 int detector_drain(struct detector *d, const struct det_sink *sink, size_t budget)
 {
+    struct drain_ctx x = {d, sink};
     detector_cap_stderr(d);
+    if (!d->out_lines.max_line) { /* the first read */
+        linereader_init(&d->out_lines, DET_LINE_MAX);
+        linereader_drop_long(&d->out_lines);
+        linereader_on_long(&d->out_lines, drain_long);
+    }
     char buf[16384];
     while (d->out_fd >= 0 && budget > 0) {
         ssize_t n = read(d->out_fd, buf, sizeof(buf) < budget ? sizeof(buf) : budget);
@@ -257,30 +282,13 @@ int detector_drain(struct detector *d, const struct det_sink *sink, size_t budge
         if (n < 0)
             return 0; /* EAGAIN: nothing more now */
         if (n == 0) {
-            if (d->len && !d->overlong)
-                handle_line(d, sink, d->line, d->len);
+            linereader_flush(&d->out_lines, drain_line, &x);
             close(d->out_fd);
             d->out_fd = -1;
             return 1;
         }
         budget -= (size_t)n;
-        for (ssize_t i = 0; i < n; i++) {
-            char c = buf[i];
-            if (c == '\n') {
-                if (!d->overlong)
-                    handle_line(d, sink, d->line, d->len);
-                d->len = 0;
-                d->overlong = 0;
-            } else if (d->overlong) {
-                continue;
-            } else if (d->len == DET_LINE_MAX) {
-                d->lines++;
-                keep_invalid(d, d->line, d->len, "line longer than 8192 bytes");
-                d->overlong = 1;
-            } else {
-                d->line[d->len++] = c;
-            }
-        }
+        linereader_feed(&d->out_lines, buf, (size_t)n, drain_line, &x, NULL, 0);
     }
     return 0;
 }
@@ -345,6 +353,7 @@ void detector_close(struct detector *d)
     if (d->invalid_f)
         fclose(d->invalid_f);
     d->invalid_f = NULL;
+    linereader_free(&d->out_lines);
     free(d->name);
     free(d->cmd);
     free(d->err_path);

@@ -16,6 +16,7 @@
 
 #include "cpumeter.h"
 #include "jsonl.h"
+#include "linereader.h"
 
 #define DET_LINE_MAX 8192
 #define DET_INVALID_KEEP 100
@@ -42,9 +43,8 @@ struct detector {
     pid_t pgid;   /* its process group, kept after it exits */
     int out_fd;   /* stdout pipe, -1 when closed */
     int stopping; /* the harness asked it to stop */
-    char line[DET_LINE_MAX + 1];
-    size_t len;
-    int overlong; /* inside a line that crossed DET_LINE_MAX */
+    /* Its stdout's lines (DET_LINE_MAX); set up by the first detector_drain. */
+    struct linereader out_lines;
     unsigned long lines, alerts, invalid, dropped, max_alerts;
     unsigned long infos, degradeds, notices_dropped; /* info/degraded lines */
     unsigned long long stderr_dropped; /* bytes cut from the stderr file */

@@ -28,42 +28,6 @@
 
 extern char **environ;
 
-double runner_now(void)
-{
-    return (double)ml_mono_ns() / 1e9;
-}
-
-char **env_with(char *const *base, const char *const *extra)
-{
-    size_t nb = 0, ne = 0;
-    while (base && base[nb])
-        nb++;
-    while (extra && extra[ne])
-        ne++;
-    char **env = calloc(nb + ne + 1, sizeof(*env));
-    size_t k = 0;
-    if (!env)
-        return NULL;
-    for (size_t i = 0; i < nb; i++) {
-        size_t kl = strcspn(base[i], "=");
-        int overridden = 0;
-        for (size_t j = 0; j < ne && !overridden; j++)
-            overridden = strncmp(extra[j], base[i], kl + 1) == 0;
-        if (!overridden)
-            env[k++] = strdup(base[i]);
-    }
-    for (size_t j = 0; j < ne; j++)
-        env[k++] = strdup(extra[j]);
-    return env;
-}
-
-void env_free(char **env)
-{
-    for (size_t i = 0; env && env[i]; i++)
-        free(env[i]);
-    free(env);
-}
-
 static json_t *scenario_meta(const struct scenario *s)
 {
     json_t *o =
@@ -146,161 +110,6 @@ int runner_write_run_json(const struct runner_config *cfg, double started,
     return 0;
 }
 
-static void reap(struct runner *r)
-{
-    int st;
-    pid_t pid;
-    struct rusage ru;
-    while ((pid = wait4(-1, &st, WNOHANG, &ru)) > 0) {
-        if (pid == r->pool_pid) {
-            char s[64];
-            proc_status_str(st, s, sizeof(s));
-            timeline_event(&r->tl, "pool_exit", NULL, json_pack("{s:s}", "status", s));
-            proc_kill_group(pid, SIGKILL);
-            proc_watchdog_forget_group(pid);
-            r->pool_pid = 0;
-            continue;
-        }
-        int known = 0;
-        for (size_t i = 0; i < r->ndet && !known; i++) {
-            if (r->det[i].pid == pid) {
-                cpum_cost_reaped(&r->det[i].cost, &ru, ml_now_unix());
-                detector_exited(&r->det[i], st, &r->tl);
-                known = 1;
-            }
-        }
-        if (!known && !cpum_cost_reaped_orphan(r->det, r->ndet, pid, &ru))
-            scen_on_reaped(r, pid, st); /* launcher, or an orphan we adopted */
-    }
-}
-
-void runner_poll_signals(struct runner *r)
-{
-    struct signalfd_siginfo si;
-    while (read(r->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-        if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM) {
-            if (r->stop++ == 0)
-                fprintf(stderr,
-                        "\nminerlab: %s: stopping children, writing a partial "
-                        "report\n",
-                        strsignal((int)si.ssi_signo));
-        }
-    }
-}
-
-static void drain_pool(struct runner *r)
-{
-    char buf[4096];
-    while (r->pool_out >= 0) {
-        ssize_t n = read(r->pool_out, buf, sizeof(buf));
-        if (n > 0)
-            continue; /* the pool's stdout only matters at start-up */
-        if (n == 0) {
-            close(r->pool_out);
-            r->pool_out = -1;
-        }
-        break;
-    }
-}
-
-/* The run's own records cannot be written (disk full, read-only): running
- * on blind would only produce scenarios nobody can score. Stop like an
- * interruption, say so once, and score what ran. */
-static void disk_check(struct runner *r)
-{
-    const struct jsonl *bad = r->tl.failed       ? &r->tl
-                              : r->alerts.failed ? &r->alerts
-                                                 : NULL;
-    if (!bad || r->disk_full)
-        return;
-    r->disk_full = 1;
-    if (r->stop++ == 0)
-        fprintf(stderr,
-                "\nminerlab: cannot write %s (disk full?): stopping the run; what ran "
-                "so far is scored\n",
-                bad->path);
-}
-
-void runner_loop_once(struct runner *r, int timeout_ms)
-{
-    struct pollfd pfd[64];
-    size_t n = 0, det_base;
-    pfd[n++] = (struct pollfd){r->sfd, POLLIN, 0};
-    pfd[n++] = (struct pollfd){r->cur.out_fd, POLLIN, 0};
-    pfd[n++] = (struct pollfd){r->pool_out, POLLIN, 0};
-    pfd[n++] = (struct pollfd){r->pev_fd, POLLIN, 0};
-    det_base = n;
-    for (size_t i = 0; i < r->ndet && n < 64; i++)
-        pfd[n++] = (struct pollfd){r->det[i].out_fd, POLLIN, 0};
-    if (poll(pfd, n, timeout_ms) < 0 && errno != EINTR)
-        return;
-    if (pfd[0].revents)
-        runner_poll_signals(r);
-    if (pfd[1].revents)
-        scen_read_launcher(r);
-    if (pfd[2].revents)
-        drain_pool(r);
-    if (pfd[3].revents)
-        scen_proc_events(r);
-    struct det_sink sink = {&r->alerts, &r->tl, &r->obs};
-    for (size_t i = 0; i < r->ndet && det_base + i < n; i++) {
-        if (!pfd[det_base + i].revents)
-            continue;
-        unsigned long before = r->det[i].alerts;
-        /* 256 KiB per pass: a flooding detector cannot starve the loop. */
-        detector_drain(&r->det[i], &sink, 256 * 1024);
-        r->alerts_seen += r->det[i].alerts - before;
-    }
-    for (size_t i = 0; i < r->ndet; i++)
-        detector_cap_stderr(&r->det[i]);
-    reap(r);
-    cpum_cost_poll_detectors(r->det, r->ndet);
-    scen_events_tail(r);
-    scen_scan_tree(r);
-    scen_progress(r, 0);
-    disk_check(r);
-}
-
-const char *runner_lab_role(const struct runner *r, pid_t pid)
-{
-    for (size_t i = r->nlab; i-- > 0;)
-        if (r->lab[i] == pid)
-            return r->lab_role[i];
-    return NULL;
-}
-
-void runner_lab_add(struct runner *r, pid_t pid, const char *role)
-{
-    if (pid <= 0 || runner_lab_role(r, pid) || r->nlab >= RUN_MAX_LAB)
-        return;
-    if (r->nlab == r->caplab) {
-        size_t nc = r->caplab ? r->caplab * 2 : 64;
-        pid_t *p = realloc(r->lab, nc * sizeof(*p));
-        if (p)
-            r->lab = p;
-        const char **q = p ? realloc(r->lab_role, nc * sizeof(*q)) : NULL;
-        if (!q)
-            return;
-        r->lab_role = q;
-        r->caplab = nc;
-    }
-    r->lab[r->nlab] = pid;
-    r->lab_role[r->nlab++] = role;
-    timeline_event(&r->tl, "lab_pid", NULL,
-                   json_pack("{s:i,s:s}", "pid", (int)pid, "role", role));
-}
-
-void runner_wait(struct runner *r, double seconds)
-{
-    double end = runner_now() + seconds;
-    while (!r->stop) {
-        double left = end - runner_now();
-        if (left <= 0)
-            break;
-        runner_loop_once(r, left > 0.25 ? 250 : (int)(left * 1000) + 1);
-    }
-}
-
 struct listen_lines {
     struct runner *r;
     int want_lab;
@@ -355,7 +164,7 @@ static int pool_wait_ready(struct runner *r, int want_lab, char *err, size_t err
         }
         struct pollfd p = {r->pool_out, POLLIN, 0};
         if (poll(&p, 1, 100) <= 0) {
-            reap(r);
+            runner_reap(r);
             if (!r->pool_pid)
                 break;
             continue;
@@ -482,18 +291,6 @@ static int pool_start(struct runner *r, int want_lab, char *err, size_t errlen)
                              (int)r->port_lab_tls, "lab_ws", (int)r->port_lab_ws));
     r->events_fd = open(events, O_RDONLY | O_CLOEXEC);
     return rc;
-}
-
-void runner_cgroup(struct runner *r, const char *name, char *out, size_t len)
-{
-    out[0] = '\0';
-    if (!r->cgroup[0])
-        return;
-    char dir[4096];
-    hx_fmt(dir, sizeof(dir), "%s/%s", r->cgroup, name);
-    proc_state_add("cgroup", dir);
-    if (mkdir(dir, 0755) == 0 || errno == EEXIST)
-        hx_fmt(out, len, "%s", dir);
 }
 
 /* The run's cgroup on the v2 hierarchy: ROOT/minerlab/run-LABID. */
@@ -673,7 +470,7 @@ static void pool_stop(struct runner *r, double patience)
         runner_loop_once(r, 20);
     int killed = r->pool_pid != 0;
     proc_kill_group(pg, SIGKILL);
-    scen_events_tail(r);
+    watch_events_tail(r);
     if (killed)
         timeline_event(&r->tl, "pool_killed", NULL,
                        json_pack("{s:f,s:b}", "waited_s", runner_now() - t0,
@@ -852,7 +649,7 @@ int runner_run(const struct runner_config *cfg, char *err, size_t errlen)
     proc_kill_token(r.token); /* anything that escaped every group */
     timeline_event(&r.tl, "run_end", NULL,
                    json_pack("{s:b}", "interrupted", interrupted));
-    scen_progress(&r, 1);
+    watch_progress(&r, 1);
     rc = runner_write_run_json(cfg, started, ml_now_unix(), interrupted, err, errlen);
     if (rc) {
         /* The run.json of the start is there: score what ran from it (a

@@ -1,7 +1,6 @@
 /*
- * runner_int — state shared by runner.c (the run: pool, detectors, loop,
- * signals) and runner_scen.c (one scenario: launcher, process tree,
- * connections). Not a public API.
+ * runner_int — state shared by the run's modules (runner.c, runner_scen.c,
+ * runner_loop.c, runner_watch.c; their layering below). Not a public API.
  */
 #ifndef HX_RUNNER_INT_H
 #define HX_RUNNER_INT_H
@@ -14,6 +13,7 @@
 #include "jsonl.h"
 #include "labinet.h"
 #include "linereader.h"
+#include "ml_util.h"
 #include "runner.h"
 
 #define RUN_MAX_TREE 16384 /* every fork of a window: cc runs add up */
@@ -84,40 +84,60 @@ struct runner {
     size_t nlab, caplab;
 };
 
+/* Monotonic seconds. */
+static inline double runner_now(void)
+{
+    return (double)ml_mono_ns() / 1e9;
+}
+
+/*
+ * The modules of a run, each calling only those below it (no circle):
+ *   runner.c       the run: lab net, pool, detectors, the scenarios in turn
+ *   runner_scen.c  one scenario: checks, launcher, window, cleanup
+ *   runner_loop.c  the event loop, reaping, waiting; environments, cgroups
+ *   runner_watch.c the window's process tree, sockets, pool events, progress
+ */
+
+/* runner_loop.c */
+
+/* One pass of the event loop: poll up to timeout_ms, drain, reap, scan. */
+void runner_loop_once(struct runner *r, int timeout_ms);
+/* Reaps every child that exited: pool, detectors, the launcher (non-blocking). */
+void runner_reap(struct runner *r);
+/* Reads pending SIGINT/SIGTERM from the signalfd into r->stop (non-blocking). */
+void runner_poll_signals(struct runner *r);
+/* Loops until deadline (monotonic seconds) or a stop request. */
+void runner_wait(struct runner *r, double seconds);
+/* Makes (and records in the run state first) the run's cgroup NAME; the
+ * path goes to out ("" when the run has no cgroup). */
+void runner_cgroup(struct runner *r, const char *name, char *out, size_t len);
+/* Environment: base + the given NAME=VALUE strings (NULL-terminated). Free with
+ * env_free. */
+char **env_with(char *const *base, const char *const *extra);
+void env_free(char **env);
+
+/* runner_watch.c */
+
 /* Records pid as a lab process (timeline lab_pid) unless already known; role
  * must be a static string. */
 void runner_lab_add(struct runner *r, pid_t pid, const char *role);
 /* The lab role of pid, or NULL. */
 const char *runner_lab_role(const struct runner *r, pid_t pid);
-
-/* Makes (and records in the run state first) the run's cgroup NAME; the
- * path goes to out ("" when the run has no cgroup). */
-void runner_cgroup(struct runner *r, const char *name, char *out, size_t len);
-/* One pass of the event loop: poll up to timeout_ms, drain, reap, scan. */
-void runner_loop_once(struct runner *r, int timeout_ms);
-/* Reads pending SIGINT/SIGTERM from the signalfd into r->stop (non-blocking). */
-void runner_poll_signals(struct runner *r);
-/* Loops until deadline (monotonic seconds) or a stop request. */
-void runner_wait(struct runner *r, double seconds);
-/* Monotonic seconds. */
-double runner_now(void);
-
-/* Environment: base + the given NAME=VALUE strings (NULL-terminated). Free with
- * env_free. */
-char **env_with(char *const *base, const char *const *extra);
-void env_free(char **env);
+/* Adds pid to the open scenario's tree (timeline "pid" with role). */
+void watch_tree_add(struct runner *r, pid_t pid, pid_t ppid, const char *comm,
+                    const char *role);
+void watch_on_reaped(struct runner *r, pid_t pid, int status);
+void watch_scan_tree(struct runner *r);
+void watch_read_launcher(struct runner *r);
+void watch_events_tail(struct runner *r);
+/* Process connector events: follows forks into the scenario's tree and the lab. */
+void watch_proc_events(struct runner *r);
+void watch_progress(struct runner *r, int force);
 
 /* runner_scen.c */
 void scen_prepare_checks(struct runner *r);
 void scen_run(struct runner *r, size_t idx);
 /* Runs the launcher cleanup an interrupted scenario left for later. */
 void scen_cleanup_pending(struct runner *r);
-void scen_on_reaped(struct runner *r, pid_t pid, int status);
-void scen_scan_tree(struct runner *r);
-void scen_read_launcher(struct runner *r);
-void scen_events_tail(struct runner *r);
-/* Process connector events: follows forks into the scenario's tree and the lab. */
-void scen_proc_events(struct runner *r);
-void scen_progress(struct runner *r, int force);
 
 #endif

@@ -13,6 +13,11 @@ if(TARGET minerlab)
     set_tests_properties(harness_measured_duty PROPERTIES LABELS slow)
     # Two runs of 10 short windows each.
     set_tests_properties(harness_compare PROPERTIES TIMEOUT 240)
+    # Every command's --help, usage errors and short forms (no run started).
+    add_test(NAME harness_cli
+        COMMAND bash ${CMAKE_SOURCE_DIR}/tests/integration/harness/cli.sh)
+    set_tests_properties(harness_cli PROPERTIES TIMEOUT 60
+        ENVIRONMENT "ML_BIN_DIR=${CMAKE_BINARY_DIR}/bin;ML_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
 endif()
 # Chaos: SIGKILL of the harness (alone, or with its process group) at random
 # moments of a real run with cloud/lab-link, fileless and Chromium scenarios;

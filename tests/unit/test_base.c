@@ -145,13 +145,83 @@ static void test_opt(void **state)
     assert_int_equal(opt_parse(2, missing, a, 2, b, 2, err, sizeof(err)), -EINVAL);
 }
 
+/* Short forms, choices, repeatable options and operands (opt_cmd_parse). */
+static void test_opt_cmd(void **state)
+{
+    (void)state;
+    const char *name = NULL, *v[2];
+    struct opt_list list = {v, 0, 2};
+    int order = 0, quiet = 0, first = -1;
+    long diff = 0;
+    const struct opt opts[] = {
+        {"s|suite", OPT_STRING, &name, 0, 0, "NAME", "a suite\nsecond line"},
+        {"d|detector", OPT_LIST, &list, 0, 0, "X", "repeatable"},
+        {"order", OPT_CHOICE, &order, 0, 0, "random|listed|reversed", "an order"},
+        {"diff", OPT_LONG, &diff, 1, 100, "N", "unset: vardiff"},
+        {"q|quiet", OPT_FLAG, &quiet, 0, 0, NULL, "quiet"},
+    };
+    const struct opt_cmd cmd = {"prog sub", "A B...", 1, 2, "Does things.", opts, 5};
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    opt_cmd_usage(f, &cmd);
+    fclose(f);
+    assert_non_null(strstr(buf, "usage: prog sub [options] A B...\nDoes things.\n"));
+    assert_non_null(strstr(buf, "  -s, --suite NAME           a suite\n"
+                                "                             second line\n"));
+    /* a left column wider than 26: the help goes on the next line */
+    assert_non_null(strstr(buf,
+                           "      --order random|listed|reversed\n"
+                           "                             an order (default random)\n"));
+    assert_non_null(strstr(buf, "unset: vardiff\n")); /* 0 is outside 1..100 */
+    free(buf);
+
+    char *ok[] = {"p",       "A",      "-s", "x", "-qd", "one", "--detector=two",
+                  "--order", "listed", "B",  NULL};
+    assert_int_equal(opt_cmd_parse(&cmd, 10, ok, &first), 0);
+    assert_string_equal(name, "x");
+    assert_int_equal(quiet, 1);
+    assert_int_equal(list.n, 2);
+    assert_string_equal(v[0], "one");
+    assert_string_equal(v[1], "two");
+    assert_int_equal(order, 1);
+    assert_int_equal(first, 8); /* operands permuted to the end, in order */
+    assert_string_equal(ok[first], "A");
+    assert_string_equal(ok[first + 1], "B");
+
+    char *full[] = {"p", "-d", "three", "A", NULL};
+    assert_int_equal(opt_cmd_parse(&cmd, 4, full, &first), -EINVAL); /* list full */
+    char *choice[] = {"p", "--order", "sorted", "A", NULL};
+    assert_int_equal(opt_cmd_parse(&cmd, 4, choice, &first), -EINVAL);
+    assert_int_equal(order, 1);
+    char *none[] = {"p", "-q", NULL};
+    assert_int_equal(opt_cmd_parse(&cmd, 2, none, &first), -EINVAL);
+    char *many[] = {"p", "A", "B", "C", NULL};
+    assert_int_equal(opt_cmd_parse(&cmd, 4, many, &first), -EINVAL);
+    char *unknown[] = {"p", "-z", "A", NULL};
+    assert_int_equal(opt_cmd_parse(&cmd, 3, unknown, &first), -EINVAL);
+    char *missing[] = {"p", "A", "-s", NULL};
+    assert_int_equal(opt_cmd_parse(&cmd, 3, missing, &first), -EINVAL);
+    char *help[] = {"p", "A", "-h", NULL};
+    assert_int_equal(opt_cmd_parse(&cmd, 3, help, &first), 1);
+
+    char err[256];
+    list.n = 0;
+    char *stray[] = {"p", "-d", "x", "extra", NULL};
+    assert_int_equal(opt_parse(4, stray, opts, 5, NULL, 0, err, sizeof(err)), -EINVAL);
+    assert_string_equal(err, "unexpected argument 'extra'");
+    char *bad[] = {"p", "--order", "sorted", NULL};
+    assert_int_equal(opt_parse(3, bad, opts, 5, NULL, 0, err, sizeof(err)), -EINVAL);
+    assert_string_equal(err,
+                        "--order wants one of random|listed|reversed, got 'sorted'");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_double),
-        cmocka_unit_test(test_hostport),
-        cmocka_unit_test(test_spawn),
-        cmocka_unit_test(test_opt),
+        cmocka_unit_test(test_parse_double), cmocka_unit_test(test_hostport),
+        cmocka_unit_test(test_spawn),        cmocka_unit_test(test_opt),
+        cmocka_unit_test(test_opt_cmd),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -119,11 +119,43 @@ static void test_stop(void **state)
     linereader_free(&lr);
 }
 
+/* on_long shows the head of each dropped line; flush emits a last line
+ * without "\n", but not the tail of a line being dropped. */
+static void test_on_long_flush(void **state)
+{
+    (void)state;
+    struct linereader lr;
+    struct seen s = {0}, heads = {0};
+    linereader_init(&lr, 4);
+    linereader_drop_long(&lr);
+    linereader_on_long(&lr, collect);
+    assert_int_equal(linereader_feed(&lr, "ok\nlo", 5, collect, &s, NULL, 0), 0);
+    /* the head goes to the same ud: collect it apart by feeding with heads */
+    assert_int_equal(linereader_feed(&lr, "nger\nla", 7, collect, &heads, NULL, 0), 0);
+    assert_int_equal(heads.n, 1);
+    assert_string_equal(heads.lines[0], "long");
+    assert_int_equal(lr.dropped, 1);
+    assert_int_equal(linereader_flush(&lr, collect, &s), 0);
+    assert_int_equal(s.n, 2);
+    assert_string_equal(s.lines[0], "ok");
+    assert_string_equal(s.lines[1], "la");
+    assert_int_equal(linereader_flush(&lr, collect, &s), 0); /* empty now */
+    assert_int_equal(s.n, 2);
+    assert_int_equal(linereader_feed(&lr, "abcdefg", 7, collect, &heads, NULL, 0), 0);
+    assert_int_equal(heads.n, 2);
+    assert_string_equal(heads.lines[1], "abcd");
+    assert_int_equal(linereader_flush(&lr, collect, &s), 0); /* being dropped */
+    assert_int_equal(s.n, 2);
+    assert_int_equal(linereader_feed(&lr, "x\r\n", 3, collect, &s, NULL, 0), 0);
+    assert_string_equal(s.lines[2], "x"); /* the reader is clean again */
+    linereader_free(&lr);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_split), cmocka_unit_test(test_cap),
+        cmocka_unit_test(test_split),      cmocka_unit_test(test_cap),
         cmocka_unit_test(test_big_stream), cmocka_unit_test(test_stop),
-        cmocka_unit_test(test_drop_long)};
+        cmocka_unit_test(test_drop_long),  cmocka_unit_test(test_on_long_flush)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
