@@ -34,12 +34,14 @@ free_subnet() {
     local runid=$1 prefix=$2 what=$3 x i
     x=$(($(printf '%s' "$runid" | cksum | cut -d' ' -f1) % 250 + 1))
     for i in $(seq 1 250); do
-        addr_taken "$prefix" "$x" || break
+        if ! addr_taken "$prefix" "$x"; then
+            printf '%s\n' "$x"
+            return 0
+        fi
         x=$((x % 250 + 1))
         : "$i"
     done
-    addr_taken "$prefix" "$x" && die "no free $what lab subnet"
-    printf '%s\n' "$x"
+    die "no free $what lab subnet"
 }
 
 netns_exists() {
