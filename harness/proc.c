@@ -464,6 +464,23 @@ int proc_cgroup_add(const char *dir, pid_t pid)
     return rc;
 }
 
+int proc_cgroup_remove(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d)))
+            if (e->d_type == DT_DIR && strcmp(e->d_name, ".") &&
+                strcmp(e->d_name, "..")) {
+                char sub[4200];
+                hx_fmt(sub, sizeof(sub), "%s/%s", dir, e->d_name);
+                proc_cgroup_remove(sub);
+            }
+        closedir(d);
+    }
+    return rmdir(dir) == 0 || errno == ENOENT ? 0 : -errno;
+}
+
 static char state_path[4096];
 static int state_fd = -1;
 
@@ -588,7 +605,7 @@ void proc_state_sweep(const char *path)
     for (int tries = 0; tries < 500; tries++) {
         int busy = 0;
         for (size_t i = ncg; i-- > 0;)
-            if (rmdir(cg[i]) != 0 && errno == EBUSY)
+            if (proc_cgroup_remove(cg[i]) == -EBUSY)
                 busy = 1;
         if (!busy)
             break;

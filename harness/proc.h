@@ -86,6 +86,11 @@ const char *proc_cgroup_root(void);
 int proc_cgroup_kill(const char *dir, double wait_s);
 /* Moves pid into the cgroup directory dir. 0 or -errno. */
 int proc_cgroup_add(const char *dir, pid_t pid);
+/* Removes the cgroup directory dir and the cgroups below it (a launcher may
+ * make its own there: cloud.sh's quota cgroup), deepest first; they must be
+ * empty of processes. 0 (also when dir is gone) or -errno (-EBUSY: some
+ * cgroup still holds a process). */
+int proc_cgroup_remove(const char *dir);
 
 /*
  * Run state: every run writes what it is about to create (a cgroup, the

@@ -2,112 +2,52 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <linux/cn_proc.h>
-#include <linux/connector.h>
-#include <linux/netlink.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "hxutil.h"
-
-static int send_op(int fd, enum proc_cn_mcast_op op)
-{
-    struct {
-        struct nlmsghdr nl;
-        struct cn_msg cn;
-        enum proc_cn_mcast_op op;
-    } __attribute__((packed)) msg;
-    memset(&msg, 0, sizeof(msg));
-    msg.nl.nlmsg_len = sizeof(msg);
-    msg.nl.nlmsg_type = NLMSG_DONE;
-    msg.nl.nlmsg_pid = 0;
-    msg.cn.id.idx = CN_IDX_PROC;
-    msg.cn.id.val = CN_VAL_PROC;
-    msg.cn.len = sizeof(op);
-    msg.op = op;
-    return send(fd, &msg, sizeof(msg), 0) == (ssize_t)sizeof(msg) ? 0 : -errno;
-}
+#include "proc_conn.h"
 
 int pev_open(void)
 {
-    int fd = socket(PF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
-                    NETLINK_CONNECTOR);
-    if (fd < 0)
-        return -errno;
-    struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = CN_IDX_PROC};
-    int rcv = 4 << 20; /* bursts of forks must not overflow the queue */
-    setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv));
-    int rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ? -errno : 0;
-    if (!rc)
-        rc = send_op(fd, PROC_CN_MCAST_LISTEN);
-    if (rc) {
-        close(fd);
-        return rc;
-    }
-    return fd;
+    return proc_conn_open();
 }
 
 void pev_close(int fd)
 {
-    if (fd < 0)
-        return;
-    send_op(fd, PROC_CN_MCAST_IGNORE);
-    close(fd);
+    proc_conn_close(fd);
+}
+
+struct pev_read_ctx {
+    void (*cb)(const struct pev *, void *);
+    void *ctx;
+};
+
+/* Process-level fork, exec and exit events only: threads and comm changes
+ * are left out. */
+static int pev_one(const struct proc_conn_event *e, void *arg)
+{
+    struct pev_read_ctx *r = arg;
+    struct pev ev = {0};
+    if (e->kind == PROC_CONN_COMM || (e->kind != PROC_CONN_EXEC && e->tid != e->pid))
+        return 0;
+    ev.kind = e->kind == PROC_CONN_FORK   ? PEV_FORK
+              : e->kind == PROC_CONN_EXEC ? PEV_EXEC
+                                          : PEV_EXIT;
+    ev.pid = e->pid;
+    ev.ppid = e->kind == PROC_CONN_FORK ? e->ppid : 0;
+    r->cb(&ev, r->ctx);
+    return 1;
 }
 
 int pev_read(int fd, void (*cb)(const struct pev *, void *), void *ctx)
 {
-    char buf[16384] __attribute__((aligned(NLMSG_ALIGNTO)));
-    int count = 0;
-    for (;;) {
-        ssize_t n = recv(fd, buf, sizeof(buf), 0);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return errno == EAGAIN || errno == EWOULDBLOCK ? count : -errno;
-        if (n == 0)
-            return count;
-        for (struct nlmsghdr *nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)n);
-             nh = NLMSG_NEXT(nh, n)) {
-            if (nh->nlmsg_type == NLMSG_ERROR || nh->nlmsg_type == NLMSG_NOOP)
-                continue;
-            struct cn_msg *cn = NLMSG_DATA(nh);
-            if (cn->id.idx != CN_IDX_PROC || cn->len < sizeof(struct proc_event))
-                continue;
-            /* cn->data sits 36 bytes into the datagram: copy it out aligned. */
-            struct proc_event pe;
-            memcpy(&pe, cn->data, sizeof(pe));
-            const struct proc_event *e = &pe;
-            struct pev ev = {0};
-            switch (e->what) {
-            case PROC_EVENT_FORK:
-                if (e->event_data.fork.child_pid != e->event_data.fork.child_tgid)
-                    continue; /* a new thread, not a new process */
-                ev.kind = PEV_FORK;
-                ev.pid = e->event_data.fork.child_tgid;
-                ev.ppid = e->event_data.fork.parent_tgid;
-                break;
-            case PROC_EVENT_EXEC:
-                ev.kind = PEV_EXEC;
-                ev.pid = e->event_data.exec.process_tgid;
-                break;
-            case PROC_EVENT_EXIT:
-                if (e->event_data.exit.process_pid != e->event_data.exit.process_tgid)
-                    continue;
-                ev.kind = PEV_EXIT;
-                ev.pid = e->event_data.exit.process_tgid;
-                break;
-            default:
-                continue;
-            }
-            count++;
-            cb(&ev, ctx);
-        }
-    }
+    struct pev_read_ctx r = {cb, ctx};
+    int lost = 0, n = proc_conn_read(fd, pev_one, &r, &lost);
+    return n >= 0 && lost ? -ENOBUFS : n;
 }
 
 /* "0100007F:0D05" (kernel byte order) -> "127.0.0.1:3333" / "[::1]:3333". */

@@ -313,7 +313,7 @@ static void kill_workload(struct runner *r, pid_t pgid)
             kill(c->tree[i], SIGKILL);
     /* Everything the scenario started, whatever its environment or group. */
     if (c->cgroup[0] && proc_cgroup_kill(c->cgroup, 2.0) == 0)
-        rmdir(c->cgroup);
+        proc_cgroup_remove(c->cgroup);
 }
 
 static void scen_finish(struct runner *r, const char *dir, int at_deadline)

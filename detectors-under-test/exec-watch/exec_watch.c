@@ -2,20 +2,17 @@
 
 #include <errno.h>
 #include <jansson.h>
-#include <linux/cn_proc.h>
-#include <linux/connector.h>
-#include <linux/netlink.h>
 #include <poll.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "det_alert.h"
 #include "exec_rules.h"
 #include "ml_util.h"
+#include "proc_conn.h"
 
 #define DETECTOR "exec-watch"
 #define MAX_PIDS 65536
@@ -66,32 +63,7 @@ int exec_watch_parse_args(int argc, char **argv, struct exec_watch_config *cfg,
 
 int exec_watch_netlink_open(void)
 {
-    int fd = socket(PF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_CONNECTOR);
-    if (fd < 0)
-        return -errno;
-    struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = CN_IDX_PROC};
-    struct {
-        struct nlmsghdr nl;
-        struct cn_msg cn;
-        enum proc_cn_mcast_op op;
-    } __attribute__((packed)) req;
-    memset(&req, 0, sizeof(req));
-    req.nl.nlmsg_len = sizeof(req);
-    req.nl.nlmsg_type = NLMSG_DONE;
-    req.nl.nlmsg_pid = (unsigned)getpid();
-    req.cn.id.idx = CN_IDX_PROC;
-    req.cn.id.val = CN_VAL_PROC;
-    req.cn.len = sizeof(req.op);
-    req.op = PROC_CN_MCAST_LISTEN;
-    int rc = 0;
-    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-        send(fd, &req, sizeof(req), 0) < 0)
-        rc = -errno;
-    if (rc < 0) {
-        close(fd);
-        return rc;
-    }
-    return fd;
+    return proc_conn_open();
 }
 
 /*
@@ -164,7 +136,7 @@ void exec_watch_free(struct exec_watch *ew)
     if (!ew)
         return;
     if (ew->nl_fd >= 0)
-        close(ew->nl_fd);
+        proc_conn_close(ew->nl_fd);
     det_memo_free(ew->memo);
     free(ew->pids);
     free(ew->seen);
@@ -267,46 +239,24 @@ static int sweep(struct exec_watch *ew)
     return alerts;
 }
 
+struct drain_ctx {
+    int (*fn)(void *ctx, int pid, int exec);
+    void *ctx;
+};
+
+static int drain_one(const struct proc_conn_event *e, void *arg)
+{
+    struct drain_ctx *d = arg;
+    if (e->kind != PROC_CONN_EXEC && e->kind != PROC_CONN_COMM)
+        return 0;
+    return e->pid > 0 ? d->fn(d->ctx, e->pid, e->kind == PROC_CONN_EXEC) : 0;
+}
+
 int exec_watch_netlink_drain(int fd, int (*fn)(void *ctx, int pid, int exec), void *ctx,
                              int *lost)
 {
-    char buf[8192] __attribute__((aligned(NLMSG_ALIGNTO)));
-    int total = 0;
-    for (;;) {
-        ssize_t len = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-        if (len <= 0) {
-            if (len < 0 && errno == ENOBUFS) {
-                *lost = 1;
-                continue;
-            }
-            return total;
-        }
-        for (struct nlmsghdr *nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)len);
-             nh = NLMSG_NEXT(nh, len)) {
-            if (nh->nlmsg_type == NLMSG_ERROR || nh->nlmsg_type == NLMSG_NOOP)
-                continue;
-            struct cn_msg *cn = NLMSG_DATA(nh);
-            /* The event sits 4 bytes off 8-byte alignment after cn_msg: copy it out. */
-            struct proc_event ev;
-            size_t have = (size_t)((char *)nh + nh->nlmsg_len - (char *)cn->data);
-            if (cn->len > have || cn->len < offsetof(struct proc_event, event_data) +
-                                                sizeof(ev.event_data.exec))
-                continue;
-            memset(&ev, 0, sizeof(ev));
-            memcpy(&ev, cn->data, cn->len < sizeof(ev) ? cn->len : sizeof(ev));
-            int pid = 0;
-            if (ev.what == PROC_EVENT_EXEC)
-                pid = ev.event_data.exec.process_tgid;
-            else if (ev.what == PROC_EVENT_COMM)
-                pid = ev.event_data.comm.process_tgid;
-            if (pid > 0) {
-                int rc = fn(ctx, pid, ev.what == PROC_EVENT_EXEC);
-                if (rc < 0)
-                    return rc;
-                total += rc;
-            }
-        }
-    }
+    struct drain_ctx d = {fn, ctx};
+    return proc_conn_read(fd, drain_one, &d, lost);
 }
 
 static int check_event(void *ctx, int pid, int exec)

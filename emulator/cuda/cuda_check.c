@@ -27,6 +27,7 @@
 #include "ml_util.h"
 #include "opt.h"
 #include "rx.h"
+#include "rx_vectors.h"
 #include "rxref.h"
 
 struct ctx {
@@ -110,26 +111,6 @@ static int cmd_info(struct ctx *c, int argc, char **argv)
     return 0;
 }
 
-static const struct {
-    const char *key, *input, *hash;
-    int hex;
-} vectors[] = {
-    {"test key 000", "This is a test",
-     "639183aae1bf4c9a35884cb46b09cad9175f04efd7684e7262a0ac1c2f0b4e3f", 0},
-    {"test key 000", "Lorem ipsum dolor sit amet",
-     "300a0adb47603dedb42228ccb2b211104f4da45af709cd7547cd049e9489c969", 0},
-    {"test key 000",
-     "sed do eiusmod tempor incididunt ut labore et dolore magna aliqua",
-     "c36d4ed4191e617309867ed66a443be4075014e2b061bcdaf9ce7b721d2b77a8", 0},
-    {"test key 001",
-     "sed do eiusmod tempor incididunt ut labore et dolore magna aliqua",
-     "e9ff4503201c0c2cca26d285c93ae883f9b1d30c9eb240b820756f2d5a7905fc", 0},
-    {"test key 001",
-     "0b0b98bea7e805e0010a2126d287a2a0cc833d312cb786385a7c2f9de69d25537f584a9bc9977b00"
-     "000000666fd8753bf61a8631f12984e3fd44f4014eca629276817b56f32e9b68bd82f416",
-     "c56414121acda1713c2f2a819d8ae38aed7c80c35c2a769298d34f03833cd5f1", 1},
-};
-
 static int cmd_vectors(struct ctx *c, int argc, char **argv)
 {
     int rc = open_all(c, 1), pass = 0;
@@ -138,32 +119,27 @@ static int cmd_vectors(struct ctx *c, int argc, char **argv)
     if (cuda_dev_alloc_batch(c->dev, 64, c->err, sizeof(c->err)) < 0)
         goto fail;
     json_t *list = json_array();
-    for (size_t i = 0; i < sizeof(vectors) / sizeof(vectors[0]); i++) {
+    for (size_t i = 0; i < RX_NVECTORS; i++) {
+        const struct rx_vector *v = &rx_vectors[i];
         uint8_t in[CUDA_DEV_INPUT_MAX] = {0}, out[32];
-        uint32_t len = (uint32_t)strlen(vectors[i].input);
+        uint32_t len = (uint32_t)rx_vector_input(v, in, sizeof(in));
         char hex[65];
-        if (i == 0 || strcmp(vectors[i].key, vectors[i - 1].key))
-            if (key_and_upload(c, vectors[i].key, strlen(vectors[i].key)) < 0)
+        if (i == 0 || strcmp(v->key, rx_vectors[i - 1].key))
+            if (key_and_upload(c, v->key, strlen(v->key)) < 0)
                 goto fail;
-        if (vectors[i].hex) {
-            len /= 2;
-            ml_hex_decode(vectors[i].input, in, len);
-        } else {
-            memcpy(in, vectors[i].input, len);
-        }
         struct cuda_dev_run run = {
             .inputs = in, .lens = &len, .count = 1, .hashes = out};
         if (cuda_dev_run(c->dev, &run, c->err, sizeof(c->err)))
             goto fail;
         ml_hex_encode(out, 32, hex);
-        int ok = !strcmp(hex, vectors[i].hash);
+        int ok = !strcmp(hex, v->hash);
         pass += ok;
-        json_array_append_new(list, json_pack("{s:s,s:s,s:b}", "key", vectors[i].key,
-                                              "gpu_hash", hex, "ok", ok));
+        json_array_append_new(
+            list, json_pack("{s:s,s:s,s:b}", "key", v->key, "gpu_hash", hex, "ok", ok));
     }
     print_json(json_pack("{s:s,s:o,s:i,s:b}", "check", "vectors", "vectors", list,
-                         "passed", pass, "ok", pass == 5));
-    return pass == 5 ? 0 : 1;
+                         "passed", pass, "ok", pass == RX_NVECTORS));
+    return pass == RX_NVECTORS ? 0 : 1;
 fail:
     fprintf(stderr, "minerlab-cuda-check: %s\n", c->err);
     return 1;

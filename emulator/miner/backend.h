@@ -17,10 +17,10 @@
 typedef void (*backend_result_fn)(void *ud, const struct miner_result *res);
 
 struct backend_config {
-    int threads;          /* hashing threads (CPU) or feeder count */
-    int duty_pct;         /* 1..100 of one core per thread */
-    int cpu_priority;     /* -1 = leave alone, 0..5 as XMRig */
-    struct rx_config rx;  /* mode, huge pages, init threads */
+    int threads;         /* hashing threads (CPU) or feeder count */
+    int duty_pct;        /* 1..100 of one core per thread */
+    int cpu_priority;    /* -1 = leave alone, 0..5 as XMRig */
+    struct rx_config rx; /* mode, huge pages, init threads */
     /* Duty ramp: from -> to percent over seconds, from the first job on. */
     int ramp_from, ramp_to, ramp_seconds;
     /*
@@ -37,11 +37,11 @@ struct backend_stats {
     uint64_t thread_hashes[64]; /* per thread, first 64 threads */
     int threads;
     int duty_pct;
-    double rekey_s;             /* duration of the last re-key */
-    int ready;                  /* 1 once the first job is keyed */
-    double hashrate[3];         /* H/s over 10 s, 60 s, 15 min (shorter at start) */
-    double hashing_s;           /* first hash start to last hash end, all threads */
-    int threads_done;           /* threads that reached nonce_limit */
+    double rekey_s;     /* duration of the last re-key */
+    int ready;          /* 1 once the first job is keyed */
+    double hashrate[3]; /* H/s over 10 s, 60 s, 15 min (shorter at start) */
+    double hashing_s;   /* first hash start to last hash end, all threads */
+    int threads_done;   /* threads that reached nonce_limit */
 };
 
 struct backend_ops {
@@ -68,7 +68,11 @@ struct backend_ops {
      * thread only; 0, or -EAGAIN before the first job is keyed.
      */
     int (*cpu_hash)(void *self, const void *in, size_t len, uint8_t out[32]);
-    /* Joins every thread; safe to call twice. */
+    /*
+     * Joins the hashing threads; safe to call twice. A re-key in progress
+     * (cache fill, dataset build) cannot be interrupted and is not waited
+     * for: destroy then leaves it to finish and free on its own thread.
+     */
     void (*stop)(void *self);
     void (*destroy)(void *self);
 };
@@ -77,6 +81,13 @@ extern const struct backend_ops cpu_backend_ops;
 /* Defined only when the CUDA backend is built (emulator/cuda/). */
 extern const struct backend_ops cuda_backend_ops __attribute__((weak));
 
+/*
+ * 1 when a destroy left a re-key running on its own thread. The process
+ * should then end with _exit() once its output is flushed: the kernel takes
+ * that memory back, whereas normal exit handlers would run beside the thread
+ * and a sanitizer's leak scan of the live 256 MiB cache alone takes a second.
+ */
+int backend_left_running(void);
 /* The backend called name ("cpu", "cuda"), or NULL with a reason in err. */
 const struct backend_ops *backend_find(const char *name, char *err, size_t errlen);
 

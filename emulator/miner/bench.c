@@ -11,6 +11,7 @@
 
 #include "backend.h"
 #include "ml_util.h"
+#include "rx_vectors.h"
 #include "selftest.h"
 
 /* Every hash of the run, kept so the result can be checked afterwards. */
@@ -85,7 +86,7 @@ static void verify(const struct backend_ops *be, void *self, struct bench_log *l
     size_t step = log->n > limit ? log->n / limit : 1;
     v->method = step > 1 ? "sampled" : "recomputed";
     v->checked = 0;
-    memcpy(blob, selftest_block_template, sizeof(blob));
+    memcpy(blob, rx_bench_template, sizeof(blob));
     for (size_t i = 0; i < log->n; i += step) {
         ml_store32le(blob + MINER_NONCE_OFFSET, log->items[i].nonce);
         if (be->cpu_hash(self, blob, sizeof(blob), out)) {
@@ -175,11 +176,10 @@ int bench_run(const struct miner_options *o, volatile int *stop_flag)
         return 1;
     }
     /* The upstream benchmark job: key = LE u32 0, its block template. */
-    struct miner_job job = {.blob_len = sizeof(selftest_block_template),
-                            .target64 = UINT64_MAX,
-                            .height = 1};
+    struct miner_job job = {
+        .blob_len = sizeof(rx_bench_template), .target64 = UINT64_MAX, .height = 1};
     snprintf(job.job_id, sizeof(job.job_id), "bench");
-    memcpy(job.blob, selftest_block_template, job.blob_len);
+    memcpy(job.blob, rx_bench_template, job.blob_len);
     memset(job.seed_hash, 0, sizeof(job.seed_hash));
     job.seed_len = 4;
     be->set_job(self, &job);

@@ -2,7 +2,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "backend.h"
 #include "bench.h"
 #include "net.h"
 #include "options.h"
@@ -58,9 +60,19 @@ int main(int argc, char **argv)
         fprintf(stderr, "minerlab-miner: %s\n", err);
         return 2;
     }
+    int rc;
     if (opt.action == MINER_BENCH) {
         install_offline_signals();
-        return bench_run(&opt, &stop_requested);
+        rc = bench_run(&opt, &stop_requested);
+    } else {
+        rc = miner_net_run(&opt);
     }
-    return miner_net_run(&opt);
+    if (backend_left_running()) {
+        /* A stop came during a re-key, which goes on on its own thread:
+         * end now rather than beside it (backend.h). */
+        fflush(stdout);
+        fflush(stderr);
+        _exit(rc);
+    }
+    return rc;
 }

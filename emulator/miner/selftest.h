@@ -8,9 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The 76-byte block template of upstream randomx-benchmark (nonce at 39). */
-extern const uint8_t selftest_block_template[76];
-/* XOR of rx/0 hashes of nonces 0..999 of that template, key = LE u32 0. */
+/* XOR of rx/0 hashes of nonces 0..999 of rx_bench_template (rx_vectors.h),
+ * key = LE u32 0. */
 extern const char selftest_bench_xor_hex[65];
 
 /* Runs every check, prints one line per check. Returns 0 when all pass. */

@@ -43,11 +43,11 @@ struct cpu_backend {
     int nstarted; /* worker threads actually running (joined on stop) */
 
     pthread_mutex_t lock;
-    pthread_cond_t wake;     /* workers and controller wait on it */
-    struct miner_job job;    /* current job, under lock */
+    pthread_cond_t wake;  /* workers and controller wait on it */
+    struct miner_job job; /* current job, under lock */
     struct miner_job pending;
     int have_pending, have_job, paused, rekeying, busy, stopping;
-    uint32_t nonce_base;     /* random start per job, under lock */
+    uint32_t nonce_base; /* random start per job, under lock */
     double rekey_s;
     uint64_t job_start_ns;
 
@@ -57,9 +57,19 @@ struct cpu_backend {
 
     pthread_t controller;
     int controller_started;
-    struct rx_vm *check_vm;  /* created on first cpu_hash() */
-    struct hashrate rates;   /* controller thread; read under lock */
+    int controller_done;    /* under lock: the controller has left its loop */
+    int orphaned;           /* under lock: the controller frees the backend */
+    struct rx_vm *check_vm; /* created on first cpu_hash() */
+    struct hashrate rates;  /* controller thread; read under lock */
 };
+
+/* Set when cpu_destroy leaves a controller re-keying (backend_left_running). */
+static atomic_int left_running;
+
+int backend_left_running(void)
+{
+    return atomic_load(&left_running);
+}
 
 static uint64_t total_hashes(struct cpu_backend *be)
 {
@@ -220,7 +230,8 @@ static size_t seed_len(const struct miner_job *j)
 
 static int same_seed(const struct miner_job *a, const struct miner_job *b)
 {
-    return seed_len(a) == seed_len(b) && !memcmp(a->seed_hash, b->seed_hash, seed_len(a));
+    return seed_len(a) == seed_len(b) &&
+           !memcmp(a->seed_hash, b->seed_hash, seed_len(a));
 }
 
 /* Called with the lock held: installs the pending job, re-keying first. */
@@ -259,10 +270,11 @@ static void apply_ramp(struct cpu_backend *be, uint64_t now)
     const struct backend_config *c = &be->cfg;
     if (c->ramp_seconds <= 0 || !be->job_start_ns)
         return;
-    atomic_store(&be->duty_pct,
-                 duty_ramp_pct(c->ramp_from, c->ramp_to, c->ramp_seconds,
-                               (double)(now - be->job_start_ns) / 1e9));
+    atomic_store(&be->duty_pct, duty_ramp_pct(c->ramp_from, c->ramp_to, c->ramp_seconds,
+                                              (double)(now - be->job_start_ns) / 1e9));
 }
+
+static void backend_free(struct cpu_backend *be);
 
 static void *controller_main(void *arg)
 {
@@ -292,11 +304,17 @@ static void *controller_main(void *arg)
         }
         pthread_cond_timedwait(&be->wake, &be->lock, &ts);
     }
+    /* A stop that came during a re-key did not wait for it (cpu_destroy):
+     * then the backend is ours to free. */
+    be->controller_done = 1;
+    int orphaned = be->orphaned;
+    pthread_cond_broadcast(&be->wake);
     pthread_mutex_unlock(&be->lock);
+    if (orphaned)
+        backend_free(be);
     return NULL;
 }
 
-static void cpu_stop(void *self);
 static void cpu_destroy(void *self);
 
 static int cpu_create(const struct backend_config *cfg, backend_result_fn cb, void *ud,
@@ -338,7 +356,8 @@ static int cpu_create(const struct backend_config *cfg, backend_result_fn cb, vo
     }
     be->controller_started = 1;
     for (int i = 0; i < be->nworkers; i++) {
-        if (pthread_create(&be->workers[i].tid, NULL, worker_main, &be->workers[i]) != 0) {
+        if (pthread_create(&be->workers[i].tid, NULL, worker_main, &be->workers[i]) !=
+            0) {
             rc = ml_err(err, errlen, -EAGAIN, "cannot start worker thread %d", i);
             goto out;
         }
@@ -437,6 +456,13 @@ static int cpu_hash(void *self, const void *in, size_t len, uint8_t out[32])
     return 0;
 }
 
+/*
+ * Stops hashing: the workers are joined (they leave within one hash). The
+ * controller is joined too unless it is keying the cache or building the
+ * dataset, which cannot be interrupted and takes from a second (light mode,
+ * more under a sanitizer) to half a minute (fast mode): a stop never waits
+ * for that; cpu_destroy leaves the backend to the controller then.
+ */
 static void cpu_stop(void *self)
 {
     struct cpu_backend *be = self;
@@ -450,16 +476,11 @@ static void cpu_stop(void *self)
         return;
     for (int i = 0; i < be->nstarted; i++)
         pthread_join(be->workers[i].tid, NULL);
-    if (be->controller_started)
-        pthread_join(be->controller, NULL);
+    be->nstarted = 0;
 }
 
-static void cpu_destroy(void *self)
+static void backend_free(struct cpu_backend *be)
 {
-    struct cpu_backend *be = self;
-    if (!be)
-        return;
-    cpu_stop(be);
     if (be->workers)
         for (int i = 0; i < be->nworkers; i++)
             rx_vm_destroy(be->workers[i].vm);
@@ -469,6 +490,35 @@ static void cpu_destroy(void *self)
     pthread_mutex_destroy(&be->lock);
     pthread_cond_destroy(&be->wake);
     free(be);
+}
+
+/*
+ * After a stop, whoever is last frees: this thread when the controller has
+ * left its loop (joined here), else the controller when its re-key ends (it
+ * is detached; the process usually exits first, and the kernel takes the
+ * memory back).
+ */
+static void cpu_destroy(void *self)
+{
+    struct cpu_backend *be = self;
+    if (!be)
+        return;
+    cpu_stop(be);
+    if (be->controller_started) {
+        pthread_t tid = be->controller;
+        pthread_mutex_lock(&be->lock);
+        int done = be->controller_done || !be->rekeying;
+        if (!done)
+            be->orphaned = 1;
+        pthread_mutex_unlock(&be->lock);
+        if (!done) {
+            atomic_store(&left_running, 1);
+            pthread_detach(tid); /* be may be gone already: not touched again */
+            return;
+        }
+        pthread_join(tid, NULL);
+    }
+    backend_free(be);
 }
 
 const struct backend_ops cpu_backend_ops = {

@@ -26,6 +26,7 @@
 #include "ml_util.h"
 #include "opt.h"
 #include "rx.h"
+#include "rx_vectors.h"
 #include "rxref.h"
 
 #define MAX_LIST 16
@@ -33,38 +34,7 @@
 #define DATASET_READS_PER_HASH 16384.0 /* 8 programs x 2048 iterations */
 #define NONCE_OFF 39
 
-/* The upstream benchmark blob (as minerlab-miner --bench); nonce at 39. */
-static const uint8_t tmpl[76] = {
-    0x07, 0x07, 0xf7, 0xa4, 0xf0, 0xd6, 0x05, 0xb3, 0x03, 0x26, 0x08, 0x16, 0xba,
-    0x3f, 0x10, 0x90, 0x2e, 0x1a, 0x14, 0x5a, 0xc5, 0xfa, 0xd3, 0xaa, 0x3a, 0xf6,
-    0xea, 0x44, 0xc1, 0x18, 0x69, 0xdc, 0x4f, 0x85, 0x3f, 0x00, 0x2b, 0x2e, 0xea,
-    0x00, 0x00, 0x00, 0x00, 0x77, 0xb2, 0x06, 0xa0, 0x2c, 0xa5, 0xb1, 0xd4, 0xce,
-    0x6b, 0xbf, 0xdf, 0x0a, 0xca, 0xc3, 0x8b, 0xde, 0xd3, 0x4d, 0x2d, 0xcd, 0xee,
-    0xf9, 0x5c, 0xd2, 0x0c, 0xef, 0xc1, 0x2f, 0x61, 0xd5, 0x61, 0x09};
-
 static const char *const BENCH_KEY = "test key 000";
-
-/* The five vectors of /work/shared/docs/facts.md (tests/unit/test_rxref.c). */
-static const struct {
-    const char *key, *input;
-    int hex;
-    const char *hash;
-} vectors[5] = {
-    {"test key 000", "This is a test", 0,
-     "639183aae1bf4c9a35884cb46b09cad9175f04efd7684e7262a0ac1c2f0b4e3f"},
-    {"test key 000", "Lorem ipsum dolor sit amet", 0,
-     "300a0adb47603dedb42228ccb2b211104f4da45af709cd7547cd049e9489c969"},
-    {"test key 000",
-     "sed do eiusmod tempor incididunt ut labore et dolore magna aliqua", 0,
-     "c36d4ed4191e617309867ed66a443be4075014e2b061bcdaf9ce7b721d2b77a8"},
-    {"test key 001",
-     "sed do eiusmod tempor incididunt ut labore et dolore magna aliqua", 0,
-     "e9ff4503201c0c2cca26d285c93ae883f9b1d30c9eb240b820756f2d5a7905fc"},
-    {"test key 001",
-     "0b0b98bea7e805e0010a2126d287a2a0cc833d312cb786385a7c2f9de69d25537f584a9bc99"
-     "77b00000000666fd8753bf61a8631f12984e3fd44f4014eca629276817b56f32e9b68bd82f416",
-     1, "c56414121acda1713c2f2a819d8ae38aed7c80c35c2a769298d34f03833cd5f1"},
-};
 
 enum kind { K_LIB_JIT, K_LIB_INTERP, K_RXREF, K_RXDS, K_CUDA, K_EXT };
 
@@ -126,21 +96,15 @@ static void set_key(struct kb_input *in, const char *key)
 static void tmpl_input(struct kb_input *in, uint32_t nonce)
 {
     set_key(in, BENCH_KEY);
-    memcpy(in->data, tmpl, sizeof(tmpl));
+    memcpy(in->data, rx_bench_template, sizeof(rx_bench_template));
     ml_store32le(in->data + NONCE_OFF, nonce);
-    in->len = sizeof(tmpl);
+    in->len = sizeof(rx_bench_template);
 }
 
 static void vector_input(struct kb_input *in, int v)
 {
-    set_key(in, vectors[v].key);
-    if (vectors[v].hex) {
-        in->len = strlen(vectors[v].input) / 2;
-        ml_hex_decode(vectors[v].input, in->data, in->len);
-    } else {
-        in->len = strlen(vectors[v].input);
-        memcpy(in->data, vectors[v].input, in->len);
-    }
+    set_key(in, rx_vectors[v].key);
+    in->len = rx_vector_input(&rx_vectors[v], in->data, sizeof(in->data));
 }
 
 static const char *mode_name(int m)
@@ -217,7 +181,7 @@ static json_t *verify_inproc(enum kind k, const struct mode_state *ms, int n)
     struct rxref_cache *r1 = NULL;
     int have1 = 0;
     if (ms->mode == RX_MODE_LIGHT) {
-        const char *key1 = vectors[3].key;
+        const char *key1 = rx_vectors[3].key;
         if (k == K_RXREF) {
             char err[128];
             if (rxref_cache_create(&r1, err, sizeof(err)) == 0) {
@@ -233,14 +197,14 @@ static json_t *verify_inproc(enum kind k, const struct mode_state *ms, int n)
             }
         }
     }
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < RX_NVECTORS; i++) {
         struct kb_input in;
         vector_input(&in, i);
-        int other = strcmp(vectors[i].key, BENCH_KEY) != 0;
+        int other = strcmp(rx_vectors[i].key, BENCH_KEY) != 0;
         if (other && !have1)
             continue;
         hasher_hash(other ? &h1 : &h, in.data, in.len, out);
-        ml_hex_decode(vectors[i].hash, want, 32);
+        ml_hex_decode(rx_vectors[i].hash, want, 32);
         vec_checked++;
         if (!memcmp(out, want, 32)) {
             vec_ok++;
@@ -248,8 +212,8 @@ static json_t *verify_inproc(enum kind k, const struct mode_state *ms, int n)
             char ih[2 * KB_MAX_INPUT + 1], gh[65];
             ml_hex_encode(in.data, in.len, ih);
             ml_hex_encode(out, 32, gh);
-            first = json_pack("{s:s,s:s,s:s,s:s}", "key", vectors[i].key, "input_hex",
-                              ih, "got", gh, "want", vectors[i].hash);
+            first = json_pack("{s:s,s:s,s:s,s:s}", "key", rx_vectors[i].key,
+                              "input_hex", ih, "got", gh, "want", rx_vectors[i].hash);
         }
     }
     for (int i = 0; i < n; i++) {
@@ -304,7 +268,7 @@ static void *worker_main(void *arg)
     struct hasher h;
     uint8_t blob[76], out[32];
     w->fail = hasher_make(&h, w->k, w->ms, NULL, NULL) != 0;
-    memcpy(blob, tmpl, sizeof(blob));
+    memcpy(blob, rx_bench_template, sizeof(blob));
     pthread_barrier_wait(w->bar);
     if (w->fail)
         return NULL;
@@ -442,7 +406,7 @@ static json_t *run_external(struct kernel *kn, int mode, int threads, double sec
     }
     /* First batch: the vectors and the random inputs (includes its init). */
     size_t n = 0;
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < RX_NVECTORS; i++)
         vector_input(&batch[n++], i);
     for (int i = 0; i < verify_n && n < 200; i++)
         batch[n++] = rnd_in[i];
@@ -470,7 +434,7 @@ static json_t *run_external(struct kernel *kn, int mode, int threads, double sec
     for (size_t i = 0; i < n; i++) {
         uint8_t want[32];
         if (i < 5)
-            ml_hex_decode(vectors[i].hash, want, 32);
+            ml_hex_decode(rx_vectors[i].hash, want, 32);
         else
             memcpy(want, rnd_ref + 32 * (i - 5), 32);
         int ok = !memcmp(got + 32 * i, want, 32);

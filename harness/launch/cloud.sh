@@ -5,6 +5,18 @@
 # --fork --mount-proc) and a cgroup with a CPU quota (cgroup v1 cpu
 # controller, or v2 cpu.max where the cpu controller lives on cgroup2).
 #
+# Where the quota cgroup lives: the harness starts each launcher in the
+# scenario's cgroup on the v2 hierarchy (ROOT/minerlab/run-ID/wN) and stops
+# the scenario with its cgroup.kill. With the cpu controller on that
+# hierarchy (cgroup-v2-only hosts, or a hybrid one whose unified mount has
+# it), the quota cgroup is a child of the scenario's, wN/quota, and the
+# launcher's own processes move to wN/launcher (a v2 cgroup that holds
+# processes cannot hand a controller to its children). With the cpu
+# controller on v1 (hybrid hosts), the quota cgroup is a v1 one and the
+# miner stays in the scenario's v2 cgroup too (a process is in one cgroup
+# per hierarchy), so cgroup.kill covers it either way. Every cgroup made
+# here is in the run's state file before it is made.
+#
 # Extra knob: ML_CPU_QUOTA_PCT (default 90) — the quota in percent of one CPU
 # per miner thread, like a container's `cpus:` limit.
 set -euo pipefail
@@ -51,18 +63,79 @@ ml_check() {
     cg_flavour >/dev/null || ml_skip "no cgroup cpu controller (v1 cpu or v2 cpu.max)"
 }
 
+# The scenario's cgroup-v2 directory (this launcher's own cgroup when it is
+# ROOT/minerlab/run-ID/wN, where the harness starts launchers), or nothing.
+scen_cgroup() {
+    local rel root
+    rel=$(sed -n 's/^0:://p' /proc/self/cgroup 2>/dev/null)
+    rel=${rel%/launcher}
+    [[ $rel == /minerlab/run-*/* ]] || return 0
+    for root in /sys/fs/cgroup /sys/fs/cgroup/unified; do
+        if [[ -f $root/cgroup.controllers && -d $root$rel ]]; then
+            printf '%s\n' "$root$rel"
+            return 0
+        fi
+    done
+}
+
+# Where cg_create put the quota cgroup (read by cleanup, which the harness
+# may run from outside the scenario's cgroup).
+CG_RECORD=.quota-cgroup
+
+# Enables the cpu controller for the children of ROOT and of every level
+# below it down to DIR.
+cg_v2_enable_cpu() {
+    local d=$1 rest=${2#"$1"/} part
+    while :; do
+        grep -qw cpu "$d/cgroup.subtree_control" ||
+            echo +cpu >"$d/cgroup.subtree_control" ||
+            ml_die "cannot enable the cpu controller in $d"
+        [[ -n $rest ]] || break
+        part=${rest%%/*}
+        if [[ $rest == */* ]]; then rest=${rest#*/}; else rest=; fi
+        d=$d/$part
+    done
+}
+
+# The quota cgroup as SCEN/quota (prints it). The launcher's processes
+# (this shell and the subshells running this) move to SCEN/launcher first.
+cg_v2_child() {
+    local root=$1 scen=$2 leaf=$2/launcher dir=$2/quota p i
+    ml_state_add cgroup "$leaf"
+    mkdir -p "$leaf"
+    for i in $(seq 1 50); do
+        [[ -n $(cat "$scen/cgroup.procs" 2>/dev/null) ]] || break
+        while read -r p; do
+            echo "$p" >"$leaf/cgroup.procs" 2>/dev/null || true
+        done <"$scen/cgroup.procs"
+        : "$i"
+    done
+    [[ -z $(cat "$scen/cgroup.procs") ]] || ml_die "cannot move the launcher out of $scen"
+    cg_v2_enable_cpu "$root" "$scen"
+    ml_state_add cgroup "$dir"
+    mkdir -p "$dir"
+    printf '%s\n' "$dir"
+}
+
 # Creates the cgroup with the quota; prints its directory.
 cg_create() {
-    local flavour root dir quota
+    local flavour root dir quota scen
     read -r flavour root < <(cg_flavour)
-    dir=$root/$(cg_name)
-    ml_state_add cgroup "$dir"
     quota=$((${ML_THREADS:-1} * CG_PERIOD_US * ${ML_CPU_QUOTA_PCT:-90} / 100))
+    scen=$(scen_cgroup)
     if [[ $flavour == v1 ]]; then
+        dir=$root/$(cg_name)
+        ml_state_add cgroup "$dir"
         mkdir -p "$dir"
         echo "$CG_PERIOD_US" >"$dir/cpu.cfs_period_us"
         echo "$quota" >"$dir/cpu.cfs_quota_us"
+    elif [[ -n $scen && $scen == "$root"/* ]]; then
+        dir=$(cg_v2_child "$root" "$scen")
+        echo "$quota $CG_PERIOD_US" >"$dir/cpu.max"
     else
+        # Started by hand (no scenario cgroup): a cgroup of its own.
+        dir=$root/$(cg_name)
+        ml_state_add cgroup "$dir"
         mkdir -p "$root/minerlab"
         grep -qw cpu "$root/cgroup.subtree_control" ||
             echo +cpu >"$root/cgroup.subtree_control"
@@ -71,15 +144,21 @@ cg_create() {
         mkdir -p "$dir"
         echo "$quota $CG_PERIOD_US" >"$dir/cpu.max"
     fi
+    printf '%s\n' "$dir" >"$CG_RECORD"
     printf '%s\n' "$dir"
 }
 
-# Kills what is left in our cgroup and removes it (and the shared parent
-# when it is empty).  Safe to call when nothing exists.
+# Kills what is left in our quota cgroup and removes it (and, for a v1 or
+# hand-started one, the shared parent when it is empty). Safe to call when
+# nothing exists.
 ml_launcher_cleanup() {
     local flavour root dir i p
-    read -r flavour root < <(cg_flavour) || return 0
-    dir=$root/$(cg_name)
+    if [[ -s ${ML_SANDBOX:-.}/$CG_RECORD ]]; then
+        dir=$(<"${ML_SANDBOX:-.}/$CG_RECORD")
+    else
+        read -r flavour root < <(cg_flavour) || return 0
+        dir=$root/$(cg_name)
+    fi
     [[ -d $dir ]] || return 0
     # cgroupfs files stat as empty: read them to know.
     for i in $(seq 1 25); do
@@ -95,7 +174,7 @@ ml_launcher_cleanup() {
         sleep 0.2
     done
     [[ -d $dir ]] && ml_log "could not remove cgroup $dir"
-    rmdir "$root/minerlab" 2>/dev/null || true
+    [[ ${dir%/*} == */minerlab ]] && { rmdir "${dir%/*}" 2>/dev/null || true; }
     return 0
 }
 

@@ -37,42 +37,25 @@
 # (cksum), moving on to the next free /24.
 set -euo pipefail
 
-die() {
-    printf 'labinet: %s\n' "$*" >&2
-    exit 1
-}
-
-valid_runid() {
-    [[ $1 =~ ^[A-Za-z0-9_.-]{1,40}$ ]] || die "bad RUNID '$1' ([A-Za-z0-9_.-], at most 40)"
-}
+NETLIB_NAME=labinet
+# shellcheck source-path=SCRIPTDIR source=netlib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/netlib.sh"
 
 # Interfaces carrying the alias mlinet-RUNID (the bridge and the root ends
 # of the veths), so `down` finds them even when the namespace is gone.
 ifaces_for() {
-    ip -o link show 2>/dev/null |
-        awk -v a="alias mlinet-$1" 'index($0, a) { n = $2; sub(/@.*/, "", n); sub(/:$/, "", n); print n }'
-}
-
-addr_taken() {
-    ip -4 -o addr show 2>/dev/null | grep -q " 198\.18\.$1\."
+    ifaces_with_alias "mlinet-$1"
 }
 
 check() {
-    [[ $(id -u) -eq 0 ]] || { echo "lab internet needs root (CAP_NET_ADMIN)" >&2; exit 77; }
-    command -v ip >/dev/null || { echo "iproute2 (ip) not installed" >&2; exit 77; }
+    check_netns "lab internet" mlinet
     command -v dnsmasq >/dev/null || { echo "dnsmasq (dnsmasq-base) not installed" >&2; exit 77; }
-    local probe="mlinet-probe-$$"
-    if ! ip netns add "$probe" 2>/dev/null; then
-        echo "cannot create network namespaces here" >&2
-        exit 77
-    fi
-    ip netns del "$probe" 2>/dev/null || true
 }
 
 down() {
     local runid=$1 ns="mlinet-$1" ifc
     valid_runid "$runid"
-    if ip netns list 2>/dev/null | grep -qw -- "$ns"; then
+    if netns_exists "$ns"; then
         # dnsmasq and the pool run inside; anything left keeps it alive.
         ip netns pids "$ns" 2>/dev/null | xargs -r kill -TERM 2>/dev/null || true
         for _ in 1 2 3 4 5 6 7 8 9 10; do
@@ -92,7 +75,7 @@ attach() {
     local runid=$1 other=$2 n=$3 br x
     valid_runid "$runid"
     [[ $n =~ ^[0-9]+$ ]] && ((n >= 2 && n <= 120)) || die "host number $n is not in 2..120"
-    ip netns list 2>/dev/null | grep -qw -- "$other" || die "namespace $other does not exist"
+    netns_exists "$other" || die "namespace $other does not exist"
     br=$(ifaces_for "$runid" | grep '^mlb' | head -1)
     [[ -n $br ]] || die "no lab internet for $runid (labinet.sh up first)"
     x=${br#mlb}
@@ -111,20 +94,12 @@ attach() {
 }
 
 up() {
-    local runid=$1 catalogue=$2 rundir=${3:-.} ns="mlinet-$1" x i br hifc nifc
+    local runid=$1 catalogue=$2 rundir=${3:-.} ns="mlinet-$1" x br hifc nifc
     valid_runid "$runid"
     [[ -r $catalogue ]] || die "cannot read the domain catalogue '$catalogue'"
     command -v dnsmasq >/dev/null || die "dnsmasq (dnsmasq-base) is not installed"
-    if ip netns list 2>/dev/null | grep -qw -- "$ns"; then
-        die "namespace $ns exists already (labinet.sh down $runid first)"
-    fi
-    x=$(($(printf '%s' "$runid" | cksum | cut -d' ' -f1) % 250 + 1))
-    for i in $(seq 1 250); do
-        addr_taken "$x" || break
-        x=$((x % 250 + 1))
-        : "$i"
-    done
-    addr_taken "$x" && die "no free 198.18.X.0/24 lab subnet"
+    netns_exists "$ns" && die "namespace $ns exists already (labinet.sh down $runid first)"
+    x=$(free_subnet "$runid" 198.18 198.18.X.0/24) || exit 1
     local net="198.18.$x" args=() name tag
     while read -r name tag _; do
         [[ -z $name || $name == \#* ]] && continue

@@ -15,34 +15,16 @@
 # NATed: the namespace reaches only the host side of its own link.
 set -euo pipefail
 
-die() {
-    printf 'labnet: %s\n' "$*" >&2
-    exit 1
-}
-
-valid_runid() {
-    [[ $1 =~ ^[A-Za-z0-9_.-]{1,40}$ ]] || die "bad RUNID '$1' ([A-Za-z0-9_.-], at most 40)"
-}
+NETLIB_NAME=labnet
+# shellcheck source-path=SCRIPTDIR source=netlib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/netlib.sh"
 
 host_iface_for() {
-    # `ip -o link` prints "N: NAME@PEER: <...> ...\    alias ALIAS".
-    ip -o link show type veth 2>/dev/null |
-        awk -v a="alias mlab-$1" 'index($0, a) { n = $2; sub(/@.*/, "", n); sub(/:$/, "", n); print n }'
-}
-
-addr_taken() {
-    ip -4 -o addr show 2>/dev/null | grep -q " 10\.254\.$1\."
+    ifaces_with_alias "mlab-$1" type veth
 }
 
 check() {
-    [[ $(id -u) -eq 0 ]] || { echo "lab link needs root (CAP_NET_ADMIN)" >&2; exit 77; }
-    command -v ip >/dev/null || { echo "iproute2 (ip) not installed" >&2; exit 77; }
-    local probe="mlab-probe-$$"
-    if ! ip netns add "$probe" 2>/dev/null; then
-        echo "cannot create network namespaces here" >&2
-        exit 77
-    fi
-    ip netns del "$probe" 2>/dev/null || true
+    check_netns "lab link" mlab
 }
 
 down() {
@@ -51,7 +33,7 @@ down() {
     for ifc in $(host_iface_for "$runid"); do
         ip link del "$ifc" 2>/dev/null || true
     done
-    if ip netns list 2>/dev/null | grep -qw -- "$ns"; then
+    if netns_exists "$ns"; then
         # Anything still running in the namespace would keep it alive.
         ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
         ip netns del "$ns" 2>/dev/null || true
@@ -60,18 +42,10 @@ down() {
 }
 
 up() {
-    local runid=$1 ns="mlab-$1" x i hifc nifc
+    local runid=$1 ns="mlab-$1" x hifc nifc
     valid_runid "$runid"
-    if ip netns list 2>/dev/null | grep -qw -- "$ns"; then
-        die "namespace $ns exists already (labnet.sh down $runid first)"
-    fi
-    x=$(($(printf '%s' "$runid" | cksum | cut -d' ' -f1) % 250 + 1))
-    for i in $(seq 1 250); do
-        addr_taken "$x" || break
-        x=$((x % 250 + 1))
-        : "$i"
-    done
-    addr_taken "$x" && die "no free 10.254.X.0/30 lab subnet"
+    netns_exists "$ns" && die "namespace $ns exists already (labnet.sh down $runid first)"
+    x=$(free_subnet "$runid" 10.254 10.254.X.0/30) || exit 1
     hifc="mlh$x"
     nifc="mln$x"
     trap 'down "$runid"' ERR

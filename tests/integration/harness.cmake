@@ -1,7 +1,7 @@
 # Integration tests of the harness: fake pool/detectors/launchers from
 # tests/data/harness, plus one run with the real pool and miner.
 if(TARGET minerlab)
-    foreach(t tiny_run sigint sigkill baseline bad_input full_disk real_miner shard_merge
+    foreach(t tiny_run sigint sigkill baseline bad_input full_disk real_miner shard_merge cloud_cgroup
               short_lived wallet_scan alert_everything
               cost_duty measured_duty compare)
         add_test(NAME harness_${t}

@@ -56,3 +56,11 @@ endforeach()
 add_test(NAME scen_near_miss COMMAND bash ${_scen_dir}/near_miss.sh)
 set_tests_properties(scen_near_miss PROPERTIES ENVIRONMENT "${_scen_env}"
     TIMEOUT 120 LABELS "scenarios")
+
+# The benign GPU job: skipped with the reason without a GPU, run and
+# verified with one.
+if(TARGET minerlab)
+    add_test(NAME scen_gpu_compute COMMAND bash ${_scen_dir}/gpu_compute.sh)
+    set_tests_properties(scen_gpu_compute PROPERTIES ENVIRONMENT "${_scen_env}"
+        TIMEOUT 180 LABELS "scenarios")
+endif()

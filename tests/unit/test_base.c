@@ -8,6 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/cn_proc.h>
+#include <linux/connector.h>
+#include <linux/netlink.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,6 +22,7 @@
 #include "hostport.h"
 #include "ml_util.h"
 #include "opt.h"
+#include "proc_conn.h"
 #include "spawn_pipe.h"
 
 static void test_parse_double(void **state)
@@ -214,6 +221,123 @@ static void test_opt_cmd(void **state)
     assert_int_equal(opt_parse(3, bad, opts, 5, NULL, 0, err, sizeof(err)), -EINVAL);
     assert_string_equal(err,
                         "--order wants one of random|listed|reversed, got 'sorted'");
+struct pc_seen {
+    pid_t child, parent;
+    int fork, exec, exit, thread, events;
+};
+
+static int pc_on_event(const struct proc_conn_event *e, void *ctx)
+{
+    struct pc_seen *s = ctx;
+    s->events++;
+    if (e->kind == PROC_CONN_FORK && e->pid == s->child && e->tid == s->child &&
+        e->ppid == s->parent)
+        s->fork = 1;
+    if (e->kind == PROC_CONN_FORK && e->pid == s->parent && e->tid != s->parent)
+        s->thread = 1;
+    if (e->kind == PROC_CONN_EXEC && e->pid == s->child)
+        s->exec = 1;
+    if (e->kind == PROC_CONN_EXIT && e->pid == s->child)
+        s->exit = 1;
+    return 1;
+}
+
+static void *pc_thread(void *arg)
+{
+    return arg;
+}
+
+/* The real connector: a child that execs and exits, and a thread of ours. */
+static void test_proc_conn_live(void **state)
+{
+    (void)state;
+    int fd = proc_conn_open();
+    if (fd == -EPERM || fd == -EACCES || fd == -EPROTONOSUPPORT) {
+        skip(); /* needs CAP_NET_ADMIN */
+        return;
+    }
+    assert_true(fd >= 0);
+    struct pc_seen s = {.parent = getpid()};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, pc_thread, NULL), 0);
+    pthread_join(t, NULL);
+    s.child = fork();
+    assert_true(s.child >= 0);
+    if (s.child == 0) {
+        execl("/bin/true", "true", (char *)NULL);
+        _exit(127);
+    }
+    int st = 0, lost = 0;
+    waitpid(s.child, &st, 0);
+    assert_int_equal(WEXITSTATUS(st), 0);
+    for (int i = 0; i < 100 && !(s.fork && s.exec && s.exit && s.thread); i++) {
+        struct pollfd p = {fd, POLLIN, 0};
+        poll(&p, 1, 20);
+        assert_true(proc_conn_read(fd, pc_on_event, &s, &lost) >= 0);
+    }
+    proc_conn_close(fd);
+    assert_true(s.fork && s.exec && s.exit && s.thread);
+}
+
+/* One connector datagram carrying len bytes of ev. */
+static void pc_send(int fd, const struct proc_event *ev, size_t len)
+{
+    char buf[NLMSG_SPACE(sizeof(struct cn_msg) + sizeof(*ev))]
+        __attribute__((aligned(NLMSG_ALIGNTO)));
+    memset(buf, 0, sizeof(buf));
+    struct nlmsghdr *nh = (struct nlmsghdr *)buf;
+    struct cn_msg *cn = NLMSG_DATA(nh);
+    nh->nlmsg_len = (unsigned)NLMSG_LENGTH(sizeof(*cn) + len);
+    nh->nlmsg_type = NLMSG_DONE;
+    cn->id.idx = CN_IDX_PROC;
+    cn->id.val = CN_VAL_PROC;
+    cn->len = (unsigned short)len;
+    memcpy(cn->data, ev, len);
+    assert_int_equal(send(fd, buf, nh->nlmsg_len, 0), (ssize_t)nh->nlmsg_len);
+}
+
+static int pc_stop_at_exit(const struct proc_conn_event *e, void *ctx)
+{
+    int *kinds = ctx;
+    kinds[e->kind]++;
+    return e->kind == PROC_CONN_EXIT ? -ECANCELED : 1;
+}
+
+/* Decoding, on datagrams we write ourselves: short events are dropped, a
+ * negative callback return stops the reading. */
+static void test_proc_conn_decode(void **state)
+{
+    (void)state;
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0);
+    struct proc_event ev;
+    size_t head = offsetof(struct proc_event, event_data);
+    memset(&ev, 0, sizeof(ev));
+    ev.what = PROC_EVENT_FORK;
+    ev.event_data.fork.parent_tgid = 10;
+    ev.event_data.fork.child_pid = 12;
+    ev.event_data.fork.child_tgid = 11;
+    pc_send(sv[1], &ev, head + sizeof(ev.event_data.fork));
+    pc_send(sv[1], &ev, head + sizeof(ev.event_data.fork) - 4); /* short: dropped */
+    ev.what = PROC_EVENT_EXEC;
+    ev.event_data.exec.process_pid = ev.event_data.exec.process_tgid = 11;
+    pc_send(sv[1], &ev, head + 4); /* short: dropped */
+    pc_send(sv[1], &ev, head + sizeof(ev.event_data.exec));
+    ev.what = PROC_EVENT_EXIT;
+    pc_send(sv[1], &ev, sizeof(ev));
+    ev.what = PROC_EVENT_EXEC;
+    pc_send(sv[1], &ev, sizeof(ev)); /* after the stop: still queued */
+    int kinds[4] = {0}, lost = 0;
+    assert_int_equal(proc_conn_read(sv[0], pc_stop_at_exit, kinds, &lost), -ECANCELED);
+    assert_int_equal(kinds[PROC_CONN_FORK], 1);
+    assert_int_equal(kinds[PROC_CONN_EXEC], 1);
+    assert_int_equal(kinds[PROC_CONN_EXIT], 1);
+    assert_int_equal(lost, 0);
+    assert_int_equal(proc_conn_read(sv[0], pc_stop_at_exit, kinds, &lost), 1);
+    assert_int_equal(kinds[PROC_CONN_EXEC], 2);
+    assert_int_equal(proc_conn_read(sv[0], pc_stop_at_exit, kinds, &lost), 0);
+    close(sv[0]);
+    close(sv[1]);
 }
 
 int main(void)
@@ -222,6 +346,7 @@ int main(void)
         cmocka_unit_test(test_parse_double), cmocka_unit_test(test_hostport),
         cmocka_unit_test(test_spawn),        cmocka_unit_test(test_opt),
         cmocka_unit_test(test_opt_cmd),
+        cmocka_unit_test(test_proc_conn_live), cmocka_unit_test(test_proc_conn_decode),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,7 +15,7 @@
 #include "backend.h"
 #include "ml_util.h"
 #include "rx.h"
-#include "selftest.h"
+#include "rx_vectors.h"
 
 struct sink {
     pthread_mutex_t lock;
@@ -48,9 +48,10 @@ static void wait_results(struct sink *s, int want, double max_s)
 
 static struct miner_job make_job(const char *id, uint8_t seed_byte, int nicehash)
 {
-    struct miner_job j = {.blob_len = 76, .target64 = UINT64_MAX / 4, .nicehash = nicehash};
+    struct miner_job j = {
+        .blob_len = 76, .target64 = UINT64_MAX / 4, .nicehash = nicehash};
     snprintf(j.job_id, sizeof(j.job_id), "%s", id);
-    memcpy(j.blob, selftest_block_template, 76);
+    memcpy(j.blob, rx_bench_template, RX_BENCH_TEMPLATE_LEN);
     j.blob[42] = 0xAB; /* the proxy's byte in nicehash mode */
     memset(j.seed_hash, seed_byte, 32);
     return j;
@@ -89,12 +90,15 @@ static void check_results(struct sink *s, const struct miner_job *job, int from)
 static void shares_rekey_nicehash_pause(void **state)
 {
     static struct sink s = {.lock = PTHREAD_MUTEX_INITIALIZER};
-    struct backend_config cfg = {.threads = 2, .duty_pct = 100, .cpu_priority = -1,
-                                 .rx = {.mode = RX_MODE_LIGHT, .pages = RX_PAGES_SMALL,
-                                        .quiet = 1}};
+    struct backend_config cfg = {
+        .threads = 2,
+        .duty_pct = 100,
+        .cpu_priority = -1,
+        .rx = {.mode = RX_MODE_LIGHT, .pages = RX_PAGES_SMALL, .quiet = 1}};
     void *be = NULL;
     char err[256];
-    assert_int_equal(cpu_backend_ops.create(&cfg, on_result, &s, &be, err, sizeof(err)), 0);
+    assert_int_equal(cpu_backend_ops.create(&cfg, on_result, &s, &be, err, sizeof(err)),
+                     0);
 
     struct miner_job a = make_job("job-a", 0x11, 0);
     assert_int_equal(cpu_backend_ops.set_job(be, &a), 0);
@@ -137,12 +141,15 @@ static void shares_rekey_nicehash_pause(void **state)
 static void rejects_bad_job(void **state)
 {
     struct sink s = {.lock = PTHREAD_MUTEX_INITIALIZER};
-    struct backend_config cfg = {.threads = 1, .duty_pct = 100, .cpu_priority = -1,
-                                 .rx = {.mode = RX_MODE_LIGHT, .pages = RX_PAGES_SMALL,
-                                        .quiet = 1}};
+    struct backend_config cfg = {
+        .threads = 1,
+        .duty_pct = 100,
+        .cpu_priority = -1,
+        .rx = {.mode = RX_MODE_LIGHT, .pages = RX_PAGES_SMALL, .quiet = 1}};
     void *be = NULL;
     char err[256];
-    assert_int_equal(cpu_backend_ops.create(&cfg, on_result, &s, &be, err, sizeof(err)), 0);
+    assert_int_equal(cpu_backend_ops.create(&cfg, on_result, &s, &be, err, sizeof(err)),
+                     0);
     struct miner_job j = make_job("short", 1, 0);
     j.blob_len = 20; /* too short to hold the nonce */
     assert_int_not_equal(cpu_backend_ops.set_job(be, &j), 0);

@@ -25,6 +25,7 @@
 #endif
 
 #include "ml_util.h"
+#include "rx_vectors.h"
 #include "rxref.h"
 
 #ifndef RXREF_TEST_DEFAULT_N
@@ -164,30 +165,6 @@ static void test_reciprocal(void **state)
     assert_true(rxref_reciprocal(0xffffffffull) == 0x8000000080000000ull);
 }
 
-struct vec {
-    const char *key;
-    const char *input;
-    int input_hex;
-    const char *hash;
-};
-
-static const struct vec vectors[] = {
-    {"test key 000", "This is a test", 0,
-     "639183aae1bf4c9a35884cb46b09cad9175f04efd7684e7262a0ac1c2f0b4e3f"},
-    {"test key 000", "Lorem ipsum dolor sit amet", 0,
-     "300a0adb47603dedb42228ccb2b211104f4da45af709cd7547cd049e9489c969"},
-    {"test key 000",
-     "sed do eiusmod tempor incididunt ut labore et dolore magna aliqua", 0,
-     "c36d4ed4191e617309867ed66a443be4075014e2b061bcdaf9ce7b721d2b77a8"},
-    {"test key 001",
-     "sed do eiusmod tempor incididunt ut labore et dolore magna aliqua", 0,
-     "e9ff4503201c0c2cca26d285c93ae883f9b1d30c9eb240b820756f2d5a7905fc"},
-    {"test key 001",
-     "0b0b98bea7e805e0010a2126d287a2a0cc833d312cb786385a7c2f9de69d25537f584a9bc99"
-     "77b00000000666fd8753bf61a8631f12984e3fd44f4014eca629276817b56f32e9b68bd82f416",
-     1, "c56414121acda1713c2f2a819d8ae38aed7c80c35c2a769298d34f03833cd5f1"},
-};
-
 struct fixture {
     struct rxref_vm *vm;
     struct rxref_librx *lx;
@@ -220,19 +197,14 @@ static void test_five_vectors(void **state)
 {
     struct fixture *f = *state;
     const char *key = "";
-    for (size_t i = 0; i < sizeof(vectors) / sizeof(vectors[0]); i++) {
-        const struct vec *v = &vectors[i];
+    for (size_t i = 0; i < RX_NVECTORS; i++) {
+        const struct rx_vector *v = &rx_vectors[i];
         uint8_t in[128], want[32], got[32];
-        size_t inlen = strlen(v->input);
+        size_t inlen = rx_vector_input(v, in, sizeof(in));
+        assert_true(inlen > 0);
         if (strcmp(key, v->key) != 0) {
             key = v->key;
             rxref_librx_rekey(f->lx, key, strlen(key));
-        }
-        if (v->input_hex) {
-            inlen /= 2;
-            assert_int_equal(ml_hex_decode(v->input, in, inlen), 0);
-        } else {
-            memcpy(in, v->input, inlen);
         }
         assert_int_equal(ml_hex_decode(v->hash, want, 32), 0);
         assert_int_equal(rxref_vm_hash(f->vm, in, inlen, got), 0);
@@ -249,15 +221,16 @@ static void test_dataset_pointer_path(void **state)
 {
     struct fixture *f = *state;
     uint8_t via_items[32], via_dataset[32], want[32];
-    rxref_librx_rekey(f->lx, vectors[1].key, strlen(vectors[1].key));
-    assert_int_equal(
-        rxref_vm_hash(f->vm, vectors[1].input, strlen(vectors[1].input), via_items), 0);
+    rxref_librx_rekey(f->lx, rx_vectors[1].key, strlen(rx_vectors[1].key));
+    assert_int_equal(rxref_vm_hash(f->vm, rx_vectors[1].input,
+                                   strlen(rx_vectors[1].input), via_items),
+                     0);
     rxref_vm_set_dataset(f->vm, rxref_librx_dataset(f->lx));
-    assert_int_equal(
-        rxref_vm_hash(f->vm, vectors[1].input, strlen(vectors[1].input), via_dataset),
-        0);
+    assert_int_equal(rxref_vm_hash(f->vm, rx_vectors[1].input,
+                                   strlen(rx_vectors[1].input), via_dataset),
+                     0);
     rxref_vm_set_item_fn(f->vm, rxref_librx_item, f->lx);
-    assert_int_equal(ml_hex_decode(vectors[1].hash, want, 32), 0);
+    assert_int_equal(ml_hex_decode(rx_vectors[1].hash, want, 32), 0);
     assert_memory_equal(via_items, want, 32);
     assert_memory_equal(via_dataset, want, 32);
 }
@@ -276,7 +249,7 @@ static void test_sliced_programs(void **state)
     struct rxref_dsrc ds = {
         .dataset = NULL, .item = rxref_librx_item, .item_ud = f->lx};
     uint8_t *sp = malloc(RXREF_SCRATCHPAD_L3), got[32], want[32];
-    const struct vec *v = &vectors[2];
+    const struct rx_vector *v = &rx_vectors[2];
     int saved = fegetround();
     assert_non_null(sp);
     rxref_aes_tables_init(&t);
@@ -329,8 +302,8 @@ static void test_own_light_mode(void **state)
     assert_int_equal(rxref_cache_create(&c, err, sizeof(err)), 0);
     assert_int_equal(rxref_vm_create(&vm, err, sizeof(err)), 0);
     rxref_vm_set_item_fn(vm, rxref_cache_item, c);
-    for (size_t v = 0; v < sizeof(vectors) / sizeof(vectors[0]); v += 3) {
-        const char *key = vectors[v].key;
+    for (size_t v = 0; v < RX_NVECTORS; v += 3) {
+        const char *key = rx_vectors[v].key;
         rxref_cache_init(c, key, strlen(key));
         rxref_librx_rekey(f->lx, key, strlen(key));
         for (int i = 0; i < 256; i++) {
@@ -339,9 +312,10 @@ static void test_own_light_mode(void **state)
             rxref_librx_item(f->lx, item, ref);
             assert_memory_equal(ours, ref, 64);
         }
-        assert_int_equal(ml_hex_decode(vectors[v].hash, want, 32), 0);
+        assert_int_equal(ml_hex_decode(rx_vectors[v].hash, want, 32), 0);
         assert_int_equal(
-            rxref_vm_hash(vm, vectors[v].input, strlen(vectors[v].input), got), 0);
+            rxref_vm_hash(vm, rx_vectors[v].input, strlen(rx_vectors[v].input), got),
+            0);
         assert_memory_equal(got, want, 32);
     }
     rxref_vm_destroy(vm);
