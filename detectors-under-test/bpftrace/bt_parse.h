@@ -23,7 +23,10 @@
 
 #include "sigma.h"
 
-/* The bpftrace program (BPFTRACE_STRLEN=200 lets argv entries be 200 bytes). */
+/* The bpftrace program (BPFTRACE_STRLEN=200 lets argv entries be 200 bytes).
+ * Its BEGIN probe prints BT_READY_LINE: bpftrace fires BEGIN once every
+ * other probe is attached, so from that line on no exec or connect is missed. */
+#define BT_READY_LINE "minerlab-bpftrace-ready"
 extern const char bt_script[];
 
 typedef void (*bt_event_fn)(void *ctx, const struct sigma_event *ev, int pid);
