@@ -19,6 +19,9 @@
 
 #define DET_LINE_MAX 8192
 #define DET_INVALID_KEEP 100
+/* How long past the warm-up the harness waits for detectors that said
+ * "ready": false (bpftrace attaching its probes). */
+#define DET_READY_MAX_S 30.0
 /* Bounded disk: info and degraded lines kept in the timeline per detector,
  * and bytes of its stderr file; beyond, they are counted as dropped. */
 #define DET_NOTICES_KEEP 1000
@@ -42,6 +45,8 @@ struct detector {
     pid_t pgid;   /* its process group, kept after it exits */
     int out_fd;   /* stdout pipe, -1 when closed */
     int stopping; /* the harness asked it to stop */
+    /* It said "ready": false, and neither "ready": true nor degraded since. */
+    int not_ready;
     char line[DET_LINE_MAX + 1];
     size_t len;
     int overlong; /* inside a line that crossed DET_LINE_MAX */
