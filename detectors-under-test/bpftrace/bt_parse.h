@@ -24,8 +24,9 @@
 #include "sigma.h"
 
 /* The bpftrace program (BPFTRACE_STRLEN=200 lets argv entries be 200 bytes).
- * Its BEGIN probe prints BT_READY_LINE: bpftrace fires BEGIN once every
- * other probe is attached, so from that line on no exec or connect is missed. */
+ * Its BEGIN probe prints BT_READY_LINE. bpftrace triggers BEGIN after it has
+ * attached the other probes: on bpftrace 0.17 here, a system() call made from
+ * BEGIN shows up as an execve event, so from that line on execs are traced. */
 #define BT_READY_LINE "minerlab-bpftrace-ready"
 extern const char bt_script[];
 
