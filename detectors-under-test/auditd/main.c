@@ -86,6 +86,7 @@ static int follow(struct det *d, const char *path, int from_start,
         }
         if (fd >= 0) {
             read_lines(d, fd, buf, cap, &len);
+            sigma_audit_tick(d->audit);
             if (stat(path, &st) == 0 && st.st_ino != ino) {
                 close(fd);
                 fd = -1;
@@ -175,10 +176,12 @@ int main(int argc, char **argv)
                             : ctl.daemon > 0 ? "started by the detector"
                                              : "host's"));
     char basis[128];
-    snprintf(basis, sizeof(basis), "one --interval-ms %ld poll of the audit log",
+    snprintf(basis, sizeof(basis),
+             "two --interval-ms %ld polls of the audit log (an event without its "
+             "EOE record is emitted at the next poll)",
              d.common.interval_ms);
-    det_min_observation(DETECTOR, DET_SCRIPT, (double)d.common.interval_ms / 1000.0,
-                        basis);
+    det_min_observation(DETECTOR, DET_SCRIPT,
+                        2.0 * (double)d.common.interval_ms / 1000.0, basis);
     if (!d.replay && !started) {
         det_alert_degraded(DETECTOR, DET_SCRIPT, err);
         while (!*stop) /* keep running, as the protocol asks, with nothing to read */
