@@ -328,6 +328,23 @@ static void test_shipped_rules_load(void **state)
     sigma_ruleset_free(rs);
 }
 
+/* What the shipped rules find in tests/data/sigma/audit_exec.log. */
+static void assert_recorded_hits(const struct sigma_audit *a, const struct hits *h)
+{
+    assert_int_equal(sigma_audit_records(a), 28);
+    /* serial 7: the miner-style exec (pid from its SYSCALL record). */
+    assert_int_equal(count_title(h, "CPU Priority Argument", 0), 1);
+    /* Keywords match whole values: serial 7's a3, not serial 6's "exec -a ..." script.
+     */
+    assert_int_equal(count_title(h, "Stratum Pool URL in an Audited Exec", 0), 1);
+    /* bash -c '...' (serial 6, hex-encoded argument) and the exec itself. */
+    assert_int_equal(count_title(h, "Linux Crypto Miner Command Line Flags", 0), 2);
+    /* xz and cmake stay quiet: nothing else fired. */
+    assert_int_equal(h->n, 4);
+    for (size_t i = 0; i < h->n; i++)
+        assert_true(h->pids[i] > 0);
+}
+
 static void test_recorded_audit_log(void **state)
 {
     (void)state;
@@ -345,18 +362,7 @@ static void test_recorded_audit_log(void **state)
     fclose(f);
     sigma_audit_flush(a);
     assert_int_equal(sigma_audit_garbage(a), 1);
-    assert_int_equal(sigma_audit_records(a), 28);
-    /* serial 7: the miner-style exec (pid from its SYSCALL record). */
-    assert_int_equal(count_title(&h, "CPU Priority Argument", 0), 1);
-    /* Keywords match whole values: serial 7's a3, not serial 6's "exec -a ..." script.
-     */
-    assert_int_equal(count_title(&h, "Stratum Pool URL in an Audited Exec", 0), 1);
-    /* bash -c '...' (serial 6, hex-encoded argument) and the exec itself. */
-    assert_int_equal(count_title(&h, "Linux Crypto Miner Command Line Flags", 0), 2);
-    /* xz and cmake stay quiet: nothing else fired. */
-    assert_int_equal(h.n, 4);
-    for (size_t i = 0; i < h.n; i++)
-        assert_true(h.pids[i] > 0);
+    assert_recorded_hits(a, &h);
     sigma_audit_free(a);
     sigma_ruleset_free((struct sigma_ruleset *)h.rs);
 }
@@ -407,13 +413,7 @@ static void test_interleaved_audit_log(void **state)
     }
     assert_int_equal(fed, n);
     sigma_audit_flush(a);
-    assert_int_equal(sigma_audit_records(a), 28);
-    assert_int_equal(count_title(&h, "CPU Priority Argument", 0), 1);
-    assert_int_equal(count_title(&h, "Stratum Pool URL in an Audited Exec", 0), 1);
-    assert_int_equal(count_title(&h, "Linux Crypto Miner Command Line Flags", 0), 2);
-    assert_int_equal(h.n, 4);
-    for (size_t i = 0; i < h.n; i++)
-        assert_true(h.pids[i] > 0);
+    assert_recorded_hits(a, &h);
     sigma_audit_free(a);
     sigma_ruleset_free((struct sigma_ruleset *)h.rs);
 }
