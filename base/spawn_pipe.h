@@ -1,8 +1,9 @@
 /*
- * spawn — fork-and-pipe for the tools the detectors drive (tshark, yara,
- * nvidia-smi): the child runs argv[0] (PATH search, no shell) with its stdout
- * on a pipe the caller reads. Both pipe ends are close-on-exec in the
- * parent; the child gets SIGPIPE back at its default.
+ * spawn — fork-and-pipe for the tools the detectors drive (tshark, dumpcap,
+ * yara, nvidia-smi): the child runs argv[0] (PATH search, no shell) with its
+ * stdout on a pipe the caller reads, and optionally its stdin on a pipe the
+ * caller writes. All pipe ends are close-on-exec in the parent; the child
+ * gets SIGPIPE back at its default.
  *
  * Threads: call from the main thread (fork in a threaded process copies
  * only the caller). Nothing here waits for the child: the caller reaps it.
@@ -23,6 +24,8 @@ struct spawn_opts {
     enum spawn_stderr err;
     int death_signal; /* sent to the child when we die (PR_SET_PDEATHSIG); 0 = none */
     int nice;         /* the child's nice value (setpriority); 0 = unchanged */
+    int own_group;    /* 1: the child leads a new process group, so a signal to
+                         ours (the harness's SIGTERM) does not reach it */
 };
 
 /*
@@ -34,5 +37,13 @@ struct spawn_opts {
  */
 pid_t spawn_pipe(char *const argv[], const struct spawn_opts *o, int *out_fd,
                  int *err_fd);
+/*
+ * The same, with the child's stdin on a pipe too when in_fd is not NULL:
+ * *in_fd gets its write end (blocking; the caller may make it non-blocking).
+ * With a death signal set, a child whose parent died before the signal was
+ * armed exits 127 at once.
+ */
+pid_t spawn_pipe_in(char *const argv[], const struct spawn_opts *o, int *in_fd,
+                    int *out_fd, int *err_fd);
 
 #endif

@@ -26,6 +26,14 @@ int cmd_merge(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 
 /*
+ * The first line `PATH ARG` prints within 3 s with exit status 0, into out;
+ * "" otherwise (a detector without the option exits 2). ARG is "--version"
+ * (the tool behind a detector) or "--needs" (what a reference detector
+ * needs before minerlab run starts it by default; "" = nothing).
+ */
+void cmd_probe_line(const char *path, const char *arg, char *out, size_t len);
+
+/*
  * Scores the run directory dir and writes its reports (plus junit_path when
  * non-NULL); compares with baseline when non-NULL; prints the scorecard when
  * scorecard is set. Returns an exit status as above. Shared by run and report.

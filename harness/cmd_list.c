@@ -41,11 +41,7 @@ static void list_suites(const char *dir)
     free(names);
 }
 
-/*
- * The first line `PATH --version` prints within 3 s with exit status 0 (the
- * third-party tool behind an adapter); "" for a detector without the option.
- */
-static void probe_version(const char *path, char *out, size_t len)
+void cmd_probe_line(const char *path, const char *arg, char *out, size_t len)
 {
     int p[2];
     out[0] = '\0';
@@ -57,7 +53,7 @@ static void probe_version(const char *path, char *out, size_t len)
         dup2(nul, 0);
         dup2(p[1], 1);
         dup2(nul, 2);
-        execl(path, path, "--version", (char *)NULL);
+        execl(path, path, arg, (char *)NULL);
         _exit(127);
     }
     close(p[1]);
@@ -101,10 +97,13 @@ static void list_detectors(const char *bin)
     printf("\nreference detectors (%s/minerlab-det-*):\n", bin);
     for (int i = 0; i < n; i++) {
         if (strncmp(names[i]->d_name, "minerlab-det-", 13) == 0) {
-            char path[4400], version[256];
+            char path[4400], version[256], needs[512];
             hx_fmt(path, sizeof(path), "%s/%s", bin, names[i]->d_name);
-            probe_version(path, version, sizeof(version));
+            cmd_probe_line(path, "--version", version, sizeof(version));
+            cmd_probe_line(path, "--needs", needs, sizeof(needs));
             printf("  %-16s %s\n", names[i]->d_name + 13, version);
+            if (needs[0])
+                printf("  %-16s not run by default: %s\n", "", needs);
             found++;
         }
         free(names[i]);

@@ -126,7 +126,11 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
     return 0;
 }
 
-/* Reference detectors found next to the harness: minerlab-det-<name>. */
+/*
+ * Reference detectors found next to the harness: minerlab-det-<name>, less
+ * those that say (--needs) what they need first: an input file, or an opt-in
+ * because they change the host (PROTOCOL.md). Each one left out is named.
+ */
 static size_t find_reference(const char *bin, struct runner_detector *out, size_t max)
 {
     struct dirent **names = NULL;
@@ -136,8 +140,15 @@ static size_t find_reference(const char *bin, struct runner_detector *out, size_
         const char *nm = names[i]->d_name;
         char path[4400];
         hx_fmt(path, sizeof(path), "%s/%s", bin, nm);
-        if (k < max && strncmp(nm, "minerlab-det-", 13) == 0 && nm[13] &&
-            access(path, X_OK) == 0) {
+        char needs[512] = "";
+        int cand = k < max && strncmp(nm, "minerlab-det-", 13) == 0 && nm[13] &&
+                   access(path, X_OK) == 0;
+        if (cand)
+            cmd_probe_line(path, "--needs", needs, sizeof(needs));
+        if (cand && needs[0])
+            fprintf(stderr, "minerlab run: detector %s not in the default set: %s\n",
+                    nm + 13, needs);
+        if (cand && !needs[0]) {
             out[k].name = strdup(nm + 13);
             out[k].cmd = strdup(path);
             out[k].reference = 1;

@@ -193,12 +193,17 @@ static void handle_line(struct detector *d, const struct det_sink *sink, char *l
     case DL_INVALID:
         keep_invalid(d, line, len, why);
         return;
-    case DL_INFO:
+    case DL_INFO: {
+        json_t *ready = json_object_get(json_object_get(o, "info"), "ready");
+        if (json_is_boolean(ready))
+            d->not_ready = !json_is_true(ready);
         timeline_event(sink->timeline, "detector_info", NULL,
                        json_pack("{s:s,s:O}", "detector", d->name, "info",
                                  json_object_get(o, "info")));
         break;
+    }
     case DL_DEGRADED:
+        d->not_ready = 0; /* it will not get better by waiting */
         timeline_event(sink->timeline, "detector_degraded", NULL,
                        json_pack("{s:s,s:O}", "detector", d->name, "reason",
                                  json_object_get(o, "reason")

@@ -20,6 +20,9 @@
 
 #define DET_LINE_MAX 8192
 #define DET_INVALID_KEEP 100
+/* How long past the warm-up the harness waits for detectors that said
+ * "ready": false (bpftrace attaching its probes). */
+#define DET_READY_MAX_S 30.0
 /* Bounded disk: info and degraded lines kept in the timeline per detector,
  * and bytes of its stderr file; beyond, they are counted as dropped. */
 #define DET_NOTICES_KEEP 1000
@@ -45,6 +48,8 @@ struct detector {
     int stopping; /* the harness asked it to stop */
     /* Its stdout's lines (DET_LINE_MAX); set up by the first detector_drain. */
     struct linereader out_lines;
+    /* It said "ready": false, and neither "ready": true nor degraded since. */
+    int not_ready;
     unsigned long lines, alerts, invalid, dropped, max_alerts;
     unsigned long infos, degradeds, notices_dropped; /* info/degraded lines */
     unsigned long long stderr_dropped; /* bytes cut from the stderr file */

@@ -413,6 +413,39 @@ static void detectors_start(struct runner *r)
     env_free(env);
 }
 
+/*
+ * After the warm-up: while a running detector that said "ready": false has
+ * not said "ready": true (nor sent a degraded notice), wait, up to max_s
+ * more; the timeline records how long, and who was still not ready.
+ */
+static void detectors_wait_ready(struct runner *r, double max_s)
+{
+    double t0 = runner_now();
+    size_t pending = 0;
+    for (;;) {
+        pending = 0;
+        for (size_t i = 0; i < r->ndet; i++)
+            pending += r->det[i].pid && r->det[i].not_ready;
+        if (!pending || r->stop || runner_now() - t0 >= max_s)
+            break;
+        runner_loop_once(r, 250);
+    }
+    double waited = runner_now() - t0;
+    if (waited < 0.05 && !pending)
+        return;
+    json_t *late = json_array();
+    for (size_t i = 0; i < r->ndet; i++)
+        if (r->det[i].pid && r->det[i].not_ready) {
+            json_array_append_new(late, json_string(r->det[i].name));
+            fprintf(stderr,
+                    "minerlab: detector %s not ready %.0f s after its warm-up; the "
+                    "run goes on\n",
+                    r->det[i].name, waited);
+        }
+    timeline_event(&r->tl, "detectors_ready", NULL,
+                   json_pack("{s:f,s:o}", "waited_s", waited, "not_ready", late));
+}
+
 /* SIGTERM every detector, wait up to `patience` s, then SIGKILL the rest. */
 static void detectors_stop(struct runner *r, double patience)
 {
@@ -631,6 +664,7 @@ int runner_run(const struct runner_config *cfg, char *err, size_t errlen)
     }
     detectors_start(&r);
     runner_wait(&r, cfg->warmup_s);
+    detectors_wait_ready(&r, DET_READY_MAX_S);
     for (size_t i = 0; i < cfg->nscen && !r.stop; i++) {
         scen_run(&r, i);
         if (!r.stop && i + 1 < cfg->nscen)

@@ -28,9 +28,11 @@ static const char lab_wallet[] = "4AMinerLabTestMinerLabTestMinerLabTestMinerLab
                                  "erLabTestMinerLabTestMinerLabTest"
                                  "MinerLabT";
 
+#define ENV_MAX 28 /* a malicious cloud scenario with the lab internet sets 25 */
+
 struct env_buf {
-    char s[24][4200];
-    const char *v[25];
+    char s[ENV_MAX][4200];
+    const char *v[ENV_MAX + 1];
     size_t n;
 };
 
@@ -38,7 +40,7 @@ static void env_add(struct env_buf *e, const char *k, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void env_add(struct env_buf *e, const char *k, const char *fmt, ...)
 {
-    if (e->n >= 24)
+    if (e->n >= ENV_MAX)
         return;
     va_list ap;
     int n = snprintf(e->s[e->n], sizeof(e->s[0]), "%s=", k);
@@ -115,6 +117,12 @@ static char **scen_env(struct runner *r, const struct scenario *sc, const char *
          * itself travels with the secrets). */
         env_add(&e, "ML_LAB_DNS", "%s", r->inet.dns);
         env_add(&e, "ML_LAB_NET", "%s", r->inet.net);
+    }
+    if (!scenario_is_malicious(sc) && r->inet.up) {
+        /* Benign network services run in the lab internet too, so the
+         * sensors on the uplink see them as they see the pool. */
+        env_add(&e, "ML_INET_NETNS", "%s", r->inet.netns);
+        env_add(&e, "ML_INET_WEB", "%s", r->inet.web);
     }
     if (r->lab_up) {
         env_add(&e, "ML_LAB_HOST", "%s", r->lab_host);

@@ -167,6 +167,23 @@ static int start_daemon(struct auditd_ctl *c, char *err, size_t errlen)
     return ml_err(err, errlen, -ETIMEDOUT, "auditd did not register within 3 s");
 }
 
+int auditd_ctl_in_use(const char *rules, long pid, const char *proc_root)
+{
+    char path[300], cmd[4096];
+    if (!strstr(rules, "key=minerlab_") || pid <= 0)
+        return 0;
+    snprintf(path, sizeof(path), "%s/%ld/cmdline", proc_root, pid);
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(cmd, 1, sizeof(cmd) - 1, f) : 0;
+    if (f)
+        fclose(f);
+    for (size_t i = 0; i < n; i++)
+        if (!cmd[i])
+            cmd[i] = ' ';
+    cmd[n] = '\0';
+    return strstr(cmd, "minerlab-auditd.") != NULL;
+}
+
 int auditd_ctl_start(struct auditd_ctl *c, const char *host_log, char *err,
                      size_t errlen)
 {
@@ -185,6 +202,11 @@ int auditd_ctl_start(struct auditd_ctl *c, const char *host_log, char *err,
     char *lsargv[] = {"auditctl", "-l", NULL};
     if (run(lsargv, out, sizeof(out)) != 0)
         return ml_err(err, errlen, -EPERM, "auditctl -l failed: %.200s", out);
+    if (auditd_ctl_in_use(out, c->saved_pid, "/proc"))
+        return ml_err(err, errlen, -EBUSY,
+                      "another minerlab run's auditd detector is active (auditd pid "
+                      "%ld): its rules are left alone",
+                      c->saved_pid);
     auditd_ctl_rules_only(out);
     if (!(c->saved_rules = strdup(out)))
         return -ENOMEM;

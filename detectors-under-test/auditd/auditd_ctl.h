@@ -30,6 +30,14 @@ int auditd_ctl_parse_status(const char *text, int *enabled, long *pid);
  */
 size_t auditd_ctl_rules_only(char *text);
 
+/*
+ * 1 when rules (auditctl -l output) hold minerlab_* rules and pid (the
+ * audit daemon) is a private auditd this detector started in another run
+ * (its config dir is minerlab-auditd.*): that run is still going and its
+ * rules must not be touched. 0 otherwise (leftovers of a killed run).
+ */
+int auditd_ctl_in_use(const char *rules, long pid, const char *proc_root);
+
 struct auditd_ctl {
     int saved_enabled;
     long saved_pid;
@@ -44,7 +52,8 @@ struct auditd_ctl {
  * Saves the host's audit state, starts a private auditd when none runs
  * (log in a new temp dir) or uses host_log for a running one, and installs
  * the rules. 0, or -errno with a sentence in err (EPERM: the audit netlink
- * is not permitted here; ENOENT: auditctl/auditd missing). On failure
+ * is not permitted here; ENOENT: auditctl/auditd missing; EBUSY: another
+ * run's auditd detector is active). On failure
  * everything done so far is undone.
  */
 int auditd_ctl_start(struct auditd_ctl *c, const char *host_log, char *err,

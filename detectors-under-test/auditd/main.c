@@ -14,25 +14,23 @@
 
 #include "auditd_ctl.h"
 #include "det_alert.h"
+#include "det_cli.h"
 #include "det_proc.h"
 #include "sigma.h"
 #include "sigma_src.h"
 
 #define DETECTOR "auditd"
 
-static const char usage[] =
-    "usage: minerlab-det-auditd [--rules DIR] [--log FILE] [--replay FILE]\n"
-    "  [--interval-ms 200] [--cooldown-s 600] [--once] [--iface IFACE]\n"
-    "  --rules DIR (or --input DIR)  Sigma rules (default $ML_SIGMA_RULES, else the "
-    "project's)\n"
-    "  --log FILE     the host's audit log when its auditd already runs "
-    "(/var/log/audit/audit.log)\n"
-    "  --replay FILE  evaluate a recorded audit log and exit (no auditd, no rules "
-    "changed)";
+static const char summary[] =
+    "Debian's auditd with execve and connect rules; the audit log feeds the Sigma\n"
+    "engine. Rules: --rules DIR (or --input DIR), else $ML_SIGMA_RULES, else the\n"
+    "project's. Not in minerlab run's default set: it changes the host's audit\n"
+    "rules for the run (--detector auditd).";
 
 struct det {
     struct det_common_opts common;
     const char *rules_dir, *input, *host_log, *replay;
+    int version, needs;
     struct sigma_ruleset *rules;
     struct sigma_alerter *al;
     struct sigma_audit *audit;
@@ -88,6 +86,7 @@ static int follow(struct det *d, const char *path, int from_start,
         }
         if (fd >= 0) {
             read_lines(d, fd, buf, cap, &len);
+            sigma_audit_tick(d->audit);
             if (stat(path, &st) == 0 && st.st_ino != ino) {
                 close(fd);
                 fd = -1;
@@ -109,16 +108,33 @@ static int setup(struct det *d, int argc, char **argv, char *err, size_t errlen)
 {
     det_common_defaults(&d->common, 200);
     d->host_log = "/var/log/audit/audit.log";
-    const struct det_opt opts[] = {
-        {"rules", DET_OPT_STRING, &d->rules_dir, 0, 0},
-        {"input", DET_OPT_STRING, &d->input, 0, 0},
-        {"log", DET_OPT_STRING, &d->host_log, 0, 0},
-        {"replay", DET_OPT_STRING, &d->replay, 0, 0},
+    struct opt common[DET_COMMON_NOPTS];
+    size_t nc = det_common_opt_table(&d->common, NULL, common);
+    const struct opt opts[] = {
+        {"rules", OPT_STRING, &d->rules_dir, 0, 0, "DIR", "Sigma rules"},
+        {"input", OPT_STRING, &d->input, 0, 0, "DIR",
+         "the same (--detector auditd:DIR passes it)"},
+        {"log", OPT_STRING, &d->host_log, 0, 0, "FILE",
+         "the host's audit log, read when its auditd already runs"},
+        {"replay", OPT_STRING, &d->replay, 0, 0, "FILE",
+         "evaluate a recorded audit log and exit (no auditd, no rules changed)"},
+        {"version", OPT_FLAG, &d->version, 0, 0, NULL,
+         "print auditd's version and exit"},
+        {"needs", OPT_FLAG, &d->needs, 0, 0, NULL,
+         "say why it is not in minerlab run's default set, and exit"},
     };
-    int rc = det_parse_args(argc, argv, &d->common, opts,
-                            sizeof(opts) / sizeof(opts[0]), usage, err, errlen);
-    if (rc < 0)
-        return rc;
+    det_cli_parse(argc, argv, summary, common, nc, opts,
+                  sizeof(opts) / sizeof(opts[0]));
+    if (d->version || d->needs) {
+        char v[128];
+        auditd_ctl_version(v, sizeof(v));
+        if (d->version)
+            det_print_version(v);
+        else
+            puts("opt-in: it changes the host's audit rules for the run and audits "
+                 "every exec and connect on the host (--detector auditd)");
+        exit(0);
+    }
     if (!(d->rules =
               sigma_load_rules(d->rules_dir, d->input, &d->rules_dir, err, errlen)))
         return -EINVAL;
@@ -159,6 +175,13 @@ int main(int argc, char **argv)
                             : !started       ? "unavailable"
                             : ctl.daemon > 0 ? "started by the detector"
                                              : "host's"));
+    char basis[128];
+    snprintf(basis, sizeof(basis),
+             "two --interval-ms %ld polls of the audit log (an event without its "
+             "EOE record is emitted at the next poll)",
+             d.common.interval_ms);
+    det_min_observation(DETECTOR, DET_SCRIPT,
+                        2.0 * (double)d.common.interval_ms / 1000.0, basis);
     if (!d.replay && !started) {
         det_alert_degraded(DETECTOR, DET_SCRIPT, err);
         while (!*stop) /* keep running, as the protocol asks, with nothing to read */

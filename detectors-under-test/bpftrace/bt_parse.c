@@ -8,6 +8,10 @@
 #include "det_proc.h"
 
 const char bt_script[] =
+    "BEGIN\n"
+    "{\n"
+    "    printf(\"" BT_READY_LINE "\\n\");\n"
+    "}\n"
     "tracepoint:syscalls:sys_enter_execve\n"
     "{\n"
     "    printf(\"E %d %d %d %s\\n\", pid, uid, curtask->real_parent->tgid,\n"

@@ -23,7 +23,11 @@
 
 #include "sigma.h"
 
-/* The bpftrace program (BPFTRACE_STRLEN=200 lets argv entries be 200 bytes). */
+/* The bpftrace program (BPFTRACE_STRLEN=200 lets argv entries be 200 bytes).
+ * Its BEGIN probe prints BT_READY_LINE. bpftrace triggers BEGIN after it has
+ * attached the other probes: on bpftrace 0.17 here, a system() call made from
+ * BEGIN shows up as an execve event, so from that line on execs are traced. */
+#define BT_READY_LINE "minerlab-bpftrace-ready"
 extern const char bt_script[];
 
 typedef void (*bt_event_fn)(void *ctx, const struct sigma_event *ev, int pid);

@@ -64,11 +64,11 @@ static void usage_into(char *err, size_t errlen, const char *prog, const struct 
         err[used - 1] = '\0';
 }
 
-int det_parse_opts(int argc, char **argv, struct det_common_opts *common,
-                   const struct opt *opts, size_t nopts, char *err, size_t errlen)
+size_t det_common_opt_table(struct det_common_opts *common, const char **iface,
+                            struct opt out[DET_COMMON_NOPTS])
 {
-    static const char *iface; /* accepted for the harness, ignored */
-    const struct opt common_opts[] = {
+    static const char *ignored; /* --iface for detectors that do not capture */
+    const struct opt t[DET_COMMON_NOPTS] = {
         {"proc-root", OPT_STRING, &common->proc_root, 0, 0, "DIR",
          "the proc file system to read"},
         {"interval-ms", OPT_LONG, &common->interval_ms, 10, 3600000, "MS",
@@ -76,11 +76,61 @@ int det_parse_opts(int argc, char **argv, struct det_common_opts *common,
         {"once", OPT_FLAG, &common->once, 0, 0, NULL, "one scan, then exit"},
         {"cooldown-s", OPT_DOUBLE, &common->cooldown_s, 0, 1e7, "S",
          "re-alert the same process and rule after S seconds"},
-        {"iface", OPT_STRING, &iface, 0, 0, "IFACE", "accepted and ignored"},
+        {"iface", OPT_STRING, iface ? iface : &ignored, 0, 0, "IFACE",
+         iface ? "capture interface (default $ML_IFACE, else lo)"
+               : "accepted and ignored"},
     };
-    const size_t ncommon = sizeof(common_opts) / sizeof(common_opts[0]);
-    const char *prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+    memcpy(out, t, sizeof(t));
+    return DET_COMMON_NOPTS;
+}
+
+static const char *prog_name(char **argv)
+{
+    return strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+}
+
+void det_cli_parse(int argc, char **argv, const char *summary, const struct opt *a,
+                   size_t na, const struct opt *b, size_t nb)
+{
+    char err[512];
+    const char *prog = prog_name(argv);
+    int rc = opt_parse(argc, argv, a, na, b, nb, err, sizeof(err));
+    if (rc == 1) {
+        opt_usage(stdout, prog, summary, a, na, b, nb);
+        exit(0);
+    }
+    if (rc < 0) {
+        fprintf(stderr, "%s: %s\n", prog, err);
+        opt_usage(stderr, prog, summary, a, na, b, nb);
+        exit(OPT_EXIT_USAGE);
+    }
+}
+
+void det_print_version(const char *tool)
+{
+    printf("%s (minerlab %s)\n", tool, MINERLAB_VERSION);
+}
+
+int det_parse_opts(int argc, char **argv, struct det_common_opts *common,
+                   const struct opt *opts, size_t nopts, char *err, size_t errlen)
+{
+    struct opt common_opts[DET_COMMON_NOPTS + 1];
+    size_t ncommon = det_common_opt_table(common, NULL, common_opts);
+    const char *prog = prog_name(argv);
+    /* --version for the project's own models (a detector driving a tool
+     * has its own, which names the tool). */
+    int version = 0, own_version = 0;
+    for (size_t i = 0; i < nopts; i++)
+        own_version |= !strcmp(opts[i].name, "version");
+    if (!own_version)
+        common_opts[ncommon++] = (struct opt){
+            "version", OPT_FLAG, &version, 0, 0, NULL, "print the version and exit"};
     int rc = opt_parse(argc, argv, common_opts, ncommon, opts, nopts, err, errlen);
+    if (rc == 0 && version) {
+        printf("minerlab %s %s\n", MINERLAB_VERSION,
+               strncmp(prog, "minerlab-det-", 13) ? prog : prog + 13);
+        exit(0);
+    }
     if (rc == 1) {
         ml_err(err, errlen, -EINVAL, "help:\n");
         usage_into(err, errlen, prog, common_opts, ncommon, opts, nopts);

@@ -45,6 +45,27 @@ struct det_opt {
 int det_parse_opts(int argc, char **argv, struct det_common_opts *common,
                    const struct opt *opts, size_t nopts, char *err, size_t errlen);
 /*
+ * The common options as an option table for detectors with their own main
+ * loop: --proc-root, --interval-ms, --once, --cooldown-s and --iface (into
+ * *iface; NULL: accepted and ignored). Returns DET_COMMON_NOPTS.
+ */
+#define DET_COMMON_NOPTS 5
+size_t det_common_opt_table(struct det_common_opts *common, const char **iface,
+                            struct opt out[DET_COMMON_NOPTS]);
+/*
+ * Parses argv against the tables a and b (either may be empty) for a
+ * detector with its own main(): --help prints the usage generated from the
+ * tables (summary under its first line) on stdout and exits 0; a usage
+ * error prints "PROG: why" and the usage on stderr and exits
+ * OPT_EXIT_USAGE (2). Returns only when argv parsed.
+ */
+void det_cli_parse(int argc, char **argv, const char *summary, const struct opt *a,
+                   size_t na, const struct opt *b, size_t nb);
+/* Prints "TOOL (minerlab VERSION)" for --version: the third-party tool the
+ * detector drives, then minerlab's own version. */
+void det_print_version(const char *tool);
+
+/*
  * The older table without help texts, kept for detectors not yet converted:
  * the same as det_parse_opts with empty help lines. usage is not read (the
  * text is generated).

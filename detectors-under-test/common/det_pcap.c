@@ -278,6 +278,44 @@ int det_pcap_parse_option(struct det_pcap_config *cfg, int argc, char **argv, in
     return 0;
 }
 
+size_t det_pcap_opt_table(struct det_pcap_config *cfg, struct det_pcap_cli *cli,
+                          struct opt out[DET_PCAP_NOPTS])
+{
+    cli->snaplen = cfg->snaplen > 0 ? cfg->snaplen : 65535;
+    cli->buffer_mib = cfg->buffer_mib > 0 ? cfg->buffer_mib : 32;
+    const struct opt t[DET_PCAP_NOPTS] = {
+        {"iface", OPT_STRING, &cfg->iface, 0, 0, "IFACE",
+         "capture interface, -i (default $ML_IFACE, else lo; \"any\" ok)"},
+        {"read", OPT_STRING, &cfg->read_file, 0, 0, "FILE",
+         "read a pcap file instead of capturing, -r"},
+        {"filter", OPT_STRING, &cfg->filter, 0, 0, "BPF", "capture filter, -f"},
+        {"snaplen", OPT_LONG, &cli->snaplen, 64, 1 << 20, "N", "bytes kept per packet"},
+        {"buffer-mib", OPT_LONG, &cli->buffer_mib, 1, 4096, "N",
+         "kernel capture ring in MiB"},
+    };
+    memcpy(out, t, sizeof(t));
+    return DET_PCAP_NOPTS;
+}
+
+void det_pcap_opt_finish(struct det_pcap_config *cfg, const struct det_pcap_cli *cli)
+{
+    cfg->snaplen = (int)cli->snaplen;
+    cfg->buffer_mib = (int)cli->buffer_mib;
+}
+
+void det_pcap_short_options(int argc, char **argv)
+{
+    static const char *const map[][2] = {
+        {"-i", "--iface"}, {"-r", "--read"}, {"-f", "--filter"}};
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--"))
+            break;
+        for (size_t k = 0; k < sizeof(map) / sizeof(map[0]); k++)
+            if (!strcmp(argv[i], map[k][0]))
+                argv[i] = (char *)map[k][1];
+    }
+}
+
 struct run_state {
     int dlt;
     det_pkt_fn pkt;

@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "det_alert.h"
+#include "opt.h"
 
 /* One parsed packet. Pointers stay valid only during the callback. */
 struct det_pkt {
@@ -104,6 +105,23 @@ int det_pcap_run_detector(const char *detector, const struct det_pcap_config *cf
  */
 int det_pcap_parse_option(struct det_pcap_config *cfg, int argc, char **argv, int *i,
                           char *err, size_t errlen);
+/*
+ * The same options as a base/opt table, for detectors whose --help is
+ * generated: --iface, --read, --filter, --snaplen, --buffer-mib. The two
+ * numbers go through cli (defaults: cfg's values, else 65535 and 32 MiB);
+ * det_pcap_opt_finish copies them into cfg after opt_parse.
+ */
+struct det_pcap_cli {
+    long snaplen, buffer_mib;
+};
+#define DET_PCAP_NOPTS 5
+size_t det_pcap_opt_table(struct det_pcap_config *cfg, struct det_pcap_cli *cli,
+                          struct opt out[DET_PCAP_NOPTS]);
+void det_pcap_opt_finish(struct det_pcap_config *cfg, const struct det_pcap_cli *cli);
+/* Rewrites the short forms -i, -r and -f in argv to --iface, --read and
+ * --filter (base/opt parses long options only). */
+void det_pcap_short_options(int argc, char **argv);
+
 #define DET_PCAP_USAGE                                                                 \
     "  -i, --iface IFACE   capture interface (default $ML_IFACE, else lo; \"any\" "    \
     "ok)\n"                                                                            \

@@ -4,7 +4,7 @@
 
 int main(int argc, char **argv)
 {
-    static const struct jtail_adapter ad = {"falco", "Falco JSON output",
-                                            "ML_FALCO_EVENTS", NULL, falco_map};
+    static const struct jtail_adapter ad = {
+        "falco", "Falco JSON output", "Falco", "ML_FALCO_EVENTS", NULL, falco_map};
     return jtail_main(&ad, argc, argv);
 }

@@ -6,46 +6,57 @@
 #include <string.h>
 
 #include "det_alert.h"
+#include "det_cli.h"
+#include "det_homenet.h"
 #include "det_pcap.h"
 #include "nd.h"
 
 #define DETECTOR "ndpi"
 
-static void usage(FILE *to)
-{
-    fprintf(to, "usage: minerlab-det-ndpi [options]\n" DET_PCAP_USAGE
-                "  --version           print the nDPI version and exit\n"
-                "  -h, --help          this text\n");
-}
-
 int main(int argc, char **argv)
 {
     struct det_pcap_config pc = {0};
-    char err[256], version[128];
+    struct det_pcap_cli cli;
+    struct det_home_net home;
+    char err[256], version[128], homes[512];
+    const char *home_net = det_home_net_env();
+    int want_version = 0;
+    struct opt popts[DET_PCAP_NOPTS];
+    size_t np = det_pcap_opt_table(&pc, &cli, popts);
+    const struct opt opts[] = {
+        {"home-net", OPT_STRING, &home_net, 0, 0, "CIDR[,CIDR]",
+         "the victim's home network (default $ML_HOME_NET): alerts say which "
+         "side is home"},
+        {"version", OPT_FLAG, &want_version, 0, 0, NULL,
+         "print the nDPI version and exit"},
+    };
+    det_pcap_short_options(argc, argv);
+    det_cli_parse(argc, argv,
+                  "Debian's libndpi classifying every flow on the capture interface; "
+                  "one alert per flow it labels Mining.",
+                  popts, np, opts, sizeof(opts) / sizeof(opts[0]));
+    det_pcap_opt_finish(&pc, &cli);
     nd_version(version, sizeof(version));
-    for (int i = 1; i < argc; i++) {
-        int rc = det_pcap_parse_option(&pc, argc, argv, &i, err, sizeof(err));
-        if (rc > 0)
-            continue;
-        if (rc == 0 && (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))) {
-            usage(stdout);
-            return 0;
-        }
-        if (rc == 0 && !strcmp(argv[i], "--version")) {
-            puts(version);
-            return 0;
-        }
-        fprintf(stderr, "minerlab-det-ndpi: %s\n",
-                rc < 0 ? err : "unknown option (see --help)");
-        return 64;
+    if (want_version) {
+        det_print_version(version);
+        return 0;
     }
+    if (det_home_net_parse(home_net, &home, err, sizeof(err)) < 0) {
+        fprintf(stderr, "minerlab-det-ndpi: --home-net: %s\n", err);
+        return OPT_EXIT_USAGE;
+    }
+    det_home_net_format(&home, homes, sizeof(homes));
     volatile sig_atomic_t *stop = det_install_stop_handler();
     struct nd *n = NULL;
-    if (nd_create(&n, NULL) < 0) {
+    struct nd_config cfg = {.home = home.n ? &home : NULL};
+    if (nd_create(&n, &cfg) < 0) {
         det_alert_degraded(DETECTOR, DET_NETWORK, "libndpi failed to initialise");
         return 1;
     }
-    det_info_line(DETECTOR, DET_NETWORK, json_pack("{s:s}", "version", version));
+    det_info_line(DETECTOR, DET_NETWORK,
+                  json_pack("{s:s,s:s,s:i,s:s}", "version", version, "home_net", homes,
+                            "min_observation_s", 0, "min_observation_basis",
+                            "the first packets of a flow (nDPI decides within 64)"));
     int rc = det_pcap_run_detector(DETECTOR, &pc, nd_packet, nd_tick, n, stop);
     nd_finish(n);
     struct nd_counts c;

@@ -22,6 +22,7 @@ struct nd_flow {
     unsigned pkts;
     double last;
     int alerted;
+    uint8_t home; /* with --home-net: 1 client at home, 2 server at home */
 };
 
 struct nd {
@@ -131,6 +132,13 @@ static void alert(struct nd *n, struct nd_flow *f, ndpi_protocol p, double ts,
              f->nf->flow_extra_info[0] ? "]" : "",
              ndpi_category_get_name(n->mod, p.category),
              ndpi_confidence_get_name(f->nf->confidence), how, f->pkts, risks);
+    if (n->cfg.home) {
+        static const char *const dir[] = {
+            "neither side in the home net", "outbound: the client is in the home net",
+            "inbound: the server is in the home net", "internal to the home net"};
+        size_t used = strlen(reason);
+        snprintf(reason + used, sizeof(reason) - used, "; %s", dir[f->home & 3]);
+    }
     struct det_flow fl = {.proto = f->l4 == IPPROTO_TCP ? "tcp" : "udp",
                           .src = f->client,
                           .dst = f->server};
@@ -202,6 +210,12 @@ static struct nd_flow *lookup(struct nd *n, const struct det_pkt *p)
     det_pkt_format_endpoint(p->family, src_is_client ? p->dst_addr : p->src_addr,
                             src_is_client ? p->dport : p->sport, f->server,
                             sizeof(f->server));
+    if (n->cfg.home) {
+        const uint8_t *c = src_is_client ? p->src_addr : p->dst_addr;
+        const uint8_t *sv = src_is_client ? p->dst_addr : p->src_addr;
+        f->home = (uint8_t)(det_home_net_contains(n->cfg.home, p->family, c) |
+                            det_home_net_contains(n->cfg.home, p->family, sv) << 1);
+    }
     f->next = n->bucket[h];
     n->bucket[h] = f;
     n->nflows++;

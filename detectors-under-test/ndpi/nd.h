@@ -10,6 +10,7 @@
 #ifndef ND_H
 #define ND_H
 
+#include "det_homenet.h"
 #include "det_pcap.h"
 
 struct nd_config {
@@ -18,6 +19,7 @@ struct nd_config {
     unsigned max_flows;    /* 0 = 65536; the oldest idle flow goes when full */
     unsigned giveup_pkts;  /* 0 = 64: undecided after this many, ask giveup */
     double idle_timeout_s; /* 0 = 120: flows idle this long are given up and freed */
+    const struct det_home_net *home; /* NULL: none; else alerts name the home side */
 };
 
 struct nd;

@@ -1,5 +1,7 @@
 /*
- * Linux audit log lines to Sigma events: records grouped by serial, values
+ * Linux audit log lines to Sigma events: records grouped by serial (up to
+ * GROUPS_MAX events open at once, since on a multi-CPU host the records of
+ * concurrent events interleave in the log), values
  * unquoted and hex-decoded as auditd writes them, EXECVE and connect
  * SOCKADDR records also turned into process_creation and
  * network_connection events.
@@ -15,6 +17,7 @@
 #include <sys/socket.h>
 
 #define REC_MAX 16
+#define GROUPS_MAX 8
 #define LINE_MAX_LEN 8192
 #define FIELDS_MAX (SIGMA_MAX_FIELDS - 1)
 
@@ -25,12 +28,19 @@ struct rec {
     const char *type;
 };
 
-struct sigma_audit {
-    void (*fn)(void *ctx, const struct sigma_event *ev, int pid);
-    void *ctx;
+/* The records of one event (one serial) seen so far. */
+struct group {
     struct rec rec[REC_MAX];
     size_t nrec;
     char serial[64];
+    uint64_t last; /* sequence number of its newest record */
+};
+
+struct sigma_audit {
+    void (*fn)(void *ctx, const struct sigma_event *ev, int pid);
+    void *ctx;
+    struct group g[GROUPS_MAX];
+    uint64_t seq, tick_mark;
     uint64_t garbage, records;
 };
 
@@ -68,11 +78,11 @@ static const char *rec_get(const struct rec *r, const char *name)
     return NULL;
 }
 
-static const struct rec *find_rec(const struct sigma_audit *a, const char *type)
+static const struct rec *find_rec(const struct group *g, const char *type)
 {
-    for (size_t i = 0; i < a->nrec; i++)
-        if (!strcmp(a->rec[i].type, type))
-            return &a->rec[i];
+    for (size_t i = 0; i < g->nrec; i++)
+        if (!strcmp(g->rec[i].type, type))
+            return &g->rec[i];
     return NULL;
 }
 
@@ -135,22 +145,23 @@ static void split_fields(struct rec *r, char *p)
     }
 }
 
-static void emit_records(struct sigma_audit *a, int pid)
+static void emit_records(struct sigma_audit *a, const struct group *g, int pid)
 {
-    for (size_t i = 0; i < a->nrec; i++) {
+    for (size_t i = 0; i < g->nrec; i++) {
         struct sigma_event ev;
         memset(&ev, 0, sizeof(ev));
         ev.kind = SIGMA_AUDITD;
-        sigma_event_add(&ev, "type", a->rec[i].type);
-        for (size_t k = 0; k < a->rec[i].n; k++)
-            sigma_event_add(&ev, a->rec[i].name[k], a->rec[i].value[k]);
+        sigma_event_add(&ev, "type", g->rec[i].type);
+        for (size_t k = 0; k < g->rec[i].n; k++)
+            sigma_event_add(&ev, g->rec[i].name[k], g->rec[i].value[k]);
         a->fn(a->ctx, &ev, pid);
     }
 }
 
-static void emit_exec(struct sigma_audit *a, const struct rec *sys, int pid)
+static void emit_exec(struct sigma_audit *a, const struct group *g,
+                      const struct rec *sys, int pid)
 {
-    const struct rec *ex = find_rec(a, "EXECVE"), *cwd = find_rec(a, "CWD");
+    const struct rec *ex = find_rec(g, "EXECVE"), *cwd = find_rec(g, "CWD");
     if (!ex)
         return;
     char cmd[LINE_MAX_LEN];
@@ -177,9 +188,10 @@ static void emit_exec(struct sigma_audit *a, const struct rec *sys, int pid)
     a->fn(a->ctx, &ev, pid);
 }
 
-static void emit_connect(struct sigma_audit *a, const struct rec *sys, int pid)
+static void emit_connect(struct sigma_audit *a, const struct group *g,
+                         const struct rec *sys, int pid)
 {
-    const struct rec *sa = find_rec(a, "SOCKADDR");
+    const struct rec *sa = find_rec(g, "SOCKADDR");
     const char *hex = rec_get(sa, "saddr");
     uint8_t b[28];
     size_t n = hex ? strlen(hex) / 2 : 0;
@@ -211,23 +223,70 @@ static void emit_connect(struct sigma_audit *a, const struct rec *sys, int pid)
     a->fn(a->ctx, &ev, pid);
 }
 
-void sigma_audit_flush(struct sigma_audit *a)
+/* Emits one event's records and derived events, and frees the group. */
+static void flush_group(struct sigma_audit *a, struct group *g)
 {
-    if (a->nrec == 0)
+    if (g->nrec == 0)
         return;
-    const struct rec *sys = find_rec(a, "SYSCALL");
+    const struct rec *sys = find_rec(g, "SYSCALL");
     const char *pids = rec_get(sys, "pid");
     int pid = pids ? atoi(pids) : 0;
-    emit_records(a, pid);
+    emit_records(a, g, pid);
     const char *sc = rec_get(sys, "SYSCALL") ? rec_get(sys, "SYSCALL") : "";
     const char *num = rec_get(sys, "syscall") ? rec_get(sys, "syscall") : "";
     if (sys && (!strcmp(sc, "execve") || !strcmp(num, "59") ||
                 !strcmp(sc, "execveat") || !strcmp(num, "322")))
-        emit_exec(a, sys, pid);
+        emit_exec(a, g, sys, pid);
     if (sys && (!strcmp(sc, "connect") || !strcmp(num, "42")))
-        emit_connect(a, sys, pid);
-    a->nrec = 0;
-    a->serial[0] = '\0';
+        emit_connect(a, g, sys, pid);
+    g->nrec = 0;
+    g->serial[0] = '\0';
+}
+
+/* The open group with the oldest newest record; NULL when none is open. */
+static struct group *oldest(struct sigma_audit *a)
+{
+    struct group *o = NULL;
+    for (size_t i = 0; i < GROUPS_MAX; i++)
+        if (a->g[i].nrec && (!o || a->g[i].last < o->last))
+            o = &a->g[i];
+    return o;
+}
+
+void sigma_audit_flush(struct sigma_audit *a)
+{
+    struct group *g;
+    while ((g = oldest(a)))
+        flush_group(a, g);
+}
+
+void sigma_audit_tick(struct sigma_audit *a)
+{
+    for (size_t i = 0; i < GROUPS_MAX; i++)
+        if (a->g[i].nrec && a->g[i].last <= a->tick_mark)
+            flush_group(a, &a->g[i]);
+    a->tick_mark = a->seq;
+}
+
+/* The open group of serial, else a free one (the oldest is flushed to make
+ * room); NULL for an EOE of no open group. */
+static struct group *group_for(struct sigma_audit *a, const char *serial, int eoe)
+{
+    struct group *free_g = NULL;
+    for (size_t i = 0; i < GROUPS_MAX; i++) {
+        if (a->g[i].nrec && !strcmp(a->g[i].serial, serial))
+            return &a->g[i];
+        if (!a->g[i].nrec && !free_g)
+            free_g = &a->g[i];
+    }
+    if (eoe)
+        return NULL;
+    if (!free_g) {
+        free_g = oldest(a);
+        flush_group(a, free_g);
+    }
+    snprintf(free_g->serial, sizeof(free_g->serial), "%s", serial);
+    return free_g;
 }
 
 /* x86_64 numbers of the syscalls the rules name, as enriched logs spell them. */
@@ -268,14 +327,19 @@ void sigma_audit_line(struct sigma_audit *a, const char *line)
     }
     snprintf(serial, sizeof(serial), "%.*s", (int)(close - colon - 1), colon + 1);
     a->records++;
-    if (strcmp(serial, a->serial) || a->nrec == REC_MAX)
-        sigma_audit_flush(a);
-    if (!strcmp(type, "EOE")) {
-        sigma_audit_flush(a);
+    int eoe = !strcmp(type, "EOE");
+    struct group *g = group_for(a, serial, eoe);
+    if (eoe) { /* end of the event: emit it */
+        if (g)
+            flush_group(a, g);
         return;
     }
-    snprintf(a->serial, sizeof(a->serial), "%s", serial);
-    struct rec *r = &a->rec[a->nrec++];
+    if (g->nrec == REC_MAX) { /* over-long event: emitted in parts, as before */
+        flush_group(a, g);
+        snprintf(g->serial, sizeof(g->serial), "%s", serial);
+    }
+    g->last = ++a->seq;
+    struct rec *r = &g->rec[g->nrec++];
     r->n = 0;
     snprintf(r->buf, sizeof(r->buf), "%s", type);
     size_t tlen = strlen(type) + 1;

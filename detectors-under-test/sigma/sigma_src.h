@@ -90,6 +90,12 @@ void sigma_audit_free(struct sigma_audit *a);
 void sigma_audit_line(struct sigma_audit *a, const char *line);
 /* Flushes the event being collected. */
 void sigma_audit_flush(struct sigma_audit *a);
+/*
+ * Emits the events that got no record since the previous call (an event
+ * whose EOE has not come: single-record events, or a log without EOE).
+ * Call once per read of the log: an event is out within two reads.
+ */
+void sigma_audit_tick(struct sigma_audit *a);
 uint64_t sigma_audit_garbage(const struct sigma_audit *a);
 uint64_t sigma_audit_records(const struct sigma_audit *a);
 

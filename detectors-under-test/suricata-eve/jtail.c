@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "det_cli.h"
 #include "det_proc.h"
 
 #define LINE_CAP (64 * 1024)
@@ -141,40 +142,71 @@ static void tail_check_rotation(struct tail *t, struct jtail_counts *c)
     }
 }
 
-static const char usage[] = "usage: minerlab-det-%s [--input FILE] [--from-start] "
-                            "[--interval-ms 200] [--once] [--iface IFACE]\n"
-                            "  FILE defaults to $%s%s%s\n";
+/* The file named by the environment, else the adapter's default when it
+ * exists; NULL when neither (the adapter would have nothing to read). */
+static const char *default_path(const struct jtail_adapter *ad, int must_exist)
+{
+    const char *env = getenv(ad->env_file);
+    if (env && *env)
+        return env;
+    if (ad->default_file && (!must_exist || access(ad->default_file, F_OK) == 0))
+        return ad->default_file;
+    return NULL;
+}
 
 int jtail_main(const struct jtail_adapter *ad, int argc, char **argv)
 {
     struct det_common_opts common;
     const char *input = NULL, *file = NULL;
-    int from_start = 0;
+    int from_start = 0, version = 0, needs = 0;
     det_common_defaults(&common, 200);
-    const struct det_opt opts[] = {
-        {"input", DET_OPT_STRING, &input, 0, 0},
-        {"file", DET_OPT_STRING, &file, 0, 0},
-        {"from-start", DET_OPT_FLAG, &from_start, 0, 0},
+    char summary[512], input_help[160];
+    snprintf(summary, sizeof(summary),
+             "Alerts from %s, followed like tail -F. FILE: --input, else $%s%s%s.\n"
+             "Not in minerlab run's default set without a file "
+             "(--detector '%s:FILE').",
+             ad->what, ad->env_file, ad->default_file ? ", else " : "",
+             ad->default_file ? ad->default_file : "", ad->detector);
+    snprintf(input_help, sizeof(input_help), "the %s file to follow", ad->what);
+    struct opt copts[DET_COMMON_NOPTS];
+    size_t nc = det_common_opt_table(&common, NULL, copts);
+    const struct opt opts[] = {
+        {"input", OPT_STRING, &input, 0, 0, "FILE", input_help},
+        {"file", OPT_STRING, &file, 0, 0, "FILE", "the same"},
+        {"from-start", OPT_FLAG, &from_start, 0, 0, NULL,
+         "read an existing file from its start (default: only what is appended)"},
+        {"version", OPT_FLAG, &version, 0, 0, NULL,
+         "print the adapter's version and exit"},
+        {"needs", OPT_FLAG, &needs, 0, 0, NULL,
+         "say what it needs to run in minerlab run's default set, and exit"},
     };
-    char u[512], err[1024];
-    snprintf(u, sizeof(u), usage, ad->detector, ad->env_file,
-             ad->default_file ? ", else " : "",
-             ad->default_file ? ad->default_file : "");
-    if (det_parse_args(argc, argv, &common, opts, 3, u, err, sizeof(err)) < 0) {
-        fprintf(stderr, "minerlab-det-%s: %s\n", ad->detector, err);
-        return 2;
+    det_cli_parse(argc, argv, summary, copts, nc, opts, sizeof(opts) / sizeof(opts[0]));
+    char vers[160];
+    snprintf(vers, sizeof(vers), "minerlab %s %s adapter", MINERLAB_VERSION,
+             ad->detector);
+    if (version) {
+        puts(vers);
+        return 0;
+    }
+    if (needs) {
+        if (!default_path(ad, 1))
+            printf("needs --detector %s:FILE (or $%s): the %s file of a running %s\n",
+                   ad->detector, ad->env_file, ad->what, ad->tool);
+        return 0;
     }
     const char *path = input ? input : file;
-    if (!path && getenv(ad->env_file) && *getenv(ad->env_file))
-        path = getenv(ad->env_file);
     if (!path)
-        path = ad->default_file;
+        path = default_path(ad, 0);
     volatile sig_atomic_t *stop = det_install_stop_handler();
-    char version[160];
-    snprintf(version, sizeof(version), "minerlab %s %s adapter", MINERLAB_VERSION,
-             ad->detector);
     det_info_line(ad->detector, DET_OTHER,
-                  json_pack("{s:s,s:s?}", "version", version, "file", path));
+                  json_pack("{s:s,s:s?}", "version", vers, "file", path));
+    /* An alert the tool has written is read within one poll; the tool's own
+     * latency is part of what is measured. */
+    char basis[96];
+    snprintf(basis, sizeof(basis), "one --interval-ms %ld poll of the file",
+             common.interval_ms);
+    det_min_observation(ad->detector, DET_OTHER, (double)common.interval_ms / 1000.0,
+                        basis);
     struct jtail_counts c = {0};
     struct tail t = {.path = path, .fd = -1, .buf = malloc(LINE_CAP)};
     if (!t.buf)

@@ -34,6 +34,7 @@ typedef int (*jtail_map_fn)(const json_t *obj, struct jtail_alert *out);
 struct jtail_adapter {
     const char *detector;     /* "suricata-eve" */
     const char *what;         /* "Suricata EVE JSON", for messages */
+    const char *tool;         /* "Suricata", the tool that writes the file */
     const char *env_file;     /* environment variable naming the file */
     const char *default_file; /* NULL: none */
     jtail_map_fn map;
@@ -56,7 +57,9 @@ int jtail_feed(const struct jtail_adapter *ad, const char *line, size_t len,
  * --from-start (read the file from its beginning; default: only what is
  * appended after start, as `tail -F`, unless the file appears later),
  * --interval-ms N (poll period, default 200), --iface IFACE (ignored),
- * --once (read what is there and exit). Returns the exit code.
+ * --once (read what is there and exit), --version, --needs (prints what it
+ * needs to run by default: a file named, or the default file present).
+ * Returns the exit code.
  */
 int jtail_main(const struct jtail_adapter *ad, int argc, char **argv);
 

@@ -4,8 +4,8 @@
 
 int main(int argc, char **argv)
 {
-    static const struct jtail_adapter ad = {"suricata-eve", "Suricata EVE JSON",
-                                            "ML_SURICATA_EVE",
-                                            "/var/log/suricata/eve.json", eve_map};
+    static const struct jtail_adapter ad = {
+        "suricata-eve",    "Suricata EVE JSON",          "Suricata",
+        "ML_SURICATA_EVE", "/var/log/suricata/eve.json", eve_map};
     return jtail_main(&ad, argc, argv);
 }

@@ -11,15 +11,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "det_alert.h"
+#include "det_cli.h"
+#include "det_homenet.h"
 #include "det_pcap.h"
 #include "det_proc.h"
+#include "linereader.h"
 #include "ml_util.h"
 #include "pool_endpoint.h"
+#include "spawn_pipe.h"
 #include "ring.h"
 #include "tshark_adapter.h"
 
@@ -35,30 +38,13 @@ struct opts {
     long ring_s;     /* dumpcap starts a new ring file every ring_s seconds */
     long ring_files; /* and keeps at most this many */
     double drain_s;  /* after SIGTERM, tshark reads the backlog this long */
-    int version;     /* --version: print tshark\'s version and exit */
+    int version;     /* --version: print tshark's version and exit */
+    const char *home_net; /* $HOME_NET of the rules; NULL = any address */
 };
 
 /* How long, after SIGTERM, tshark may go on reading the ring's backlog by
  * default: the harness kills the group 3 s after its SIGTERM. */
 #define DRAIN_S 2.2
-
-static void usage(FILE *to)
-{
-    fprintf(
-        to,
-        "usage: minerlab-det-tshark [options]\n" DET_PCAP_USAGE
-        "  --domains FILE      pool domain list (default: pool-endpoint's list)\n"
-        "  --tshark PATH       tshark binary (default: tshark on PATH)\n"
-        "  --dumpcap PATH      dumpcap binary (default: dumpcap on PATH)\n"
-        "  --ring-seconds N    live: a new dumpcap ring file every N s (default 1)\n"
-        "  --ring-files N      live: dumpcap keeps at most N files (default 3600)\n"
-        "  --drain-s N         live: after SIGTERM, read the ring's backlog for at\n"
-        "                      most N s (default 2.2; the harness allows 3)\n"
-        "  --direct            live: let tshark capture itself (no ring; drops\n"
-        "                      packets when dissection falls behind)\n"
-        "  --version           print tshark's version and exit\n"
-        "  -h, --help          this text\n");
-}
 
 /* Runs `tshark --version` and keeps its first line. 0 or -ENOENT. */
 static int tshark_version(const char *bin, char *out, size_t len)
@@ -84,88 +70,28 @@ static int tshark_version(const char *bin, char *out, size_t len)
  * non-blocking pipe to its stdin; such a reader (tshark on the ring) gets its
  * own process group, since tshark acts on SIGTERM even when it is ignored and
  * the harness's SIGTERM to our group would cut the backlog short: it ends at
- * EOF on stdin, or SIGKILL at the deadline, and PR_SET_PDEATHSIG kills it
+ * EOF on stdin, or SIGKILL at the deadline, and its death signal kills it
  * with the adapter.
  */
-static void close_pair(int p[2])
-{
-    for (int i = 0; i < 2; i++)
-        if (p[i] >= 0)
-            close(p[i]);
-}
-
 static pid_t spawn(char **argv, int *in_fd, int *out_fd, int *err_fd)
 {
-    int o[2] = {-1, -1}, e[2] = {-1, -1}, in[2] = {-1, -1};
-    if (pipe2(o, O_CLOEXEC) < 0 || pipe2(e, O_CLOEXEC) < 0 ||
-        (in_fd && pipe2(in, O_CLOEXEC) < 0)) {
-        close_pair(o), close_pair(e), close_pair(in);
-        return -1;
-    }
-    pid_t pid = fork();
-    if (pid == 0) {
-        /* never outlive the adapter */
-        prctl(PR_SET_PDEATHSIG, in_fd ? SIGKILL : SIGTERM);
-        if (in_fd) {
-            dup2(in[0], 0);
-            setpgid(0, 0);
-        }
-        if (getppid() == 1)
-            _exit(127); /* the adapter died before prctl */
-        dup2(o[1], 1);
-        dup2(e[1], 2);
-        signal(SIGPIPE, SIG_DFL);
-        execvp(argv[0], argv);
-        _exit(127);
-    }
-    close(o[1]);
-    close(e[1]);
-    if (in_fd)
-        close(in[0]);
-    if (pid < 0) {
-        close(o[0]), close(e[0]);
-        if (in_fd)
-            close(in[1]);
-        return -1;
-    }
-    if (in_fd) {
-        fcntl(in[1], F_SETFL, O_NONBLOCK);
-        *in_fd = in[1];
-    }
-    *out_fd = o[0];
-    *err_fd = e[0];
+    struct spawn_opts so = {.err = SPAWN_ERR_PIPE,
+                            .death_signal = in_fd ? SIGKILL : SIGTERM,
+                            .own_group = in_fd != NULL};
+    pid_t pid = spawn_pipe_in(argv, &so, in_fd, out_fd, err_fd);
+    if (pid > 0 && in_fd)
+        fcntl(*in_fd, F_SETFL, O_NONBLOCK);
     return pid;
 }
 
-struct reader {
-    char *buf;
-    size_t len;
-    int skipping; /* an over-long line is being dropped */
-};
-
 /* Reads what is there and calls fn per complete line. 0 at EOF, 1 otherwise. */
-static int read_lines(int fd, struct reader *r, void (*fn)(void *, char *), void *arg)
+static int read_lines(int fd, struct linereader *lr, linereader_cb fn, void *arg)
 {
-    ssize_t n = read(fd, r->buf + r->len, LINE_CAP - 1 - r->len);
+    char buf[65536];
+    ssize_t n = read(fd, buf, sizeof(buf));
     if (n <= 0)
         return n < 0 && errno == EINTR;
-    r->len += (size_t)n;
-    size_t start = 0;
-    for (size_t i = 0; i < r->len; i++) {
-        if (r->buf[i] != '\n')
-            continue;
-        r->buf[i] = '\0';
-        if (!r->skipping)
-            fn(arg, r->buf + start);
-        r->skipping = 0;
-        start = i + 1;
-    }
-    memmove(r->buf, r->buf + start, r->len - start);
-    r->len -= start;
-    if (r->len == LINE_CAP - 1) {
-        r->len = 0;
-        r->skipping = 1;
-    }
+    linereader_feed(lr, buf, (size_t)n, fn, arg, NULL, 0);
     return 1;
 }
 
@@ -178,14 +104,15 @@ struct state {
     char last_err[256];
 };
 
-static void on_out(void *arg, char *line)
+static int on_out(void *arg, char *line, size_t len)
 {
+    (void)len;
     struct state *st = arg;
     struct tsa_hit h;
     char reason[320];
     st->lines++;
     if (tsa_classify(line, &h) != 1 || !tsa_seen_add(st->seen, &h))
-        return;
+        return 0;
     snprintf(reason, sizeof(reason), "rule %s: tshark display filter matched (%s)",
              h.rule, h.detail);
     struct det_flow flow = {.proto = h.proto, .src = h.src, .dst = h.dst};
@@ -197,10 +124,12 @@ static void on_out(void *arg, char *line)
                           .ts = h.ts};
     det_alert_emit(&a);
     st->alerts++;
+    return 0;
 }
 
-static void on_err(void *arg, char *line)
+static int on_err(void *arg, char *line, size_t len)
 {
+    (void)len;
     struct state *st = arg;
     /* tshark's start-up chatter, and its complaints about an unreadable
      * ~/.config/wireshark when run as another user, are not the error. */
@@ -215,61 +144,59 @@ static void on_err(void *arg, char *line)
     const char *msg = !strncmp(line, "tshark: ", 8) ? line + 8 : line;
     for (int i = 0; noise[i]; i++)
         if (strstr(msg, noise[i]))
-            return;
+            return 0;
     if (!*msg || msg[0] == '"')
-        return;
+        return 0;
     fprintf(stderr, "tshark: %s\n", msg);
     /* Keep the most telling line: a capture-permission or interface error wins. */
     if (strstr(st->last_err, "permission") || strstr(st->last_err, "o such device"))
-        return;
+        return 0;
     unsigned long long n;
     if (sscanf(msg, "%llu packets captured", &n) == 1) {
         st->captured = n, st->have_counts = 1;
-        return;
+        return 0;
     }
     if (sscanf(msg, "%llu packets dropped", &n) == 1) {
         st->dropped += n, st->have_counts = 1;
-        return;
+        return 0;
     }
     snprintf(st->last_err, sizeof(st->last_err), "%s", msg);
+    return 0;
 }
 
-static int parse_args(struct opts *o, int argc, char **argv)
+/* Parses argv into o (exits on --help and bad usage). */
+static void parse_args(struct opts *o, int argc, char **argv)
 {
-    char err[256];
-    for (int i = 1; i < argc; i++) {
-        int rc = det_pcap_parse_option(&o->pc, argc, argv, &i, err, sizeof(err));
-        if (rc > 0)
-            continue;
-        if (rc == 0 && (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))) {
-            usage(stdout);
-            exit(0);
-        } else if (rc == 0 && !strcmp(argv[i], "--domains") && i + 1 < argc) {
-            o->domains = argv[++i];
-        } else if (rc == 0 && !strcmp(argv[i], "--tshark") && i + 1 < argc) {
-            o->tshark = argv[++i];
-        } else if (rc == 0 && !strcmp(argv[i], "--dumpcap") && i + 1 < argc) {
-            o->dumpcap = argv[++i];
-        } else if (rc == 0 && !strcmp(argv[i], "--drain-s") && i + 1 < argc &&
-                   det_parse_double(argv[i + 1], 0, 86400, &o->drain_s) == 0) {
-            i++;
-        } else if (rc == 0 && !strcmp(argv[i], "--version")) {
-            o->version = 1;
-        } else if (rc == 0 && !strcmp(argv[i], "--direct")) {
-            o->direct = 1;
-        } else if (rc == 0 && !strcmp(argv[i], "--ring-seconds") && i + 1 < argc &&
-                   ml_parse_long(argv[i + 1], 1, 3600, &o->ring_s) == 0) {
-            i++;
-        } else if (rc == 0 && !strcmp(argv[i], "--ring-files") && i + 1 < argc &&
-                   ml_parse_long(argv[i + 1], 2, 1000000, &o->ring_files) == 0) {
-            i++;
-        } else {
-            fprintf(stderr, "minerlab-det-tshark: %s\n",
-                    rc < 0 ? err : "unknown option or missing value (see --help)");
-            return -1;
-        }
-    }
-    return 0;
+    struct det_pcap_cli cli;
+    struct opt popts[DET_PCAP_NOPTS];
+    size_t np = det_pcap_opt_table(&o->pc, &cli, popts);
+    const struct opt opts[] = {
+        {"home-net", OPT_STRING, &o->home_net, 0, 0, "CIDR[,CIDR]",
+         "the rules' $HOME_NET (default $ML_HOME_NET; unset: any address): only "
+         "packets between it and the outside match"},
+        {"domains", OPT_STRING, &o->domains, 0, 0, "FILE",
+         "pool domain list (default: pool-endpoint's list)"},
+        {"tshark", OPT_STRING, &o->tshark, 0, 0, "PATH", "tshark binary"},
+        {"dumpcap", OPT_STRING, &o->dumpcap, 0, 0, "PATH", "dumpcap binary"},
+        {"ring-seconds", OPT_LONG, &o->ring_s, 1, 3600, "N",
+         "live: a new dumpcap ring file every N s"},
+        {"ring-files", OPT_LONG, &o->ring_files, 2, 1000000, "N",
+         "live: dumpcap keeps at most N files"},
+        {"drain-s", OPT_DOUBLE, &o->drain_s, 0, 86400, "S",
+         "live: after SIGTERM, read the ring's backlog for at most S s (the "
+         "harness allows 3)"},
+        {"direct", OPT_FLAG, &o->direct, 0, 0, NULL,
+         "live: let tshark capture itself (no ring; drops packets when "
+         "dissection falls behind)"},
+        {"version", OPT_FLAG, &o->version, 0, 0, NULL,
+         "print tshark's version and exit"},
+    };
+    det_pcap_short_options(argc, argv);
+    det_cli_parse(argc, argv,
+                  "Debian's tshark with display filters equivalent to the public "
+                  "network rules; live capture goes through a dumpcap ring.",
+                  popts, np, opts, sizeof(opts) / sizeof(opts[0]));
+    det_pcap_opt_finish(&o->pc, &cli);
 }
 
 /* The tshark argv: source, filters and the fields tsa_classify reads. */
@@ -351,28 +278,32 @@ static char **build_dumpcap_argv(const struct opts *o, const char *iface,
     return av;
 }
 
-static void on_ring_name(void *arg, char *line)
+static int on_ring_name(void *arg, char *line, size_t len)
 {
+    (void)len;
     struct state *st = arg;
     tsr_add(st->ring, line);
+    return 0;
 }
 
-static void on_dumpcap_err(void *arg, char *line)
+static int on_dumpcap_err(void *arg, char *line, size_t len)
 {
+    (void)len;
     struct state *st = arg;
     uint64_t rx, dr;
     line += strspn(line, "\r"); /* dumpcap redraws its packet count with \r */
     if (tsr_parse_dumpcap_stats(line, &rx, &dr) == 0) {
         st->captured = rx, st->dropped = dr, st->have_counts = 1;
         fprintf(stderr, "dumpcap: %s\n", line);
-        return;
+        return 0;
     }
     if (!strncmp(line, "File: ", 6) || !strncmp(line, "Capturing on", 12) ||
         !strncmp(line, "Packets captured", 16) || !*line)
-        return;
+        return 0;
     fprintf(stderr, "dumpcap: %s\n", line);
     if (!strstr(st->last_err, "permission") && !strstr(st->last_err, "o such device"))
         snprintf(st->last_err, sizeof(st->last_err), "dumpcap: %s", line);
+    return 0;
 }
 
 static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
@@ -387,18 +318,28 @@ int main(int argc, char **argv)
                      .dumpcap = "dumpcap",
                      .ring_s = 1,
                      .ring_files = 3600,
-                     .drain_s = DRAIN_S};
+                     .drain_s = DRAIN_S,
+                     .pc.buffer_mib = 64,
+                     .home_net = det_home_net_env()};
     struct state st = {0};
+    struct det_home_net home;
     char version[256], pathbuf[4096], err[512], dir[4096] = "";
     char spec0[64], spec1[64], spec2[64], spec3[4200];
     char *spec[4] = {spec0, spec1, spec2, spec3};
     struct pep *pep = NULL;
     char *filter = NULL, **av = NULL, **dav = NULL;
-    struct reader out = {0}, errr = {0}, dout = {0}, derr = {0};
+    struct linereader lr[4]; /* tshark stdout, stderr; dumpcap stdout, stderr */
     int ret = 1;
     pid_t child = -1, dumpcap = -1;
-    if (parse_args(&o, argc, argv) < 0)
-        return 64;
+    parse_args(&o, argc, argv);
+    if (det_home_net_parse(o.home_net, &home, err, sizeof(err)) < 0) {
+        fprintf(stderr, "minerlab-det-tshark: --home-net: %s\n", err);
+        return OPT_EXIT_USAGE;
+    }
+    for (int i = 0; i < 4; i++) {
+        linereader_init(&lr[i], LINE_CAP);
+        linereader_drop_long(&lr[i]);
+    }
     volatile sig_atomic_t *stop = det_install_stop_handler();
     const char *iface = o.pc.iface ? o.pc.iface : getenv("ML_IFACE");
     if (!iface || !*iface)
@@ -413,12 +354,15 @@ int main(int argc, char **argv)
         goto out;
     }
     if (o.version) {
-        puts(version);
+        det_print_version(version);
         return 0;
     }
+    char homes[512];
+    det_home_net_format(&home, homes, sizeof(homes));
     det_info_line(DETECTOR, DET_NETWORK,
-                  json_pack("{s:s,s:i,s:s,s:s}", "version", version, "min_observation_s", 0,
-                            "min_observation_basis", "first packets of a connection",
+                  json_pack("{s:s,s:i,s:s,s:s,s:s}", "version", version,
+                            "min_observation_s", 0, "min_observation_basis",
+                            "first packets of a connection", "home_net", homes,
                             "capture",
                             o.pc.read_file ? "file"
                             : ring         ? "dumpcap ring buffer"
@@ -433,16 +377,11 @@ int main(int argc, char **argv)
     if (pep_load_domains(pep, o.domains, err, sizeof(err)) < 0)
         det_alert_degraded(DETECTOR, DET_NETWORK, err);
     const char *const *domains = pep_domains(pep, &nd);
-    filter = tsa_build_filter(domains, nd, ports, np);
+    filter = tsa_build_filter(domains, nd, ports, np, &home);
     st.seen = tsa_seen_create(65536);
     st.ring = ring ? tsr_create() : NULL;
-    out.buf = malloc(LINE_CAP);
-    errr.buf = malloc(LINE_CAP);
-    dout.buf = malloc(LINE_CAP);
-    derr.buf = malloc(LINE_CAP);
     av = filter ? build_argv(&o, iface, filter) : NULL;
-    if (!filter || !st.seen || !out.buf || !errr.buf || !dout.buf || !derr.buf || !av ||
-        (ring && !st.ring))
+    if (!filter || !st.seen || !av || (ring && !st.ring))
         goto out;
     /* pf: tshark stdout, tshark stderr, dumpcap stdout, dumpcap stderr, tshark stdin */
     struct pollfd pf[5] = {{.fd = -1}, {.fd = -1}, {.fd = -1}, {.fd = -1}, {.fd = -1}};
@@ -473,8 +412,7 @@ int main(int argc, char **argv)
     }
     for (int i = 0; i < 4; i++)
         pf[i].events = POLLIN;
-    struct reader *rd[4] = {&out, &errr, &dout, &derr};
-    void (*fn[4])(void *, char *) = {on_out, on_err, on_ring_name, on_dumpcap_err};
+    linereader_cb fn[4] = {on_out, on_err, on_ring_name, on_dumpcap_err};
     double drain_until = 0;
     int stopping = 0;
     while (pf[0].fd >= 0 || pf[1].fd >= 0 || pf[2].fd >= 0 || pf[3].fd >= 0) {
@@ -510,7 +448,7 @@ int main(int argc, char **argv)
         for (int i = 0; i < 4; i++) {
             if (pf[i].fd < 0 || !(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
                 continue;
-            if (!read_lines(pf[i].fd, rd[i], fn[i], &st)) {
+            if (!read_lines(pf[i].fd, &lr[i], fn[i], &st)) {
                 close(pf[i].fd);
                 pf[i].fd = -1;
             }
@@ -558,10 +496,8 @@ int main(int argc, char **argv)
 out:
     if (dir[0])
         nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    free(out.buf);
-    free(errr.buf);
-    free(dout.buf);
-    free(derr.buf);
+    for (int i = 0; i < 4; i++)
+        linereader_free(&lr[i]);
     free(av);
     free(dav);
     free(filter);

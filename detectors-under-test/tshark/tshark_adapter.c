@@ -1,5 +1,6 @@
 #include "tshark_adapter.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -105,12 +106,28 @@ static void domain_regex(struct sbuf *b, const char *const *domains, size_t n)
     put(b, ")$\"");
 }
 
+/* "(ip.src == N/b || ipv6.src == M/c ...)" for side "src" or "dst". */
+static void home_side(struct sbuf *b, const struct det_home_net *home, const char *side)
+{
+    put(b, "(");
+    for (size_t k = 0; k < home->n; k++) {
+        char a[INET6_ADDRSTRLEN], term[128];
+        const struct det_home_cidr *c = &home->net[k];
+        inet_ntop(c->family, c->addr, a, sizeof(a));
+        snprintf(term, sizeof(term), "%s%s.%s == %s/%u", k ? " || " : "",
+                 c->family == AF_INET ? "ip" : "ipv6", side, a, c->bits);
+        put(b, term);
+    }
+    put(b, ")");
+}
+
 char *tsa_build_filter(const char *const *domains, size_t ndomains,
-                       const uint16_t *ports, size_t nports)
+                       const uint16_t *ports, size_t nports,
+                       const struct det_home_net *home)
 {
     struct sbuf b = {0};
     char num[16];
-    put(&b, "");
+    put(&b, home && home->n ? "(" : "");
     for (size_t i = 0; i < sizeof(content_rules) / sizeof(content_rules[0]); i++) {
         put(&b, i ? " || " : "");
         put(&b, content_rules[i]);
@@ -128,6 +145,17 @@ char *tsa_build_filter(const char *const *domains, size_t ndomains,
         domain_regex(&b, domains, ndomains);
         put(&b, ") || tls.handshake.extensions_server_name matches ");
         domain_regex(&b, domains, ndomains);
+    }
+    if (home && home->n) { /* between the home net and the outside */
+        put(&b, ") && ((");
+        home_side(&b, home, "src");
+        put(&b, " && !");
+        home_side(&b, home, "dst");
+        put(&b, ") || (");
+        home_side(&b, home, "dst");
+        put(&b, " && !");
+        home_side(&b, home, "src");
+        put(&b, "))");
     }
     if (b.oom) {
         free(b.s);

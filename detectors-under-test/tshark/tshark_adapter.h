@@ -13,15 +13,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "det_homenet.h"
+
 /* The -e fields tsa_classify expects, in this order (NULL-terminated). */
 extern const char *const tsa_fields[];
 
 /*
  * Builds the display filter. domains: lowercase names (regex metacharacters
- * are escaped); ports: pool ports. Returns a malloc'd string or NULL.
+ * are escaped); ports: pool ports; home: the rules' $HOME_NET (NULL or empty:
+ * any address), with which only packets between the home net and the
+ * outside match, in either direction (the rules run $HOME_NET ->
+ * $EXTERNAL_NET, the server pushes the other way). Returns a malloc'd
+ * string or NULL.
  */
 char *tsa_build_filter(const char *const *domains, size_t ndomains,
-                       const uint16_t *ports, size_t nports);
+                       const uint16_t *ports, size_t nports,
+                       const struct det_home_net *home);
 
 struct tsa_hit {
     double ts;

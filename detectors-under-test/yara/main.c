@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "det_alert.h"
+#include "det_cli.h"
 #include "det_pcap.h"
 #include "ml_util.h"
 #include "opt.h"
@@ -33,7 +34,7 @@ struct opts {
     long max_per_round, timeout_s, max_cpu_pct;
     int pids[MAX_PIDS];
     size_t npids;
-    int once;
+    int once, version;
 };
 
 struct proc {
@@ -56,25 +57,6 @@ struct state {
     double scan_cpu_s;   /* yara CPU seconds spent so far */
     volatile sig_atomic_t *stop;
 };
-
-static void usage(FILE *to)
-{
-    fprintf(
-        to,
-        "usage: minerlab-det-yara [options]\n"
-        "  --rules FILE        yara rules (default: miner-memory.yar beside the "
-        "binary)\n"
-        "  --interval SEC      time between scan rounds (default 5)\n"
-        "  --rescan SEC        least time between two scans of a process (default 60)\n"
-        "  --max-per-round N   processes scanned per round (default 4)\n"
-        "  --timeout SEC       yara's per-scan timeout (default 20)\n"
-        "  --max-cpu PCT       yara CPU budget, %% of one core on average (default "
-        "10)\n"
-        "  --pid PID           scan only this process (repeatable)\n"
-        "  --once              one round, then exit\n"
-        "  --yara PATH         yara binary (default: yara on PATH)\n"
-        "  --iface IFACE       accepted and ignored (the harness passes it)\n");
-}
 
 /* Runs cmd (no shell) and keeps the first output line. 0 or -ENOENT. */
 static int first_line(char *const *argv, char *out, size_t len)
@@ -320,54 +302,60 @@ static void round_once(struct state *st)
     }
 }
 
-/* Parses argv into o. 0, or -EINVAL after printing why. */
-static int parse_args(struct opts *o, int argc, char **argv)
+/* "PID[,PID...]" into o->pids. 0 or -EINVAL. */
+static int parse_pids(struct opts *o, const char *list)
 {
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        long l = 0;
-        int ok = 1;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            usage(stdout);
-            exit(0);
-        } else if (!strcmp(a, "--once")) {
-            o->once = 1;
-            continue;
-        } else if (!v) {
-            ok = 0;
-        } else if (!strcmp(a, "--iface") || !strcmp(a, "-i")) {
-            /* The harness gives every reference detector --iface; not ours to use. */
-        } else if (!strcmp(a, "--rules")) {
-            o->rules = v;
-        } else if (!strcmp(a, "--yara")) {
-            o->yara = v;
-        } else if (!strcmp(a, "--interval")) {
-            ok = ml_parse_long(v, 1, 3600, &l) == 0;
-            o->interval_s = (double)l;
-        } else if (!strcmp(a, "--rescan")) {
-            ok = ml_parse_long(v, 1, 86400, &l) == 0;
-            o->rescan_s = (double)l;
-        } else if (!strcmp(a, "--max-per-round")) {
-            ok = ml_parse_long(v, 1, 1000, &o->max_per_round) == 0;
-        } else if (!strcmp(a, "--max-cpu")) {
-            ok = ml_parse_long(v, 1, 100, &o->max_cpu_pct) == 0;
-        } else if (!strcmp(a, "--timeout")) {
-            ok = ml_parse_long(v, 1, 3600, &o->timeout_s) == 0;
-        } else if (!strcmp(a, "--pid")) {
-            ok = o->npids < MAX_PIDS && ml_parse_long(v, 1, 1 << 22, &l) == 0;
-            if (ok)
-                o->pids[o->npids++] = (int)l;
-        } else {
-            ok = 0;
-        }
-        if (!ok) {
-            fprintf(stderr, "minerlab-det-yara: bad option or value: %s (see --help)\n",
-                    a);
+    char buf[512];
+    snprintf(buf, sizeof(buf), "%s", list);
+    char *save = NULL;
+    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        long l;
+        if (o->npids >= MAX_PIDS || ml_parse_long(t, 1, 1 << 22, &l) < 0)
             return -EINVAL;
-        }
-        i++;
+        o->pids[o->npids++] = (int)l;
     }
-    return 0;
+    return o->npids ? 0 : -EINVAL;
+}
+
+/* Parses argv into o (exits on --help, --version and bad usage). */
+static void parse_args(struct opts *o, int argc, char **argv)
+{
+    static const char *iface; /* the harness passes it; not ours to use */
+    const char *pids = NULL;
+    long interval = (long)o->interval_s, rescan = (long)o->rescan_s;
+    int version = 0;
+    const struct opt opts[] = {
+        {"rules", OPT_STRING, &o->rules, 0, 0, "FILE",
+         "yara rules (default: miner-memory.yar beside the binary)"},
+        {"interval", OPT_LONG, &interval, 1, 3600, "SEC", "time between scan rounds"},
+        {"rescan", OPT_LONG, &rescan, 1, 86400, "SEC",
+         "least time between two scans of a process"},
+        {"max-per-round", OPT_LONG, &o->max_per_round, 1, 1000, "N",
+         "processes scanned per round"},
+        {"timeout", OPT_LONG, &o->timeout_s, 1, 3600, "SEC", "yara's per-scan timeout"},
+        {"max-cpu", OPT_LONG, &o->max_cpu_pct, 1, 100, "PCT",
+         "yara CPU budget, % of one core on average"},
+        {"pid", OPT_STRING, &pids, 0, 0, "PID[,PID]", "scan only these processes"},
+        {"once", OPT_FLAG, &o->once, 0, 0, NULL, "one round, then exit"},
+        {"yara", OPT_STRING, &o->yara, 0, 0, "PATH", "yara binary"},
+        {"iface", OPT_STRING, &iface, 0, 0, "IFACE", "accepted and ignored"},
+        {"version", OPT_FLAG, &version, 0, 0, NULL, "print yara's version and exit"},
+    };
+    const size_t n = sizeof(opts) / sizeof(opts[0]);
+    det_cli_parse(argc, argv,
+                  "Debian's yara on live processes (yara -s RULES PID), one at a "
+                  "time, niced and within a CPU budget.",
+                  opts, n, NULL, 0);
+    if (pids && parse_pids(o, pids) < 0) {
+        fprintf(stderr,
+                "minerlab-det-yara: --pid wants PID[,PID...] (at most %d), got "
+                "'%s'\n",
+                MAX_PIDS, pids);
+        exit(OPT_EXIT_USAGE);
+    }
+    o->interval_s = (double)interval;
+    o->rescan_s = (double)rescan;
+    o->version = version;
 }
 
 int main(int argc, char **argv)
@@ -380,8 +368,18 @@ int main(int argc, char **argv)
                          .max_per_round = 4,
                          .timeout_s = 20,
                          .max_cpu_pct = 10};
-    if (parse_args(&st.o, argc, argv) < 0)
-        return OPT_EXIT_USAGE;
+    parse_args(&st.o, argc, argv);
+    if (st.o.version) {
+        char *vargv[] = {(char *)st.o.yara, "--version", NULL};
+        if (first_line(vargv, version + 5, sizeof(version) - 5) < 0) {
+            fprintf(stderr, "minerlab-det-yara: %s not found or not runnable\n",
+                    st.o.yara);
+            return 1;
+        }
+        memcpy(version, "yara ", 5);
+        det_print_version(version);
+        return 0;
+    }
     st.stop = det_install_stop_handler();
     if (!st.o.rules) {
         ssize_t n = readlink("/proc/self/exe", rules_buf, sizeof(rules_buf) - 32);

@@ -4,7 +4,10 @@
 # fills the window like a miner's would.  The command's stdout goes to
 # stderr (stdout is reserved for ML-PID lines).  Commands may use
 # $ML_LAUNCH_DIR/benign/* helpers and the variables ML_SANDBOX, ML_DURATION,
-# ML_SOURCE_DIR, ML_BIN_DIR (exported), plus ML_REMAINING (seconds left).
+# ML_SOURCE_DIR, ML_BIN_DIR (exported), plus ML_REMAINING (seconds left),
+# and, when the run has a lab internet, ML_INET_NETNS and ML_INET_WEB (its
+# namespace and the lab web host's address) so that network services can
+# run there and be reached over the uplink the network detectors watch.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -23,6 +26,9 @@ ml_start() {
     ml_need_env ML_SANDBOX ML_DURATION ML_COMMAND
     cd "$ML_SANDBOX"
     export ML_LAUNCH_DIR ML_SANDBOX ML_DURATION ML_SOURCE_DIR ML_BIN_DIR
+    if [[ -n ${ML_INET_NETNS:-} && -n ${ML_INET_WEB:-} ]]; then
+        export ML_INET_NETNS ML_INET_WEB
+    fi
     deadline=$((SECONDS + ML_DURATION))
     while ((SECONDS < deadline)); do
         ML_REMAINING=$((deadline - SECONDS)) sh -c "$ML_COMMAND" >&2 &

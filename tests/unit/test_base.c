@@ -1,6 +1,7 @@
 /* The base library's parsers and fork-and-pipe: strict doubles, HOST:PORT
  * with and without IPv6 brackets, and a real child on a pipe. */
 #include <errno.h>
+#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -104,6 +105,40 @@ static void test_spawn(void **state)
     assert_int_equal(read_all(ofd, out, sizeof(out)), 0);
     waitpid(pid, &st, 0);
     assert_int_equal(WEXITSTATUS(st), 127);
+}
+
+/* stdin on a pipe, and the child in a group of its own: what the tshark
+ * adapter needs for the reader of its ring. */
+static void test_spawn_in(void **state)
+{
+    (void)state;
+    char out[128];
+    int ifd = -1, ofd = -1, st = 0;
+    char *argv[] = {"sh", "-c", "ps -o pgid= -p $$ | tr -d ' '; cat; echo end", NULL};
+    struct spawn_opts o = {
+        .err = SPAWN_ERR_NULL, .own_group = 1, .death_signal = SIGKILL};
+    pid_t pid = spawn_pipe_in(argv, &o, &ifd, &ofd, NULL);
+    assert_true(pid > 0);
+    assert_true(ifd >= 0);
+    assert_int_equal(write(ifd, "ring\n", 5), 5);
+    close(ifd); /* EOF: cat ends, the child says "end" */
+    read_all(ofd, out, sizeof(out));
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    char want[64];
+    snprintf(want, sizeof(want), "%d\nring\nend\n", (int)pid);
+    assert_string_equal(out, want);
+    assert_int_not_equal(getpgid(0), pid);
+
+    /* Without own_group the child stays in ours. */
+    char *pgid[] = {"sh", "-c", "ps -o pgid= -p $$ | tr -d ' '", NULL};
+    o.own_group = 0;
+    pid = spawn_pipe_in(pgid, &o, NULL, &ofd, NULL);
+    assert_true(pid > 0);
+    read_all(ofd, out, sizeof(out));
+    waitpid(pid, &st, 0);
+    snprintf(want, sizeof(want), "%d\n", (int)getpgid(0));
+    assert_string_equal(out, want);
 }
 
 static void test_opt(void **state)
@@ -344,8 +379,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_double), cmocka_unit_test(test_hostport),
-        cmocka_unit_test(test_spawn),        cmocka_unit_test(test_opt),
-        cmocka_unit_test(test_opt_cmd),
+        cmocka_unit_test(test_spawn),        cmocka_unit_test(test_spawn_in),
+        cmocka_unit_test(test_opt),          cmocka_unit_test(test_opt_cmd),
         cmocka_unit_test(test_proc_conn_live), cmocka_unit_test(test_proc_conn_decode),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

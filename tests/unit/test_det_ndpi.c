@@ -30,6 +30,48 @@ static struct tdn_alerts run(const char *pcap, int *rc, struct nd_counts *c)
     return got;
 }
 
+/* The same with a home net: the verdict must not change, the reason says
+ * which side is at home. */
+static struct tdn_alert run_home(const char *pcap, const char *home_net)
+{
+    struct tdn_alerts got = {0};
+    struct det_home_net home;
+    char err[128];
+    assert_int_equal(det_home_net_parse(home_net, &home, err, sizeof(err)), 0);
+    struct nd_config cfg = {.emit = tdn_collect, .emit_ctx = &got, .home = &home};
+    struct nd *n = NULL;
+    assert_int_equal(nd_create(&n, &cfg), 0);
+    assert_int_equal(tdn_run("ndpi", pcap, nd_packet, nd_tick, n), 0);
+    nd_finish(n);
+    nd_destroy(n);
+    assert_int_equal(got.n, 1);
+    return got.a[0];
+}
+
+static void home_net_names_the_home_side(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *home, *says;
+    } cases[] = {{"198.18.7.0/25", "; outbound: the client is in the home net"},
+                 {"198.18.7.200", "; inbound: the server is in the home net"},
+                 {"198.18.7.0/24", "; internal to the home net"},
+                 {"10.0.0.0/8", "; neither side in the home net"}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct tdn_alert a = run_home("xmrig_login_inet.pcap", cases[i].home);
+        assert_string_equal(a.src, "198.18.7.10:39740");
+        assert_string_equal(a.dst, "198.18.7.200:3333");
+        const char *tail = strrchr(a.reason, ';');
+        assert_non_null(tail);
+        assert_string_equal(tail, cases[i].says);
+    }
+    int rc;
+    struct nd_counts c;
+    struct tdn_alerts got = run("xmrig_login_inet.pcap", &rc, &c); /* no home net */
+    assert_int_equal(got.n, 1);
+    assert_null(strstr(got.a[0].reason, "home net"));
+}
+
 static void assert_mining_alert(const struct tdn_alert *a, const char *dst)
 {
     assert_string_equal(a->proto, "tcp");
@@ -126,6 +168,7 @@ int main(void)
         cmocka_unit_test(quiet_on_other_protocols),
         cmocka_unit_test(truncated_file_keeps_what_it_saw),
         cmocka_unit_test(flow_table_cap_is_counted),
+        cmocka_unit_test(home_net_names_the_home_side),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

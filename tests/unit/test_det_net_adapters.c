@@ -169,6 +169,52 @@ static struct out tshark_on(const char *pcap)
     return o;
 }
 
+static struct out tshark_home(const char *pcap, const char *home)
+{
+    char cmd[4096];
+    struct out o;
+    snprintf(cmd, sizeof(cmd),
+             "%s/minerlab-det-tshark --read %s --home-net %s 2>/dev/null",
+             getenv("ML_BIN_DIR"), tdn_pcap(pcap), home);
+    assert_int_equal(run(cmd, &o), 0);
+    return o;
+}
+
+/* --home-net is the rules' $HOME_NET: only packets between it and the
+ * outside match, both ways (the check-in goes out, the job comes in). */
+static void tshark_home_net(void **state)
+{
+    (void)state;
+    if (!have("tshark"))
+        skip();
+    struct out o = tshark_home("xmrig_login_inet.pcap", "198.18.7.0/25");
+    assert_int_equal(count(&o, "et-checkin"), 1);
+    assert_int_equal(count(&o, "pool-port"), 1);
+    assert_int_equal(count(&o, "stratum-job"), 1);
+    for (int i = 0; i < o.alerts; i++)
+        assert_string_equal(o.dst[i], "198.18.7.200:3333");
+    int crossing = o.alerts;
+    o = tshark_home("xmrig_login_inet.pcap", "10.0.0.0/8,fd00::/8"); /* neither side */
+    assert_int_equal(o.alerts, 0);
+    o = tshark_home("xmrig_login_inet.pcap", "198.18.7.0/24"); /* both: internal */
+    assert_int_equal(o.alerts, 0);
+    o = tshark_home("xmrig_login.pcap", "198.18.7.0/25"); /* loopback is not home */
+    assert_int_equal(o.alerts, 0);
+    o = tshark_on("xmrig_login_inet.pcap"); /* no home net: any address */
+    assert_int_equal(o.alerts, crossing);
+    /* A home net that does not parse is a usage error. */
+    char cmd[4096];
+    snprintf(cmd, sizeof(cmd),
+             "%s/minerlab-det-tshark --read %s --home-net 198.18.7/33 2>&1",
+             getenv("ML_BIN_DIR"), tdn_pcap("xmrig_login_inet.pcap"));
+    FILE *p = popen(cmd, "r");
+    char line[512] = "";
+    assert_non_null(fgets(line, sizeof(line), p));
+    int st = pclose(p);
+    assert_int_equal(WEXITSTATUS(st), 2);
+    assert_non_null(strstr(line, "--home-net"));
+}
+
 static void tshark_rules_fire(void **state)
 {
     (void)state;
@@ -220,6 +266,7 @@ int main(void)
         cmocka_unit_test(yara_quiet_on_a_plain_process),
         cmocka_unit_test(tshark_rules_fire),
         cmocka_unit_test(tshark_quiet_and_degraded),
+        cmocka_unit_test(tshark_home_net),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -328,6 +328,23 @@ static void test_shipped_rules_load(void **state)
     sigma_ruleset_free(rs);
 }
 
+/* What the shipped rules find in tests/data/sigma/audit_exec.log. */
+static void assert_recorded_hits(const struct sigma_audit *a, const struct hits *h)
+{
+    assert_int_equal(sigma_audit_records(a), 28);
+    /* serial 7: the miner-style exec (pid from its SYSCALL record). */
+    assert_int_equal(count_title(h, "CPU Priority Argument", 0), 1);
+    /* Keywords match whole values: serial 7's a3, not serial 6's "exec -a ..." script.
+     */
+    assert_int_equal(count_title(h, "Stratum Pool URL in an Audited Exec", 0), 1);
+    /* bash -c '...' (serial 6, hex-encoded argument) and the exec itself. */
+    assert_int_equal(count_title(h, "Linux Crypto Miner Command Line Flags", 0), 2);
+    /* xz and cmake stay quiet: nothing else fired. */
+    assert_int_equal(h->n, 4);
+    for (size_t i = 0; i < h->n; i++)
+        assert_true(h->pids[i] > 0);
+}
+
 static void test_recorded_audit_log(void **state)
 {
     (void)state;
@@ -345,18 +362,58 @@ static void test_recorded_audit_log(void **state)
     fclose(f);
     sigma_audit_flush(a);
     assert_int_equal(sigma_audit_garbage(a), 1);
-    assert_int_equal(sigma_audit_records(a), 28);
-    /* serial 7: the miner-style exec (pid from its SYSCALL record). */
-    assert_int_equal(count_title(&h, "CPU Priority Argument", 0), 1);
-    /* Keywords match whole values: serial 7's a3, not serial 6's "exec -a ..." script.
-     */
-    assert_int_equal(count_title(&h, "Stratum Pool URL in an Audited Exec", 0), 1);
-    /* bash -c '...' (serial 6, hex-encoded argument) and the exec itself. */
-    assert_int_equal(count_title(&h, "Linux Crypto Miner Command Line Flags", 0), 2);
-    /* xz and cmake stay quiet: nothing else fired. */
-    assert_int_equal(h.n, 4);
-    for (size_t i = 0; i < h.n; i++)
-        assert_true(h.pids[i] > 0);
+    assert_recorded_hits(a, &h);
+    sigma_audit_free(a);
+    sigma_ruleset_free((struct sigma_ruleset *)h.rs);
+}
+
+/*
+ * The same log with the records of its events interleaved round-robin, as
+ * concurrent events on a multi-CPU host write them: every event must still
+ * be put together by its serial (the pid comes from its SYSCALL record).
+ */
+static void test_interleaved_audit_log(void **state)
+{
+    (void)state;
+    struct hits h = {0};
+    h.rs = shipped();
+    struct sigma_audit *a = sigma_audit_new(on_audit_event, &h);
+    char path[4096];
+    static char lines[64][8192];
+    char serials[64][32];
+    size_t n = 0;
+    snprintf(path, sizeof(path), "%s/tests/data/sigma/audit_exec.log", src_dir());
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    while (n < 64 && fgets(lines[n], sizeof(lines[n]), f)) {
+        lines[n][strcspn(lines[n], "\n")] = '\0';
+        const char *c = strstr(lines[n], "msg=audit(");
+        c = c ? strchr(c, ':') : NULL;
+        snprintf(serials[n], sizeof(serials[n]), "%.*s",
+                 c ? (int)strcspn(c + 1, ")") : 0, c ? c + 1 : "");
+        n++;
+    }
+    fclose(f);
+    int used[64] = {0};
+    size_t fed = 0, rounds = 0;
+    while (fed < n && rounds++ < 64) {
+        char seen[64][32];
+        size_t nseen = 0;
+        for (size_t i = 0; i < n; i++) { /* one record of each serial per round */
+            int dup = 0;
+            for (size_t k = 0; k < nseen; k++)
+                dup |= !strcmp(seen[k], serials[i]);
+            if (used[i] || dup)
+                continue;
+            memcpy(seen[nseen++], serials[i], sizeof(seen[0]));
+            used[i] = 1;
+            sigma_audit_line(a, lines[i]);
+            fed++;
+        }
+    }
+    assert_int_equal(fed, n);
+    sigma_audit_flush(a);
+    assert_recorded_hits(a, &h);
     sigma_audit_free(a);
     sigma_ruleset_free((struct sigma_ruleset *)h.rs);
 }
@@ -463,6 +520,7 @@ int main(void)
         cmocka_unit_test(test_ruleset_skips),
         cmocka_unit_test(test_shipped_rules_load),
         cmocka_unit_test(test_recorded_audit_log),
+        cmocka_unit_test(test_interleaved_audit_log),
         cmocka_unit_test(test_dns),
         cmocka_unit_test(test_connection_rules),
     };

@@ -167,11 +167,71 @@ static void test_bounded_reader(void **state)
     assert_int_equal(system(path), 0);
 }
 
+/* "ready": false holds the warm-up until "ready": true or a degraded notice. */
+static void test_ready(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/test_harness_ready-XXXXXX", path[256];
+    assert_non_null(mkdtemp(dir));
+    struct jsonl alerts, tl;
+    snprintf(path, sizeof(path), "%s/alerts.jsonl", dir);
+    assert_int_equal(jsonl_open(&alerts, path), 0);
+    snprintf(path, sizeof(path), "%s/timeline.jsonl", dir);
+    assert_int_equal(jsonl_open(&tl, path), 0);
+    struct detector *d = calloc(1, sizeof(*d));
+    d->name = strdup("bt");
+    d->cmd = strdup("x");
+    d->max_alerts = 10;
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    d->out_fd = p[0];
+    fcntl(p[0], F_SETFL, O_NONBLOCK);
+    struct det_sink sink = {&alerts, &tl, NULL};
+    static const struct {
+        const char *line;
+        int not_ready;
+    } steps[] = {
+        {"{\"ts\":1,\"detector\":\"bt\",\"technique\":\"script\",\"info\":{\"v\":1}}",
+         0},
+        {"{\"ts\":1,\"detector\":\"bt\",\"technique\":\"script\",\"info\":{\"ready\":"
+         "false}}",
+         1},
+        {"{\"ts\":2,\"detector\":\"bt\",\"technique\":\"script\",\"pid\":7}", 1},
+        {"{\"ts\":3,\"detector\":\"bt\",\"technique\":\"script\",\"info\":{\"ready\":"
+         "\"yes\"}}",
+         1}, /* not a boolean: ignored */
+        {"{\"ts\":4,\"detector\":\"bt\",\"technique\":\"script\",\"info\":{\"ready\":"
+         "true}}",
+         0},
+        {"{\"ts\":5,\"detector\":\"bt\",\"technique\":\"script\",\"info\":{\"ready\":"
+         "false}}",
+         1},
+        {"{\"ts\":6,\"detector\":\"bt\",\"technique\":\"script\",\"degraded\":true,"
+         "\"reason\":\"bpftrace exited\"}",
+         0},
+    };
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+        assert_true(write(p[1], steps[i].line, strlen(steps[i].line)) > 0);
+        assert_int_equal(write(p[1], "\n", 1), 1);
+        detector_drain(d, &sink, 65536);
+        assert_int_equal(d->not_ready, steps[i].not_ready);
+    }
+    assert_int_equal(d->alerts, 1);
+    close(p[1]);
+    detector_close(d);
+    free(d);
+    jsonl_close(&alerts);
+    jsonl_close(&tl);
+    snprintf(path, sizeof(path), "rm -rf %s", dir);
+    assert_int_equal(system(path), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_classify),
         cmocka_unit_test(test_bounded_reader),
+        cmocka_unit_test(test_ready),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,8 +3,12 @@
 
 A key-value/ledger service speaks newline-delimited JSON-RPC over TCP (the
 framing Stratum uses too, and LSP-style tools, wallets and node IPC use) on
-127.0.0.1, on the first free port of a list of ports that pool-port lists
-flag (8080, 8888, 3333, ...).  A client calls it steadily: `status`,
+the first free port of a list of ports that pool-port lists flag (8080,
+8888, 3333, ...).  When the run has a lab internet (ML_INET_NETNS and
+ML_INET_WEB from the harness) the service runs there, on the lab web host,
+and the client reaches it over the victims' uplink, the link the network
+detectors watch, as the miner reaches its pool; otherwise both run on
+127.0.0.1.  A client calls it steadily: `status`,
 `kv.put`, `kv.get`, `ledger.sum`.  With --login the client first calls a
 `login` method (user and password, answered with a session token) and
 sends the token with every call, as many JSON-RPC APIs do: a near miss
@@ -12,11 +16,15 @@ for rules that key on a `login` method on a pool port.  Nothing here
 mines: no job, no share, no hashing loop.
 
     jsonrpc.py [--seconds N] [--rate PER_S] [--login]
+    jsonrpc.py --serve [--bind ADDR] [--seconds N]   (the service alone; prints
+                                                      "port N" when it listens)
 """
 import argparse
 import json
 import socket
+import os
 import socketserver
+import subprocess
 import sys
 import threading
 import time
@@ -67,20 +75,20 @@ class Server(socketserver.ThreadingTCPServer):
     allow_reuse_address = True
 
 
-def bind():
+def bind(addr):
     for port in POOL_LIKE_PORTS:
         try:
-            return Server(("127.0.0.1", port), Handler)
+            return Server((addr, port), Handler)
         except OSError:
             continue
     raise SystemExit("jsonrpc: no free port")
 
 
-def client(port, seconds, rate, login):
+def client(host, port, seconds, rate, login):
     deadline = time.monotonic() + seconds
     n = 0
     session = None
-    with socket.create_connection(("127.0.0.1", port)) as s:
+    with socket.create_connection((host, port), timeout=10) as s:
         f = s.makefile("rwb")
         if login:
             f.write((json.dumps({"jsonrpc": "2.0", "id": 0, "method": "login",
@@ -107,18 +115,60 @@ def client(port, seconds, rate, login):
     return n
 
 
+def serve(addr, seconds):
+    srv = bind(addr)
+    print("port %d" % srv.server_address[1], flush=True)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    time.sleep(seconds)
+    srv.shutdown()
+
+
+def remote_server(netns, addr, seconds):
+    """The service in the lab internet's namespace; returns (process, port)."""
+    proc = subprocess.Popen(["ip", "netns", "exec", netns, sys.executable,
+                             os.path.abspath(__file__), "--serve", "--bind", addr,
+                             "--seconds", str(seconds + 5)],
+                            stdout=subprocess.PIPE, text=True)
+    line = proc.stdout.readline()
+    if not line.startswith("port "):
+        proc.kill()
+        proc.wait()
+        return None, 0
+    return proc, int(line.split()[1])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=20)
     ap.add_argument("--rate", type=float, default=5)
     ap.add_argument("--login", action="store_true")
+    ap.add_argument("--serve", action="store_true")
+    ap.add_argument("--bind", default="127.0.0.1")
     a = ap.parse_args()
-    srv = bind()
-    port = srv.server_address[1]
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    print("jsonrpc: serving on 127.0.0.1:%d" % port, file=sys.stderr)
-    n = client(port, a.seconds, a.rate, a.login)
-    srv.shutdown()
+    if a.serve:
+        serve(a.bind, a.seconds)
+        return
+    netns, web = os.environ.get("ML_INET_NETNS"), os.environ.get("ML_INET_WEB")
+    proc = None
+    if netns and web:
+        proc, port = remote_server(netns, web, a.seconds)
+        host = web
+        if not proc:
+            print("jsonrpc: the service did not start in %s; serving on loopback" % netns,
+                  file=sys.stderr)
+    if not proc:
+        proc, srv, host = None, bind("127.0.0.1"), "127.0.0.1"
+        port = srv.server_address[1]
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+    print("jsonrpc: serving on %s:%d" % (host, port), file=sys.stderr)
+    try:
+        n = client(host, port, a.seconds, a.rate, a.login)
+    finally:
+        if proc:
+            proc.kill()
+            proc.wait()
+        else:
+            srv.shutdown()
     print("jsonrpc: %d calls" % n)
 
 

@@ -82,3 +82,11 @@ if [[ -z $ONLY || $ONLY == truncated ]]; then
     head -c 10 "$HERE/xmrig_login.pcap" >"$HERE/truncated_header.pcap"
     echo "gen: truncated.pcap, truncated_header.pcap"
 fi
+
+# The XMRig login moved onto lab-internet addresses (a victim in the home
+# half 198.18.7.0/25, the pool at .200), for the --home-net tests.
+if [[ -z $ONLY || $ONLY == xmrig_login_inet ]]; then
+    python3 "$HERE/relabel.py" "$HERE/xmrig_login.pcap" "$HERE/xmrig_login_inet.pcap" \
+        3333 198.18.7.10 198.18.7.200
+    echo "gen: xmrig_login_inet.pcap"
+fi
