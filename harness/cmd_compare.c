@@ -25,6 +25,7 @@
 
 #include "hxutil.h"
 #include "ml_util.h"
+#include "report.h"
 #include "stats.h"
 
 /* One side, after the adapter: the only shape the rest of this file sees. */
@@ -46,16 +47,6 @@ static void compare_usage(FILE *out)
           "  with Wilson 95 % intervals as Markdown; --json also writes JSON.\n"
           "  Exit 0 no regression, 3 regression, 2 bad input.\n",
           out);
-}
-
-/* The scenario id without its repeat suffix "~rK". */
-static void base_id(const char *id, char *out, size_t len)
-{
-    const char *t = strstr(id, "~r");
-    size_t n = strlen(id);
-    if (t && t[2] && strspn(t + 2, "0123456789") == strlen(t + 2))
-        n = (size_t)(t - id);
-    hx_fmt(out, len, "%.*s", (int)n, id);
 }
 
 static int need(json_t *o, const char *key, int (*is)(const json_t *),
@@ -142,7 +133,7 @@ static int cmp_adapt(struct cmp_side *s, char *err, size_t errlen)
         const char *det = json_string_value(json_object_get(v, "detector"));
         const char *id = json_string_value(json_object_get(v, "scenario"));
         char base[256], key[600];
-        base_id(id, base, sizeof(base));
+        report_base_id(id, base, sizeof(base));
         hx_fmt(key, sizeof(key), "%s\t%s", det, base);
         int mal = json_is_true(json_object_get(label, id));
         json_t *row = json_object_get(s->rows, key);
