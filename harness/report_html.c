@@ -718,7 +718,12 @@ int report_write_html(const char *dir, json_t *doc, char *err, size_t errlen)
         size_t k;
         json_array_foreach(
             json_object_get(json_object_get(doc, "attack_matrix"), "types"), k, ty)
+        {
+            fputs("<h3>Attack type ", f);
+            hx_xml_escape(f, json_string_value(ty));
+            fputs(" (measured duty)</h3>\n", f);
             chart_measured(f, doc, json_string_value(ty));
+        }
     }
     fputs("<h2>Detection rate against nominal duty</h2>\n", f);
     chart_duty(f, doc);

@@ -119,7 +119,10 @@ void report_scorecard(FILE *out, json_t *doc)
     }
     fputs("(TP/FP/off-tgt/lab/outside: alerts; off/h: off-target alerts per hour of "
           "run; n/o: scenarios it could not observe; CPU%: of one core; thr duty: "
-          "detection threshold duty, measured)\n",
+          "detection threshold duty, measured)\n"
+          "(detection threshold duty: the lowest tested measured duty from which every "
+          "higher tested duty is caught in at least half of its runs; TPR/FPR "
+          "intervals: Wilson 95 %; all definitions in report.md)\n",
           out);
     judge_notes(out, doc, "");
     const char *src = report_str(doc, "tree_source", NULL);
