@@ -466,12 +466,13 @@ static void md_roc(FILE *f, json_t *doc)
             fputs("\n## ROC points\n", f);
         fprintf(f,
                 "\n%s: %lld observations, %lld malicious and %lld benign observable "
-                "runs, %lld with a score.%s%s\n\n| threshold | TP | FP | TPR | FPR "
-                "|\n|---|---|---|---|---|\n",
+                "runs, %lld with a score.%s%s\n",
                 report_str(det, "name", "?"), jint(roc, "observations"),
                 jint(roc, "malicious_runs"), jint(roc, "benign_runs"),
                 jint(roc, "scored_runs"), json_object_get(roc, "note") ? " " : "",
                 report_str(roc, "note", ""));
+        if (json_array_size(json_object_get(roc, "points")))
+            fputs("\n| threshold | TP | FP | TPR | FPR |\n|---|---|---|---|---|\n", f);
         json_array_foreach(json_object_get(roc, "points"), k, pt)
             fprintf(f, "| %g | %lld | %lld | %.1f%% | %.1f%% |\n",
                     json_number_value(json_object_get(pt, "threshold")), jint(pt, "tp"),

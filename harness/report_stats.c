@@ -214,6 +214,10 @@ static json_t *roc_json(const struct score *s, size_t d)
         json_object_set_new(o, "note",
                             json_string("no ROC: it needs a malicious and a benign run "
                                         "the detector could observe"));
+    else if (!scored)
+        json_object_set_new(o, "note",
+                            json_string("no ROC: none of its observations or scored "
+                                        "alerts landed on a scenario's run"));
     free(pts);
     free(runs);
     return o;
