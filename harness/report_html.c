@@ -269,6 +269,16 @@ static void chart_measured(FILE *f, json_t *doc, const char *type)
     size_t i, k;
     json_t *det, *pt;
     char title[160];
+    size_t npts = 0;
+    json_array_foreach(json_object_get(doc, "detectors"), i, det)
+        json_array_foreach(json_object_get(det, "measured_duty_curve"), k, pt) npts +=
+        !type || !strcmp(report_str(pt, "type", ""), type);
+    if (!npts) {
+        fputs("<p>No measured duty for these runs (no miner was measured, or a run "
+              "recorded before measuring): see detection against nominal duty.</p>\n",
+              f);
+        return;
+    }
     json_array_foreach(json_object_get(doc, "detectors"), i, det)
         json_array_foreach(json_object_get(det, "measured_duty_curve"), k, pt)
     {
@@ -324,8 +334,9 @@ static void chart_roc(FILE *f, json_t *doc)
     json_array_foreach(json_object_get(doc, "detectors"), i, det) n +=
         json_array_size(json_object_get(json_object_get(det, "roc"), "points")) > 0;
     if (!n) {
-        fputs("<p>No detector emitted observation lines with a score on both "
-              "malicious and benign runs: no ROC curve.</p>\n",
+        fputs("<p>No ROC curve: no detector's observations or scored alerts landed "
+              "on both malicious and benign runs (report.md says why per "
+              "detector).</p>\n",
               f);
         return;
     }
