@@ -11,6 +11,7 @@
 #include "report.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -262,28 +263,44 @@ json_t *report_stats_detector(const struct score *s, size_t d)
     return o;
 }
 
+/* The median of v[0..n) (sorted in place; n >= 1). */
+static double median(double *v, size_t n)
+{
+    for (size_t x = 1; x < n; x++) /* insertion sort: a handful of repeats */
+        for (size_t y = x; y > 0 && v[y - 1] > v[y]; y--) {
+            double t = v[y];
+            v[y] = v[y - 1];
+            v[y - 1] = t;
+        }
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 json_t *report_stats_pooled(const struct score *s)
 {
-    json_t *a = json_array(), *idx = json_object();
-    double *ttd = calloc(s->nscen + 1, sizeof(*ttd));
-    for (size_t d = 0; ttd && d < s->ndet; d++) {
-        for (size_t i = 0; i < s->nscen; i++) {
+    json_t *a = json_array(), *last = json_object();
+    size_t ns = s->nscen;
+    double *ttd = calloc(ns + 1, sizeof(*ttd));
+    size_t *next = calloc(ns + 1, sizeof(*next)); /* next repeat of the same base */
+    char *first = calloc(ns + 1, 1);              /* the first run of its base */
+    char(*base)[256] = calloc(ns + 1, sizeof(*base));
+    for (size_t i = 0; ttd && next && first && base && i < ns; i++) {
+        report_base_id(s->m->scen[i].id, base[i], sizeof(base[i]));
+        json_t *prev = json_object_get(last, base[i]);
+        next[i] = SIZE_MAX;
+        if (prev)
+            next[json_integer_value(prev)] = i;
+        first[i] = !prev;
+        json_object_set_new(last, base[i], json_integer((json_int_t)i));
+    }
+    for (size_t d = 0; ttd && next && first && base && d < s->ndet; d++) {
+        for (size_t i = 0; i < ns; i++) {
             const struct model_scenario *sc = &s->m->scen[i];
-            char base[256], key[512];
-            if (!pair_counts(s, d, i))
-                continue;
-            report_base_id(sc->id, base, sizeof(base));
-            hx_fmt(key, sizeof(key), "%s\t%s", s->m->det[d].name, base);
-            if (json_object_get(idx, key))
-                continue;
-            json_object_set_new(idx, key, json_true());
-            /* Every repeat of this base id, for this detector. */
             size_t n = 0, k = 0, nttd = 0;
-            for (size_t j = i; j < s->nscen; j++) {
-                char b2[256];
+            if (!first[i])
+                continue;
+            for (size_t j = i; j != SIZE_MAX; j = next[j]) {
                 const struct pair_result *p = score_pair(s, d, j);
-                report_base_id(s->m->scen[j].id, b2, sizeof(b2));
-                if (strcmp(b2, base) || !pair_counts(s, d, j))
+                if (!pair_counts(s, d, j))
                     continue;
                 n++;
                 if (sc->malicious && p->tp_alerts) {
@@ -292,29 +309,24 @@ json_t *report_stats_pooled(const struct score *s)
                 } else if (!sc->malicious && p->fp_alerts)
                     k++;
             }
-            double med = NAN;
-            if (nttd) {
-                for (size_t x = 1; x < nttd; x++) /* insertion sort: few repeats */
-                    for (size_t y = x; y > 0 && ttd[y - 1] > ttd[y]; y--) {
-                        double t = ttd[y];
-                        ttd[y] = ttd[y - 1];
-                        ttd[y - 1] = t;
-                    }
-                med =
-                    nttd % 2 ? ttd[nttd / 2] : (ttd[nttd / 2 - 1] + ttd[nttd / 2]) / 2;
-            }
+            if (!n)
+                continue;
             json_t *o = report_interval(k, n);
             json_object_set_new(o, "detector", json_string(s->m->det[d].name));
-            json_object_set_new(o, "scenario", json_string(base));
+            json_object_set_new(o, "scenario", json_string(base[i]));
             json_object_set_new(o, "type", json_string(sc->type));
             json_object_set_new(o, "label",
                                 json_string(sc->malicious ? "malicious" : "benign"));
-            json_object_set_new(o, "median_ttd_s", num3(med));
+            json_object_set_new(o, "median_ttd_s",
+                                num3(nttd ? median(ttd, nttd) : NAN));
             json_array_append_new(a, o);
         }
     }
     free(ttd);
-    json_decref(idx);
+    free(next);
+    free(first);
+    free(base);
+    json_decref(last);
     return a;
 }
 
