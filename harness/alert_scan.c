@@ -149,6 +149,12 @@ static int top_member(struct cur *c, const char *key, void *ctx)
         return number(c, &a->recv_ts);
     if (!strcmp(key, "technique") && *c->p == '"')
         return str(c, a->technique, sizeof(a->technique));
+    if (!strcmp(key, "score") && *c->p != 'n' && *c->p != '"') {
+        if (number(c, &a->score))
+            return -1;
+        a->has_score = 1;
+        return 0;
+    }
     if (!strcmp(key, "pid")) {
         if (*c->p == 'n')
             return skip(c); /* null */

@@ -16,6 +16,8 @@ struct alert_fields {
     double ts, recv_ts; /* recv_ts 0 = absent */
     int has_ts;
     char technique[32]; /* empty when absent */
+    int has_score;      /* a numeric `score` */
+    double score;
     int pid;
     char detector[128];    /* detector_name, else detector */
     char src[80], dst[80]; /* empty when no flow */

@@ -24,6 +24,7 @@
 
 #include "hxutil.h"
 #include "ml_util.h"
+#include "report.h"
 #include "stats.h"
 
 /* One side, after the adapter: the only shape the rest of this file sees. */
@@ -36,16 +37,6 @@ struct cmp_side {
     /* name -> {crashed, degraded} */
     json_t *dets;
 };
-
-/* The scenario id without its repeat suffix "~rK". */
-static void base_id(const char *id, char *out, size_t len)
-{
-    const char *t = strstr(id, "~r");
-    size_t n = strlen(id);
-    if (t && t[2] && strspn(t + 2, "0123456789") == strlen(t + 2))
-        n = (size_t)(t - id);
-    hx_fmt(out, len, "%.*s", (int)n, id);
-}
 
 static int need(json_t *o, const char *key, int (*is)(const json_t *),
                 const char *where, const struct cmp_side *s, char *err, size_t errlen)
@@ -131,7 +122,7 @@ static int cmp_adapt(struct cmp_side *s, char *err, size_t errlen)
         const char *det = json_string_value(json_object_get(v, "detector"));
         const char *id = json_string_value(json_object_get(v, "scenario"));
         char base[256], key[600];
-        base_id(id, base, sizeof(base));
+        report_base_id(id, base, sizeof(base));
         hx_fmt(key, sizeof(key), "%s\t%s", det, base);
         int mal = json_is_true(json_object_get(label, id));
         json_t *row = json_object_get(s->rows, key);

@@ -161,8 +161,10 @@ static void shift_times(json_t *o, double off)
     json_object_foreach(o, k, v)
     {
         size_t len = strlen(k);
+        /* slice_start/slice_end: measured duty (a ramp is credited by time). */
         int is_time = !strcmp(k, "ts") || !strcmp(k, "started") ||
-                      !strcmp(k, "finished") ||
+                      !strcmp(k, "finished") || !strcmp(k, "slice_start") ||
+                      !strcmp(k, "slice_end") ||
                       (len > 3 && !strcmp(k + len - 3, "_ts"));
         if (is_time && json_is_number(v) && json_number_value(v) > 0)
             json_object_set_new(o, k, json_real(json_number_value(v) + off));

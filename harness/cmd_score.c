@@ -19,8 +19,7 @@ int cmd_score_dir(const char *dir, const char *junit_path, const char *baseline,
     struct score *s = NULL;
     json_t *doc = NULL;
     int status = HX_EXIT_USAGE;
-    if (rundir_load(dir, &m, err, sizeof(err)) || !(s = score_new(m)) ||
-        score_read_alerts(s, dir, err, sizeof(err)) || score_finish(s)) {
+    if (score_load_dir(dir, &m, &s, err, sizeof(err))) {
         fprintf(stderr, "minerlab: cannot score %s: %s\n", dir,
                 err[0] ? err : "out of memory");
         goto out;

@@ -18,6 +18,13 @@
 #include "model.h"
 #include "score.h"
 
+/*
+ * report.json's format. /2 (issue 11) adds intervals, ttd_survival, measured
+ * duty and thresholds, by_type, cost, roc, pooled and attack_matrix; every
+ * field of /1 is kept (docs/scoring.md, "report.json").
+ */
+#define REPORT_FORMAT "minerlab-report/2"
+
 /* The scoring definitions, one sentence each, as stated in every report. */
 extern const char *const report_definitions[][2];
 
@@ -42,6 +49,33 @@ int report_write_all(const char *dir, const struct model *m, const struct score 
 /* Prints the per-detector scorecard table to out. */
 void report_scorecard(FILE *out, json_t *doc);
 
+/* ---- the statistics (report_stats.c), definitions in docs/scoring.md ---- */
+
+/* Measured duties are grouped into tested duties of this width. */
+#define REPORT_DUTY_BIN_PCT 5.0
+
+/* {k, n, rate, lo, hi}: k of n with its Wilson 95 % interval (nulls when n = 0). */
+json_t *report_interval(unsigned long k, unsigned long n);
+/* The scenario id without its repeat suffix "~rK". */
+void report_base_id(const char *id, char *out, size_t len);
+/*
+ * The measured duty a (detector, scenario) pair is credited at: the window's
+ * measured duty; a ramp's at its first true alert (its highest slice when
+ * missed). NAN when nothing was measured. p may be NULL (not detected).
+ */
+double report_credited_duty(const struct model_scenario *sc,
+                            const struct pair_result *p);
+/*
+ * Per detector d: tpr_interval, fpr_interval, ttd_survival, by_type,
+ * measured_duty_curve, detection_threshold_duty_pct,
+ * lowest_measured_duty_caught_pct, measured_runs, unmeasured_runs, cost, roc.
+ */
+json_t *report_stats_detector(const struct score *s, size_t d);
+/* Per detector and base scenario id (repeats pooled): k of n with interval. */
+json_t *report_stats_pooled(const struct score *s);
+/* The attack type x technique matrix {types, techniques, cells[]}. */
+json_t *report_stats_matrix(const struct score *s);
+
 /* ---- the report core (report_core.c), shared by every writer ---- */
 
 /*
@@ -64,5 +98,28 @@ const char *report_str(json_t *o, const char *k, const char *dflt);
 
 /* Formats a ratio (-1 = "n/a") as "83.3%" into buf. */
 const char *report_pct(double r, char *buf, size_t len);
+
+/*
+ * Formats an interval object ({k, n, rate, lo, hi}) as "50.0% [9.5-90.5]"
+ * (with_k: "1/2 50.0% [9.5-90.5]"); "n/a" when n is 0 or iv is not one.
+ */
+const char *report_ci(json_t *iv, int with_k, char *buf, size_t len);
+
+/* The issue-11 columns every scorecard shows beside TPR/FPR, as text. */
+struct report_cells {
+    char tpr[48], fpr[48];                /* "60.0% [23.1-88.2]" */
+    char cpu_s[24], cpu_pct[24], rss[24]; /* cost, "-" when none */
+    char threshold[24], lowest[24];       /* measured duties, "-" when none */
+};
+void report_cells(json_t *det, struct report_cells *c);
+
+/* The attack matrix cell of (type, technique), or NULL. */
+json_t *report_matrix_cell(json_t *doc, const char *type, const char *technique);
+/* A detector's by_type entry for type, or NULL. */
+json_t *report_by_type(json_t *det, const char *type);
+
+/* A number member as "%.1f" followed by unit, or "-" when absent or null. */
+const char *report_num(json_t *o, const char *k, const char *unit, char *buf,
+                       size_t len);
 
 #endif

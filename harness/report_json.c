@@ -56,7 +56,47 @@ const char *const report_definitions[][2] = {
      "an off-target alert)."},
     {"duty_curve",
      "Detection rate per attack type and nominal duty (a ramp counts at its "
-     "starting duty); lowest_duty_pct is the lowest duty still caught."},
+     "starting duty); lowest_duty_pct is the lowest nominal duty still caught."},
+    {"measured_duty",
+     "The CPU share the harness measured for the scenario's miners from /proc (all "
+     "their threads and children, relative to the cores they may use), summed over "
+     "the miners, over the window and in 5-s slices; the nominal duty is what the "
+     "scenario asked for."},
+    {"credited_duty",
+     "The measured duty a run is credited at: the window's measured duty; a ramp's "
+     "measured duty in the 5-s slice of its first true alert (a missed ramp: the "
+     "highest slice it reached). Runs without a measurement are unmeasured_runs and "
+     "left out of measured_duty_curve and the thresholds."},
+    {"detection_threshold_duty",
+     "Per detector and attack type: credited measured duties rounded to the nearest "
+     "5 % are the tested duties; the detection threshold duty is the lowest tested "
+     "duty D such that every tested duty >= D is detected in at least half of its "
+     "runs (null: even the highest is caught in fewer than half)."},
+    {"lowest_measured_duty_caught",
+     "The lowest credited measured duty of any detected run, unbinned: one lucky "
+     "catch sets it; it says nothing about the duties above it."},
+    {"interval",
+     "Every rate k/n carries its Wilson 95 % score interval [lo, hi] (z = 1.96); "
+     "none when n = 0. Repeats ID~rK are separate runs, pooled under the base id in "
+     "pooled[]."},
+    {"ttd_survival",
+     "Share of the detector's observable malicious runs detected within 10 s, 30 s, "
+     "2 min and 10 min of miner start (undetected runs count in every denominator), "
+     "with intervals."},
+    {"attack_matrix",
+     "Attack type x technique: a cell is the share of the type's malicious runs "
+     "that some detector caught with a true alert of that technique (the alert's "
+     "technique field; 'any': any technique), with its interval and the detectors "
+     "that contributed (runs each caught)."},
+    {"cost",
+     "Detector cost from its process group: cpu_s (user + system), cpu_pct = "
+     "cpu_s / wall_s x 100 (percent of one core), peak_rss_mib (largest sampled "
+     "resident set of the group)."},
+    {"roc",
+     "For a detector that emits observation lines: each observable run gets the "
+     "highest score of its alerts and observations attributed to it (none: never "
+     "flagged; an alert without a score adds none); for each distinct score t, TPR "
+     "and FPR of the runs scoring >= t."},
     {"counted", "Only scenarios that ran (or were interrupted after starting) count; "
                 "skipped and failed ones are listed, never scored."},
     {NULL, NULL}};
@@ -86,6 +126,13 @@ static json_t *scenario_json(const struct model_scenario *sc)
                         json_integer((json_int_t)sc->shares_unverified));
     if (sc->has_ramp)
         json_object_set_new(o, "ramp_to_pct", json_integer(sc->ramp_to_pct));
+    char base[256];
+    report_base_id(sc->id, base, sizeof(base));
+    json_object_set_new(o, "base_id", json_string(base));
+    json_object_set_new(o, "measured_duty_pct",
+                        sc->has_measured_duty
+                            ? json_real(round(sc->measured_duty_pct * 1000) / 1000)
+                            : json_null());
     return o;
 }
 
@@ -110,8 +157,10 @@ static json_t *curve_json(const struct det_result *r)
     return json_pack("{s:o,s:o}", "points", a, "lowest_duty_by_type", lowest);
 }
 
-static json_t *detector_json(const struct model_detector *d, const struct det_result *r)
+static json_t *detector_json(const struct score *s, size_t di)
 {
+    const struct model_detector *d = &s->m->det[di];
+    const struct det_result *r = &s->det[di];
     json_t *o = json_object();
     json_object_set_new(o, "name", json_string(d->name));
     json_object_set_new(o, "cmd", d->cmd ? json_string(d->cmd) : json_null());
@@ -166,6 +215,9 @@ static json_t *detector_json(const struct model_detector *d, const struct det_re
                         r->lowest_duty_pct < 0 ? json_null()
                                                : json_integer(r->lowest_duty_pct));
     json_object_set_new(o, "duty_curve", curve_json(r));
+    json_t *st = report_stats_detector(s, di);
+    json_object_update(o, st);
+    json_decref(st);
     return o;
 }
 
@@ -198,6 +250,17 @@ static json_t *pair_json(const struct score *s, size_t d, size_t i)
                                 json_string(sc->expect[k].detect ? "detect" : "miss"));
     if (outcome)
         json_object_set_new(o, "outcome", json_string(outcome));
+    json_t *tech = json_array();
+    for (unsigned t = 0; t < SCORE_NTECH; t++)
+        if ((p->tp_tech | p->fp_tech) & (1u << t))
+            json_array_append_new(tech, json_string(score_techniques[t]));
+    json_object_set_new(o, "techniques", tech);
+    double duty = sc->malicious ? report_credited_duty(sc, p) : NAN;
+    json_object_set_new(o, "credited_duty_pct",
+                        isfinite(duty) ? json_real(round(duty * 1000) / 1000)
+                                       : json_null());
+    json_object_set_new(o, "max_score",
+                        p->has_score ? json_real(p->max_score) : json_null());
     return o;
 }
 
@@ -212,7 +275,7 @@ json_t *report_json_build(const struct model *m, const struct score *s)
     for (size_t i = 0; i < m->nscen; i++)
         json_array_append_new(scen, scenario_json(&m->scen[i]));
     for (size_t d = 0; d < m->ndet; d++) {
-        json_array_append_new(dets, detector_json(&m->det[d], &s->det[d]));
+        json_array_append_new(dets, detector_json(s, d));
         for (size_t i = 0; i < m->nscen; i++) {
             const char *oc = score_expect_outcome(s, d, i);
             pass += oc && strcmp(oc, "pass") == 0;
@@ -224,12 +287,14 @@ json_t *report_json_build(const struct model *m, const struct score *s)
     json_t *run = m->run_json ? json_deep_copy(m->run_json) : json_object();
     json_object_del(run, "scenarios"); /* listed below with their results */
     json_object_del(run, "detectors");
-    json_object_set_new(doc, "format", json_string("minerlab-report/1"));
+    json_object_set_new(doc, "format", json_string(REPORT_FORMAT));
     json_object_set_new(doc, "run", run);
     json_object_set_new(doc, "definitions", defs);
     json_object_set_new(doc, "scenarios", scen);
     json_object_set_new(doc, "detectors", dets);
     json_object_set_new(doc, "results", pairs);
+    json_object_set_new(doc, "pooled", report_stats_pooled(s));
+    json_object_set_new(doc, "attack_matrix", report_stats_matrix(s));
     json_object_set_new(
         doc, "expectations",
         json_pack("{s:i,s:i,s:i}", "pass", pass, "fail", fail, "skipped", skipped));

@@ -1,11 +1,13 @@
 /* junit.xml: one testsuite per detector, one testcase per scenario expectation. */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "report.h"
 #include "hxutil.h"
+#include "stats.h"
 
 struct counts {
     unsigned tests, failures, skipped;
@@ -69,6 +71,37 @@ static void write_case(FILE *f, const struct score *s, size_t d, size_t i,
     fputs("    </testcase>\n", f);
 }
 
+static void property(FILE *f, const char *name, double v)
+{
+    if (isfinite(v))
+        fprintf(f, "      <property name=\"%s\" value=\"%.4g\"/>\n", name, v);
+}
+
+/* The detector's rates with their intervals and its cost, as suite properties. */
+static void write_properties(FILE *f, const struct score *s, size_t d)
+{
+    const struct det_result *r = &s->det[d];
+    const struct model_detector *md = &s->m->det[d];
+    double lo, hi;
+    fputs("    <properties>\n", f);
+    if (!stats_wilson(r->mal_detected, r->mal_ran, &lo, &hi)) {
+        property(f, "tpr", r->tpr);
+        property(f, "tpr_lo", lo);
+        property(f, "tpr_hi", hi);
+    }
+    if (!stats_wilson(r->ben_flagged, r->ben_ran, &lo, &hi)) {
+        property(f, "fpr", r->fpr);
+        property(f, "fpr_lo", lo);
+        property(f, "fpr_hi", hi);
+    }
+    if (md->has_cost) {
+        property(f, "cpu_s", md->cpu_s);
+        property(f, "cpu_pct", md->wall_s > 0 ? md->cpu_s / md->wall_s * 100 : NAN);
+        property(f, "peak_rss_mib", md->peak_rss_mib);
+    }
+    fputs("    </properties>\n", f);
+}
+
 int report_write_junit(const char *dir, const struct model *m, const struct score *s,
                        char *err, size_t errlen)
 {
@@ -106,6 +139,7 @@ int report_write_junit(const char *dir, const struct model *m, const struct scor
             c.tests, c.failures, c.skipped, c.time_s, stamp);
         hx_xml_escape(f, host ? host : "localhost");
         fputs("\">\n", f);
+        write_properties(f, s, d);
         for (size_t i = 0; i < m->nscen; i++) {
             const char *oc = score_expect_outcome(s, d, i);
             if (oc)

@@ -11,21 +11,9 @@ static const char *jpct(json_t *o, const char *k, char *buf, size_t len)
     return report_pct(json_is_number(v) ? json_number_value(v) : -1, buf, len);
 }
 
-/* A number member with one decimal and an optional unit, "-" when absent. */
-static const char *jnum(json_t *o, const char *k, const char *unit, char *buf,
-                        size_t len)
-{
-    json_t *v = json_object_get(o, k);
-    if (json_is_number(v))
-        snprintf(buf, len, "%.1f%s", json_number_value(v), unit);
-    else
-        snprintf(buf, len, "-");
-    return buf;
-}
-
 static const char *jsec(json_t *o, const char *k, char *buf, size_t len)
 {
-    return jnum(o, k, " s", buf, len);
+    return report_num(o, k, " s", buf, len);
 }
 
 static const char *jduty(json_t *o, char *buf, size_t len)
@@ -60,7 +48,7 @@ static long long jint(json_t *o, const char *k)
 
 static const char *jrate(json_t *o, const char *k, char *buf, size_t len)
 {
-    return jnum(o, k, "", buf, len);
+    return report_num(o, k, "", buf, len);
 }
 
 /* One line per detector the suite cannot fully judge, and invalid declarations. */
@@ -92,12 +80,15 @@ static void judge_notes(FILE *out, json_t *doc, const char *prefix)
 
 void report_scorecard(FILE *out, json_t *doc)
 {
-    char a[32], b[32], c[32], d[32], e[32], g[32];
+    char c[32], d[32], g[32];
     size_t i;
     json_t *det;
-    fprintf(out, "\n%-22s %9s %7s %7s %9s %9s %8s %6s %6s %7s %7s %6s %7s %4s  %s\n",
-            "detector", "detected", "TPR", "FPR", "precision", "med TTD", "low duty",
-            "TP", "FP", "off-tgt", "off/h", "lab", "outside", "n/o", "notes");
+    fprintf(out,
+            "\n%-22s %9s %20s %20s %7s %6s %9s %9s %8s %8s %6s %6s %7s %7s %6s %7s %4s "
+            " %s\n",
+            "detector", "detected", "TPR [95% CI]", "FPR [95% CI]", "CPU s", "CPU%",
+            "RSS MiB", "precision", "med TTD", "thr duty", "TP", "FP", "off-tgt",
+            "off/h", "lab", "outside", "n/o", "notes");
     json_array_foreach(json_object_get(doc, "detectors"), i, det)
     {
         char caught[32], notes[128] = "";
@@ -112,19 +103,26 @@ void report_scorecard(FILE *out, json_t *doc)
             strncat(notes, "degraded ", sizeof(notes) - strlen(notes) - 1);
         if (json_integer_value(json_object_get(det, "invalid_lines")))
             strncat(notes, "invalid-lines ", sizeof(notes) - strlen(notes) - 1);
-        fprintf(out,
-                "%-22s %9s %7s %7s %9s %9s %8s %6lld %6lld %7lld %7s %6lld %7lld %4lld "
-                " %s\n",
-                report_str(det, "name", "?"), caught, jpct(det, "tpr", a, sizeof(a)),
-                jpct(det, "fpr", b, sizeof(b)), jpct(det, "precision", c, sizeof(c)),
-                jsec(det, "median_ttd_s", d, sizeof(d)), jduty(det, e, sizeof(e)),
-                jint(det, "tp_alerts"), jint(det, "fp_alerts"),
-                jint(det, "off_target_alerts"),
-                jrate(det, "off_target_per_h", g, sizeof(g)), jint(det, "lab_alerts"),
-                jint(det, "outside_alerts"), jint(det, "not_observable"), notes);
+        struct report_cells rc;
+        report_cells(det, &rc);
+        fprintf(
+            out,
+            "%-22s %9s %20s %20s %7s %6s %9s %9s %8s %8s %6lld %6lld %7lld %7s %6lld "
+            "%7lld %4lld  %s\n",
+            report_str(det, "name", "?"), caught, rc.tpr, rc.fpr, rc.cpu_s, rc.cpu_pct,
+            rc.rss, jpct(det, "precision", c, sizeof(c)),
+            jsec(det, "median_ttd_s", d, sizeof(d)), rc.threshold,
+            jint(det, "tp_alerts"), jint(det, "fp_alerts"),
+            jint(det, "off_target_alerts"),
+            jrate(det, "off_target_per_h", g, sizeof(g)), jint(det, "lab_alerts"),
+            jint(det, "outside_alerts"), jint(det, "not_observable"), notes);
     }
     fputs("(TP/FP/off-tgt/lab/outside: alerts; off/h: off-target alerts per hour of "
-          "run; n/o: scenarios it could not observe)\n",
+          "run; n/o: scenarios it could not observe; CPU%: of one core; thr duty: "
+          "detection threshold duty, measured)\n"
+          "(detection threshold duty: the lowest tested measured duty from which every "
+          "higher tested duty is caught in at least half of its runs; TPR/FPR "
+          "intervals: Wilson 95 %; all definitions in report.md)\n",
           out);
     judge_notes(out, doc, "");
     const char *src = report_str(doc, "tree_source", NULL);
@@ -137,6 +135,23 @@ void report_scorecard(FILE *out, json_t *doc)
     fprintf(out, "expectations: %lld pass, %lld fail, %lld skipped\n", jint(ex, "pass"),
             jint(ex, "fail"), jint(ex, "skipped"));
     identity(out, doc, "");
+}
+
+/* A table's head: lead (its own "| a | b |" columns), then one column per
+ * entry of names (a string, or an object's member key). */
+static void md_head(FILE *f, const char *lead, size_t nlead, json_t *names,
+                    const char *key)
+{
+    size_t i;
+    json_t *v;
+    fputs(lead, f);
+    json_array_foreach(names, i, v)
+        fprintf(f, " %s |", key ? report_str(v, key, "?") : json_string_value(v));
+    fputc('\n', f);
+    fputc('|', f);
+    for (i = 0; i < nlead + json_array_size(names); i++)
+        fputs("---|", f);
+    fputc('\n', f);
 }
 
 static const char *cell(json_t *idx, const char *det, json_t *scen)
@@ -161,13 +176,8 @@ static void md_matrix(FILE *f, json_t *doc)
 {
     size_t i, j;
     json_t *det, *sc, *idx = report_result_index(doc);
-    fputs("\n## Coverage matrix\n\n| scenario | label | duty |", f);
-    json_array_foreach(json_object_get(doc, "detectors"), i, det)
-        fprintf(f, " %s |", report_str(det, "name", "?"));
-    fputs("\n|---|---|---|", f);
-    for (i = 0; i < json_array_size(json_object_get(doc, "detectors")); i++)
-        fputs("---|", f);
-    fputc('\n', f);
+    md_head(f, "\n## Coverage matrix\n\n| scenario | label | duty |", 3,
+            json_object_get(doc, "detectors"), "name");
     json_array_foreach(json_object_get(doc, "scenarios"), j, sc)
     {
         fprintf(f, "| %s | %s | %lld%% |", report_str(sc, "id", "?"),
@@ -184,26 +194,32 @@ static void md_detectors(FILE *f, json_t *doc)
 {
     size_t i;
     json_t *det;
-    char a[32], b[32], c[32], d[32], e[32], g[32];
-    fputs(
-        "\n## Scorecard\n\n| detector | detected | TPR | FPR | precision | median TTD "
-        "| lowest duty caught | TP | FP | off-target (per h) | lab | outside | not "
-        "observable | health |\n"
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
-        f);
+    char c[32], d[32], e[32], o1[32];
+    fputs("\n## Scorecard\n\n| detector | detected | TPR [95% CI] | FPR [95% CI] | "
+          "CPU s | CPU % | peak RSS MiB | precision | median TTD | detection threshold "
+          "duty (measured) | lowest measured duty caught | lowest nominal duty caught "
+          "| TP | FP | off-target (per h) | lab | outside | not observable | health "
+          "|\n"
+          "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---"
+          "|\n",
+          f);
     json_array_foreach(json_object_get(doc, "detectors"), i, det)
     {
+        struct report_cells rc;
+        report_cells(det, &rc);
         fprintf(f,
-                "| %s | %lld/%lld | %s | %s | %s | %s | %s | %lld | %lld | %lld (%s) | "
-                "%lld | %lld | %lld | %s%s%lld invalid lines, %lld degraded |\n",
+                "| %s | %lld/%lld | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | "
+                "%lld | %lld | %lld (%s) | %lld | %lld | %lld | %s%s%lld invalid "
+                "lines, %lld degraded |\n",
                 report_str(det, "name", "?"), jint(det, "malicious_detected"),
-                jint(det, "malicious_ran"), jpct(det, "tpr", a, sizeof(a)),
-                jpct(det, "fpr", b, sizeof(b)), jpct(det, "precision", c, sizeof(c)),
-                jsec(det, "median_ttd_s", d, sizeof(d)), jduty(det, e, sizeof(e)),
-                jint(det, "tp_alerts"), jint(det, "fp_alerts"),
-                jint(det, "off_target_alerts"),
-                jrate(det, "off_target_per_h", g, sizeof(g)), jint(det, "lab_alerts"),
-                jint(det, "outside_alerts"), jint(det, "not_observable"),
+                jint(det, "malicious_ran"), rc.tpr, rc.fpr, rc.cpu_s, rc.cpu_pct,
+                rc.rss, jpct(det, "precision", c, sizeof(c)),
+                jsec(det, "median_ttd_s", d, sizeof(d)), rc.threshold, rc.lowest,
+                jduty(det, e, sizeof(e)), jint(det, "tp_alerts"),
+                jint(det, "fp_alerts"), jint(det, "off_target_alerts"),
+                report_num(det, "off_target_per_h", "", o1, sizeof(o1)),
+                jint(det, "lab_alerts"), jint(det, "outside_alerts"),
+                jint(det, "not_observable"),
                 json_is_true(json_object_get(det, "crashed")) ? "CRASHED " : "",
                 json_is_true(json_object_get(det, "crashed"))
                     ? report_str(det, "exit", "")
@@ -232,7 +248,7 @@ static void md_duty(FILE *f, json_t *doc)
 {
     size_t i, k;
     json_t *det, *pt;
-    fputs("\n## Detection against duty cycle\n\n| detector | attack type | "
+    fputs("\n## Detection against nominal duty\n\n| detector | attack type | "
           "detected/ran per "
           "nominal duty | lowest duty caught |\n|---|---|---|---|\n",
           f);
@@ -267,6 +283,201 @@ static void md_duty(FILE *f, json_t *doc)
             else
                 fputs(" | - |\n", f);
         }
+    }
+}
+
+/* Repeats pooled under their base id: scenario rows, detector columns, k/n. */
+static void md_pooled(FILE *f, json_t *doc)
+{
+    json_t *pooled = json_object_get(doc, "pooled"), *p, *det;
+    json_t *rows = json_array(), *cells = json_object();
+    size_t i, j, maxn = 0;
+    char buf[64], key[512];
+    json_array_foreach(pooled, i, p)
+    {
+        size_t n = (size_t)json_integer_value(json_object_get(p, "n"));
+        const char *sc = report_str(p, "scenario", "?");
+        maxn = n > maxn ? n : maxn;
+        snprintf(key, sizeof(key), "%s\t%s", report_str(p, "detector", ""), sc);
+        json_object_set(cells, key, p);
+        if (!json_object_get(cells, sc)) {
+            json_object_set_new(cells, sc, json_true());
+            json_array_append(rows, p);
+        }
+    }
+    if (maxn > 1) {
+        fputs("\n## Repeats pooled\n\nEach cell: runs detected (malicious) or "
+              "falsely flagged (benign) of the repeats that counted, with the Wilson "
+              "95 % "
+              "interval.\n\n",
+              f);
+        md_head(f, "| scenario | label |", 2, json_object_get(doc, "detectors"),
+                "name");
+        json_array_foreach(rows, j, p)
+        {
+            const char *sc = report_str(p, "scenario", "?");
+            fprintf(f, "| %s | %s |", sc, report_str(p, "label", "?"));
+            json_array_foreach(json_object_get(doc, "detectors"), i, det)
+            {
+                snprintf(key, sizeof(key), "%s\t%s", report_str(det, "name", ""), sc);
+                json_t *c = json_object_get(cells, key);
+                fprintf(f, " %s |", c ? report_ci(c, 1, buf, sizeof(buf)) : "-");
+            }
+            fputc('\n', f);
+        }
+    }
+    json_decref(rows);
+    json_decref(cells);
+}
+
+/* The TTD survival table: share of malicious runs detected within each cut. */
+static void md_survival(FILE *f, json_t *doc)
+{
+    size_t i, k;
+    json_t *det, *row;
+    char buf[64];
+    fputs("\n## Time to detect (survival)\n\nShare of the observable malicious "
+          "runs detected within each time of miner start, with the Wilson 95 % "
+          "interval.\n\n| detector | within 10 s | within 30 s | within 2 min | "
+          "within 10 min |\n|---|---|---|---|---|\n",
+          f);
+    json_array_foreach(json_object_get(doc, "detectors"), i, det)
+    {
+        fprintf(f, "| %s |", report_str(det, "name", "?"));
+        json_array_foreach(json_object_get(det, "ttd_survival"), k, row)
+            fprintf(f, " %s |", report_ci(row, 1, buf, sizeof(buf)));
+        fputc('\n', f);
+    }
+}
+
+/* Detection against measured duty, per detector and attack type, thresholds. */
+static void md_measured(FILE *f, json_t *doc)
+{
+    size_t i, k, p;
+    json_t *det, *bt, *pt, *v;
+    char buf[64], th[32], lo[32];
+    fputs("\n## Detection against measured duty\n\nPer tested (measured) duty: "
+          "detected/ran and the Wilson 95 % interval, with the nominal duties that "
+          "ran there. Detection threshold duty and lowest measured duty caught as "
+          "defined below.\n\n| detector | attack type | per measured duty "
+          "(nominal) | detection threshold duty | lowest measured duty caught | "
+          "unmeasured runs |\n|---|---|---|---|---|---|\n",
+          f);
+    json_array_foreach(json_object_get(doc, "detectors"), i, det)
+    {
+        json_array_foreach(json_object_get(det, "by_type"), k, bt)
+        {
+            const char *type = report_str(bt, "type", "?");
+            fprintf(f, "| %s | %s |", report_str(det, "name", "?"), type);
+            json_array_foreach(json_object_get(det, "measured_duty_curve"), p, pt)
+            {
+                if (strcmp(report_str(pt, "type", ""), type))
+                    continue;
+                fprintf(f, " %.0f%% (nominal",
+                        json_number_value(json_object_get(pt, "measured_duty_pct")));
+                size_t q;
+                json_array_foreach(json_object_get(pt, "nominal_duty_pct"), q, v)
+                    fprintf(f, "%s%lld%%", q ? "/" : " ",
+                            (long long)json_integer_value(v));
+                fprintf(f, "): %s;", report_ci(pt, 1, buf, sizeof(buf)));
+            }
+            fprintf(
+                f, " | %s | %s | %lld |\n",
+                report_num(bt, "detection_threshold_duty_pct", "%", th, sizeof(th)),
+                report_num(bt, "lowest_measured_duty_caught_pct", "%", lo, sizeof(lo)),
+                (long long)json_integer_value(json_object_get(bt, "unmeasured_runs")));
+        }
+    }
+}
+
+/* TPR per attack type: detector rows, type columns. */
+static void md_by_type(FILE *f, json_t *doc)
+{
+    json_t *types = json_object_get(json_object_get(doc, "attack_matrix"), "types");
+    json_t *det, *ty;
+    size_t i, k;
+    char buf[64];
+    md_head(f, "\n## TPR per attack type\n\n| detector |", 1, types, NULL);
+    json_array_foreach(json_object_get(doc, "detectors"), i, det)
+    {
+        fprintf(f, "| %s |", report_str(det, "name", "?"));
+        json_array_foreach(types, k, ty)
+        {
+            json_t *bt = report_by_type(det, json_string_value(ty));
+            const char *cell =
+                bt ? report_ci(json_object_get(bt, "tpr"), 1, buf, sizeof(buf)) : "n/o";
+            fprintf(f, " %s |", cell);
+        }
+        fputc('\n', f);
+    }
+}
+
+/* The attack type x technique matrix, the question the project exists for. */
+static void md_attack_matrix(FILE *f, json_t *doc)
+{
+    json_t *am = json_object_get(doc, "attack_matrix");
+    json_t *techs = json_object_get(am, "techniques"), *ty, *te;
+    size_t i, k;
+    char buf[64];
+    fputs("\n## Attack type x technique\n\nEach cell: the type's malicious runs "
+          "caught by a true alert of that technique (any detector), with the Wilson "
+          "95 % interval and the detectors that contributed (runs each).\n\n",
+          f);
+    md_head(f, "| attack type |", 1, techs, NULL);
+    json_array_foreach(json_object_get(am, "types"), i, ty)
+    {
+        fprintf(f, "| %s |", json_string_value(ty));
+        json_array_foreach(techs, k, te)
+        {
+            json_t *cell =
+                report_matrix_cell(doc, json_string_value(ty), json_string_value(te));
+            if (!cell) {
+                fputs(" - |", f);
+                continue;
+            }
+            fprintf(f, " %s", report_ci(cell, 1, buf, sizeof(buf)));
+            const char *name;
+            json_t *n;
+            int first = 1;
+            json_object_foreach(json_object_get(cell, "detectors"), name, n)
+            {
+                fprintf(f, "%s%s %lld", first ? " (" : ", ", name,
+                        (long long)json_integer_value(n));
+                first = 0;
+            }
+            fputs(first ? " |" : ") |", f);
+        }
+        fputc('\n', f);
+    }
+}
+
+/* ROC points of every detector that emitted observations. */
+static void md_roc(FILE *f, json_t *doc)
+{
+    json_t *det, *pt;
+    size_t i, k;
+    int any = 0;
+    json_array_foreach(json_object_get(doc, "detectors"), i, det)
+    {
+        json_t *roc = json_object_get(det, "roc");
+        if (!json_is_object(roc))
+            continue;
+        if (!any++)
+            fputs("\n## ROC points\n", f);
+        fprintf(f,
+                "\n%s: %lld observations, %lld malicious and %lld benign observable "
+                "runs, %lld with a score.%s%s\n",
+                report_str(det, "name", "?"), jint(roc, "observations"),
+                jint(roc, "malicious_runs"), jint(roc, "benign_runs"),
+                jint(roc, "scored_runs"), json_object_get(roc, "note") ? " " : "",
+                report_str(roc, "note", ""));
+        if (json_array_size(json_object_get(roc, "points")))
+            fputs("\n| threshold | TP | FP | TPR | FPR |\n|---|---|---|---|---|\n", f);
+        json_array_foreach(json_object_get(roc, "points"), k, pt)
+            fprintf(f, "| %g | %lld | %lld | %.1f%% | %.1f%% |\n",
+                    json_number_value(json_object_get(pt, "threshold")), jint(pt, "tp"),
+                    jint(pt, "fp"), 100 * json_number_value(json_object_get(pt, "tpr")),
+                    100 * json_number_value(json_object_get(pt, "fpr")));
     }
 }
 
@@ -340,8 +551,14 @@ int report_write_md(const char *dir, json_t *doc, char *err, size_t errlen)
         fputs("\n**This run was interrupted; the report covers what ran.**\n", f);
     md_shards(f, run);
     md_detectors(f, doc);
-    md_matrix(f, doc);
+    md_survival(f, doc);
+    md_attack_matrix(f, doc);
+    md_by_type(f, doc);
+    md_measured(f, doc);
     md_duty(f, doc);
+    md_roc(f, doc);
+    md_matrix(f, doc);
+    md_pooled(f, doc);
     md_scenarios(f, doc);
     fputs("\n## Definitions\n\n", f);
     const char *k;

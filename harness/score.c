@@ -93,9 +93,32 @@ static size_t candidates(const struct score *s, double ts, size_t *out, size_t m
     return n;
 }
 
-static void credit(struct score *s, size_t d, size_t si, double ts, int tp)
+const char *const score_techniques[SCORE_NTECH] = {
+    "system-metrics", "network", "memory", "script", "browser", "other", "unknown"};
+
+unsigned score_technique_index(const char *technique)
+{
+    for (unsigned i = 0; technique && i < SCORE_NTECH - 1; i++)
+        if (strcmp(technique, score_techniques[i]) == 0)
+            return i;
+    return SCORE_NTECH - 1;
+}
+
+/* Lands an alert (or an observation: its score only) on a pair. */
+static void credit(struct score *s, size_t d, size_t si, double ts, int tp,
+                   const struct score_alert *a)
 {
     struct pair_result *p = &s->pairs[d * s->nscen + si];
+    if (a->has_score && (!p->has_score || a->score > p->max_score)) {
+        p->has_score = 1;
+        p->max_score = a->score;
+    }
+    if (a->observation)
+        return;
+    if (tp)
+        p->tp_tech |= 1u << score_technique_index(a->technique);
+    else
+        p->fp_tech |= 1u << score_technique_index(a->technique);
     if (tp) {
         if (p->tp_alerts++ == 0 || ts < p->first_tp_ts)
             p->first_tp_ts = ts;
@@ -205,7 +228,7 @@ enum alert_verdict score_add_alert(struct score *s, const struct score_alert *a)
             const struct model_scenario *sc = &s->m->scen[cand[i]];
             if ((a->pid > 0 && model_has_pid(sc, a->pid)) ||
                 model_has_flow(sc, a->src, a->dst)) {
-                credit(s, (size_t)d, cand[i], ts, sc->malicious);
+                credit(s, (size_t)d, cand[i], ts, sc->malicious, a);
                 if (sc->malicious)
                     v = AV_TP;
                 matched = 1;
@@ -213,6 +236,8 @@ enum alert_verdict score_add_alert(struct score *s, const struct score_alert *a)
         }
         if (matched)
             return v;
+        if (a->observation) /* never a false alarm: it is not an alert */
+            return n ? AV_OFF_TARGET : AV_OUTSIDE;
         const char *role = a->pid > 0 ? lab_role_at(s, a->pid, cand, n) : NULL;
         if (role) {
             note_lab(s, d, role);
@@ -229,7 +254,7 @@ enum alert_verdict score_add_alert(struct score *s, const struct score_alert *a)
         return AV_OUTSIDE;
     size_t si = sole_scenario(s, cand, n, ts);
     const struct model_scenario *sc = &s->m->scen[si];
-    credit(s, (size_t)d, si, ts, sc->malicious);
+    credit(s, (size_t)d, si, ts, sc->malicious, a);
     return sc->malicious ? AV_TP : AV_FP;
 }
 
@@ -379,6 +404,7 @@ int score_finish(struct score *s)
         s->det[d].noff_classes = keep.noff_classes;
         memcpy(s->det[d].lab_roles, keep.lab_roles, sizeof(keep.lab_roles));
         s->det[d].nlab_roles = keep.nlab_roles;
+        s->det[d].observations = keep.observations;
         rc = finish_detector(s, d, ttds);
     }
     free(ttds);
@@ -424,10 +450,30 @@ enum alert_verdict score_count_alert(struct score *s, const struct score_alert *
     return v;
 }
 
-int score_read_alerts(struct score *s, const char *dir, char *err, size_t errlen)
+/* An observation: attributed for its score, counted as an observation. */
+static void take_observation(struct score *s, const struct score_alert *a)
 {
+    long d = det_index(s, a->detector);
+    struct det_result *r = d < 0 ? NULL : det_bucket(s, d);
+    if (!r)
+        return;
+    r->observations++;
+    score_add_alert(s, a);
+}
+
+static void take_alert(struct score *s, const struct score_alert *a)
+{
+    score_count_alert(s, a);
+}
+
+/* Streams one JSON-lines file of alerts or observations into s. */
+static int read_lines(struct score *s, const char *dir, const char *name,
+                      int observations, char *err, size_t errlen)
+{
+    void (*take)(struct score *, const struct score_alert *) =
+        observations ? take_observation : take_alert;
     char path[4096];
-    hx_fmt(path, sizeof(path), "%s/alerts.jsonl", dir);
+    hx_fmt(path, sizeof(path), "%s/%s", dir, name);
     FILE *f = fopen(path, "r");
     if (!f)
         return errno == ENOENT
@@ -447,8 +493,11 @@ int score_read_alerts(struct score *s, const char *dir, char *err, size_t errlen
                                     af.src[0] ? af.src : NULL,
                                     af.dst[0] ? af.dst : NULL,
                                     af.recv_ts,
-                                    af.technique[0] ? af.technique : NULL};
-            score_count_alert(s, &a);
+                                    af.technique[0] ? af.technique : NULL,
+                                    af.has_score,
+                                    af.score,
+                                    observations};
+            take(s, &a);
             continue;
         }
         json_t *o = json_loadb(line, (size_t)n, 0, NULL);
@@ -464,13 +513,50 @@ int score_read_alerts(struct score *s, const char *dir, char *err, size_t errlen
             .dst = json_string_value(json_object_get(flow, "dst")),
             .recv_ts = json_number_value(json_object_get(o, "recv_ts")),
             .technique = json_string_value(json_object_get(o, "technique")),
+            .has_score = json_is_number(json_object_get(o, "score")),
+            .score = json_number_value(json_object_get(o, "score")),
+            .observation = observations,
         };
         if (a.detector)
-            score_count_alert(s, &a);
+            take(s, &a);
         json_decref(o);
     }
     int rc = ferror(f) ? ml_err(err, errlen, -EIO, "%s: read error", path) : 0;
     free(line);
     fclose(f);
+    return rc;
+}
+
+int score_read_alerts(struct score *s, const char *dir, char *err, size_t errlen)
+{
+    return read_lines(s, dir, "alerts.jsonl", 0, err, errlen);
+}
+
+int score_read_observations(struct score *s, const char *dir, char *err, size_t errlen)
+{
+    return read_lines(s, dir, "observations.jsonl", 1, err, errlen);
+}
+
+int score_load_dir(const char *dir, struct model **m, struct score **s, char *err,
+                   size_t errlen)
+{
+    *s = NULL;
+    int rc = rundir_load(dir, m, err, errlen);
+    if (rc)
+        return rc;
+    if (!(*s = score_new(*m)))
+        rc = ml_err(err, errlen, -ENOMEM, "%s: out of memory", dir);
+    if (!rc)
+        rc = score_read_alerts(*s, dir, err, errlen);
+    if (!rc)
+        rc = score_read_observations(*s, dir, err, errlen);
+    if (!rc && score_finish(*s))
+        rc = ml_err(err, errlen, -ENOMEM, "%s: out of memory", dir);
+    if (rc) {
+        score_free(*s);
+        model_free(*m);
+        *s = NULL;
+        *m = NULL;
+    }
     return rc;
 }

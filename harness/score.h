@@ -33,7 +33,16 @@ struct score_alert {
     const char *dst;
     double recv_ts;        /* when the harness read it: decides; 0 = unknown, use ts */
     const char *technique; /* NULL = unknown */
+    int has_score;         /* the line carried a numeric `score` */
+    double score;
+    int observation; /* an observation line: only its score is kept (ROC) */
 };
+
+/* The techniques of PROTOCOL.md, then "unknown" (absent or not one of them). */
+#define SCORE_NTECH 7
+extern const char *const score_techniques[SCORE_NTECH];
+/* Index of a technique name in score_techniques (unknown: the last). */
+unsigned score_technique_index(const char *technique);
 
 struct pair_result {
     unsigned long tp_alerts, fp_alerts;
@@ -41,6 +50,9 @@ struct pair_result {
     double first_tp_ts, first_fp_ts; /* 0 = none (harness time) */
     double ttd_s;                    /* -1 = not detected */
     int not_observable;              /* window after miner start < min_observation_s */
+    unsigned tp_tech, fp_tech;       /* bit i: a TP / FP alert of score_techniques[i] */
+    int has_score;    /* an alert or observation with a score landed here */
+    double max_score; /* the highest such score (ROC) */
 };
 
 /* An off-target alert class (technique + what it names), for the baseline gate. */
@@ -76,6 +88,7 @@ struct det_result {
     size_t noff_classes;
     struct lab_role lab_roles[8];
     size_t nlab_roles;
+    unsigned long observations; /* observation lines read (score_read_observations) */
 };
 
 struct score {
@@ -128,5 +141,21 @@ const char *score_expect_outcome(const struct score *s, size_t det, size_t scen)
  * an empty run.
  */
 int score_read_alerts(struct score *s, const char *dir, char *err, size_t errlen);
+
+/*
+ * Streams DIR/observations.jsonl into s: each observation is attributed like
+ * an alert, but only its score is kept (pair_result.max_score, for ROC) and
+ * det_result.observations counts the lines. Call before score_finish. A
+ * missing file is none.
+ */
+int score_read_observations(struct score *s, const char *dir, char *err, size_t errlen);
+
+/*
+ * Loads DIR (rundir_load), reads its alerts and observations and finishes
+ * the score: what `minerlab report` and every other renderer of a run
+ * directory start from. 0, or -errno with the reason in err.
+ */
+int score_load_dir(const char *dir, struct model **m, struct score **s, char *err,
+                   size_t errlen);
 
 #endif

@@ -67,6 +67,20 @@ void svg_text(FILE *f, double x, double y, const char *anchor, double rotate,
     fputs("</text>\n", f);
 }
 
+void svg_whisker(FILE *f, double x1, double y1, double x2, double y2, double cap,
+                 const char *stroke)
+{
+    int vertical = x1 == x2;
+    double cx = vertical ? cap / 2 : 0, cy = vertical ? 0 : cap / 2;
+    fprintf(
+        f,
+        "<g class=\"whisker\" stroke=\"%s\"><line x1=\"%.1f\" y1=\"%.1f\" "
+        "x2=\"%.1f\" y2=\"%.1f\"/><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
+        "y2=\"%.1f\"/><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/></g>\n",
+        stroke, x1, y1, x2, y2, x1 - cx, y1 - cy, x1 + cx, y1 + cy, x2 - cx, y2 - cy,
+        x2 + cx, y2 + cy);
+}
+
 const char *svg_color(size_t i)
 {
     static const char *const colors[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728",

@@ -17,6 +17,12 @@ void svg_circle(FILE *f, double cx, double cy, double r, const char *fill,
 /* anchor: "start", "middle" or "end"; rotate in degrees (0 = none). */
 void svg_text(FILE *f, double x, double y, const char *anchor, double rotate,
               const char *text);
+/*
+ * An interval whisker (class "whisker"): from (x1, y1) to (x2, y2), a
+ * horizontal or vertical line, with caps of cap units across each end.
+ */
+void svg_whisker(FILE *f, double x1, double y1, double x2, double y2, double cap,
+                 const char *stroke);
 /* A distinct colour for series i. */
 const char *svg_color(size_t i);
 

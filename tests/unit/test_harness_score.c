@@ -618,6 +618,59 @@ static void test_not_observable(void **state)
     }
 }
 
+/* Observations (issue 11) keep their score for ROC and are never alerts: no
+ * detection, no false positive, no off-target; alerts keep their technique. */
+static void test_observations_and_techniques(void **state)
+{
+    struct model *m = build();
+    struct score *s = score_new(m);
+    struct score_alert o = {.detector = "d1",
+                            .ts = 1005,
+                            .pid = 100,
+                            .technique = "system-metrics",
+                            .has_score = 1,
+                            .score = 0.4,
+                            .observation = 1};
+    score_add_alert(s, &o);
+    o.pid = 999; /* no workload, inside a window: an alert here is off-target */
+    o.score = 0.9;
+    score_add_alert(s, &o);
+    o.pid = 200; /* benign b */
+    o.ts = 1030;
+    o.score = 0.2;
+    score_add_alert(s, &o);
+    struct score_alert a = {.detector = "d2",
+                            .ts = 1006,
+                            .pid = 101,
+                            .technique = "memory",
+                            .has_score = 1,
+                            .score = 0.7};
+    score_count_alert(s, &a);
+    a.technique = "bogus"; /* not one of PROTOCOL.md's: counted as unknown */
+    a.has_score = 0;
+    score_count_alert(s, &a);
+    assert_int_equal(score_finish(s), 0);
+    const struct pair_result *pa = pair(s, 0, "a"), *pb = pair(s, 0, "b");
+    assert_int_equal(pa->tp_alerts, 0);
+    assert_true(pa->ttd_s < 0);
+    assert_int_equal(pa->off_alerts, 0);
+    assert_true(pa->has_score && pa->max_score == 0.4);
+    assert_int_equal(pb->fp_alerts, 0);
+    assert_true(pb->has_score && pb->max_score == 0.2);
+    assert_int_equal(s->det[0].off_target, 0);
+    assert_int_equal(s->det[0].alerts, 0);
+    assert_int_equal(s->det[0].mal_detected, 0);
+    assert_int_equal(s->det[0].ben_flagged, 0);
+    const struct pair_result *p2 = pair(s, 1, "a");
+    assert_int_equal(p2->tp_alerts, 2);
+    assert_int_equal(p2->tp_tech, (1u << score_technique_index("memory")) |
+                                      (1u << (SCORE_NTECH - 1)));
+    assert_string_equal(score_techniques[SCORE_NTECH - 1], "unknown");
+    assert_true(p2->has_score && p2->max_score == 0.7);
+    score_free(s);
+    model_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -636,6 +689,7 @@ int main(void)
         cmocka_unit_test(test_lab_and_off_target),
         cmocka_unit_test(test_alert_on_everything),
         cmocka_unit_test(test_not_observable),
+        cmocka_unit_test(test_observations_and_techniques),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

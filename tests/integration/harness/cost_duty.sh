@@ -43,6 +43,17 @@ w = win[0]
 assert w["nominal_pct"] == 30 and 0 <= w["pct"] < 20, w
 sl = [e for e in tl if e["event"] == "duty_measured" and e["scenario"] == "fake-mal"]
 assert sl and all(s["slice_end"] > s["slice_start"] and s["pid"] == w["pid"] for s in sl), sl
+# The report carries them (issue 11): cost beside the rates, the measured
+# duty of the scenario, and the observing detector's ROC block.
+rep = json.load(open(out + "/report.json"))
+dets = {d["name"]: d for d in rep["detectors"]}
+for n, c in cost.items():
+    assert abs(dets[n]["cost"]["cpu_s"] - c["cpu_s"]) < 0.001, (n, dets[n]["cost"], c)
+    assert abs(dets[n]["cost"]["peak_rss_mib"] - c["peak_rss_mib"]) < 0.001, n
+sc = [s for s in rep["scenarios"] if s["id"] == "fake-mal"][0]
+assert abs(sc["measured_duty_pct"] - w["pct"]) < 0.001, (sc, w)
+assert dets["obs"]["roc"]["observations"] == 1, dets["obs"]["roc"]
+assert dets["good"]["roc"] is None
 print("cost %.3f s (detector says %.3f s), fake miner %.1f %% measured vs 30 %% nominal"
       % (b["cpu_s"], self_cpu, w["pct"]))
 PY

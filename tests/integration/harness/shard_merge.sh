@@ -60,6 +60,26 @@ for dw, dm in zip(whole["detectors"], merged["detectors"]):
     assert keys, dw.keys()
     for k in keys:
         assert dw[k] == dm[k], (dw["name"], k, dw[k], dm[k])
+# Issue 11: the merged report carries the intervals, survival, cost, pooled
+# repeats and the matrix, with the same numbers as the whole run.
+assert merged["format"] == "minerlab-report/2", merged["format"]
+for dw, dm in zip(whole["detectors"], merged["detectors"]):
+    for k in ("tpr_interval", "fpr_interval", "ttd_survival", "by_type"):
+        assert k in dm, (dm["name"], k)
+    for k in ("tpr_interval", "fpr_interval"):
+        assert {x: dw[k][x] for x in ("k", "n")} == {x: dm[k][x] for x in ("k", "n")}, k
+    assert dm["cost"] and dm["cost"]["cpu_s"] >= 0, dm["cost"]
+key = lambda p: (p["detector"], p["scenario"], p["k"], p["n"])
+assert sorted(map(key, whole["pooled"])) == sorted(map(key, merged["pooled"]))
+# n of a pooled cell = the repeats of that base id that counted for the detector.
+base = {s["id"]: s["base_id"] for s in merged["scenarios"]}
+for p in merged["pooled"]:
+    n = sum(1 for r in merged["results"] if r["detector"] == p["detector"] and
+            base[r["scenario"]] == p["scenario"] and r["counted"] and r["observable"])
+    assert p["n"] == n and 1 <= n <= 2, (p, n)
+cells = lambda r: sorted((c["type"], c["technique"], c["k"], c["n"])
+                         for c in r["attack_matrix"]["cells"])
+assert cells(whole) == cells(merged), (cells(whole), cells(merged))
 shards = merged["run"]["shards"]
 assert [s["index"] for s in shards] == [1, 2, 3], shards
 assert all(s["machine"] and s["versions"] for s in shards)

@@ -48,7 +48,16 @@ assert root.tag == "testsuites"
 tot = {"tests": 0, "failures": 0, "skipped": 0}
 for ts in root:
     assert ts.tag == "testsuite" and ts.get("name").startswith("minerlab.")
-    cases = list(ts)
+    # <properties> (the detector's rates, intervals and cost) come first, as in
+    # the JUnit schema; then the test cases.
+    props = [k for k in ts if k.tag == "properties"]
+    assert len(props) == 1 and list(ts)[0].tag == "properties", list(ts)
+    pv = {p.get("name"): float(p.get("value")) for p in props[0]}
+    d = det[ts.get("name")[len("minerlab."):]]
+    if d["tpr"] is not None:
+        assert abs(pv["tpr"] - d["tpr"]) < 1e-3, (pv, d["tpr"])
+        assert pv["tpr_lo"] <= pv["tpr"] <= pv["tpr_hi"], pv
+    cases = [k for k in ts if k.tag != "properties"]
     assert all(c.tag == "testcase" and c.get("classname") and c.get("name") for c in cases)
     f = sum(1 for c in cases for k in c if k.tag == "failure")
     s = sum(1 for c in cases for k in c if k.tag == "skipped")
