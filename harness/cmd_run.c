@@ -40,48 +40,50 @@ struct run_opts {
 
 static void run_usage(FILE *f)
 {
-    fputs("usage: minerlab run [SCENARIO.yaml|ID ...] [--suite NAME] [--detector "
-          "NAME|CMD ...]\n"
-          "                    [--out DIR] [--junit FILE] [--baseline REPORT.json]\n"
-          "  --suite NAME        scenarios/suites/NAME.yaml (default quick when no "
-          "scenario given)\n"
-          "  --detector X        reference detector NAME "
-          "(build/bin/minerlab-det-NAME), or an\n"
-          "                      external command (anything with a space or '/'; "
-          "'name=CMD' names it),\n"
-          "                      or NAME:INPUT (a file or directory handed to "
-          "minerlab-det-NAME --input).\n"
-          "                      Repeatable; default: every reference detector found\n"
-          "  --out DIR           run directory (default ./minerlab-report/<timestamp>, "
-          "+ latest link)\n"
-          "  --junit FILE        also copy junit.xml there\n"
-          "  --baseline FILE     compare with an earlier report.json; exit 3 on a "
-          "regression\n"
-          "  --ttd-tolerance S   TTD growth allowed by --baseline (default 10 s)\n"
-          "  --fail-on-expect    exit 1 when a scenario expectation fails\n"
-          "  --grace S --gap S --warmup S   scoring grace (10), quiet gap (3), "
-          "detector warm-up (3)\n"
-          "  --scenarios DIR --launch-dir DIR --pool CMD   overrides for tests and "
-          "installs\n"
-          "  --max-alerts N      alerts stored per detector (default 1000000; more are "
-          "counted)\n"
-          "  --diff N            fixed pool difficulty (default: vardiff aiming at "
-          "one\n"
-          "                      share per 30 s per connection, as real pools; a "
-          "suite\n"
-          "                      may fix one with pool_diff, the CI smoke suite does)\n"
-          "  --pool-ports MODE   well-known (default: 3333 tcp, 14433 tls, 8080 ws where\n"
-          "                      free, as real pools use) or random\n"
-          "  --repeat N          run every scenario N times (default 1)\n"
-          "  --seed S            the run order is drawn from S (default: a random seed,\n"
-          "                      printed so the run can be replayed)\n"
-          "  --order MODE        random (default: drawn from the seed) or listed (the\n"
-          "                      order scenarios and suite give, repeat by repeat)\n"
-          "  --shard I/N         run only shard I (1..N) of the plan; auto/N takes\n"
-          "                      JOB_COMPLETION_INDEX + 1 (Kubernetes Indexed Jobs);\n"
-          "                      put the shards together with `minerlab merge`\n"
-          "  --quiet             no progress line\n",
-          f);
+    fputs(
+        "usage: minerlab run [SCENARIO.yaml|ID ...] [--suite NAME] [--detector "
+        "NAME|CMD ...]\n"
+        "                    [--out DIR] [--junit FILE] [--baseline REPORT.json]\n"
+        "  --suite NAME        scenarios/suites/NAME.yaml (default quick when no "
+        "scenario given)\n"
+        "  --detector X        reference detector NAME "
+        "(build/bin/minerlab-det-NAME), or an\n"
+        "                      external command (anything with a space or '/'; "
+        "'name=CMD' names it),\n"
+        "                      or NAME:INPUT (a file or directory handed to "
+        "minerlab-det-NAME --input).\n"
+        "                      Repeatable; default: every reference detector found\n"
+        "  --out DIR           run directory (default ./minerlab-report/<timestamp>, "
+        "+ latest link)\n"
+        "  --junit FILE        also copy junit.xml there\n"
+        "  --baseline FILE     compare with an earlier report.json; exit 3 on a "
+        "regression\n"
+        "  --ttd-tolerance S   TTD growth allowed by --baseline (default 10 s)\n"
+        "  --fail-on-expect    exit 1 when a scenario expectation fails\n"
+        "  --grace S --gap S --warmup S   scoring grace (10), quiet gap (3), "
+        "detector warm-up (3)\n"
+        "  --scenarios DIR --launch-dir DIR --pool CMD   overrides for tests and "
+        "installs\n"
+        "  --max-alerts N      alerts stored per detector (default 1000000; more are "
+        "counted)\n"
+        "  --diff N            fixed pool difficulty (default: vardiff aiming at "
+        "one\n"
+        "                      share per 30 s per connection, as real pools; a "
+        "suite\n"
+        "                      may fix one with pool_diff, the CI smoke suite does)\n"
+        "  --pool-ports MODE   well-known (default: 3333 tcp, 14433 tls, 8080 ws "
+        "where\n"
+        "                      free, as real pools use) or random\n"
+        "  --repeat N          run every scenario N times (default 1)\n"
+        "  --seed S            the run order is drawn from S (default: a random seed,\n"
+        "                      printed so the run can be replayed)\n"
+        "  --order MODE        random (default: drawn from the seed) or listed (the\n"
+        "                      order scenarios and suite give, repeat by repeat)\n"
+        "  --shard I/N         run only shard I (1..N) of the plan; auto/N takes\n"
+        "                      JOB_COMPLETION_INDEX + 1 (Kubernetes Indexed Jobs);\n"
+        "                      put the shards together with `minerlab merge`\n"
+        "  --quiet             no progress line\n",
+        f);
 }
 
 static int parse_double(const char *s, double max, double *out)
@@ -91,19 +93,29 @@ static int parse_double(const char *s, double max, double *out)
 
 static int parse_opts(int argc, char **argv, struct run_opts *o)
 {
-    static const struct option opts[] = {
-        {"suite", 1, NULL, 's'},      {"detector", 1, NULL, 'd'},
-        {"out", 1, NULL, 'o'},        {"junit", 1, NULL, 'j'},
-        {"baseline", 1, NULL, 'b'},   {"scenarios", 1, NULL, 'S'},
-        {"launch-dir", 1, NULL, 'L'}, {"pool", 1, NULL, 'P'},
-        {"grace", 1, NULL, 'g'},      {"gap", 1, NULL, 'G'},
-        {"warmup", 1, NULL, 'w'},     {"ttd-tolerance", 1, NULL, 't'},
-        {"max-alerts", 1, NULL, 'm'}, {"diff", 1, NULL, 'D'},
-        {"pool-ports", 1, NULL, 'p'}, {"repeat", 1, NULL, 'r'},
-        {"seed", 1, NULL, 'x'},       {"shard", 1, NULL, 'k'},
-        {"order", 1, NULL, 'O'},
-        {"quiet", 0, NULL, 'q'},      {"fail-on-expect", 0, NULL, 'e'},
-        {"help", 0, NULL, 'h'},       {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"suite", 1, NULL, 's'},
+                                         {"detector", 1, NULL, 'd'},
+                                         {"out", 1, NULL, 'o'},
+                                         {"junit", 1, NULL, 'j'},
+                                         {"baseline", 1, NULL, 'b'},
+                                         {"scenarios", 1, NULL, 'S'},
+                                         {"launch-dir", 1, NULL, 'L'},
+                                         {"pool", 1, NULL, 'P'},
+                                         {"grace", 1, NULL, 'g'},
+                                         {"gap", 1, NULL, 'G'},
+                                         {"warmup", 1, NULL, 'w'},
+                                         {"ttd-tolerance", 1, NULL, 't'},
+                                         {"max-alerts", 1, NULL, 'm'},
+                                         {"diff", 1, NULL, 'D'},
+                                         {"pool-ports", 1, NULL, 'p'},
+                                         {"repeat", 1, NULL, 'r'},
+                                         {"seed", 1, NULL, 'x'},
+                                         {"shard", 1, NULL, 'k'},
+                                         {"order", 1, NULL, 'O'},
+                                         {"quiet", 0, NULL, 'q'},
+                                         {"fail-on-expect", 0, NULL, 'e'},
+                                         {"help", 0, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     int c;
     long v;
     *o = (struct run_opts){.grace_s = 10,
@@ -313,9 +325,12 @@ static int add_reference_with_input(const char *bin, const char *arg,
     if (access(path, X_OK) != 0)
         return 1;
     char *qpath = sh_quote(path), *qinput = sh_quote(colon + 1), *cmd = NULL;
-    size_t len = (qpath ? strlen(qpath) : 0) + (qinput ? strlen(qinput) : 0) + 64;
+    size_t len = (qpath ? strlen(qpath) : 0) + (qinput ? strlen(qinput) : 0) + 128;
     if (qpath && qinput && (cmd = malloc(len)))
-        snprintf(cmd, len, "exec %s --iface \"$ML_IFACE\" --input %s", qpath, qinput);
+        snprintf(cmd, len,
+                 "exec %s --iface \"$ML_IFACE\" ${ML_HOME_NET:+--home-net "
+                 "\"$ML_HOME_NET\"} --input %s",
+                 qpath, qinput);
     free(qpath);
     free(qinput);
     if (!cmd)
@@ -577,8 +592,8 @@ int cmd_run(int argc, char **argv)
     for (size_t i = 0; i < ndet; i++)
         det_names[i] = det[i].name;
     const char *suite = o.suite ? o.suite : (nowned || optind < argc ? NULL : "quick");
-    if (plan_build(list, nlist, o.repeats, o.seed, o.listed, suite, det_names, ndet, shard_index,
-                   shard_count, &plan, err, sizeof(err))) {
+    if (plan_build(list, nlist, o.repeats, o.seed, o.listed, suite, det_names, ndet,
+                   shard_index, shard_count, &plan, err, sizeof(err))) {
         fprintf(stderr, "minerlab run: %s\n", err);
         goto out;
     }

@@ -67,7 +67,7 @@ static void usage_into(char *err, size_t errlen, const char *prog, const struct 
 int det_parse_opts(int argc, char **argv, struct det_common_opts *common,
                    const struct opt *opts, size_t nopts, char *err, size_t errlen)
 {
-    static const char *iface; /* accepted for the harness, ignored */
+    static const char *iface, *home_net; /* accepted for the harness, ignored */
     const struct opt common_opts[] = {
         {"proc-root", OPT_STRING, &common->proc_root, 0, 0, "DIR",
          "the proc file system to read"},
@@ -77,6 +77,7 @@ int det_parse_opts(int argc, char **argv, struct det_common_opts *common,
         {"cooldown-s", OPT_DOUBLE, &common->cooldown_s, 0, 1e7, "S",
          "re-alert the same process and rule after S seconds"},
         {"iface", OPT_STRING, &iface, 0, 0, "IFACE", "accepted and ignored"},
+        {"home-net", OPT_STRING, &home_net, 0, 0, "CIDR", "accepted and ignored"},
     };
     const size_t ncommon = sizeof(common_opts) / sizeof(common_opts[0]);
     const char *prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];

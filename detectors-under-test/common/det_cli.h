@@ -16,7 +16,8 @@ double det_mono_s(void);
 
 /*
  * Options every host detector shares: --proc-root DIR, --interval-ms N,
- * --once, --cooldown-s N, --iface IFACE (accepted, ignored). det_parse_args
+ * --once, --cooldown-s N, --iface IFACE and --home-net CIDR (accepted,
+ * ignored: the harness gives them to every reference detector). det_parse_args
  * handles them next to each detector's own options.
  */
 struct det_common_opts {

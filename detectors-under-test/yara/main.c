@@ -73,7 +73,8 @@ static void usage(FILE *to)
         "  --pid PID           scan only this process (repeatable)\n"
         "  --once              one round, then exit\n"
         "  --yara PATH         yara binary (default: yara on PATH)\n"
-        "  --iface IFACE       accepted and ignored (the harness passes it)\n");
+        "  --iface IFACE       accepted and ignored (the harness passes it)\n"
+        "  --home-net CIDR     accepted and ignored (the harness passes it)\n");
 }
 
 /* Runs cmd (no shell) and keeps the first output line. 0 or -ENOENT. */
@@ -335,8 +336,10 @@ static int parse_args(struct opts *o, int argc, char **argv)
             continue;
         } else if (!v) {
             ok = 0;
-        } else if (!strcmp(a, "--iface") || !strcmp(a, "-i")) {
-            /* The harness gives every reference detector --iface; not ours to use. */
+        } else if (!strcmp(a, "--iface") || !strcmp(a, "-i") ||
+                   !strcmp(a, "--home-net")) {
+            /* The harness gives every reference detector --iface and
+             * --home-net; not ours to use. */
         } else if (!strcmp(a, "--rules")) {
             o->rules = v;
         } else if (!strcmp(a, "--yara")) {
