@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "hxutil.h"
+#include "labdnslog.h"
 #include "ml_util.h"
 #include "proc.h"
 #include "proc_events.h"
@@ -57,20 +58,30 @@ static void env_add(struct env_buf *e, const char *k, const char *fmt, ...)
  * on the scenario's port; otherwise the pool's address on loopback or the
  * lab link.
  */
+static const char *scen_pool_name(const struct scenario *sc)
+{
+    return sc->miner.pool_domain ? sc->miner.pool_domain : SCEN_DEFAULT_POOL_DOMAIN;
+}
+
 static void scen_pool_url(const struct runner *r, const struct scenario *sc, char *out,
                           size_t len)
 {
     const char *tr = sc->has_miner ? sc->miner.transport : "tcp";
-    const char *scheme = !strcmp(tr, "tls")  ? "stratum+ssl"
-                         : !strcmp(tr, "ws") ? "ws"
-                                             : "stratum+tcp";
+    /* wss:// needs the lab internet's certificates; on loopback it is ws://. */
+    int wss = !strcmp(tr, "wss") && r->inet.up,
+        ws = !strcmp(tr, "ws") || !strcmp(tr, "wss");
+    const char *scheme = !strcmp(tr, "tls") ? "stratum+ssl"
+                         : wss              ? "wss"
+                         : ws               ? "ws"
+                                            : "stratum+tcp";
     int lab = r->lab_up && scenario_requires(sc, "netns") && !r->inet.up;
-    unsigned port = !strcmp(tr, "tls")  ? (lab ? r->port_lab_tls : r->port_tls)
-                    : !strcmp(tr, "ws") ? (lab ? r->port_lab_ws : r->port_ws)
-                                        : (lab ? r->port_lab : r->port_tcp);
+    unsigned port = !strcmp(tr, "tls") ? (lab ? r->port_lab_tls : r->port_tls)
+                    : wss              ? LABINET_PORT_WSS
+                    : ws               ? (lab ? r->port_lab_ws : r->port_ws)
+                                       : (lab ? r->port_lab : r->port_tcp);
     const char *host = lab ? r->lab_host : "127.0.0.1";
     if (r->inet.up) {
-        host = sc->miner.pool_domain ? sc->miner.pool_domain : SCEN_DEFAULT_POOL_DOMAIN;
+        host = scen_pool_name(sc);
         if (sc->miner.pool_port) /* e.g. tls on 443, mining disguised as HTTPS */
             port = sc->miner.pool_port;
     }
@@ -114,6 +125,11 @@ static char **scen_env(struct runner *r, const struct scenario *sc, const char *
          * itself travels with the secrets). */
         env_add(&e, "ML_LAB_DNS", "%s", r->inet.dns);
         env_add(&e, "ML_LAB_NET", "%s", r->inet.net);
+        /* The web host (a compromised website) by name, and the run's lab CA
+         * for a browser to trust for this run only. */
+        if (r->inet.web_name[0])
+            env_add(&e, "ML_LAB_WEB", "%s", r->inet.web_name);
+        env_add(&e, "ML_LAB_CA", "%s", r->inet.ca);
     }
     if (r->lab_up) {
         env_add(&e, "ML_LAB_HOST", "%s", r->lab_host);
@@ -605,15 +621,60 @@ static int event_line(void *ud, char *line, size_t len)
     return 0;
 }
 
+/*
+ * One line of the lab DNS's query log. A query is the open scenario's flow
+ * when it came from the scenario's host (the root namespace's LAN address,
+ * or its own namespace's) while its window is open, for a name the harness
+ * gave that scenario alone (its pool, or the web host its browser loads).
+ * The resolver's UDP socket lives for milliseconds, so the socket scan
+ * misses it; the log does not.
+ */
+static int labdns_line(void *ud, char *line, size_t len)
+{
+    struct runner *r = ud;
+    struct run_scen *c = &r->cur;
+    struct labdns_query q;
+    (void)len;
+    if (c->idx < 0 || c->end != 0 || !scenario_is_malicious(c->sc) ||
+        labdns_parse_query(line, &q) != 1)
+        return 0;
+    const char *host = scenario_requires(c->sc, "netns")
+                           ? labinet_host_addr(&r->inet, r->lab_netns)
+                           : r->inet.victim;
+    int given = !strcasecmp(q.name, scen_pool_name(c->sc)) ||
+                (!strcmp(c->sc->launcher, "browser-chromium") && r->inet.web_name[0] &&
+                 !strcasecmp(q.name, r->inet.web_name));
+    if (!host || strcmp(q.ip, host) || !given)
+        return 0;
+    char dns[80];
+    hx_fmt(dns, sizeof(dns), "%s:53", r->inet.dns);
+    timeline_event(&r->tl, "conn", c->sc->id,
+                   json_pack("{s:s,s:s,s:s,s:s,s:s}", "src", q.client, "dst", dns,
+                             "proto", "udp", "via", "labdns", "name", q.name));
+    return 0;
+}
+
+static void labdns_tail(struct runner *r)
+{
+    char buf[8192];
+    while (r->inet.up && r->inet.log_fd >= 0) {
+        ssize_t n = read(r->inet.log_fd, buf, sizeof(buf));
+        if (n <= 0)
+            return;
+        linereader_feed(&r->inet.log_lines, buf, (size_t)n, labdns_line, r, NULL, 0);
+    }
+}
+
 void scen_events_tail(struct runner *r)
 {
     char buf[16384];
     while (r->events_fd >= 0) {
         ssize_t n = read(r->events_fd, buf, sizeof(buf));
         if (n <= 0)
-            return;
+            break;
         linereader_feed(&r->ev_lines, buf, (size_t)n, event_line, r, NULL, 0);
     }
+    labdns_tail(r);
 }
 
 static double planned_left(const struct runner *r, size_t from)
@@ -870,6 +931,7 @@ void scen_run(struct runner *r, size_t idx)
         runner_loop_once(r, 250);
     }
     scen_scan_tree(r);
+    labdns_tail(r); /* the window's last queries */
     c->end = ml_now_unix();
     cpum_duty_finish(&c->duty, &r->tl, sc, c->end);
     kill_workload(r, pid);
