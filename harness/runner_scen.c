@@ -622,6 +622,25 @@ static int event_line(void *ud, char *line, size_t len)
 }
 
 /*
+ * 1 when the queried name is given, or given under attribute-leaf labels
+ * (RFC 8552: "_8443._https.NAME", the HTTPS record Chromium asks for a
+ * wss:// URL on port 8443), which a resolver derives from given alone.
+ */
+static int name_from(const char *queried, const char *given)
+{
+    size_t ql = strlen(queried), gl = strlen(given);
+    if (ql == gl)
+        return !strcasecmp(queried, given);
+    if (ql < gl + 2 || queried[ql - gl - 1] != '.' ||
+        strcasecmp(queried + ql - gl, given))
+        return 0;
+    for (const char *p = queried; p < queried + ql - gl; p = strchr(p, '.') + 1)
+        if (*p != '_')
+            return 0;
+    return 1;
+}
+
+/*
  * One line of the lab DNS's query log. A query is the open scenario's flow
  * when it came from the scenario's host (the root namespace's LAN address,
  * or its own namespace's) while its window is open, for a name the harness
@@ -641,9 +660,9 @@ static int labdns_line(void *ud, char *line, size_t len)
     const char *host = scenario_requires(c->sc, "netns")
                            ? labinet_host_addr(&r->inet, r->lab_netns)
                            : r->inet.victim;
-    int given = !strcasecmp(q.name, scen_pool_name(c->sc)) ||
+    int given = name_from(q.name, scen_pool_name(c->sc)) ||
                 (!strcmp(c->sc->launcher, "browser-chromium") && r->inet.web_name[0] &&
-                 !strcasecmp(q.name, r->inet.web_name));
+                 name_from(q.name, r->inet.web_name));
     if (!host || strcmp(q.ip, host) || !given)
         return 0;
     char dns[80];
