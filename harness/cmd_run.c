@@ -238,9 +238,12 @@ static int add_reference_with_input(const char *bin, const char *arg,
     if (access(path, X_OK) != 0)
         return 1;
     char *qpath = sh_quote(path), *qinput = sh_quote(colon + 1), *cmd = NULL;
-    size_t len = (qpath ? strlen(qpath) : 0) + (qinput ? strlen(qinput) : 0) + 64;
+    size_t len = (qpath ? strlen(qpath) : 0) + (qinput ? strlen(qinput) : 0) + 128;
     if (qpath && qinput && (cmd = malloc(len)))
-        snprintf(cmd, len, "exec %s --iface \"$ML_IFACE\" --input %s", qpath, qinput);
+        snprintf(cmd, len,
+                 "exec %s --iface \"$ML_IFACE\" ${ML_HOME_NET:+--home-net "
+                 "\"$ML_HOME_NET\"} --input %s",
+                 qpath, qinput);
     free(qpath);
     free(qinput);
     if (!cmd)

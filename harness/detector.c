@@ -124,7 +124,8 @@ int detector_start(struct detector *d, const char *rundir, const char *iface,
         rc = -errno;
         goto out;
     }
-    const char *ref_argv[] = {d->cmd, "--iface", iface, NULL};
+    const char *ref_argv[] = {
+        d->cmd, "--iface", iface, d->home_net ? "--home-net" : NULL, d->home_net, NULL};
     const char *sh_argv[] = {"/bin/sh", "-c", d->cmd, NULL};
     struct proc_spec spec = {
         d->reference ? ref_argv : sh_argv, envp, NULL, -1, p[1], errfd, NULL};
@@ -335,12 +336,12 @@ void detector_summary(const struct detector *d, struct jsonl *timeline)
                 "%llu stderr bytes over %u MiB were counted, not stored\n",
                 d->name, d->notices_dropped, DET_NOTICES_KEEP, d->stderr_dropped,
                 DET_STDERR_MAX >> 20);
-    json_t *f = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I}", "detector", d->name,
-                          "lines", (json_int_t)d->lines, "alerts",
-                          (json_int_t)d->alerts, "invalid", (json_int_t)d->invalid,
-                          "dropped", (json_int_t)d->dropped, "notices_dropped",
-                          (json_int_t)d->notices_dropped, "stderr_bytes_dropped",
-                          (json_int_t)d->stderr_dropped);
+    json_t *f =
+        json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I}", "detector", d->name, "lines",
+                  (json_int_t)d->lines, "alerts", (json_int_t)d->alerts, "invalid",
+                  (json_int_t)d->invalid, "dropped", (json_int_t)d->dropped,
+                  "notices_dropped", (json_int_t)d->notices_dropped,
+                  "stderr_bytes_dropped", (json_int_t)d->stderr_dropped);
     if (d->observations || d->obs_dropped) {
         json_object_set_new(f, "observations",
                             json_integer((json_int_t)d->observations));

@@ -42,6 +42,7 @@ struct detector {
     char *name; /* as the harness knows it (report key) */
     char *cmd;  /* reference: executable path; external: shell command */
     int reference;
+    const char *home_net; /* reference detectors get --home-net CIDR; NULL = none */
     pid_t pid;    /* 0 when not running */
     pid_t pgid;   /* its process group, kept after it exits */
     int out_fd;   /* stdout pipe, -1 when closed */
@@ -67,7 +68,8 @@ struct det_sink {
 };
 
 /*
- * Starts d. Reference detectors run as `cmd --iface IFACE`, external ones as
+ * Starts d. Reference detectors run as `cmd --iface IFACE [--home-net CIDR]`
+ * (d->home_net: the victims' home net of the lab internet), external ones as
  * `/bin/sh -c cmd`; both get ML_IFACE=iface in envp (already set by the
  * caller). stderr goes to rundir/detectors/<name>.stderr. 0 or -errno with
  * the reason in err; a failed start is also recorded in the timeline.

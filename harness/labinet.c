@@ -72,7 +72,10 @@ static int make_certs(struct runner *r, const char *catalogue, char *last,
         return rc;
     if ((rc = pooldomains_load(catalogue, d, last, lastlen)))
         goto out;
+    hx_fmt(r->inet.web_name, sizeof(r->inet.web_name), "%s",
+           pooldomains_web(d) ? pooldomains_web(d) : "");
     hx_fmt(dir, sizeof(dir), "%s/labca", r->cfg->run_dir);
+    hx_fmt(r->inet.ca, sizeof(r->inet.ca), "%s/ca.pem", dir);
     /* run_script takes at most 14 arguments: one call per 13 names. */
     size_t used = 0;
     r->inet.certs[0] = '\0';
@@ -97,12 +100,23 @@ out:
     return rc;
 }
 
+/* The lab DNS's query log, tailed from its start (runner_scen.c reads it). */
+static void open_log(struct runner *r)
+{
+    char path[4200];
+    hx_fmt(path, sizeof(path), "%s/labdns.log", r->cfg->run_dir);
+    r->inet.log_fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    linereader_init(&r->inet.log_lines, 4096);
+    linereader_drop_long(&r->inet.log_lines);
+}
+
 int labinet_up(struct runner *r)
 {
     struct labinet *li = &r->inet;
     char out[2048], last[512] = "";
     const char *catalogue = pooldomains_default_path();
     memset(li, 0, sizeof(*li));
+    li->log_fd = -1;
     const char *check[] = {"check", NULL};
     int rc = run_script(r, "labinet.sh", check, "check", out, sizeof(out), last,
                         sizeof(last));
@@ -134,6 +148,12 @@ int labinet_up(struct runner *r)
     }
     if (!rc)
         rc = make_certs(r, catalogue, last, sizeof(last));
+    if (!rc) { /* the root namespace is the LAN's host .1 */
+        const char *dot = strrchr(li->home, '.');
+        hx_fmt(li->victim, sizeof(li->victim), "%.*s.1",
+               dot ? (int)(dot - li->home) : 0, li->home);
+        open_log(r);
+    }
     li->up = rc == 0;
     if (!li->up)
         hx_fmt(li->reason, sizeof(li->reason), "lab internet not available (%s)",
@@ -170,6 +190,10 @@ static void remove_certs(struct runner *r)
 
 void labinet_down(struct runner *r)
 {
+    if (r->inet.log_fd >= 0)
+        close(r->inet.log_fd);
+    r->inet.log_fd = -1;
+    linereader_free(&r->inet.log_lines);
     remove_certs(r);
     char out[256], last[256] = "";
     const char *down[] = {"down", r->lab_id, NULL};
@@ -187,26 +211,46 @@ int labinet_attach(struct runner *r, const char *netns, int n)
     const char *args[] = {"attach", r->lab_id, netns, num, NULL};
     int rc = run_script(r, "labinet.sh", args, "attach", out, sizeof(out), last,
                         sizeof(last));
+    struct labinet *li = &r->inet;
+    if (!rc && li->nhosts < LABINET_MAX_HOSTS) {
+        hx_fmt(li->hosts[li->nhosts].netns, sizeof(li->hosts[0].netns), "%s", netns);
+        take(out, "ML_INET_HOST", li->hosts[li->nhosts].addr,
+             sizeof(li->hosts[0].addr));
+        li->nhosts++;
+    }
     timeline_event(&r->tl, "labinet_attach", NULL,
                    json_pack("{s:i,s:s,s:i,s:s}", "status", rc, "netns", netns, "host",
                              n, "last_err", last));
     return rc ? (rc < 0 ? rc : -EIO) : 0;
 }
 
+const char *labinet_host_addr(const struct labinet *li, const char *netns)
+{
+    for (size_t i = 0; i < li->nhosts; i++)
+        if (!strcmp(li->hosts[i].netns, netns) && li->hosts[i].addr[0])
+            return li->hosts[i].addr;
+    return NULL;
+}
+
 size_t labinet_pool_argv(struct runner *r, const char *cmd, const char *const *rest,
                          const char **argv, size_t cap)
 {
-    static char addr[5][96];
+    static char addr[7][96];
     struct labinet *li = &r->inet;
-    static const char *const kind[] = {"--listen", "--tls-listen", "--tls-listen",
-                                       "--ws-listen", "--api"};
-    static const unsigned port[] = {3333, 443, 14433, 8080, 0};
+    static const char *const kind[] = {"--listen",    "--tls-listen", "--tls-listen",
+                                       "--ws-listen", "--wss-listen", "--api",
+                                       "--wss-listen"};
+    static const unsigned port[] = {3333, 443, 14433, 8080, LABINET_PORT_WSS, 0, 443};
     size_t n = 0;
     const char *pre[] = {"ip", "netns", "exec", li->netns, cmd};
     for (size_t i = 0; i < 5 && n < cap; i++)
         argv[n++] = pre[i];
-    for (size_t i = 0; i < 5 && n + 2 < cap; i++) {
-        hx_fmt(addr[i], sizeof(addr[i]), "%s:%u", li->pool, port[i]);
+    /* The last listener is the web host: HTTPS (the pool's static files)
+     * on its own address, for the page the real-Chromium scenario loads. */
+    for (size_t i = 0; i < 7 && n + 2 < cap; i++) {
+        if (i == 6 && !li->web[0])
+            break;
+        hx_fmt(addr[i], sizeof(addr[i]), "%s:%u", i == 6 ? li->web : li->pool, port[i]);
         argv[n++] = kind[i];
         argv[n++] = addr[i];
     }

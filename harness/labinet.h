@@ -13,14 +13,30 @@
 
 #include <stddef.h>
 
+#include "linereader.h"
+
+#define LABINET_MAX_HOSTS 8
+/* The pool's wss:// port in the lab internet (443 on its address is Stratum
+ * over TLS); the web host serves HTTPS on 443 of its own address. */
+#define LABINET_PORT_WSS 8443
+
 struct labinet {
     int up;
     char netns[80], iface[32]; /* the lab internet namespace; the victims' uplink */
     char dns[64], pool[64], web[64];
-    char net[64];     /* the lab internet half: the miner's --lab-net */
-    char home[64];    /* the victims' half: a sensor's home net */
-    char certs[4096]; /* pool --tls-cert NAME:CERT:KEY lines (labca.sh) */
-    char reason[256]; /* why it is not up */
+    char net[64];       /* the lab internet half: the miner's --lab-net */
+    char home[64];      /* the victims' half: a sensor's home net */
+    char victim[64];    /* the root namespace's address on the LAN (home's .1) */
+    char web_name[254]; /* the web host's name (catalogue tag "web"), "" = none */
+    char ca[4200];      /* the run's lab CA certificate (public part) */
+    char certs[8192];   /* pool --tls-cert NAME:CERT:KEY lines (labca.sh) */
+    char reason[256];   /* why it is not up */
+    struct {            /* namespaces joined to the LAN (labinet_attach) */
+        char netns[80], addr[64];
+    } hosts[LABINET_MAX_HOSTS];
+    size_t nhosts;
+    int log_fd; /* tail of RUNDIR/labdns.log (the lab DNS's queries) */
+    struct linereader log_lines;
 };
 
 struct runner;
@@ -32,10 +48,14 @@ int labinet_up(struct runner *r);
 void labinet_down(struct runner *r);
 /* Joins namespace netns to the victim LAN as host N; 0 or -errno. */
 int labinet_attach(struct runner *r, const char *netns, int n);
+/* The LAN address of a namespace labinet_attach joined, or NULL. */
+const char *labinet_host_addr(const struct labinet *li, const char *netns);
 /*
  * The pool's command line inside the lab internet: `ip netns exec NS cmd`
  * then listeners on the pool address at real pool ports (tcp 3333, tls 443
- * and 14433, ws 8080) and one --tls-cert per catalogue name. Fills argv (at
+ * and 14433, ws 8080, wss 8443), the web host (HTTPS on the web address's
+ * 443: the pool's static files, --www) and one --tls-cert per catalogue
+ * name. Fills argv (at
  * most cap entries, NULL-terminated) from `rest` (the pool's other options);
  * returns the count, or 0 when it does not fit.
  */

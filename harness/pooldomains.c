@@ -67,6 +67,7 @@ int pooldomains_load(const char *path, struct pooldomains *out, char *err,
                         POOLDOMAINS_MAX);
             break;
         }
+        out->web[out->n] = !strcmp(tag, "web");
         hx_fmt(out->names[out->n++], sizeof(out->names[0]), "%s", name);
     }
     fclose(f);
@@ -76,7 +77,7 @@ int pooldomains_load(const char *path, struct pooldomains *out, char *err,
 int pooldomains_has(const struct pooldomains *d, const char *name)
 {
     for (size_t i = 0; i < d->n; i++)
-        if (!strcasecmp(d->names[i], name))
+        if (!d->web[i] && !strcasecmp(d->names[i], name))
             return 1;
     return 0;
 }
@@ -88,4 +89,12 @@ const char *pooldomains_default_path(void)
     hx_fmt(buf, sizeof(buf), "%s/scenarios/pool-domains.txt",
            src && *src ? src : MINERLAB_SOURCE_DIR);
     return buf;
+}
+
+const char *pooldomains_web(const struct pooldomains *d)
+{
+    for (size_t i = 0; i < d->n; i++)
+        if (d->web[i])
+            return d->names[i];
+    return NULL;
 }

@@ -14,6 +14,7 @@
 
 struct pooldomains {
     char names[POOLDOMAINS_MAX][254];
+    unsigned char web[POOLDOMAINS_MAX]; /* tag "web": a lab web host's name */
     size_t n;
 };
 
@@ -21,8 +22,12 @@ struct pooldomains {
  * line without a source tag, a name that is not a domain name, too many). */
 int pooldomains_load(const char *path, struct pooldomains *out, char *err,
                      size_t errlen);
-/* 1 when name (case-insensitive) is in the catalogue. */
+/* 1 when name (case-insensitive) is a pool name of the catalogue (names
+ * tagged "web" belong to the lab web host and are not pools). */
 int pooldomains_has(const struct pooldomains *d, const char *name);
+/* The first name tagged "web" (the lab web host, a compromised website), or
+ * NULL. */
+const char *pooldomains_web(const struct pooldomains *d);
 /* The catalogue of this source tree: $ML_SOURCE_DIR/scenarios/pool-domains.txt,
  * else the one the build was configured with. */
 const char *pooldomains_default_path(void);

@@ -72,14 +72,13 @@ int runner_write_run_json(const struct runner_config *cfg, double started,
                                               cfg->det[i].reference));
     for (size_t i = 0; i < cfg->nscen; i++)
         json_array_append_new(scen, scenario_meta(cfg->scen[i]));
-    json_t *settings =
-        json_pack("{s:f,s:f,s:f,s:I,s:i,s:s,s:s,s:s,s:s,s:s?}", "grace_s", cfg->grace_s,
-                  "gap_s", cfg->gap_s, "warmup_s", cfg->warmup_s,
-                  "max_alerts_per_detector", (json_int_t)cfg->max_alerts, "pool_diff",
-                  (int)(cfg->pool_diff ? cfg->pool_diff : RUN_VARDIFF_START),
-                  "pool_ports",
-                  cfg->random_ports ? "random" : "well-known", "launch_dir", cfg->launch_dir, "bin_dir",
-                  cfg->bin_dir, "source_dir", cfg->source_dir, "suite", cfg->suite);
+    json_t *settings = json_pack(
+        "{s:f,s:f,s:f,s:I,s:i,s:s,s:s,s:s,s:s,s:s?}", "grace_s", cfg->grace_s, "gap_s",
+        cfg->gap_s, "warmup_s", cfg->warmup_s, "max_alerts_per_detector",
+        (json_int_t)cfg->max_alerts, "pool_diff",
+        (int)(cfg->pool_diff ? cfg->pool_diff : RUN_VARDIFF_START), "pool_ports",
+        cfg->random_ports ? "random" : "well-known", "launch_dir", cfg->launch_dir,
+        "bin_dir", cfg->bin_dir, "source_dir", cfg->source_dir, "suite", cfg->suite);
     json_object_set_new(settings, "pool_vardiff", json_boolean(!cfg->pool_diff));
     if (!cfg->pool_diff)
         json_object_set_new(settings, "pool_share_target_s",
@@ -267,7 +266,7 @@ static int pool_start(struct runner *r, int want_lab, char *err, size_t errlen)
     int efd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     char cg[300];
     runner_cgroup(r, "pool", cg, sizeof(cg));
-    struct proc_spec spec = {spawn_argv, r->env, c->run_dir, -1,
+    struct proc_spec spec = {spawn_argv, r->env, c->run_dir,       -1,
                              p[1],       efd,    cg[0] ? cg : NULL};
     int rc = proc_spawn(&spec, &r->pool_pid);
     close(p[1]);
@@ -401,6 +400,7 @@ static void detectors_start(struct runner *r)
     runner_cgroup(r, "det", cg, sizeof(cg));
     for (size_t i = 0; i < r->ndet; i++) {
         struct detector *d = &r->det[i];
+        d->home_net = r->inet.up ? r->inet.home : NULL;
         if (detector_start(d, r->cfg->run_dir, iface + 9, env, &r->tl, errbuf,
                            sizeof(errbuf)))
             fprintf(stderr, "minerlab: %s (recorded; the run goes on)\n", errbuf);

@@ -129,7 +129,15 @@ void watch_tree_add(struct runner *r, pid_t pid, pid_t ppid, const char *comm,
 void watch_on_reaped(struct runner *r, pid_t pid, int status);
 void watch_scan_tree(struct runner *r);
 void watch_read_launcher(struct runner *r);
+/* The pool name a scenario mines to in the lab internet. */
+static inline const char *scen_pool_name(const struct scenario *sc)
+{
+    return sc->miner.pool_domain ? sc->miner.pool_domain : SCEN_DEFAULT_POOL_DOMAIN;
+}
+
 void watch_events_tail(struct runner *r);
+/* The lab DNS's query log: queries of the open scenario become its flows. */
+void watch_labdns_tail(struct runner *r);
 /* Process connector events: follows forks into the scenario's tree and the lab. */
 void watch_proc_events(struct runner *r);
 void watch_progress(struct runner *r, int force);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "hxutil.h"
+#include "labdnslog.h"
 #include "ml_util.h"
 #include "proc.h"
 #include "proc_events.h"
@@ -64,16 +65,21 @@ static void scen_pool_url(const struct runner *r, const struct scenario *sc, cha
                           size_t len)
 {
     const char *tr = sc->has_miner ? sc->miner.transport : "tcp";
-    const char *scheme = !strcmp(tr, "tls")  ? "stratum+ssl"
-                         : !strcmp(tr, "ws") ? "ws"
-                                             : "stratum+tcp";
+    /* wss:// needs the lab internet's certificates; on loopback it is ws://. */
+    int wss = !strcmp(tr, "wss") && r->inet.up,
+        ws = !strcmp(tr, "ws") || !strcmp(tr, "wss");
+    const char *scheme = !strcmp(tr, "tls") ? "stratum+ssl"
+                         : wss              ? "wss"
+                         : ws               ? "ws"
+                                            : "stratum+tcp";
     int lab = r->lab_up && scenario_requires(sc, "netns") && !r->inet.up;
-    unsigned port = !strcmp(tr, "tls")  ? (lab ? r->port_lab_tls : r->port_tls)
-                    : !strcmp(tr, "ws") ? (lab ? r->port_lab_ws : r->port_ws)
-                                        : (lab ? r->port_lab : r->port_tcp);
+    unsigned port = !strcmp(tr, "tls") ? (lab ? r->port_lab_tls : r->port_tls)
+                    : wss              ? LABINET_PORT_WSS
+                    : ws               ? (lab ? r->port_lab_ws : r->port_ws)
+                                       : (lab ? r->port_lab : r->port_tcp);
     const char *host = lab ? r->lab_host : "127.0.0.1";
     if (r->inet.up) {
-        host = sc->miner.pool_domain ? sc->miner.pool_domain : SCEN_DEFAULT_POOL_DOMAIN;
+        host = scen_pool_name(sc);
         if (sc->miner.pool_port) /* e.g. tls on 443, mining disguised as HTTPS */
             port = sc->miner.pool_port;
     }
@@ -117,6 +123,11 @@ static char **scen_env(struct runner *r, const struct scenario *sc, const char *
          * itself travels with the secrets). */
         env_add(&e, "ML_LAB_DNS", "%s", r->inet.dns);
         env_add(&e, "ML_LAB_NET", "%s", r->inet.net);
+        /* The web host (a compromised website) by name, and the run's lab CA
+         * for a browser to trust for this run only. */
+        if (r->inet.web_name[0])
+            env_add(&e, "ML_LAB_WEB", "%s", r->inet.web_name);
+        env_add(&e, "ML_LAB_CA", "%s", r->inet.ca);
     }
     if (!scenario_is_malicious(sc) && r->inet.up) {
         /* Benign network services run in the lab internet too, so the
@@ -498,6 +509,7 @@ void scen_run(struct runner *r, size_t idx)
         runner_loop_once(r, 250);
     }
     watch_scan_tree(r);
+    watch_labdns_tail(r); /* the window's last queries */
     c->end = ml_now_unix();
     cpum_duty_finish(&c->duty, &r->tl, sc, c->end);
     kill_workload(r, pid);

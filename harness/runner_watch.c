@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "hxutil.h"
+#include "labdnslog.h"
 #include "ml_util.h"
 #include "proc.h"
 #include "proc_events.h"
@@ -385,15 +386,79 @@ static int event_line(void *ud, char *line, size_t len)
     return 0;
 }
 
+/*
+ * 1 when the queried name is given, or given under attribute-leaf labels
+ * (RFC 8552: "_8443._https.NAME", the HTTPS record Chromium asks for a
+ * wss:// URL on port 8443), which a resolver derives from given alone.
+ */
+static int name_from(const char *queried, const char *given)
+{
+    size_t ql = strlen(queried), gl = strlen(given);
+    if (ql == gl)
+        return !strcasecmp(queried, given);
+    if (ql < gl + 2 || queried[ql - gl - 1] != '.' ||
+        strcasecmp(queried + ql - gl, given))
+        return 0;
+    for (const char *p = queried; p < queried + ql - gl; p = strchr(p, '.') + 1)
+        if (*p != '_')
+            return 0;
+    return 1;
+}
+
+/*
+ * One line of the lab DNS's query log. A query is the open scenario's flow
+ * when it came from the scenario's host (the root namespace's LAN address,
+ * or its own namespace's) while its window is open, for a name the harness
+ * gave that scenario alone (its pool, or the web host its browser loads).
+ * The resolver's UDP socket lives for milliseconds, so the socket scan
+ * misses it; the log does not.
+ */
+static int labdns_line(void *ud, char *line, size_t len)
+{
+    struct runner *r = ud;
+    struct run_scen *c = &r->cur;
+    struct labdns_query q;
+    (void)len;
+    if (c->idx < 0 || c->end != 0 || !scenario_is_malicious(c->sc) ||
+        labdns_parse_query(line, &q) != 1)
+        return 0;
+    const char *host = scenario_requires(c->sc, "netns")
+                           ? labinet_host_addr(&r->inet, r->lab_netns)
+                           : r->inet.victim;
+    int given = name_from(q.name, scen_pool_name(c->sc)) ||
+                (!strcmp(c->sc->launcher, "browser-chromium") && r->inet.web_name[0] &&
+                 name_from(q.name, r->inet.web_name));
+    if (!host || strcmp(q.ip, host) || !given)
+        return 0;
+    char dns[80];
+    hx_fmt(dns, sizeof(dns), "%s:53", r->inet.dns);
+    timeline_event(&r->tl, "conn", c->sc->id,
+                   json_pack("{s:s,s:s,s:s,s:s,s:s}", "src", q.client, "dst", dns,
+                             "proto", "udp", "via", "labdns", "name", q.name));
+    return 0;
+}
+
+void watch_labdns_tail(struct runner *r)
+{
+    char buf[8192];
+    while (r->inet.up && r->inet.log_fd >= 0) {
+        ssize_t n = read(r->inet.log_fd, buf, sizeof(buf));
+        if (n <= 0)
+            return;
+        linereader_feed(&r->inet.log_lines, buf, (size_t)n, labdns_line, r, NULL, 0);
+    }
+}
+
 void watch_events_tail(struct runner *r)
 {
     char buf[16384];
     while (r->events_fd >= 0) {
         ssize_t n = read(r->events_fd, buf, sizeof(buf));
         if (n <= 0)
-            return;
+            break;
         linereader_feed(&r->ev_lines, buf, (size_t)n, event_line, r, NULL, 0);
     }
+    watch_labdns_tail(r);
 }
 
 static double planned_left(const struct runner *r, size_t from)

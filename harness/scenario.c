@@ -314,7 +314,7 @@ static int check_miner(const char *name, const struct ynode *root,
                        const struct raw_miner *m, char *err, size_t errlen)
 {
     static const char *const modes[] = {"light", "fast", "auto", NULL};
-    static const char *const transports[] = {"tcp", "tls", "ws", NULL};
+    static const char *const transports[] = {"tcp", "tls", "ws", "wss", NULL};
     static const char *const configs[] = {"args", "file", "env", "stdin", NULL};
     if (m->duty && m->ramp)
         return ml_err(err, errlen, -EINVAL,
@@ -339,7 +339,7 @@ static int check_miner(const char *name, const struct ynode *root,
                       line_of(root, "miner", "mode"), m->mode);
     if (m->transport && !in_list(m->transport, transports))
         return ml_err(err, errlen, -EINVAL,
-                      "%s:%u: miner.transport: '%s' is not tcp|tls|ws", name,
+                      "%s:%u: miner.transport: '%s' is not tcp|tls|ws|wss", name,
                       line_of(root, "miner", "transport"), m->transport);
     if (m->config && !in_list(m->config, configs))
         return ml_err(err, errlen, -EINVAL,
@@ -351,11 +351,12 @@ static int check_miner(const char *name, const struct ynode *root,
     unsigned pp = m->pool_port;
     int port_ok = !strcmp(tr, "tcp")   ? pp == 3333
                   : !strcmp(tr, "tls") ? pp == 443 || pp == 14433
+                  : !strcmp(tr, "wss") ? pp == 8443
                                        : pp == 8080;
     if (pp && !port_ok)
         return ml_err(err, errlen, -EINVAL,
                       "%s:%u: miner.pool_port: %u is not a lab pool port for %s "
-                      "(tcp 3333, tls 443 or 14433, ws 8080)",
+                      "(tcp 3333, tls 443 or 14433, ws 8080, wss 8443)",
                       name, line_of(root, "miner", "pool_port"), pp, tr);
     return m->pool_domain ? check_pool_domain(name, root, m->pool_domain, err, errlen)
                           : 0;

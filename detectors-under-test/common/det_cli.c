@@ -67,7 +67,7 @@ static void usage_into(char *err, size_t errlen, const char *prog, const struct 
 size_t det_common_opt_table(struct det_common_opts *common, const char **iface,
                             struct opt out[DET_COMMON_NOPTS])
 {
-    static const char *ignored; /* --iface for detectors that do not capture */
+    static const char *ignored, *home_net; /* accepted for the harness, ignored */
     const struct opt t[DET_COMMON_NOPTS] = {
         {"proc-root", OPT_STRING, &common->proc_root, 0, 0, "DIR",
          "the proc file system to read"},
@@ -79,6 +79,7 @@ size_t det_common_opt_table(struct det_common_opts *common, const char **iface,
         {"iface", OPT_STRING, iface ? iface : &ignored, 0, 0, "IFACE",
          iface ? "capture interface (default $ML_IFACE, else lo)"
                : "accepted and ignored"},
+        {"home-net", OPT_STRING, &home_net, 0, 0, "CIDR", "accepted and ignored"},
     };
     memcpy(out, t, sizeof(t));
     return DET_COMMON_NOPTS;

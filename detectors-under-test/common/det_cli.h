@@ -16,7 +16,8 @@ double det_mono_s(void);
 
 /*
  * Options every host detector shares: --proc-root DIR, --interval-ms N,
- * --once, --cooldown-s N, --iface IFACE (accepted, ignored). det_parse_args
+ * --once, --cooldown-s N, --iface IFACE and --home-net CIDR (accepted,
+ * ignored: the harness gives them to every reference detector). det_parse_args
  * handles them next to each detector's own options.
  */
 struct det_common_opts {
@@ -49,7 +50,7 @@ int det_parse_opts(int argc, char **argv, struct det_common_opts *common,
  * loop: --proc-root, --interval-ms, --once, --cooldown-s and --iface (into
  * *iface; NULL: accepted and ignored). Returns DET_COMMON_NOPTS.
  */
-#define DET_COMMON_NOPTS 5
+#define DET_COMMON_NOPTS 6
 size_t det_common_opt_table(struct det_common_opts *common, const char **iface,
                             struct opt out[DET_COMMON_NOPTS]);
 /*

@@ -250,6 +250,7 @@ int det_pcap_parse_option(struct det_pcap_config *cfg, int argc, char **argv, in
         {"--snaplen", "--snaplen", offsetof(struct det_pcap_config, snaplen), 1},
         {"--buffer-mib", "--buffer-mib", offsetof(struct det_pcap_config, buffer_mib),
          1},
+        {"--home-net", "--home-net", offsetof(struct det_pcap_config, home_net), 0},
     };
     const char *a = argv[*i];
     for (size_t k = 0; k < sizeof(opts) / sizeof(opts[0]); k++) {

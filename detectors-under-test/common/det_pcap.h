@@ -47,6 +47,7 @@ struct det_pcap_config {
     const char *filter;    /* BPF filter expression, NULL = everything */
     int snaplen;           /* 0 = 65535 */
     int buffer_mib;        /* kernel ring size for live capture, 0 = 32 MiB */
+    const char *home_net;  /* --home-net CIDR[,CIDR] as given (det_home.h parses it) */
 };
 
 struct det_pcap_stats {
@@ -99,7 +100,8 @@ int det_pcap_run_detector(const char *detector, const struct det_pcap_config *cf
 
 /*
  * Parses the shared options (--iface/-i, --read/-r, --filter/-f, --snaplen,
- * --buffer-mib) at argv[*i].
+ * --buffer-mib, --home-net) at argv[*i] (the older hand-written loops;
+ * det_netcli.h is the option-table form).
  * Returns 1 when argv[*i] was one of them (and advances *i past its value),
  * 0 when it is not a shared option, -EINVAL (message in err) on a missing value.
  */
@@ -128,6 +130,7 @@ void det_pcap_short_options(int argc, char **argv);
     "  -r, --read FILE     read a pcap file instead of capturing\n"                    \
     "  -f, --filter BPF    capture filter expression\n"                                \
     "  --snaplen N         bytes kept per packet (default 65535)\n"                    \
-    "  --buffer-mib N      kernel capture ring in MiB (default 32)\n"
+    "  --buffer-mib N      kernel capture ring in MiB (default 32)\n"                  \
+    "  --home-net CIDR     the sensor's home net (default $ML_HOME_NET)\n"
 
 #endif

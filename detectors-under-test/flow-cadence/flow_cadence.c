@@ -164,7 +164,8 @@ static void evaluate(void *arg, struct det_flow_entry *f)
     struct fc_shape sh;
     char reason[320];
     struct det_flow flow;
-    if (!s || (f->fired & 1))
+    if (!s || (f->fired & 1) ||
+        !det_home_outbound(&c->cfg.home, f->family, f->addr[0], f->addr[1]))
         return;
     shape_of(f, s, &sh);
     if (!fc_shape_matches(c, &sh)) {

@@ -10,6 +10,7 @@
 #ifndef FC_H
 #define FC_H
 
+#include "det_home.h"
 #include "det_pcap.h"
 
 struct fc_config {
@@ -25,6 +26,9 @@ struct fc_config {
     double min_interval_s;       /* median client inter-message gap range, 0 = 1 */
     double max_interval_s;       /* 0 = 300 */
     double max_rate_bps;         /* bytes per second both ways, 0 = 4096 */
+    /* Only flows from a home client to an external server are judged (the
+     * view of a sensor with $HOME_NET set); n == 0 = every flow. */
+    struct det_home_net home;
 };
 
 /* The figures flow-cadence computes for one flow (for tests and reasons). */

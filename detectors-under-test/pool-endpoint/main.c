@@ -1,27 +1,12 @@
-/* minerlab-det-pool-endpoint: pool ports, pool domains in DNS and TLS SNI. */
+/* minerlab-det-pool-endpoint: Falco's pool rule, pool domains in DNS and TLS SNI. */
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "det_alert.h"
-#include "det_pcap.h"
+#include "det_netcli.h"
 #include "ml_util.h"
-#include "opt.h"
 #include "pool_endpoint.h"
-
-static void usage(FILE *to)
-{
-    fprintf(to,
-            "usage: minerlab-det-pool-endpoint [options]\n" DET_PCAP_USAGE
-            "  --domains FILE      pool domain list (default: pool-domains.txt next to "
-            "the\n"
-            "                      binary, else the source tree's copy)\n"
-            "  --ports LIST        comma-separated pool ports (default: Falco's list)\n"
-            "  --ignore-private    like Falco: no port alerts for loopback/private "
-            "servers\n"
-            "  -h, --help          this text\n");
-}
 
 static int parse_ports(const char *s, uint16_t *ports, size_t *n)
 {
@@ -40,39 +25,36 @@ static int parse_ports(const char *s, uint16_t *ports, size_t *n)
 
 int main(int argc, char **argv)
 {
-    struct det_pcap_config pc = {0};
+    static const char prog[] = "minerlab-det-pool-endpoint";
+    struct det_netcli cli;
     struct pep_config cfg = {0};
     uint16_t ports[PEP_MAX_PORTS];
-    const char *domains = NULL;
+    const char *domains = NULL, *port_list = NULL;
     char err[512], pathbuf[4096];
-    for (int i = 1; i < argc; i++) {
-        int rc = det_pcap_parse_option(&pc, argc, argv, &i, err, sizeof(err));
-        if (rc > 0)
-            continue;
-        if (rc == 0 && (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))) {
-            usage(stdout);
-            return 0;
-        } else if (rc == 0 && !strcmp(argv[i], "--ignore-private")) {
-            cfg.ignore_private = 1;
-        } else if (rc == 0 && !strcmp(argv[i], "--domains") && i + 1 < argc) {
-            domains = argv[++i];
-        } else if (rc == 0 && !strcmp(argv[i], "--ports") && i + 1 < argc) {
-            if (parse_ports(argv[++i], ports, &cfg.nports) < 0) {
-                fprintf(stderr, "minerlab-det-pool-endpoint: bad --ports %s\n",
-                        argv[i]);
-                return OPT_EXIT_USAGE;
-            }
-            cfg.ports = ports;
-        } else {
-            fprintf(stderr, "minerlab-det-pool-endpoint: %s\n",
-                    rc < 0 ? err : "unknown option or missing value (see --help)");
-            return OPT_EXIT_USAGE;
-        }
+    const struct opt own[] = {
+        {"domains", OPT_STRING, &domains, 0, 0, "FILE",
+         "pool domain list of the DNS and SNI rules (default: pool-domains.txt "
+         "beside the binary, else the source tree's)"},
+        {"ports", OPT_STRING, &port_list, 0, 0, "LIST",
+         "comma-separated pool ports replacing Falco's miner_ports"},
+    };
+    int rc = det_netcli_parse(prog,
+                              "Falco's miner-pool rule as written, pool domains in DNS "
+                              "queries and TLS SNI (README.md).",
+                              argc, argv, &cli, own, sizeof(own) / sizeof(own[0]));
+    if (rc)
+        return rc == 1 ? 0 : rc;
+    if (port_list && parse_ports(port_list, ports, &cfg.nports) < 0) {
+        fprintf(stderr, "%s: --ports wants 1..%d ports in 1..65535, got '%s'\n", prog,
+                PEP_MAX_PORTS, port_list);
+        return OPT_EXIT_USAGE;
     }
+    cfg.ports = port_list ? ports : NULL;
+    cfg.home = cli.home;
     volatile sig_atomic_t *stop = det_install_stop_handler();
     struct pep *p = NULL;
     if (pep_create(&p, &cfg) < 0) {
-        fprintf(stderr, "minerlab-det-pool-endpoint: out of memory\n");
+        fprintf(stderr, "%s: out of memory\n", prog);
         return 1;
     }
     if (!domains)
@@ -80,13 +62,14 @@ int main(int argc, char **argv)
             pep_default_domains_path(pathbuf, sizeof(pathbuf), POOL_DOMAINS_SOURCE);
     if (pep_load_domains(p, domains, err, sizeof(err)) < 0) {
         char why[600];
-        snprintf(why, sizeof(why), "%s; only the port rule runs", err);
+        snprintf(why, sizeof(why), "%s; the DNS and SNI rules are off", err);
         det_alert_degraded("pool-endpoint", DET_NETWORK, why);
     }
     /* It judges a connection by its first packets (endpoint, SNI). */
     det_min_observation("pool-endpoint", DET_NETWORK, 0,
                         "first packets of a connection");
-    int rc = det_pcap_run_detector("pool-endpoint", &pc, pep_packet, pep_tick, p, stop);
+    rc = det_pcap_run_detector("pool-endpoint", &cli.pcap, pep_packet, pep_tick, p,
+                               stop);
     pep_destroy(p);
     return rc;
 }

@@ -1,7 +1,9 @@
 /*
- * pep — the pool-endpoint reference detector as a library: connections to
- * Falco's miner pool ports, DNS queries and TLS SNI naming a pool domain
- * from a shipped list (see README.md).
+ * pep — the pool-endpoint reference detector as a library: Falco's rule
+ * "Detect outbound connections to common miner pool ports" as written (a
+ * pool port AND an address that DNS, seen earlier on the wire, gave for a
+ * listed pool name; or 443/80 with Falco's HTTPS/HTTP pool names), and DNS
+ * queries and TLS SNI naming a pool domain from a shipped list (README.md).
  *
  * Threads: one pep belongs to one thread.
  */
@@ -12,6 +14,7 @@
 #include <stdint.h>
 
 #include "det_flow.h"
+#include "det_home.h"
 #include "det_pcap.h"
 
 #define PEP_MAX_PORTS 64
@@ -20,12 +23,20 @@
 struct pep_config {
     det_emit_fn emit; /* NULL = det_emit_stdout */
     void *emit_ctx;
-    int ignore_private;    /* Falco's behaviour: skip loopback/private servers */
-    const uint16_t *ports; /* NULL = Falco's list */
+    const uint16_t *ports; /* NULL = Falco's miner_ports */
     size_t nports;
+    /* The sensor's home net: with one, only connections a home host opens to
+     * an external server count (DNS queries: from a home host to anyone). */
+    struct det_home_net home;
 };
 
-/* Falco's miner port list (facts.md), nports set to its length. */
+/* One address of a DNS answer. */
+struct pep_addr {
+    int family; /* AF_INET or AF_INET6 */
+    uint8_t addr[16];
+};
+
+/* Falco's miner_ports list (facts.md), nports set to its length. */
 const uint16_t *pep_default_ports(size_t *nports);
 
 /*
@@ -33,6 +44,14 @@ const uint16_t *pep_default_ports(size_t *nports);
  * name (lowercase, dotted, NUL-terminated) to name. 0, or -EINVAL.
  */
 int pep_dns_query_name(const uint8_t *msg, size_t len, char *name, size_t namelen);
+/*
+ * Parses a DNS response without error to one question: writes the question's
+ * name (lowercase, dotted) to name and up to max A/AAAA addresses of the
+ * answer section (CNAME chains included: they all answer that name) to out.
+ * Returns how many, or -EINVAL (not such a response, or malformed).
+ */
+int pep_dns_answers(const uint8_t *msg, size_t len, char *name, size_t namelen,
+                    struct pep_addr *out, size_t max);
 /*
  * Finds the SNI host name in the start of a TLS client stream (one or more
  * handshake records carrying a ClientHello). 1 with name filled, 0 when more

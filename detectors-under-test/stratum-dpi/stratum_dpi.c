@@ -153,7 +153,8 @@ static void alert(struct sdpi *s, struct det_flow_entry *f, enum sdpi_rule r, do
 {
     char reason[256];
     struct det_flow flow;
-    if (!det_flow_fire_once(f, r))
+    if (!det_home_outbound(&s->cfg.home, f->family, f->addr[0], f->addr[1]) ||
+        !det_flow_fire_once(f, r))
         return;
     det_flow_describe(f, &flow);
     snprintf(reason, sizeof(reason), "rule %s: %s (%s -> %s)", rules[r].name,

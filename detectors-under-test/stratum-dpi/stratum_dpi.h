@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "det_flow.h"
+#include "det_home.h"
 #include "det_pcap.h"
 
 enum sdpi_rule {
@@ -41,6 +42,9 @@ unsigned sdpi_match(int dir, int ws, const char *line, size_t len);
 struct sdpi_config {
     det_emit_fn emit; /* NULL = det_emit_stdout */
     void *emit_ctx;
+    /* $HOME_NET: only flows from a home client to an external server alert,
+     * as the ET rules' `$HOME_NET any -> $EXTERNAL_NET any`; n == 0 = all. */
+    struct det_home_net home;
 };
 
 struct sdpi;

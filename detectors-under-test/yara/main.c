@@ -320,7 +320,7 @@ static int parse_pids(struct opts *o, const char *list)
 /* Parses argv into o (exits on --help, --version and bad usage). */
 static void parse_args(struct opts *o, int argc, char **argv)
 {
-    static const char *iface; /* the harness passes it; not ours to use */
+    static const char *iface, *home_net; /* the harness passes them; not ours */
     const char *pids = NULL;
     long interval = (long)o->interval_s, rescan = (long)o->rescan_s;
     int version = 0;
@@ -339,6 +339,7 @@ static void parse_args(struct opts *o, int argc, char **argv)
         {"once", OPT_FLAG, &o->once, 0, 0, NULL, "one round, then exit"},
         {"yara", OPT_STRING, &o->yara, 0, 0, "PATH", "yara binary"},
         {"iface", OPT_STRING, &iface, 0, 0, "IFACE", "accepted and ignored"},
+        {"home-net", OPT_STRING, &home_net, 0, 0, "CIDR", "accepted and ignored"},
         {"version", OPT_FLAG, &version, 0, 0, NULL, "print yara's version and exit"},
     };
     const size_t n = sizeof(opts) / sizeof(opts[0]);

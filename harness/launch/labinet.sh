@@ -10,10 +10,11 @@
 #       198.18.X.253, the pool 198.18.X.200 and the web host 198.18.X.180.
 #       Starts dnsmasq in the namespace, bound to the DNS address only,
 #       answering every name of CATALOGUE (NAME TAG lines,
-#       scenarios/pool-domains.txt) with the pool address (NODATA for other
-#       record types) and NXDOMAIN for every other name; no upstream, no
-#       /etc/hosts. Its query log goes to RUNDIR/labdns.log (default: the
-#       current directory). Prints ML_INET_NETNS=, ML_INET_IFACE= (the
+#       scenarios/pool-domains.txt) with the pool address (names tagged
+#       "web" with the web host's; NODATA for other record types) and
+#       NXDOMAIN for every other name; no upstream, no /etc/hosts. Its query
+#       log (client address/port, name: --log-queries=extra) goes to
+#       RUNDIR/labdns.log (default: the current directory). Prints ML_INET_NETNS=, ML_INET_IFACE= (the
 #       bridge port toward the lab internet: the victims' uplink, where every
 #       victim's traffic to the internet passes and a sensor captures; the
 #       bridge itself sees only the root host's own frames), ML_INET_DNS=,
@@ -104,7 +105,11 @@ up() {
     while read -r name tag _; do
         [[ -z $name || $name == \#* ]] && continue
         [[ -n $tag ]] || die "$catalogue: '$name' has no source tag"
-        args+=("--address=/$name/$net.200" "--local=/$name/")
+        if [[ $tag == web ]]; then
+            args+=("--address=/$name/$net.180" "--local=/$name/")
+        else
+            args+=("--address=/$name/$net.200" "--local=/$name/")
+        fi
     done <"$catalogue"
     ((${#args[@]})) || die "$catalogue names no domain"
     br="mlb$x"
@@ -132,7 +137,7 @@ up() {
     ip link set "$br" up
     ip netns exec "$ns" dnsmasq --conf-file=/dev/null --no-resolv --no-hosts --no-poll \
         --bind-interfaces --listen-address="$net.253" --port=53 --address=/#/ "${args[@]}" \
-        --log-queries --log-facility="$(realpath -m "$rundir")/labdns.log" \
+        --log-queries=extra --log-facility="$(realpath -m "$rundir")/labdns.log" \
         --pid-file="/run/mlinet-$runid.dnsmasq.pid"
     trap - ERR
     printf 'ML_INET_NETNS=%s\nML_INET_IFACE=%s\nML_INET_DNS=%s\nML_INET_POOL=%s\nML_INET_WEB=%s\nML_INET_NET=%s\nML_INET_HOME=%s\n' \

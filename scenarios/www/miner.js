@@ -1,6 +1,7 @@
 // minerlab browser page: Coinhive-style WebSocket client driving Web
 // Workers (worker.js).  Lab-only: it connects back to the host that served
-// the page and nowhere else.
+// the page, or, served over https by the lab web host, to the page's own
+// lab pool name (window.mlPool), and nowhere else.
 'use strict';
 
 (function () {
@@ -63,7 +64,9 @@
     }
 
     function connect() {
-        const ws = new WebSocket('ws://' + location.host + '/');
+        const url = location.protocol === 'https:' && window.mlPool ? window.mlPool
+            : 'ws://' + location.host + '/';
+        const ws = new WebSocket(url);
         state.ws = ws;
         ws.onopen = () => {
             retries = 0;

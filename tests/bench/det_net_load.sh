@@ -30,7 +30,7 @@ tree_ticks() {
 printf '%-14s %9s %9s %9s %7s %7s\n' detector packets dropped ifdrop cpu% alerts
 for det in ${DETS:-stratum-dpi pool-endpoint flow-cadence tshark}; do
     # shellcheck disable=SC2086
-    "$BIN/minerlab-det-$det" -i lo ${DET_ARGS:-} >"$OUT/$det.jsonl" 2>"$OUT/$det.err" &
+    "$BIN/minerlab-det-$det" --iface lo ${DET_ARGS:-} >"$OUT/$det.jsonl" 2>"$OUT/$det.err" &
     DET_PID=$!
     sleep 3 # capture is open (tshark needs a moment) before the load starts
     t0=$(tree_ticks "$DET_PID") s0=$(date +%s.%N)

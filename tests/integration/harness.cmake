@@ -3,7 +3,7 @@
 if(TARGET minerlab)
     foreach(t tiny_run sigint sigkill baseline bad_input full_disk real_miner shard_merge cloud_cgroup
               short_lived wallet_scan alert_everything
-              cost_duty measured_duty compare)
+              cost_duty measured_duty compare labdns_attribution)
         add_test(NAME harness_${t}
             COMMAND bash ${CMAKE_SOURCE_DIR}/tests/integration/harness/${t}.sh)
         set_tests_properties(harness_${t} PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77
@@ -11,6 +11,8 @@ if(TARGET minerlab)
     endforeach()
     # The real miner's measured duty against its nominal one: timing-sensitive.
     set_tests_properties(harness_measured_duty PROPERTIES LABELS slow)
+    # The lab internet's namespace and dnsmasq: one at a time.
+    set_tests_properties(harness_labdns_attribution PROPERTIES RUN_SERIAL TRUE)
     # Two runs of 10 short windows each.
     set_tests_properties(harness_compare PROPERTIES TIMEOUT 240)
     # Every command's --help, usage errors and short forms (no run started).

@@ -35,6 +35,11 @@ set_tests_properties(net_labdns_netns PROPERTIES SKIP_RETURN_CODE 77 RUN_SERIAL 
 # reached by name from the root namespace. Root only (77 otherwise).
 net_test(net_labinet "net;integration" labinet.sh)
 set_tests_properties(net_labinet PROPERTIES SKIP_RETURN_CODE 77 RUN_SERIAL TRUE)
+# The real-Chromium page from the lab web host by name, wss:// to the pool by
+# name, every packet of the victim captured: DNS goes to the lab DNS only.
+# Root and chromium (77 otherwise); ~40 s of Chromium: slow.
+net_test(net_chromium_labweb "net;integration;slow" chromium_labweb.sh)
+set_tests_properties(net_chromium_labweb PROPERTIES SKIP_RETURN_CODE 77 RUN_SERIAL TRUE)
 net_test(net_slow_peer "net;integration" slow_peer.sh)
 net_test(net_share_flood "net;integration" share_flood.sh)
 net_test(net_pool_caps "net;integration" caps.sh)

@@ -15,6 +15,11 @@ if(TARGET det_stratum_dpi AND TARGET det_pool_endpoint AND TARGET det_flow_caden
             LINK ${_lib})
         target_include_directories(test_det_net_${_t} PRIVATE ${_dn})
     endforeach()
+    add_cmocka_test(test_det_home SOURCES ${_dn}/test_det_home.c LINK minerlab_detcommon)
+    # The three executables' command lines: option tables, --home-net, exit 2.
+    add_test(NAME det_net_cli COMMAND bash ${CMAKE_SOURCE_DIR}/tests/data/detnet/cli.sh
+             ${CMAKE_BINARY_DIR}/bin ${CMAKE_SOURCE_DIR}/tests/data/detnet)
+    set_tests_properties(det_net_cli PROPERTIES TIMEOUT 120)
 endif()
 
 # The adapters run Debian's yara and tshark for real (skipped when missing).

@@ -114,6 +114,27 @@ tsh -Y 'ip && !igmp' -T fields -e ip.src -e ip.dst | sort -u >"$TMP/pairs"
 grep -vE "^($VICTIM|$ML_INET_HOST)	($ML_INET_DNS|$ML_INET_POOL)$|^($ML_INET_DNS|$ML_INET_POOL)	($VICTIM|$ML_INET_HOST)$" \
     "$TMP/pairs" && fail "traffic on the LAN beyond the victims and the lab internet"
 ok "the uplink shows the DNS queries, the SNI, and Stratum home -> external"
+# pool-endpoint on that capture, as a sensor on the uplink with the home net
+# set: Falco's rule as written fires for port + name (3333 and a
+# miner_domains name) and for the HTTPS variant (443 and an
+# https_miner_domains name), from the root host and from the attached one.
+"$BIN/minerlab-det-pool-endpoint" --read "$TMP/uplink.pcapng" --home-net "$ML_INET_HOME" \
+    >"$TMP/pep.jsonl" 2>"$TMP/pep.err" || fail "pool-endpoint --read: $(cat "$TMP/pep.err")"
+falco() { grep '"rule falco-miner-pool' "$TMP/pep.jsonl" | grep "\"src\":\"$1:" |
+    grep "\"dst\":\"$ML_INET_POOL:$2\"" | grep -q "$3"; }
+falco "$VICTIM" 443 minerpool_https || fail "no Falco HTTPS-variant alert: $(cat "$TMP/pep.jsonl")"
+falco "$VICTIM" 3333 minerpool_other || fail "no Falco port+domain alert from $VICTIM"
+falco "$ML_INET_HOST" 3333 minerpool_other || fail "no Falco alert for the attached host"
+grep -q '"rule pool-dns' "$TMP/pep.jsonl" && grep -q '"rule pool-sni' "$TMP/pep.jsonl" ||
+    fail "pool-endpoint's DNS and SNI rules did not fire"
+# The same capture with the home net on the wrong side: nothing is outbound.
+"$BIN/minerlab-det-pool-endpoint" --read "$TMP/uplink.pcapng" --home-net "$ML_INET_NET" \
+    2>/dev/null | grep -q '"rule falco-miner-pool' && fail "Falco's rule fired inbound"
+"$BIN/minerlab-det-stratum-dpi" --read "$TMP/uplink.pcapng" --home-net "$ML_INET_HOME" \
+    2>/dev/null | grep -q '"rule et-checkin' || fail "stratum-dpi missed the home -> external login"
+"$BIN/minerlab-det-stratum-dpi" --read "$TMP/uplink.pcapng" --home-net "$ML_INET_NET" \
+    2>/dev/null | grep -q '"reason":"rule ' && fail "stratum-dpi alerted external -> home"
+ok "pool-endpoint: Falco's rule (port + name, and 443 + HTTPS name) and DNS/SNI; direction kept"
 stop_pool
 "$LABINET" down "$RUNID" || fail "labinet.sh down failed"
 ip netns list | grep -qw "$ML_INET_NETNS" && fail "namespace left behind"
