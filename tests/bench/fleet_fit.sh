@@ -69,6 +69,7 @@ for n in $COUNTS; do
         rss=$((rss + r))
         pss=$((pss + s))
     done
+    kill -0 "${PIDS[0]}" 2>/dev/null || echo "the pool ended: $(tail -2 "$TMP/pool.err" | tr '\n' ' ')" >&2
     avail1=$(memavail)
     load=$(cut -d' ' -f1-3 /proc/loadavg)
     awk -v n="$n" -v alive="$alive" -v duty="$DUTY" -v init="$init" -v used="$used" -v hz="$hz" \
