@@ -29,12 +29,12 @@ ml_check() {
 }
 
 ml_launcher_cleanup() {
-    [[ -n ${ML_INET_ID:-} ]] || return 0
+    [[ -n ${ML_INET_ID:-} && ${FLEET_LEAVE_UP:-0} != 1 ]] || return 0
     fleetnet down "$ML_INET_ID"
 }
 
 ml_start() {
-    local miner i ns k v gw="" gwns="" hosts="" alive deadline rc
+    local miner i ns k v gw="" gwns="" hosts="" alive deadline rc keeper
     local -a miners=() list=()
     ml_need_env ML_SANDBOX ML_POOL_URL ML_DURATION ML_FLEET_HOSTS
     [[ -n ${ML_INET_ID:-} && -n ${ML_LAB_DNS:-} && -n ${ML_LAB_NET:-} ]] ||
@@ -67,7 +67,8 @@ ml_start() {
     # announced, so never the workload): the harness reads the gateway's NAT
     # table through its /proc/PID/net, the ground truth for the NATed flows.
     ip netns exec "$gwns" sleep $(($(ml_max_duration) + 10)) </dev/null &
-    ML_CHILD_PIDS+=("$!")
+    keeper=$!
+    ML_CHILD_PIDS+=("$keeper")
     ml_miner_args "${ML_NAME:-}"
     ml_clean_env
     ml_unpriv_prefix "$miner"
@@ -79,8 +80,10 @@ ml_start() {
         ML_CHILD_PIDS+=("$!")
         ml_announce "$!" miner
     done
-    # The window: the fleet runs while any host mines.
-    deadline=$((SECONDS + ML_DURATION))
+    # The window, counted from the launcher's start (SECONDS): making the
+    # fleet takes seconds of it, and the harness gives the launcher only 5 s
+    # past the window to stop the miners.
+    deadline=$ML_DURATION
     while ((SECONDS < deadline)); do
         alive=0
         for i in "${miners[@]}"; do
@@ -95,7 +98,27 @@ ml_start() {
         ml_log "every host's miner ended $((deadline - SECONDS)) s before the window's end (first: status $rc)"
         return $((rc ? rc : 1))
     fi
-    ml_stop_pids "${miners[@]}"
+    # TERM, then KILL after 1 s: a host still building its cache (a loaded
+    # machine) does not answer TERM, and the harness gives the launcher
+    # only 5 s past the window, some of which its own start took.
+    ml_log "window over at ${SECONDS}s of the launcher; stopping the hosts' miners"
+    kill -TERM "${miners[@]}" "$keeper" 2>/dev/null || true
+    for i in 1 2 3 4 5 6 7 8 9 10; do
+        alive=0
+        for k in "${miners[@]}" "$keeper"; do
+            kill -0 "$k" 2>/dev/null && alive=1
+        done
+        ((alive)) || break
+        sleep 0.1
+    done
+    kill -KILL "${miners[@]}" "$keeper" 2>/dev/null || true
+    wait 2>/dev/null || true
+    ml_log "stopped at ${SECONDS}s"
+    # Stopped (none has children): the exit trap need not walk their trees
+    # (a ps per pid). The harness's `cleanup` takes the fleet down: the
+    # launcher has 5 s past the window, `cleanup` 20 s.
+    ML_CHILD_PIDS=()
+    FLEET_LEAVE_UP=1
     return 0
 }
 

@@ -57,7 +57,7 @@ import ipaddress, json, sys
 out, gw, dns, pool = sys.argv[1:]
 tl = [json.loads(l) for l in open(out + "/timeline.jsonl")]
 end = [e for e in tl if e["event"] == "scenario_end"][0]
-assert end["status"] == "ran", end
+assert end["status"] == "ran" and "reason" not in end, end  # not killed at window + 5 s
 assert end["logins"] >= 3, end
 miners = {e["pid"] for e in tl if e["event"] == "pid" and e.get("role") == "miner"}
 assert len(miners) == 3, miners
