@@ -407,7 +407,8 @@ static void suite_fast_mode(const struct suite *su, struct scenario *s, int *fas
 {
     const uint64_t mib = 1u << 20;
     if (!scenario_is_malicious(s) || !s->has_miner || !s->miner.mode ||
-        strcmp(s->miner.mode, "light") || !strcmp(s->type, "gpu"))
+        strcmp(s->miner.mode, "light") || !strcmp(s->type, "gpu") ||
+        !strcmp(s->type, "fleet")) /* a fleet's hosts stay light (scenario.c) */
         return;
     uint64_t need = (2080 + 256 + 512) * mib + (uint64_t)s->miner.threads * 2 * mib;
     uint64_t avail = ml_mem_available();

@@ -46,6 +46,8 @@ static json_t *scenario_meta(const struct scenario *s)
     json_object_set_new(o, "requires", req);
     json_object_set_new(o, "expect", exp);
     json_object_set_new(o, "file", json_string(s->path));
+    if (s->fleet_hosts)
+        json_object_set_new(o, "fleet_hosts", json_integer(s->fleet_hosts));
     if (s->has_miner) {
         json_object_set_new(o, "miner",
                             json_pack("{s:i,s:s,s:s,s:s,s:s?}", "threads",
@@ -589,6 +591,7 @@ static void teardown(struct runner *r)
     free(r->skip_reason);
     free(r->cur.inodes);
     free(r->cur.seen_socks);
+    free(r->cur.nat_seen);
     free(r->lab);
     free(r->lab_role);
     pev_close(r->pev_fd);

@@ -38,6 +38,8 @@ struct run_scen {
     size_t ninodes, capinodes;
     unsigned long *seen_socks; /* socket inodes already recorded as flows */
     size_t nseen_socks, capseen_socks;
+    unsigned long *nat_seen; /* NATed flows already recorded (natflows.h) */
+    size_t nnat_seen, capnat_seen;
     double next_duty_ts;
     double next_scan; /* monotonic time of the next /proc scan */
     int miner_seen;   /* miner_start recorded */

@@ -29,7 +29,7 @@ static const char lab_wallet[] = "4AMinerLabTestMinerLabTestMinerLabTestMinerLab
                                  "erLabTestMinerLabTestMinerLabTest"
                                  "MinerLabT";
 
-#define ENV_MAX 28 /* a malicious cloud scenario with the lab internet sets 25 */
+#define ENV_MAX 32 /* a malicious cloud scenario with the lab internet sets 25; a fleet 27 */
 
 struct env_buf {
     char s[ENV_MAX][4200];
@@ -134,6 +134,12 @@ static char **scen_env(struct runner *r, const struct scenario *sc, const char *
          * sensors on the uplink see them as they see the pool. */
         env_add(&e, "ML_INET_NETNS", "%s", r->inet.netns);
         env_add(&e, "ML_INET_WEB", "%s", r->inet.web);
+    }
+    if (sc->fleet_hosts) {
+        /* A fleet (fleet.sh) joins its NAT gateway to the lab internet's LAN. */
+        env_add(&e, "ML_FLEET_HOSTS", "%u", sc->fleet_hosts);
+        if (r->inet.up)
+            env_add(&e, "ML_INET_ID", "%s", r->lab_id);
     }
     if (r->lab_up) {
         env_add(&e, "ML_LAB_HOST", "%s", r->lab_host);
@@ -416,6 +422,8 @@ static void scen_reset(struct runner *r)
         close(c->out_fd);
     unsigned long *inodes = c->inodes, *seen = c->seen_socks;
     size_t cap = c->capinodes, capseen = c->capseen_socks;
+    unsigned long *nat = c->nat_seen;
+    size_t capnat = c->capnat_seen;
     linereader_free(&c->out_lines); /* a partial line of the last launcher */
     struct linereader lines = c->out_lines;
     memset(c, 0, sizeof(*c));
@@ -423,6 +431,8 @@ static void scen_reset(struct runner *r)
     c->capinodes = cap;
     c->seen_socks = seen;
     c->capseen_socks = capseen;
+    c->nat_seen = nat;
+    c->capnat_seen = capnat;
     c->out_lines = lines;
     c->idx = -1;
     c->out_fd = -1;

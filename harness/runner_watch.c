@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 
 #include "hxutil.h"
 #include "labdnslog.h"
+#include "natflows.h"
 #include "ml_util.h"
 #include "proc.h"
 #include "proc_events.h"
@@ -89,21 +91,66 @@ static int cmp_inode(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static int sock_seen(struct run_scen *c, unsigned long inode)
+/* 1 when key is in the set *v (recorded already), else adds it and returns
+ * 0 (1 too when it cannot grow: better once too few than every scan). */
+static int seen_before(unsigned long **v, size_t *n, size_t *cap, unsigned long key)
 {
-    for (size_t i = 0; i < c->nseen_socks; i++)
-        if (c->seen_socks[i] == inode)
+    for (size_t i = 0; i < *n; i++)
+        if ((*v)[i] == key)
             return 1;
-    if (c->nseen_socks == c->capseen_socks) {
-        size_t nc = c->capseen_socks ? c->capseen_socks * 2 : 64;
-        unsigned long *p = realloc(c->seen_socks, nc * sizeof(*p));
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 64;
+        unsigned long *p = realloc(*v, nc * sizeof(*p));
         if (!p)
             return 1;
-        c->seen_socks = p;
-        c->capseen_socks = nc;
+        *v = p;
+        *cap = nc;
     }
-    c->seen_socks[c->nseen_socks++] = inode;
+    (*v)[(*n)++] = key;
     return 0;
+}
+
+static int sock_seen(struct run_scen *c, unsigned long inode)
+{
+    return seen_before(&c->seen_socks, &c->nseen_socks, &c->capseen_socks, inode);
+}
+
+/* FNV-1a of a NATed flow: the timeline records each one once. */
+static unsigned long natflow_key(const struct natflow *f)
+{
+    uint64_t h = 1469598103934665603ull;
+    const char *parts[] = {f->proto, f->outer, f->dst, f->inner};
+    for (size_t i = 0; i < 4; i++) {
+        for (const char *p = parts[i]; *p; p++)
+            h = (h ^ (unsigned char)*p) * 1099511628211ull;
+        h = (h ^ '|') * 1099511628211ull; /* "a|bc" differs from "ab|c" */
+    }
+    return (unsigned long)(h ^ (h >> 32)); /* 32-bit longs keep both halves */
+}
+
+/*
+ * A namespace of the tree that translates sources (a fleet's NAT gateway,
+ * harness/launch/fleetnet.sh): every flow in its NAT table is the
+ * scenario's, recorded as the sensor beyond the gateway sees it (the
+ * gateway's address and port), with the host behind it as "inner". The
+ * harness's own namespace is never read: its table holds the machine's.
+ */
+static void record_nat(struct runner *r, pid_t pid)
+{
+    struct run_scen *c = &r->cur;
+    struct natflow *v = NULL;
+    size_t n = 0, cap = 0;
+    natflow_read(pid, &v, &n, &cap);
+    for (size_t i = 0; i < n; i++) {
+        if (seen_before(&c->nat_seen, &c->nnat_seen, &c->capnat_seen,
+                        natflow_key(&v[i])))
+            continue;
+        timeline_event(&r->tl, "conn", c->sc->id,
+                       json_pack("{s:s,s:s,s:s,s:s,s:s}", "src", v[i].outer, "dst",
+                                 v[i].dst, "proto", v[i].proto, "via", "nat", "inner",
+                                 v[i].inner));
+    }
+    free(v);
 }
 
 /*
@@ -118,11 +165,14 @@ static void record_sockets(struct runner *r)
     if (!c->ninodes)
         return;
     qsort(c->inodes, c->ninodes, sizeof(*c->inodes), cmp_inode);
-    char seen_ns[8][64];
+    /* A fleet lives in one namespace per host plus its gateway's. */
+    char seen_ns[SCEN_FLEET_MAX + 8][64], own_ns[64] = "";
     size_t nns = 0;
     struct pev_sock *socks = NULL;
     size_t n = 0, cap = 0;
-    for (size_t i = 0; i < c->ntree && nns < 8; i++) {
+    ssize_t ol = readlink("/proc/self/ns/net", own_ns, sizeof(own_ns) - 1);
+    own_ns[ol > 0 ? ol : 0] = '\0';
+    for (size_t i = 0; i < c->ntree && nns < SCEN_FLEET_MAX + 8; i++) {
         char path[64], ns[64];
         if (c->gone[i])
             continue;
@@ -138,6 +188,8 @@ static void record_sockets(struct runner *r)
             continue;
         hx_fmt(seen_ns[nns++], sizeof(seen_ns[0]), "%s", ns);
         pev_sockets(c->tree[i], c->inodes, c->ninodes, &socks, &n, &cap);
+        if (own_ns[0] && strcmp(ns, own_ns))
+            record_nat(r, c->tree[i]);
     }
     for (size_t i = 0; i < n; i++) {
         const struct pev_sock *k = &socks[i];

@@ -24,6 +24,9 @@ struct raw_miner {
     struct raw_ramp *ramp;
     char *mode, *transport, *name, *config, *pool_domain;
 };
+struct raw_fleet {
+    unsigned hosts;
+};
 struct raw_scenario {
     char *id, *title, *type, *label, *launcher, *command;
     char **attack;
@@ -32,6 +35,7 @@ struct raw_scenario {
     unsigned requires_count;
     unsigned duration_s;
     struct raw_miner *miner;
+    struct raw_fleet *fleet;
 };
 struct raw_suite {
     char *name, *description, *malicious_mode;
@@ -65,6 +69,9 @@ static const cyaml_schema_field_t miner_fields[] = {
                            struct raw_miner, pool_domain, 1, 253),
     CYAML_FIELD_UINT("pool_port", CYAML_FLAG_OPTIONAL, struct raw_miner, pool_port),
     CYAML_FIELD_END};
+static const cyaml_schema_field_t fleet_fields[] = {
+    CYAML_FIELD_UINT("hosts", CYAML_FLAG_DEFAULT, struct raw_fleet, hosts),
+    CYAML_FIELD_END};
 static const cyaml_schema_field_t scenario_fields[] = {
     CYAML_FIELD_STRING_PTR("id", CYAML_FLAG_POINTER, struct raw_scenario, id, 1,
                            SCEN_ID_MAX),
@@ -83,6 +90,8 @@ static const cyaml_schema_field_t scenario_fields[] = {
                          struct raw_scenario, requires, &str_entry, 0, 16),
     CYAML_FIELD_MAPPING_PTR("miner", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
                             struct raw_scenario, miner, miner_fields),
+    CYAML_FIELD_MAPPING_PTR("fleet", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+                            struct raw_scenario, fleet, fleet_fields),
     CYAML_FIELD_STRING_PTR("command", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
                            struct raw_scenario, command, 1, 4096),
     /* Free-form keys (detector names): read from the ytree instead. */
@@ -362,11 +371,44 @@ static int check_miner(const char *name, const struct ynode *root,
                           : 0;
 }
 
+/* A fleet (type fleet) names its host count; no other type has one. Each
+ * host is one namespace and one light-mode miner behind the NAT gateway
+ * (harness/launch/fleetnet.sh: host addresses 10.201.0.11..110). */
+static int check_fleet(const char *name, const struct ynode *root,
+                       const struct raw_scenario *r, char *err, size_t errlen)
+{
+    int fleet = !strcmp(r->type, "fleet");
+    if (!fleet && r->fleet)
+        return ml_err(err, errlen, -EINVAL, "%s:%u: fleet: only for type fleet", name,
+                      line_of(root, NULL, "fleet"));
+    if (!fleet)
+        return 0;
+    if (strcmp(r->label, "malicious"))
+        return ml_err(err, errlen, -EINVAL,
+                      "%s:%u: type: a fleet is infected hosts (label: malicious)", name,
+                      line_of(root, NULL, "label"));
+    if (!r->fleet)
+        return ml_err(err, errlen, -EINVAL,
+                      "%s:%u: fleet: required for type fleet (fleet: {hosts: N})", name,
+                      line_of(root, NULL, "type"));
+    if (r->fleet->hosts < 1 || r->fleet->hosts > SCEN_FLEET_MAX)
+        return ml_err(err, errlen, -EINVAL, "%s:%u: fleet.hosts: %u is outside 1..%d",
+                      name, line_of(root, "fleet", "hosts"), r->fleet->hosts,
+                      SCEN_FLEET_MAX);
+    if (r->miner && r->miner->mode && strcmp(r->miner->mode, "light"))
+        return ml_err(err, errlen, -EINVAL,
+                      "%s:%u: miner.mode: a fleet's hosts mine in light mode (each "
+                      "host is its own miner; fast mode needs 2.3 GiB per host)",
+                      name, line_of(root, "miner", "mode"));
+    return 0;
+}
+
 static int check_raw(const char *name, const struct ynode *root,
                      const struct raw_scenario *r, char *err, size_t errlen)
 {
-    static const char *const types[] = {"browser", "binary", "supply-chain", "fileless",
-                                        "cloud",   "benign", "gpu",          NULL};
+    static const char *const types[] = {"browser",  "binary", "supply-chain",
+                                        "fileless", "cloud",  "benign",
+                                        "gpu",      "fleet",  NULL};
     static const char *const labels[] = {"malicious", "benign", NULL};
     if (!valid_id(r->id))
         return ml_err(err, errlen, -EINVAL, "%s:%u: id: '%s' must match [a-z0-9-]+",
@@ -374,7 +416,7 @@ static int check_raw(const char *name, const struct ynode *root,
     if (!in_list(r->type, types))
         return ml_err(err, errlen, -EINVAL,
                       "%s:%u: type: '%s' is not browser|binary|supply-chain|fileless|"
-                      "cloud|benign|gpu",
+                      "cloud|benign|gpu|fleet",
                       name, line_of(root, NULL, "type"), r->type);
     if (!in_list(r->label, labels))
         return ml_err(err, errlen, -EINVAL,
@@ -406,6 +448,9 @@ static int check_raw(const char *name, const struct ynode *root,
                       "%s:%u: command: only for benign scenarios (a malicious one "
                       "runs the lab miner through its launcher)",
                       name, line_of(root, NULL, "command"));
+    int rc = check_fleet(name, root, r, err, errlen);
+    if (rc)
+        return rc;
     return r->miner ? check_miner(name, root, r->miner, err, errlen) : 0;
 }
 
@@ -422,6 +467,7 @@ static int copy_raw(const struct raw_scenario *r, struct scenario *s)
     s->requires = dup_list(r->requires, r->requires_count);
     s->requires_count = r->requires_count;
     s->duration_s = r->duration_s;
+    s->fleet_hosts = r->fleet ? r->fleet->hosts : 0;
     if (r->miner) {
         const struct raw_miner *m = r->miner;
         s->has_miner = 1;

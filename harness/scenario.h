@@ -52,7 +52,11 @@ struct scenario {
     struct scen_miner miner;
     struct scen_expect *expect;
     size_t expect_count;
+    unsigned fleet_hosts; /* type fleet: infected hosts behind the NAT gateway */
 };
+
+/* The most hosts a fleet scenario may name (the fleet LAN's addresses). */
+#define SCEN_FLEET_MAX 100
 
 struct suite {
     char *path, *name, *description;

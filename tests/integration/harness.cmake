@@ -21,6 +21,15 @@ if(TARGET minerlab)
     set_tests_properties(harness_cli PROPERTIES TIMEOUT 60
         ENVIRONMENT "ML_BIN_DIR=${CMAKE_BINARY_DIR}/bin;ML_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
 endif()
+# A small fleet (3 hosts behind a NAT gateway namespace, light mode, 15 s):
+# NATed flows on the uplink, their ground truth and scoring, nothing left.
+if(TARGET minerlab)
+    add_test(NAME harness_fleet
+        COMMAND bash ${CMAKE_SOURCE_DIR}/tests/integration/harness/fleet.sh)
+    set_tests_properties(harness_fleet PROPERTIES TIMEOUT 180 SKIP_RETURN_CODE 77
+        RUN_SERIAL TRUE LABELS "harness;integration"
+        ENVIRONMENT "ML_BIN_DIR=${CMAKE_BINARY_DIR}/bin;ML_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
+endif()
 # Chaos: SIGKILL of the harness (alone, or with its process group) at random
 # moments of a real run with cloud/lab-link, fileless and Chromium scenarios;
 # nothing of the run may be left. CI: 3 kills; slow: 20.

@@ -258,6 +258,56 @@ static void test_shipped_scenarios(void **state)
         skip();
 }
 
+/* type fleet: a host count in fleet.hosts, validated with file:line. */
+static void test_fleet(void **state)
+{
+    (void)state;
+    static const char fleet[] = "id: fleet-tcp-d5\n" /* 1 */
+                                "type: fleet\n"      /* 2 */
+                                "label: malicious\n" /* 3 */
+                                "duration_s: 30\n"   /* 4 */
+                                "requires: [root]\n" /* 5 */
+                                "fleet:\n"           /* 6 */
+                                "  hosts: 12\n"      /* 7 */
+                                "miner:\n"           /* 8 */
+                                "  duty: 5\n"        /* 9 */
+                                "  mode: light\n";   /* 10 */
+    struct scenario *s = NULL;
+    char err[512] = "", buf[1024];
+    assert_int_equal(load(fleet, &s, err, sizeof(err)), 0);
+    assert_string_equal(s->type, "fleet");
+    assert_string_equal(s->launcher, "fleet");
+    assert_int_equal(s->fleet_hosts, 12);
+    scenario_free(s);
+    s = NULL;
+    assert_int_equal(load(good, &s, err, sizeof(err)), 0);
+    assert_int_equal(s->fleet_hosts, 0);
+    scenario_free(s);
+    /* "  hosts: 12" -> other values */
+    const char *at = strstr(fleet, "  hosts: 12");
+    snprintf(buf, sizeof(buf), "%.*s  hosts: 0%s", (int)(at - fleet), fleet, at + 11);
+    expect_error(buf, "x.yaml:7:", "fleet.hosts: 0 is outside 1..100");
+    snprintf(buf, sizeof(buf), "%.*s  hosts: 101%s", (int)(at - fleet), fleet, at + 11);
+    expect_error(buf, "x.yaml:7:", "fleet.hosts: 101 is outside 1..100");
+    snprintf(buf, sizeof(buf), "%.*s  hosts: many%s", (int)(at - fleet), fleet,
+             at + 11);
+    expect_error(buf, "x.yaml:7:", "hosts");
+    /* no fleet: mapping */
+    at = strstr(fleet, "fleet:\n");
+    snprintf(buf, sizeof(buf), "%.*s%s", (int)(at - fleet), fleet,
+             at + strlen("fleet:\n  hosts: 12\n"));
+    expect_error(buf, "x.yaml:2:", "fleet: required for type fleet");
+    /* fast mode per host would need 2.3 GiB each */
+    snprintf(buf, sizeof(buf), "%.*s  mode: fast\n", (int)(strlen(fleet) - 14), fleet);
+    expect_error(buf, "x.yaml:10:", "miner.mode: a fleet's hosts mine in light mode");
+    /* benign fleet, fleet: on another type */
+    expect_error(with("type: binary\n", "type: fleet\n"),
+                 "x.yaml:3:", "fleet: required for type fleet");
+    expect_error(with("requires: [netns, cgroup]\n",
+                      "requires: [netns, cgroup]\nfleet:\n  hosts: 3\n"),
+                 "x.yaml:8:", "fleet: only for type fleet");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -267,6 +317,7 @@ int main(void)
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_bad_values),
         cmocka_unit_test(test_pool_domain),
+        cmocka_unit_test(test_fleet),
         cmocka_unit_test(test_ramp_and_benign),
         cmocka_unit_test(test_launcher_and_command),
         cmocka_unit_test(test_files_and_suites),

@@ -1,20 +1,22 @@
 #!/usr/bin/env bash
 # Chaos: SIGKILL of the harness at N random moments of a real run (a cloud
-# scenario on the lab link, a fileless one and a headless-Chromium one), one
+# scenario on the lab link, a fleet of 3 hosts behind a NAT gateway
+# namespace, a fileless one and a headless-Chromium one), one
 # time the harness alone, the next its whole process group. After each kill:
-# no process, network namespace, veth, cgroup, mount, sandbox or temporary
+# no process, network namespace (the fleet's too), veth, cgroup, mount, sandbox or temporary
 # file of that run is left (the watchdog swept it). Then a new run works.
 # usage: chaos.sh [N] [MAX_KILL_S]   (CI: 3 kills; the slow variant: 20)
 . "$(dirname "$0")/lib.sh"
 N=${1:-3}
 # Kill moments are drawn from 0.2..MAX_S s after run_start. The three
-# scenarios take about 66 s on an idle 2-core machine (longer when loaded):
+# scenarios take about 66 s on an idle 2-core machine, the fleet 17 s more
+# (longer when loaded):
 # MAX_S stays well inside that, or a quiet machine finishes the run before
 # the kill and nothing is tested.
 MAX_S=${2:-45}
 [[ $(id -u) -eq 0 ]] || { echo "SKIP: chaos needs root (netns, cgroups)"; exit 77; }
 command -v ip >/dev/null || { echo "SKIP: no iproute2"; exit 77; }
-SCEN=(cloud-tcp-d10 fileless-tcp-d10 browser-chromium-d10)
+SCEN=(cloud-tcp-d10 fleet-tcp-d10-h3 fileless-tcp-d10 browser-chromium-d10)
 flags=(--scenarios "$ML_SOURCE_DIR/scenarios" --launch-dir "$ML_SOURCE_DIR/harness/launch"
        --detector cpu-threshold --pool-ports random --warmup 1 --gap 1 --grace 1 --quiet)
 leftovers=0
@@ -42,6 +44,8 @@ check_run() { # RUN_DIR STATE_COPY LABID CGROUP
     done
     ip netns list 2>/dev/null | grep -qw "mlab-$id" && say_left netns "mlab-$id"
     ip netns list 2>/dev/null | grep -qw "mlinet-$id" && say_left netns "mlinet-$id"
+    ip netns list 2>/dev/null | grep -q "^mlfl-$id-" &&
+        say_left netns "$(ip netns list | grep "^mlfl-$id-" | paste -sd' ')"
     pgrep -f "mlinet-$id\.dnsmasq\.pid" >/dev/null && say_left process "dnsmasq of mlinet-$id"
     ip -o link show 2>/dev/null | grep -q "alias mlab-$id" && say_left veth "alias mlab-$id"
     grep -q -- "mlab-$id\|$out" /proc/mounts && say_left mount "$(grep -- "mlab-$id\|$out" /proc/mounts)"
@@ -50,6 +54,7 @@ check_run() { # RUN_DIR STATE_COPY LABID CGROUP
         case $k in
         cgroup) [[ -d $v ]] && say_left cgroup "$v" ;;
         sandbox) [[ -e $v ]] && say_left sandbox "$v" ;;
+        netns) ip netns list 2>/dev/null | grep -qw -- "$v" && say_left netns "$v" ;;
         tmp) [[ -e $v ]] && say_left tmp "$v" ;;
         esac
     done <"$state"
@@ -79,7 +84,7 @@ for i in $(seq 1 "$N"); do
     cp "$state" "$WORK/state$i" 2>/dev/null || : >"$WORK/state$i"
     phase=$(tail -1 "$out/timeline.jsonl" | sed -n 's/.*"event":"\([^"]*\)".*/\1/p' || true)
     started=$(grep '"event":"scenario_start"' "$out/timeline.jsonl" |
-        grep -o '"\(cloud\|fileless\|browser\)[^"]*"' | tr -d '"' | paste -sd, - || true)
+        grep -o '"\(cloud\|fleet\|fileless\|browser\)[^"]*"' | tr -d '"' | paste -sd, - || true)
     lab=$(grep -c '"event":"labnet_up","status":0\|"event":"labnet_up".*"status":0' "$out/timeline.jsonl" || true)
     kill -0 "$HPID" 2>/dev/null ||
         fail "run $i ended before its kill at ${at}s (MAX_S $MAX_S is too long for it)"
