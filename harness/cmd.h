@@ -23,6 +23,15 @@ int cmd_report(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+int cmd_soak(int argc, char **argv);
+
+/* Detector selection of `minerlab run`, shared with `minerlab soak`
+ * (cmd_run.c): every minerlab-det-* in bin (at most max), or one --detector
+ * argument into d[n] (0, or -errno after one line on stderr). */
+struct runner_detector;
+size_t run_find_reference(const char *bin, struct runner_detector *out, size_t max);
+int run_add_detector(const char *bin, const char *arg, struct runner_detector *d,
+                     size_t n);
 
 /*
  * Scores the run directory dir and writes its reports (plus junit_path when

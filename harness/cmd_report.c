@@ -2,8 +2,11 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "cmd.h"
+#include "hxutil.h"
+#include "soak.h"
 
 int cmd_report(int argc, char **argv)
 {
@@ -47,6 +50,18 @@ int cmd_report(int argc, char **argv)
     if (optind != argc - 1) {
         fputs("minerlab report: exactly one run directory expected\n", stderr);
         return HX_EXIT_USAGE;
+    }
+    char soak[4200], err[1024];
+    hx_fmt(soak, sizeof(soak), "%s/soak.json", argv[optind]);
+    if (access(soak, F_OK) == 0) { /* a soak, complete or partial (soak.h) */
+        if (report_soak(argv[optind], quiet ? NULL : stdout, err, sizeof(err))) {
+            fprintf(stderr, "minerlab report: %s\n", err);
+            return HX_EXIT_USAGE;
+        }
+        if (!quiet)
+            printf("report: %s/report.md (also report.json, report.html)\n",
+                   argv[optind]);
+        return HX_EXIT_OK;
     }
     int rc = cmd_score_dir(argv[optind], junit, baseline, tol, !quiet, fail_on_expect);
     if (!quiet)

@@ -213,7 +213,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 }
 
 /* Reference detectors found next to the harness: minerlab-det-<name>. */
-static size_t find_reference(const char *bin, struct runner_detector *out, size_t max)
+size_t run_find_reference(const char *bin, struct runner_detector *out, size_t max)
 {
     struct dirent **names = NULL;
     int n = scandir(bin, &names, NULL, alphasort);
@@ -331,7 +331,7 @@ static int add_reference_with_input(const char *bin, const char *arg,
  * One --detector argument: a reference name, NAME:INPUT for a reference
  * detector with an input, or NAME=CMD / CMD for an external one.
  */
-static int add_detector(const char *bin, const char *arg, struct runner_detector *d,
+int run_add_detector(const char *bin, const char *arg, struct runner_detector *d,
                         size_t n)
 {
     int rc = add_reference_with_input(bin, arg, d, n);
@@ -554,12 +554,12 @@ int cmd_run(int argc, char **argv)
         goto out;
     }
     for (size_t i = 0; i < o.ndet_args; i++)
-        if (add_detector(p.bin, o.det_args[i], det, ndet) == 0)
+        if (run_add_detector(p.bin, o.det_args[i], det, ndet) == 0)
             ndet++;
         else
             goto out;
     if (o.ndet_args == 0)
-        ndet = find_reference(p.bin, det, MAX_DETECTORS);
+        ndet = run_find_reference(p.bin, det, MAX_DETECTORS);
     if (ndet == 0)
         fputs(
             "minerlab run: note: no detectors (none built in the bin dir, none given); "

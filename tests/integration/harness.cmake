@@ -3,7 +3,7 @@
 if(TARGET minerlab)
     foreach(t tiny_run sigint sigkill baseline bad_input full_disk real_miner shard_merge
               short_lived wallet_scan alert_everything
-              cost_duty measured_duty compare)
+              cost_duty measured_duty compare soak soak_slow)
         add_test(NAME harness_${t}
             COMMAND bash ${CMAKE_SOURCE_DIR}/tests/integration/harness/${t}.sh)
         set_tests_properties(harness_${t} PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77
@@ -13,6 +13,10 @@ if(TARGET minerlab)
     set_tests_properties(harness_measured_duty PROPERTIES LABELS slow)
     # Two runs of 10 short windows each.
     set_tests_properties(harness_compare PROPERTIES TIMEOUT 240)
+    # A soak killed once it judged an episode (about a minute), and a
+    # 10-minute one that runs to its end (slow).
+    set_tests_properties(harness_soak PROPERTIES TIMEOUT 240)
+    set_tests_properties(harness_soak_slow PROPERTIES TIMEOUT 1200 LABELS slow)
 endif()
 # Chaos: SIGKILL of the harness (alone, or with its process group) at random
 # moments of a real run with cloud/lab-link, fileless and Chromium scenarios;
