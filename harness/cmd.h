@@ -26,12 +26,13 @@ int cmd_compare(int argc, char **argv);
 int cmd_soak(int argc, char **argv);
 
 /* Detector selection of `minerlab run`, shared with `minerlab soak`
- * (cmd_run.c): every minerlab-det-* in bin (at most max), or one --detector
- * argument into d[n] (0, or -errno after one line on stderr). */
+ * (cmd_run.c): each --detector argument in args (a reference name, NAME:INPUT
+ * or an external command), or every minerlab-det-* in bin when there is
+ * none; at most max into det, *ndet of them filled. 0, or -errno after one
+ * line on stderr (the caller frees the *ndet filled ones either way). */
 struct runner_detector;
-size_t run_find_reference(const char *bin, struct runner_detector *out, size_t max);
-int run_add_detector(const char *bin, const char *arg, struct runner_detector *d,
-                     size_t n);
+int run_select_detectors(const char *bin, const char *const *args, size_t nargs,
+                         struct runner_detector *det, size_t max, size_t *ndet);
 
 /*
  * Scores the run directory dir and writes its reports (plus junit_path when

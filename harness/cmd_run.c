@@ -213,7 +213,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 }
 
 /* Reference detectors found next to the harness: minerlab-det-<name>. */
-size_t run_find_reference(const char *bin, struct runner_detector *out, size_t max)
+static size_t find_reference(const char *bin, struct runner_detector *out, size_t max)
 {
     struct dirent **names = NULL;
     int n = scandir(bin, &names, NULL, alphasort);
@@ -331,7 +331,7 @@ static int add_reference_with_input(const char *bin, const char *arg,
  * One --detector argument: a reference name, NAME:INPUT for a reference
  * detector with an input, or NAME=CMD / CMD for an external one.
  */
-int run_add_detector(const char *bin, const char *arg, struct runner_detector *d,
+static int add_detector(const char *bin, const char *arg, struct runner_detector *d,
                         size_t n)
 {
     int rc = add_reference_with_input(bin, arg, d, n);
@@ -364,6 +364,23 @@ int run_add_detector(const char *bin, const char *arg, struct runner_detector *d
     for (int k = 2; name_taken(d, n, unique); k++)
         hx_fmt(unique, sizeof(unique), "%s-%d", name, k);
     d[n] = (struct runner_detector){strdup(unique), strdup(arg), 0};
+    return 0;
+}
+
+int run_select_detectors(const char *bin, const char *const *args, size_t nargs,
+                         struct runner_detector *det, size_t max, size_t *ndet)
+{
+    *ndet = 0;
+    for (size_t i = 0; i < nargs; i++) {
+        if (*ndet == max)
+            return -E2BIG;
+        int rc = add_detector(bin, args[i], det, *ndet);
+        if (rc)
+            return rc;
+        (*ndet)++;
+    }
+    if (nargs == 0)
+        *ndet = find_reference(bin, det, max);
     return 0;
 }
 
@@ -553,13 +570,9 @@ int cmd_run(int argc, char **argv)
         fputs("minerlab run: no scenarios selected\n", stderr);
         goto out;
     }
-    for (size_t i = 0; i < o.ndet_args; i++)
-        if (run_add_detector(p.bin, o.det_args[i], det, ndet) == 0)
-            ndet++;
-        else
-            goto out;
-    if (o.ndet_args == 0)
-        ndet = run_find_reference(p.bin, det, MAX_DETECTORS);
+    if (run_select_detectors(p.bin, o.det_args, o.ndet_args, det, MAX_DETECTORS,
+                             &ndet))
+        goto out;
     if (ndet == 0)
         fputs(
             "minerlab run: note: no detectors (none built in the bin dir, none given); "

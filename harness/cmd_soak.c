@@ -306,13 +306,9 @@ int cmd_soak(int argc, char **argv)
     if ((status = pick_recipes(&o, &p, &cat, list, &nlist, &nbenign)))
         goto out;
     status = HX_EXIT_USAGE;
-    for (size_t i = 0; i < o.ndet_args; i++)
-        if (run_add_detector(p.bin, o.det_args[i], det, ndet) == 0)
-            ndet++;
-        else
-            goto out;
-    if (o.ndet_args == 0)
-        ndet = run_find_reference(p.bin, det, SOAK_MAX_DETECTORS);
+    if (run_select_detectors(p.bin, o.det_args, o.ndet_args, det, SOAK_MAX_DETECTORS,
+                             &ndet))
+        goto out;
     if (soak_dir(o.out, dir, sizeof(dir), id, sizeof(id)))
         goto out;
     char www[4400];

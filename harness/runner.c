@@ -132,17 +132,11 @@ int runner_write_run_json(const struct runner_config *cfg, double started,
     hx_fmt(tmp, sizeof(tmp), "%s/run.json.tmp", cfg->run_dir);
     proc_state_add("tmp", tmp); /* no-op before the state file exists */
     hx_fmt(path, sizeof(path), "%s/run.json", cfg->run_dir);
-    errno = 0;
-    int rc = json_dump_file(doc, tmp,
-                            JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
-    int e = rc ? (errno ? errno : EIO) : 0;
+    int rc = hx_write_json(doc, tmp, path,
+                           JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
     json_decref(doc);
-    if (!rc && (rc = hx_durable_rename(tmp, path)) != 0)
-        e = -rc;
-    if (rc != 0) {
-        unlink(tmp);
-        return ml_err(err, errlen, -e, "%s: cannot write: %s", path, strerror(e));
-    }
+    if (rc != 0)
+        return ml_err(err, errlen, rc, "%s: cannot write: %s", path, strerror(-rc));
     return 0;
 }
 

@@ -208,6 +208,18 @@ static void finalize(struct soak *s, struct soak_ep *e)
     e->start = e->ms->start;
     e->end = e->ms->end > 0 ? e->ms->end : e->ms->start;
     e->doc = episode_json(s, e);
+    unsigned caught = 0;
+    json_t *d;
+    const char *name;
+    json_object_foreach(json_object_get(e->doc, "detectors"), name, d) caught +=
+        json_is_true(json_object_get(d, "caught"));
+    const char *why = json_string_value(json_object_get(e->doc, "not_judged"));
+    if (why)
+        fprintf(stderr, "minerlab soak: %s: %s, not judged (%s)\n", e->id,
+                model_status_name(e->ms->status), why);
+    else
+        fprintf(stderr, "minerlab soak: %s: caught by %u of %zu detectors\n", e->id,
+                caught, s->ndet);
     model_free(e->m);
     e->m = NULL;
     e->ms = NULL;
@@ -398,18 +410,13 @@ static void soak_write(struct soak *s, int finished, int interrupted)
     if (!s->tmp_listed++)
         proc_state_add("tmp", tmp); /* a kill mid-write: the sweep removes it */
     json_t *doc = soak_doc(s, finished, interrupted);
-    errno = 0;
-    int rc = json_dump_file(doc, tmp,
-                            JSON_INDENT(1) | JSON_SORT_KEYS | JSON_REAL_PRECISION(15));
-    int e = rc ? (errno ? errno : EIO) : 0;
+    int rc = hx_write_json(doc, tmp, path,
+                           JSON_INDENT(1) | JSON_SORT_KEYS | JSON_REAL_PRECISION(15));
     json_decref(doc);
-    if (!rc && (rc = hx_durable_rename(tmp, path)) != 0)
-        e = -rc;
     if (rc) {
-        unlink(tmp);
         if (!s->write_warned++)
             fprintf(stderr, "minerlab soak: cannot write %s: %s (the soak goes on)\n",
-                    path, strerror(e));
+                    path, strerror(-rc));
     }
 }
 
