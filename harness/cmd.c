@@ -17,6 +17,7 @@ static const struct cmd_entry commands[] = {
     {"bench", cmd_bench, "hash-kernel benchmark (minerlab-kbench, docs/kbench.md)"},
     {"merge", cmd_merge, "merge the run directories of a sharded plan into one report"},
     {"compare", cmd_compare, "what changed between two runs (exit 3: a regression)"},
+    {"soak", cmd_soak, "hours of benign work with miner episodes at random times"},
 };
 
 /* The commands and the two options of `minerlab` itself, generated (base/opt.h). */

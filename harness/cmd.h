@@ -24,6 +24,16 @@ int cmd_report(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+int cmd_soak(int argc, char **argv);
+
+/* Detector selection of `minerlab run`, shared with `minerlab soak`
+ * (cmd_run.c): each --detector argument in args (a reference name, NAME:INPUT
+ * or an external command), or every minerlab-det-* in bin when there is
+ * none; at most max into det, *ndet of them filled. 0, or -errno after one
+ * line on stderr (the caller frees the *ndet filled ones either way). */
+struct runner_detector;
+int run_select_detectors(const char *bin, const char *const *args, size_t nargs,
+                         struct runner_detector *det, size_t max, size_t *ndet);
 
 /*
  * The first line `PATH ARG` prints within 3 s with exit status 0, into out;

@@ -1,7 +1,11 @@
 /* minerlab report DIR: re-score a run directory from its files and re-render. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "cmd.h"
+#include "hxutil.h"
+#include "soak.h"
 
 int cmd_report(int argc, char **argv)
 {
@@ -29,6 +33,17 @@ int cmd_report(int argc, char **argv)
     int rc = opt_cmd_parse(&cmd, argc, argv, &first);
     if (rc)
         return rc > 0 ? HX_EXIT_OK : HX_EXIT_USAGE;
+    char soak[4200], err[1024];
+    hx_fmt(soak, sizeof(soak), "%s/soak.json", argv[first]);
+    if (access(soak, F_OK) == 0) { /* a soak, complete or partial (soak.h) */
+        if (report_soak(argv[first], quiet ? NULL : stdout, err, sizeof(err))) {
+            fprintf(stderr, "minerlab report: %s\n", err);
+            return HX_EXIT_USAGE;
+        }
+        if (!quiet)
+            printf("report: %s/report.md (also report.json, report.html)\n", argv[first]);
+        return HX_EXIT_OK;
+    }
     rc = cmd_score_dir(argv[first], junit, baseline, tol, !quiet, fail_on_expect);
     if (!quiet)
         printf("report: %s/report.html\n", argv[first]);

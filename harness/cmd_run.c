@@ -295,24 +295,20 @@ static int add_detector(const char *bin, const char *arg, struct runner_detector
     return 0;
 }
 
-/* The --detector arguments, or every reference detector found. 0 or -errno
- * (printed); *n counts what det holds either way. */
-static int select_detectors(const struct run_opts *o, const char *bin,
-                            struct runner_detector *det, size_t *n)
+int run_select_detectors(const char *bin, const char *const *args, size_t nargs,
+                         struct runner_detector *det, size_t max, size_t *ndet)
 {
-    for (size_t i = 0; i < o->det_args.n; i++) {
-        int rc = add_detector(bin, o->det_v[i], det, *n);
+    *ndet = 0;
+    for (size_t i = 0; i < nargs; i++) {
+        if (*ndet == max)
+            return -E2BIG;
+        int rc = add_detector(bin, args[i], det, *ndet);
         if (rc)
             return rc;
-        ++*n;
+        (*ndet)++;
     }
-    if (o->det_args.n == 0)
-        *n = find_reference(bin, det, MAX_DETECTORS);
-    if (*n == 0)
-        fputs(
-            "minerlab run: note: no detectors (none built in the bin dir, none given); "
-            "the run records ground truth only\n",
-            stderr);
+    if (nargs == 0)
+        *ndet = find_reference(bin, det, max);
     return 0;
 }
 
@@ -503,8 +499,13 @@ int cmd_run(int argc, char **argv)
         fputs("minerlab run: no scenarios selected\n", stderr);
         goto out;
     }
-    if (select_detectors(&o, p.bin, det, &ndet))
+    if (run_select_detectors(p.bin, o.det_v, o.det_args.n, det, MAX_DETECTORS, &ndet))
         goto out;
+    if (ndet == 0)
+        fputs(
+            "minerlab run: note: no detectors (none built in the bin dir, none given); "
+            "the run records ground truth only\n",
+            stderr);
     unsigned shard_index = 1, shard_count = 1;
     if (o.shard && plan_parse_shard(o.shard, getenv("JOB_COMPLETION_INDEX"),
                                     &shard_index, &shard_count, err, sizeof(err))) {

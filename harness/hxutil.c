@@ -70,3 +70,14 @@ int hx_durable_rename(const char *tmp, const char *path)
     }
     return rc;
 }
+
+int hx_write_json(json_t *doc, const char *tmp, const char *path, size_t flags)
+{
+    errno = 0;
+    if (json_dump_file(doc, tmp, flags) != 0) {
+        int e = errno ? errno : EIO;
+        unlink(tmp);
+        return -e;
+    }
+    return hx_durable_rename(tmp, path);
+}

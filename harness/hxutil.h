@@ -9,6 +9,7 @@
 #ifndef HX_UTIL_H
 #define HX_UTIL_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -17,6 +18,10 @@ int hx_fmt(char *out, size_t len, const char *fmt, ...)
 /* Makes a finished temporary file durable and puts it in place: fsync(tmp),
  * rename(tmp, path), fsync of the directory. 0 or -errno (tmp removed). */
 int hx_durable_rename(const char *tmp, const char *path);
+
+/* Writes doc to tmp with json_dump_file's flags, then hx_durable_rename to
+ * path: the file is whole or not there. 0 or -errno (tmp removed). */
+int hx_write_json(json_t *doc, const char *tmp, const char *path, size_t flags);
 
 /* Writes s (NULL = nothing) escaped for XML and HTML text and attribute
  * values: & < > " ' become entities. Used by the SVG, HTML and JUnit writers. */

@@ -632,6 +632,11 @@ static int apply_event(struct model *m, json_t *o, double *last_ts)
     return 0;
 }
 
+int model_apply_event(struct model *m, void *record, double *last_ts)
+{
+    return apply_event(m, record, last_ts);
+}
+
 int rundir_load(const char *dir, struct model **out, char *err, size_t errlen)
 {
     char path[4096];

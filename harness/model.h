@@ -159,6 +159,13 @@ const char *model_status_name(enum scen_status st);
 double model_duty_at(const struct model_scenario *s, double t);
 
 /*
+ * Applies one timeline record (a json_t * object) to m, as rundir_load does
+ * for each line: a caller that follows a live timeline (the soak) builds its
+ * model the same way. last_ts tracks the latest ts seen. 0 or -ENOMEM.
+ */
+int model_apply_event(struct model *m, void *record, double *last_ts);
+
+/*
  * Reads DIR/run.json and DIR/timeline.jsonl into a new model. A missing
  * timeline or a truncated last line is fine (partial run). Returns 0, or
  * -errno with a message naming the file in err.

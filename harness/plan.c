@@ -65,6 +65,11 @@ static uint64_t draw_below(uint64_t *state, uint64_t n)
     return v % n;
 }
 
+uint64_t plan_draw(uint64_t *state, uint64_t n)
+{
+    return n ? draw_below(state, n) : 0;
+}
+
 /* A repeat needs its own scenario object with the instance id. */
 static int make_instance(struct plan_item *it, char *err, size_t errlen)
 {

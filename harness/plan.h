@@ -83,6 +83,10 @@ int plan_parse_shard(const char *arg, const char *env_index, unsigned *index,
 /* Parses a seed (decimal, 0..2^64-1). Returns 0 or -EINVAL. */
 int plan_parse_seed(const char *s, uint64_t *out);
 
+/* Uniform in [0, n) from the plan's generator (splitmix64, no modulo bias), so
+ * other seeded schedules (the soak) replay the same way; 0 when n is 0. */
+uint64_t plan_draw(uint64_t *state, uint64_t n);
+
 /* A seed from the kernel's random source (for runs without --seed). */
 uint64_t plan_random_seed(void);
 

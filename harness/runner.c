@@ -97,17 +97,11 @@ int runner_write_run_json(const struct runner_config *cfg, double started,
     hx_fmt(tmp, sizeof(tmp), "%s/run.json.tmp", cfg->run_dir);
     proc_state_add("tmp", tmp); /* no-op before the state file exists */
     hx_fmt(path, sizeof(path), "%s/run.json", cfg->run_dir);
-    errno = 0;
-    int rc = json_dump_file(doc, tmp,
-                            JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
-    int e = rc ? (errno ? errno : EIO) : 0;
+    int rc = hx_write_json(doc, tmp, path,
+                           JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
     json_decref(doc);
-    if (!rc && (rc = hx_durable_rename(tmp, path)) != 0)
-        e = -rc;
-    if (rc != 0) {
-        unlink(tmp);
-        return ml_err(err, errlen, -e, "%s: cannot write: %s", path, strerror(e));
-    }
+    if (rc != 0)
+        return ml_err(err, errlen, rc, "%s: cannot write: %s", path, strerror(-rc));
     return 0;
 }
 
@@ -609,95 +603,127 @@ static void teardown(struct runner *r)
     jsonl_close(&r->obs);
 }
 
-int runner_run(const struct runner_config *cfg, char *err, size_t errlen)
+/*
+ * Everything before the first scenario: run.json, the records, signals, the
+ * stale-run sweep, this run's state file and watchdog, its cgroup, the lab
+ * link and lab internet, the pool, the detectors and their warm-up. Returns
+ * 0, or -errno with the reason in err (call runner_free either way).
+ */
+int runner_begin(struct runner *r, const struct runner_config *cfg, char *err,
+                 size_t errlen)
 {
-    struct runner r;
     char perr[512];
-    init_runner(&r, cfg);
-    double started = ml_now_unix();
-    int rc = runner_write_run_json(cfg, started, 0, 0, err, errlen);
+    init_runner(r, cfg);
+    r->started = ml_now_unix();
+    int rc = runner_write_run_json(cfg, r->started, 0, 0, err, errlen);
     if (!rc)
-        rc = open_files(&r, err, errlen);
-    if (!rc && setup_signals(&r))
+        rc = open_files(r, err, errlen);
+    if (!rc && setup_signals(r))
         rc = ml_err(err, errlen, -errno, "signalfd: %s", strerror(errno));
     /* Runs whose harness died: their processes, lab link, cgroups and
      * sandboxes go before this one starts. Then this run's state file,
      * before anything it lists is made. */
     int swept = rc ? 0 : proc_state_sweep_stale();
     char key[64];
-    hx_fmt(key, sizeof(key), "run-%s", r.lab_id);
+    hx_fmt(key, sizeof(key), "run-%s", r->lab_id);
     if (!rc && (rc = proc_state_open(key, NULL, 0)))
         ml_err(err, errlen, rc, "run state file: %s", strerror(-rc));
-    if (!rc && (rc = proc_watchdog_start(r.token)))
+    if (!rc && (rc = proc_watchdog_start(r->token)))
         ml_err(err, errlen, rc, "watchdog: %s", strerror(-rc));
     if (rc)
-        goto out;
-    run_cgroup_make(&r);
+        return rc;
+    run_cgroup_make(r);
     prctl(PR_SET_CHILD_SUBREAPER, 1);
-    r.run_start = runner_now();
-    timeline_event(&r.tl, "run_start", NULL,
+    r->run_start = runner_now();
+    timeline_event(&r->tl, "run_start", NULL,
                    json_pack("{s:s,s:i,s:s,s:s,s:i}", "run_id", cfg->run_id, "pid",
-                             (int)getpid(), "cgroup", r.cgroup, "state",
+                             (int)getpid(), "cgroup", r->cgroup, "state",
                              proc_state_path(), "swept_stale_runs", swept));
     /* Follow forks as they happen; poll /proc once a second where we cannot. */
-    r.pev_fd = pev_open();
-    timeline_event(&r.tl, "tree_source", NULL,
-                   r.pev_fd >= 0 ? json_pack("{s:s}", "source", "proc-connector")
-                                 : json_pack("{s:s,s:s}", "source", "proc-poll",
-                                             "reason", strerror(-r.pev_fd)));
-    if (r.pev_fd < 0)
+    r->pev_fd = pev_open();
+    timeline_event(&r->tl, "tree_source", NULL,
+                   r->pev_fd >= 0 ? json_pack("{s:s}", "source", "proc-connector")
+                                  : json_pack("{s:s,s:s}", "source", "proc-poll",
+                                              "reason", strerror(-r->pev_fd)));
+    if (r->pev_fd < 0)
         fprintf(stderr,
                 "minerlab: process connector unavailable (%s); following "
                 "process trees by polling /proc\n",
-                strerror(-r.pev_fd));
-    runner_lab_add(&r, getpid(), "harness");
-    runner_lab_add(&r, proc_watchdog_pid(), "watchdog");
-    scen_prepare_checks(&r);
-    int lab = needs_lab(&r) && labnet(&r, "up") == 0 && r.lab_up;
+                strerror(-r->pev_fd));
+    runner_lab_add(r, getpid(), "harness");
+    runner_lab_add(r, proc_watchdog_pid(), "watchdog");
+    scen_prepare_checks(r);
+    int lab = needs_lab(r) && labnet(r, "up") == 0 && r->lab_up;
+    r->lab_link = lab;
     if (!lab)
         for (size_t i = 0; i < cfg->nscen; i++)
-            if (!r.skip_reason[i] && scenario_requires(cfg->scen[i], "netns"))
-                r.skip_reason[i] = strdup("lab link (labnet.sh up) not available");
-    runner_labinet_start(&r, lab);
-    if (pool_start(&r, lab, perr, sizeof(perr))) {
+            if (!r->skip_reason[i] && scenario_requires(cfg->scen[i], "netns"))
+                r->skip_reason[i] = strdup("lab link (labnet.sh up) not available");
+    runner_labinet_start(r, lab);
+    if (pool_start(r, lab, perr, sizeof(perr))) {
         fprintf(stderr, "minerlab: %s; malicious scenarios cannot run\n", perr);
         for (size_t i = 0; i < cfg->nscen; i++)
-            if (!r.skip_reason[i] && scenario_is_malicious(cfg->scen[i]))
-                r.skip_reason[i] = strdup(perr);
+            if (!r->skip_reason[i] && scenario_is_malicious(cfg->scen[i]))
+                r->skip_reason[i] = strdup(perr);
     }
-    detectors_start(&r);
-    runner_wait(&r, cfg->warmup_s);
-    detectors_wait_ready(&r, DET_READY_MAX_S);
-    for (size_t i = 0; i < cfg->nscen && !r.stop; i++) {
-        scen_run(&r, i);
-        if (!r.stop && i + 1 < cfg->nscen)
-            runner_wait(&r, cfg->gap_s);
-    }
-    if (!r.stop) /* late alerts for the last scenario */
-        runner_wait(&r, cfg->grace_s);
-    int interrupted = r.stop > 0;
-    detectors_stop(&r, interrupted ? 0.6 : 3.0);
-    pool_stop(&r, interrupted ? 2.0 : 5.0);
-    scen_cleanup_pending(&r);
-    if (r.lab_up || lab)
-        labnet(&r, "down");
-    if (r.inet.up)
-        labinet_down(&r);
-    proc_kill_token(r.token); /* anything that escaped every group */
-    timeline_event(&r.tl, "run_end", NULL,
+    detectors_start(r);
+    runner_wait(r, cfg->warmup_s);
+    detectors_wait_ready(r, DET_READY_MAX_S);
+    return 0;
+}
+
+/*
+ * Everything after the last scenario: detectors, pool, pending cleanup, lab
+ * link and lab internet down, stragglers killed, the final run.json. Returns
+ * 0 for a complete run, 1 for an interrupted one (errors writing the final
+ * run.json are reported and the start's run.json is kept).
+ */
+int runner_end(struct runner *r, char *err, size_t errlen)
+{
+    const struct runner_config *cfg = r->cfg;
+    int interrupted = r->stop > 0;
+    detectors_stop(r, interrupted ? 0.6 : 3.0);
+    pool_stop(r, interrupted ? 2.0 : 5.0);
+    scen_cleanup_pending(r);
+    if (r->lab_up || r->lab_link)
+        labnet(r, "down");
+    if (r->inet.up)
+        labinet_down(r);
+    proc_kill_token(r->token); /* anything that escaped every group */
+    timeline_event(&r->tl, "run_end", NULL,
                    json_pack("{s:b}", "interrupted", interrupted));
-    watch_progress(&r, 1);
-    rc = runner_write_run_json(cfg, started, ml_now_unix(), interrupted, err, errlen);
+    watch_progress(r, 1);
+    int rc =
+        runner_write_run_json(cfg, r->started, ml_now_unix(), interrupted, err, errlen);
     if (rc) {
         /* The run.json of the start is there: score what ran from it (a
          * full disk that only the final, larger run.json hits included). */
         fprintf(stderr, "minerlab: %s; scoring from the run.json of the start\n", err);
         rc = 0;
     }
-    if (!rc)
-        rc = interrupted;
-out:
+    return interrupted;
+}
+
+void runner_free(struct runner *r)
+{
     proc_watchdog_stop();
-    teardown(&r);
+    teardown(r);
+}
+
+int runner_run(const struct runner_config *cfg, char *err, size_t errlen)
+{
+    struct runner r;
+    int rc = runner_begin(&r, cfg, err, errlen);
+    if (!rc) {
+        for (size_t i = 0; i < cfg->nscen && !r.stop; i++) {
+            scen_run(&r, i);
+            if (!r.stop && i + 1 < cfg->nscen)
+                runner_wait(&r, cfg->gap_s);
+        }
+        if (!r.stop) /* late alerts for the last scenario */
+            runner_wait(&r, cfg->grace_s);
+        rc = runner_end(&r, err, errlen);
+    }
+    runner_free(&r);
     return rc;
 }

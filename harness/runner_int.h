@@ -51,8 +51,22 @@ struct run_scen {
     struct cpum_duty duty; /* measured duty of its miners (cpumeter) */
 };
 
+struct runner;
+
+/* What a caller that drives the runner itself (the soak) is told. */
+struct runner_hooks {
+    /* After every pass of the event loop. */
+    void (*tick)(struct runner *r, void *ctx);
+    /* A reaped child the runner does not know; 1 when it was the caller's. */
+    int (*reaped)(struct runner *r, void *ctx, pid_t pid, int status);
+};
+
 struct runner {
     const struct runner_config *cfg;
+    const struct runner_hooks *hooks; /* NULL = none */
+    void *hook_ctx;
+    double started;               /* unix time of runner_begin */
+    int lab_link;                 /* the lab link was brought up */
     struct jsonl tl, alerts, obs; /* obs: observations.jsonl */
     struct detector *det;
     size_t ndet;
@@ -144,10 +158,29 @@ void watch_labdns_tail(struct runner *r);
 void watch_proc_events(struct runner *r);
 void watch_progress(struct runner *r, int force);
 
+/* runner_run in parts, for callers that schedule scenarios themselves (the
+ * soak): begin (everything up to the detectors' warm-up), scen_run and
+ * runner_wait as they like, end (stop and record), then free. */
+int runner_begin(struct runner *r, const struct runner_config *cfg, char *err,
+                 size_t errlen);
+int runner_end(struct runner *r, char *err, size_t errlen);
+void runner_free(struct runner *r);
+
 /* runner_scen.c */
 void scen_prepare_checks(struct runner *r);
 void scen_run(struct runner *r, size_t idx);
 /* Runs the launcher cleanup an interrupted scenario left for later. */
 void scen_cleanup_pending(struct runner *r);
+/*
+ * Background work (the soak): benign scenario idx started through its
+ * launcher beside whatever window is open, in run-dir folder dir (sandbox,
+ * launcher.stderr) and the run's cgroup cgname (path into cg). Its pids are
+ * the lab's ("background"), so no window takes them into its tree. 0 or
+ * -errno. scen_bg_stop kills it (group, then cgroup) and runs its cleanup.
+ */
+int scen_bg_start(struct runner *r, size_t idx, const char *dir, const char *cgname,
+                  pid_t *pid, char *cg, size_t cglen);
+void scen_bg_stop(struct runner *r, size_t idx, pid_t pid, const char *cg,
+                  const char *dir);
 
 #endif

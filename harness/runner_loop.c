@@ -76,8 +76,11 @@ void runner_reap(struct runner *r)
                 known = 1;
             }
         }
-        if (!known && !cpum_cost_reaped_orphan(r->det, r->ndet, pid, &ru))
-            watch_on_reaped(r, pid, st); /* launcher, or an orphan we adopted */
+        if (known || cpum_cost_reaped_orphan(r->det, r->ndet, pid, &ru))
+            continue;
+        if (r->hooks && r->hooks->reaped && r->hooks->reaped(r, r->hook_ctx, pid, st))
+            continue; /* one of the caller's own children (a soak's background) */
+        watch_on_reaped(r, pid, st); /* launcher, or an orphan we adopted */
     }
 }
 
@@ -166,6 +169,8 @@ void runner_loop_once(struct runner *r, int timeout_ms)
     watch_scan_tree(r);
     watch_progress(r, 0);
     disk_check(r);
+    if (r->hooks && r->hooks->tick)
+        r->hooks->tick(r, r->hook_ctx);
 }
 
 void runner_wait(struct runner *r, double seconds)

@@ -536,3 +536,50 @@ void scen_run(struct runner *r, size_t idx)
     scen_reset(r);
     r->done++;
 }
+
+int scen_bg_start(struct runner *r, size_t idx, const char *dir, const char *cgname,
+                  pid_t *pid, char *cg, size_t cglen)
+{
+    const struct scenario *sc = r->cfg->scen[idx];
+    char sandbox[4200], errpath[4300], path[4096];
+    hx_fmt(sandbox, sizeof(sandbox), "%s/sandbox", dir);
+    hx_fmt(errpath, sizeof(errpath), "%s/launcher.stderr", dir);
+    mkdir(dir, 0755);
+    proc_state_add("sandbox", sandbox);
+    mkdir(sandbox, 0700);
+    launcher_path(r, sc, path, sizeof(path));
+    runner_cgroup(r, cgname, cg, cglen);
+    int efd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    char **env = scen_env(r, sc, sandbox, 0);
+    const char *argv[] = {path, "start", NULL};
+    struct proc_spec spec = {argv, env, sandbox, -1, -1, efd, cg[0] ? cg : NULL};
+    int rc = proc_spawn(&spec, pid);
+    env_free(env);
+    if (efd >= 0)
+        close(efd);
+    if (rc)
+        return rc;
+    proc_watchdog_add_group(*pid);
+    /* Its tree is the lab's, never an episode's (is_infrastructure). */
+    runner_lab_add(r, *pid, "background");
+    return 0;
+}
+
+void scen_bg_stop(struct runner *r, size_t idx, pid_t pid, const char *cg,
+                  const char *dir)
+{
+    char sandbox[4200];
+    if (pid > 0) {
+        proc_kill_group(pid, SIGTERM);
+        double end = runner_now() + (r->stop ? 0.4 : 1.0);
+        while (kill(-pid, 0) == 0 && runner_now() < end)
+            runner_loop_once(r, 50);
+        proc_kill_group(pid, SIGKILL);
+    }
+    if (cg && cg[0] && proc_cgroup_kill(cg, 2.0) == 0)
+        rmdir(cg);
+    if (pid > 0 && kill(-pid, 0) != 0)
+        proc_watchdog_forget_group(pid);
+    hx_fmt(sandbox, sizeof(sandbox), "%s/sandbox", dir);
+    scen_cleanup(r, r->cfg->scen[idx], sandbox);
+}

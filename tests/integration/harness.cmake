@@ -3,7 +3,7 @@
 if(TARGET minerlab)
     foreach(t tiny_run sigint sigkill baseline bad_input full_disk real_miner shard_merge cloud_cgroup
               short_lived wallet_scan alert_everything
-              cost_duty measured_duty compare labdns_attribution)
+              cost_duty measured_duty compare labdns_attribution soak soak_slow)
         add_test(NAME harness_${t}
             COMMAND bash ${CMAKE_SOURCE_DIR}/tests/integration/harness/${t}.sh)
         set_tests_properties(harness_${t} PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77
@@ -15,6 +15,10 @@ if(TARGET minerlab)
     set_tests_properties(harness_labdns_attribution PROPERTIES RUN_SERIAL TRUE)
     # Two runs of 10 short windows each.
     set_tests_properties(harness_compare PROPERTIES TIMEOUT 240)
+    # A soak killed once it judged an episode (about a minute), and a
+    # 10-minute one that runs to its end (slow).
+    set_tests_properties(harness_soak PROPERTIES TIMEOUT 240)
+    set_tests_properties(harness_soak_slow PROPERTIES TIMEOUT 1200 LABELS slow)
     # Every command's --help, usage errors and short forms (no run started).
     add_test(NAME harness_cli
         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/integration/harness/cli.sh)
