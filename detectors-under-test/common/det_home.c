@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ml_util.h"
@@ -81,4 +83,25 @@ int det_home_outbound(const struct det_home_net *h, int family, const uint8_t *c
         return 1;
     return det_home_contains(h, family, client) &&
            !det_home_contains(h, family, server);
+}
+
+const char *det_home_env(void)
+{
+    const char *e = getenv("ML_HOME_NET");
+    return e && *e ? e : NULL;
+}
+
+void det_home_format(const struct det_home_net *h, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t k = 0; k < h->n && used + 1 < len; k++) {
+        char a[INET6_ADDRSTRLEN];
+        inet_ntop(h->net[k].family, h->net[k].addr, a, sizeof(a));
+        int w = snprintf(buf + used, len - used, "%s%s/%u", k ? "," : "", a,
+                         h->net[k].bits);
+        if (w < 0)
+            break;
+        used += (size_t)w < len - used ? (size_t)w : len - used - 1;
+    }
 }

@@ -14,13 +14,15 @@
 
 #define DET_HOME_MAX 8
 
+struct det_home_cidr {
+    int family; /* AF_INET or AF_INET6 */
+    uint8_t addr[16];
+    unsigned bits;
+};
+
 struct det_home_net {
     size_t n; /* 0 = no home net configured: every flow is in scope */
-    struct {
-        int family; /* AF_INET or AF_INET6 */
-        uint8_t addr[16];
-        unsigned bits;
-    } net[DET_HOME_MAX];
+    struct det_home_cidr net[DET_HOME_MAX];
 };
 
 /*
@@ -38,5 +40,11 @@ int det_home_contains(const struct det_home_net *h, int family, const uint8_t *a
  */
 int det_home_outbound(const struct det_home_net *h, int family, const uint8_t *client,
                       const uint8_t *server);
+
+/* --home-net's default: $ML_HOME_NET, or NULL when unset or empty. */
+const char *det_home_env(void);
+
+/* Writes "a.b.c.d/n,..." (the parsed form) into buf; "" when n = 0. */
+void det_home_format(const struct det_home_net *h, char *buf, size_t len);
 
 #endif

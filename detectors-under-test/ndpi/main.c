@@ -7,7 +7,7 @@
 
 #include "det_alert.h"
 #include "det_cli.h"
-#include "det_homenet.h"
+#include "det_home.h"
 #include "det_pcap.h"
 #include "nd.h"
 
@@ -19,7 +19,7 @@ int main(int argc, char **argv)
     struct det_pcap_cli cli;
     struct det_home_net home;
     char err[256], version[128], homes[512];
-    const char *home_net = det_home_net_env();
+    const char *home_net = det_home_env();
     int want_version = 0;
     struct opt popts[DET_PCAP_NOPTS];
     size_t np = det_pcap_opt_table(&pc, &cli, popts);
@@ -41,11 +41,11 @@ int main(int argc, char **argv)
         det_print_version(version);
         return 0;
     }
-    if (det_home_net_parse(home_net, &home, err, sizeof(err)) < 0) {
+    if (det_home_parse(home_net, &home, err, sizeof(err)) < 0) {
         fprintf(stderr, "minerlab-det-ndpi: --home-net: %s\n", err);
         return OPT_EXIT_USAGE;
     }
-    det_home_net_format(&home, homes, sizeof(homes));
+    det_home_format(&home, homes, sizeof(homes));
     volatile sig_atomic_t *stop = det_install_stop_handler();
     struct nd *n = NULL;
     struct nd_config cfg = {.home = home.n ? &home : NULL};

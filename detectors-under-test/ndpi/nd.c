@@ -213,8 +213,8 @@ static struct nd_flow *lookup(struct nd *n, const struct det_pkt *p)
     if (n->cfg.home) {
         const uint8_t *c = src_is_client ? p->src_addr : p->dst_addr;
         const uint8_t *sv = src_is_client ? p->dst_addr : p->src_addr;
-        f->home = (uint8_t)(det_home_net_contains(n->cfg.home, p->family, c) |
-                            det_home_net_contains(n->cfg.home, p->family, sv) << 1);
+        f->home = (uint8_t)(det_home_contains(n->cfg.home, p->family, c) |
+                            det_home_contains(n->cfg.home, p->family, sv) << 1);
     }
     f->next = n->bucket[h];
     n->bucket[h] = f;

@@ -10,7 +10,7 @@
 #ifndef ND_H
 #define ND_H
 
-#include "det_homenet.h"
+#include "det_home.h"
 #include "det_pcap.h"
 
 struct nd_config {

@@ -16,7 +16,7 @@
 
 #include "det_alert.h"
 #include "det_cli.h"
-#include "det_homenet.h"
+#include "det_home.h"
 #include "det_pcap.h"
 #include "det_proc.h"
 #include "linereader.h"
@@ -320,7 +320,7 @@ int main(int argc, char **argv)
                      .ring_files = 3600,
                      .drain_s = DRAIN_S,
                      .pc.buffer_mib = 64,
-                     .home_net = det_home_net_env()};
+                     .home_net = det_home_env()};
     struct state st = {0};
     struct det_home_net home;
     char version[256], pathbuf[4096], err[512], dir[4096] = "";
@@ -332,7 +332,7 @@ int main(int argc, char **argv)
     int ret = 1;
     pid_t child = -1, dumpcap = -1;
     parse_args(&o, argc, argv);
-    if (det_home_net_parse(o.home_net, &home, err, sizeof(err)) < 0) {
+    if (det_home_parse(o.home_net, &home, err, sizeof(err)) < 0) {
         fprintf(stderr, "minerlab-det-tshark: --home-net: %s\n", err);
         return OPT_EXIT_USAGE;
     }
@@ -358,7 +358,7 @@ int main(int argc, char **argv)
         return 0;
     }
     char homes[512];
-    det_home_net_format(&home, homes, sizeof(homes));
+    det_home_format(&home, homes, sizeof(homes));
     det_info_line(DETECTOR, DET_NETWORK,
                   json_pack("{s:s,s:i,s:s,s:s,s:s}", "version", version,
                             "min_observation_s", 0, "min_observation_basis",

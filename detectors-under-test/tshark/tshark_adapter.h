@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "det_homenet.h"
+#include "det_home.h"
 
 /* The -e fields tsa_classify expects, in this order (NULL-terminated). */
 extern const char *const tsa_fields[];

@@ -39,9 +39,3 @@ if(TARGET PkgConfig::CMOCKA AND TARGET minerlab_detcommon)
                     LINK minerlab_detcommon minerlab_common)
 endif()
 
-# The --home-net CIDR lists of the network detectors (common/det_homenet).
-if(TARGET PkgConfig::CMOCKA)
-    add_cmocka_test(test_det_homenet
-        SOURCES ${CMAKE_SOURCE_DIR}/tests/unit/test_det_homenet.c
-        LINK minerlab_detcommon)
-endif()

@@ -256,6 +256,8 @@ static void test_opt_cmd(void **state)
     assert_int_equal(opt_parse(3, bad, opts, 5, NULL, 0, err, sizeof(err)), -EINVAL);
     assert_string_equal(err,
                         "--order wants one of random|listed|reversed, got 'sorted'");
+}
+
 struct pc_seen {
     pid_t child, parent;
     int fork, exec, exit, thread, events;

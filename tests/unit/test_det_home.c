@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -79,12 +80,34 @@ static void outbound_is_home_to_external(void **state)
     assert_true(det_home_outbound(&h, AF_INET, ext, home)); /* none set: all flows */
 }
 
+/* $ML_HOME_NET as the default, and the parsed form written back. */
+static void env_default_and_format(void **state)
+{
+    (void)state;
+    struct det_home_net h;
+    char err[128], fmt[128];
+    unsetenv("ML_HOME_NET");
+    assert_null(det_home_env());
+    setenv("ML_HOME_NET", "", 1);
+    assert_null(det_home_env());
+    setenv("ML_HOME_NET", "198.18.7.0/25", 1);
+    assert_string_equal(det_home_env(), "198.18.7.0/25");
+    unsetenv("ML_HOME_NET");
+    assert_int_equal(det_home_parse("198.18.7.0/25,fd00:1::/64", &h, err, sizeof(err)), 0);
+    det_home_format(&h, fmt, sizeof(fmt));
+    assert_string_equal(fmt, "198.18.7.0/25,fd00:1::/64");
+    assert_int_equal(det_home_parse("", &h, err, sizeof(err)), 0);
+    det_home_format(&h, fmt, sizeof(fmt));
+    assert_string_equal(fmt, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(parses_lists_and_matches_prefixes),
         cmocka_unit_test(refuses_bad_input),
         cmocka_unit_test(outbound_is_home_to_external),
+        cmocka_unit_test(env_default_and_format),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

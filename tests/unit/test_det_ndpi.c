@@ -37,7 +37,7 @@ static struct tdn_alert run_home(const char *pcap, const char *home_net)
     struct tdn_alerts got = {0};
     struct det_home_net home;
     char err[128];
-    assert_int_equal(det_home_net_parse(home_net, &home, err, sizeof(err)), 0);
+    assert_int_equal(det_home_parse(home_net, &home, err, sizeof(err)), 0);
     struct nd_config cfg = {.emit = tdn_collect, .emit_ctx = &got, .home = &home};
     struct nd *n = NULL;
     assert_int_equal(nd_create(&n, &cfg), 0);
