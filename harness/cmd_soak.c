@@ -306,10 +306,11 @@ int cmd_soak(int argc, char **argv)
     if ((status = pick_recipes(&o, &p, &cat, list, &nlist, &nbenign)))
         goto out;
     status = HX_EXIT_USAGE;
+    /* The directory first: a bad one is one line, before any detector note. */
+    if (soak_dir(o.out, dir, sizeof(dir), id, sizeof(id)))
+        goto out;
     if (run_select_detectors(p.bin, o.det_args, o.ndet_args, det, SOAK_MAX_DETECTORS,
                              &ndet))
-        goto out;
-    if (soak_dir(o.out, dir, sizeof(dir), id, sizeof(id)))
         goto out;
     char www[4400];
     hx_fmt(www, sizeof(www), "%s/www", p.scenarios);

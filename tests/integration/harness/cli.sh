@@ -29,7 +29,7 @@ for c in run list report merge compare; do
     expect 0 "usage: minerlab $c \[options\]" $c --help
     [[ ! -s $WORK/err ]] || fail "minerlab $c --help wrote to stderr"
     expect 0 "-h, --help" $c -h
-    usage_error "unknown or incomplete option --nosuch" $c --nosuch
+    usage_error "unknown option '--nosuch'" $c --nosuch
 done
 # Defaults come from the table: run's --help shows them.
 expect 0 "--grace S .*(default 10)" run --help
@@ -46,7 +46,7 @@ for bad in "--grace 601" "--gap x" "--warmup -1" "--ttd-tolerance nan" "--max-al
     # shellcheck disable=SC2086
     usage_error "${bad%% *}" run x --scenarios "$N" $bad
 done
-usage_error "unknown or incomplete option -z" run -z x
+usage_error "unknown option '-z'" run -z x
 usage_error "--detector given more than 32 times" run x $(for i in $(seq 33); do printf -- '-d d%d ' "$i"; done)
 # Operands: counted per command.
 usage_error "DIR expected, got 0 arguments" report
