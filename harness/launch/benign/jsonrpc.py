@@ -24,10 +24,12 @@ import json
 import socket
 import os
 import socketserver
-import subprocess
 import sys
 import threading
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import labserve  # noqa: E402
 
 POOL_LIKE_PORTS = [8080, 8888, 3333, 4444, 5555, 7777, 9999, 14444, 0]
 MAX_LINE = 8192
@@ -123,20 +125,6 @@ def serve(addr, seconds):
     srv.shutdown()
 
 
-def remote_server(netns, addr, seconds):
-    """The service in the lab internet's namespace; returns (process, port)."""
-    proc = subprocess.Popen(["ip", "netns", "exec", netns, sys.executable,
-                             os.path.abspath(__file__), "--serve", "--bind", addr,
-                             "--seconds", str(seconds + 5)],
-                            stdout=subprocess.PIPE, text=True)
-    line = proc.stdout.readline()
-    if not line.startswith("port "):
-        proc.kill()
-        proc.wait()
-        return None, 0
-    return proc, int(line.split()[1])
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=20)
@@ -148,14 +136,7 @@ def main():
     if a.serve:
         serve(a.bind, a.seconds)
         return
-    netns, web = os.environ.get("ML_INET_NETNS"), os.environ.get("ML_INET_WEB")
-    proc = None
-    if netns and web:
-        proc, port = remote_server(netns, web, a.seconds)
-        host = web
-        if not proc:
-            print("jsonrpc: the service did not start in %s; serving on loopback" % netns,
-                  file=sys.stderr)
+    proc, host, port = labserve.start(__file__, "jsonrpc", a.seconds) or (None, None, 0)
     if not proc:
         proc, srv, host = None, bind("127.0.0.1"), "127.0.0.1"
         port = srv.server_address[1]
@@ -165,8 +146,7 @@ def main():
         n = client(host, port, a.seconds, a.rate, a.login)
     finally:
         if proc:
-            proc.kill()
-            proc.wait()
+            labserve.stop(proc, 0)
         else:
             srv.shutdown()
     print("jsonrpc: %d calls" % n)

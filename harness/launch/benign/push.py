@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Benign near-misses for network cadence detectors: a long-lived push
-feed on 127.0.0.1 with a steady cadence, the shape of a market-data
+feed with a steady cadence, the shape of a market-data
 ticker, a notification channel or a telemetry stream.
 
   --transport ws   an RFC 6455 WebSocket (wschat.py's framing): the
@@ -12,9 +12,16 @@ ticker, a notification channel or a telemetry stream.
                    record every --interval seconds.
 
 One connection for the whole window (no reconnects), no hashing, no login,
-no job. Prints a summary line at the end.
+no job. Prints a summary line at the end.  When the run has a lab internet
+(ML_INET_NETNS and ML_INET_WEB from the harness) the feed's server runs
+there, on the lab web host, and the client subscribes over the victims'
+uplink, the link the network detectors watch (labserve.py); otherwise both
+ends run on 127.0.0.1.
 
     push.py [--transport ws|tcp] [--seconds N] [--interval S]
+    push.py --serve [--bind ADDR] [--transport ws|tcp] [--seconds N] [--interval S]
+        (the server alone: prints "port N" when it listens, serves one
+        subscriber for --seconds less 5, prints "sent N")
 """
 import argparse
 import base64
@@ -28,6 +35,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import labserve  # noqa: E402
 from wschat import GUID, read_frame, send_frame  # noqa: E402
 
 MAX_LINE = 8192
@@ -88,12 +96,12 @@ def serve_tcp(conn, seconds, interval):
     return seq
 
 
-def client_ws(port, stats):
-    s = socket.create_connection(("127.0.0.1", port))
+def client_ws(host, port, stats):
+    s = socket.create_connection((host, port))
     key = base64.b64encode(os.urandom(16)).decode()
-    s.sendall(("GET /feed HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
+    s.sendall(("GET /feed HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\n"
                "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
-               "Sec-WebSocket-Version: 13\r\n\r\n" % (port, key)).encode())
+               "Sec-WebSocket-Version: 13\r\n\r\n" % (host, port, key)).encode())
     resp = b""
     while b"\r\n\r\n" not in resp:
         resp += s.recv(1024)
@@ -115,8 +123,8 @@ def client_ws(port, stats):
     s.close()
 
 
-def client_tcp(port, stats):
-    with socket.create_connection(("127.0.0.1", port)) as s:
+def client_tcp(host, port, stats):
+    with socket.create_connection((host, port)) as s:
         f = s.makefile("rwb")
         f.write(b'{"hello":"collector","version":1}\n')
         f.flush()
@@ -124,31 +132,62 @@ def client_tcp(port, stats):
             stats["received"] += 1
 
 
+def listen(addr):
+    srv = socket.socket()
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind((addr, 0))
+    srv.listen(1)
+    return srv
+
+
+def serve_one(srv, transport, seconds, interval):
+    """Serves the one subscriber; returns the records sent (-1: it broke)."""
+    conn, _ = srv.accept()
+    try:
+        sent = (serve_ws if transport == "ws" else serve_tcp)(conn, seconds, interval)
+    except (ConnectionError, OSError):
+        sent = -1
+    conn.close()
+    srv.close()
+    return sent
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--transport", choices=["ws", "tcp"], default="ws")
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--interval", type=float, default=3)
+    ap.add_argument("--serve", action="store_true")
+    ap.add_argument("--bind", default="127.0.0.1")
     a = ap.parse_args()
-    srv = socket.socket()
-    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    srv.bind(("127.0.0.1", 0))
-    srv.listen(1)
-    port = srv.getsockname()[1]
-    print("push: %s feed on 127.0.0.1:%d every %.1f s" % (a.transport, port, a.interval),
+    if a.serve:
+        # labserve gives the service 5 s more than the window, to start.
+        srv = listen(a.bind)
+        print("port %d" % srv.getsockname()[1], flush=True)
+        print("sent %d" % serve_one(srv, a.transport, max(a.seconds - 5, 0), a.interval),
+              flush=True)
+        return
+    srv = None
+    proc, host, port = labserve.start(__file__, "push", a.seconds,
+                                      ["--transport", a.transport,
+                                       "--interval", str(a.interval)]) or (None, None, 0)
+    if not proc:
+        srv, host = listen("127.0.0.1"), "127.0.0.1"
+        port = srv.getsockname()[1]
+    print("push: %s feed on %s:%d every %.1f s" % (a.transport, host, port, a.interval),
           file=sys.stderr)
     stats = {"received": 0}
     client = threading.Thread(target=client_ws if a.transport == "ws" else client_tcp,
-                              args=(port, stats), daemon=True)
+                              args=(host, port, stats), daemon=True)
     client.start()
-    conn, _ = srv.accept()
-    try:
-        sent = (serve_ws if a.transport == "ws" else serve_tcp)(conn, a.seconds, a.interval)
-    except (ConnectionError, OSError):
-        sent = -1
-    conn.close()
+    if proc:
+        # The server ends the feed after the window; the client then sees
+        # the connection close.
+        out = labserve.stop(proc, a.seconds + 5)
+        sent = int(out.split()[-1]) if out.startswith("sent ") else -1
+    else:
+        sent = serve_one(srv, a.transport, a.seconds, a.interval)
     client.join(2)
-    srv.close()
     print("push: sent %d, received %d" % (sent, stats["received"]))
 
 

@@ -1,9 +1,15 @@
 #!/usr/bin/env python3
-"""A benign WebSocket chat: an RFC 6455 server and a few clients on
-127.0.0.1 exchanging steady small text messages (python3 stdlib only:
-the opening handshake, masked client frames, ping/pong and close).
+"""A benign WebSocket chat: an RFC 6455 server and a few clients
+exchanging steady small text messages (python3 stdlib only: the opening
+handshake, masked client frames, ping/pong and close).  When the run has a
+lab internet (ML_INET_NETNS and ML_INET_WEB from the harness) the chat
+server runs there, on the lab web host, and the clients reach it over the
+victims' uplink, the link the network detectors watch (labserve.py);
+otherwise server and clients run on 127.0.0.1.
 
     wschat.py [--seconds N] [--clients K] [--interval S]
+    wschat.py --serve [--bind ADDR] [--seconds N]   (the server alone; prints
+                                                    "port N" when it listens)
 """
 import argparse
 import base64
@@ -15,6 +21,9 @@ import struct
 import sys
 import threading
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import labserve  # noqa: E402
 
 GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 MAX_FRAME = 65536
@@ -65,11 +74,11 @@ def send_frame(sock, opcode, data, mask):
 
 
 class ChatServer:
-    def __init__(self):
+    def __init__(self, addr):
         self.clients, self.lock = [], threading.Lock()
         for port in CHAT_PORTS:
             try:
-                self.sock = socket.create_server(("127.0.0.1", port))
+                self.sock = socket.create_server((addr, port))
                 break
             except OSError:
                 continue
@@ -126,13 +135,13 @@ class ChatServer:
             conn.close()
 
 
-def chat_client(port, name, seconds, interval, stats):
-    sock = socket.create_connection(("127.0.0.1", port))
+def chat_client(host, port, name, seconds, interval, stats):
+    sock = socket.create_connection((host, port))
     key = base64.b64encode(os.urandom(16)).decode()
-    sock.sendall(("GET /chat HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
+    sock.sendall(("GET /chat HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\n"
                   "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
-                  "Sec-WebSocket-Version: 13\r\nOrigin: http://127.0.0.1\r\n\r\n"
-                  % (port, key)).encode())
+                  "Sec-WebSocket-Version: 13\r\nOrigin: http://%s\r\n\r\n"
+                  % (host, port, key, host)).encode())
     resp = b""
     while b"\r\n\r\n" not in resp:
         resp += sock.recv(1024)
@@ -165,19 +174,33 @@ def main():
     ap.add_argument("--seconds", type=float, default=20)
     ap.add_argument("--clients", type=int, default=3)
     ap.add_argument("--interval", type=float, default=0.3)
+    ap.add_argument("--serve", action="store_true")
+    ap.add_argument("--bind", default="127.0.0.1")
     a = ap.parse_args()
-    srv = ChatServer()
-    threading.Thread(target=srv.serve, daemon=True).start()
-    print("wschat: serving on 127.0.0.1:%d" % srv.port, file=sys.stderr)
+    if a.serve:
+        srv = ChatServer(a.bind)
+        print("port %d" % srv.port, flush=True)
+        threading.Thread(target=srv.serve, daemon=True).start()
+        time.sleep(a.seconds)
+        return
+    proc, host, port = labserve.start(__file__, "wschat", a.seconds) or (None, None, 0)
+    if not proc:
+        srv, host = ChatServer("127.0.0.1"), "127.0.0.1"
+        port = srv.port
+        threading.Thread(target=srv.serve, daemon=True).start()
+    print("wschat: serving on %s:%d" % (host, port), file=sys.stderr)
     stats, threads = {}, []
     for i in range(a.clients):
         t = threading.Thread(target=chat_client,
-                             args=(srv.port, "user%d" % i, a.seconds, a.interval, stats))
+                             args=(host, port, "user%d" % i, a.seconds, a.interval, stats))
         t.start()
         threads.append(t)
     for t in threads:
         t.join()
-    srv.sock.close()
+    if proc:
+        labserve.stop(proc, 0)
+    else:
+        srv.sock.close()
     print("wschat: received %d messages" % sum(stats.values()))
 
 
