@@ -12,7 +12,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "detector.h"
 #include "hxutil.h"
 #include "ml_util.h"
 #include "scenario.h"
@@ -195,7 +194,7 @@ static void close_slice(struct cpum_miner *m, struct jsonl *tl,
 }
 
 /* Every process's stat (*v malloc'ed, caller frees); the count. */
-static size_t read_all(struct cpum_stat **out)
+size_t cpum_read_all(struct cpum_stat **out)
 {
     struct cpum_stat *v = NULL;
     size_t nv = 0, cap = 0;
@@ -265,7 +264,7 @@ void cpum_duty_poll(struct cpum_duty *d, struct jsonl *tl, const struct scenario
                     double now)
 {
     struct cpum_stat *v = NULL;
-    size_t nv = d->n ? read_all(&v) : 0;
+    size_t nv = d->n ? cpum_read_all(&v) : 0;
     for (size_t i = 0; i < d->n; i++) {
         struct cpum_miner *m = &d->m[i];
         sample(m, now, v, nv);
@@ -279,7 +278,7 @@ void cpum_duty_finish(struct cpum_duty *d, struct jsonl *tl, const struct scenar
                       double now)
 {
     struct cpum_stat *v = NULL;
-    size_t nv = d->n ? read_all(&v) : 0;
+    size_t nv = d->n ? cpum_read_all(&v) : 0;
     for (size_t i = 0; i < d->n; i++) {
         struct cpum_miner *m = &d->m[i];
         sample(m, now, v, nv);
@@ -327,26 +326,6 @@ void cpum_cost_sample(struct cpum_cost *c, pid_t pgid, const struct cpum_stat *s
     c->samples++;
 }
 
-void cpum_cost_poll_detectors(struct detector *det, size_t n)
-{
-    static double next;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    double now = (double)ts.tv_sec + ts.tv_nsec / 1e9;
-    size_t live = 0; /* a leader that is gone may leave members holding stdout */
-    for (size_t i = 0; i < n; i++)
-        live += det[i].pgid && det[i].out_fd >= 0;
-    if (!live || now < next)
-        return;
-    next = now + 1.0;
-    struct cpum_stat *v = NULL;
-    size_t nv = read_all(&v);
-    for (size_t i = 0; i < n; i++)
-        if (det[i].pgid && det[i].out_fd >= 0)
-            cpum_cost_sample(&det[i].cost, det[i].pgid, v, nv);
-    free(v);
-}
-
 static double ru_cpu(const struct rusage *ru)
 {
     return (double)ru->ru_utime.tv_sec + ru->ru_utime.tv_usec / 1e6 +
@@ -367,19 +346,15 @@ void cpum_cost_reaped(struct cpum_cost *c, const struct rusage *ru, double now_u
     c->stopped = now_unix;
 }
 
-int cpum_cost_reaped_orphan(struct detector *det, size_t n, pid_t pid,
-                            const struct rusage *ru)
+int cpum_cost_take_orphan(struct cpum_cost *c, pid_t pid, const struct rusage *ru)
 {
-    for (size_t i = 0; i < n; i++) {
-        struct cpum_cost *c = &det[i].cost;
-        for (size_t k = 0; k < c->nmembers; k++)
-            if (c->members[k] == pid) {
-                c->orphans_cpu_s += ru_cpu(ru);
-                keep_maxrss(c, ru);
-                c->members[k] = c->members[--c->nmembers];
-                return 1;
-            }
-    }
+    for (size_t k = 0; k < c->nmembers; k++)
+        if (c->members[k] == pid) {
+            c->orphans_cpu_s += ru_cpu(ru);
+            keep_maxrss(c, ru);
+            c->members[k] = c->members[--c->nmembers];
+            return 1;
+        }
     return 0;
 }
 

@@ -17,7 +17,6 @@
 #include "jsonl.h"
 
 struct scenario;
-struct detector;
 
 /* What /proc/PID/stat says (times in seconds, rss in bytes). */
 struct cpum_stat {
@@ -108,17 +107,14 @@ void cpum_cost_start(struct cpum_cost *c, double now_unix);
 /* Adds one sample of group pgid from the members in st[0..n). */
 void cpum_cost_sample(struct cpum_cost *c, pid_t pgid, const struct cpum_stat *st,
                       size_t n);
-/* One /proc pass for every running detector's group, at most once a second. */
-void cpum_cost_poll_detectors(struct detector *det, size_t n);
+/* Every process's stat line from /proc into *out (malloc'd; the caller
+ * frees it): their number. */
+size_t cpum_read_all(struct cpum_stat **out);
 /* The leader was reaped with this rusage. */
 void cpum_cost_reaped(struct cpum_cost *c, const struct rusage *ru, double now_unix);
-/*
- * The harness (a child subreaper) reaped pid, not a detector leader: when
- * the last sample saw it in a detector's group (a member orphaned when its
- * parent died), its rusage is added to that detector. 1 when it was one.
- */
-int cpum_cost_reaped_orphan(struct detector *det, size_t n, pid_t pid,
-                            const struct rusage *ru);
+/* When the last sample saw pid in c's group (a member orphaned when its
+ * parent died, then reaped by the harness), adds its rusage to c: 1, else 0. */
+int cpum_cost_take_orphan(struct cpum_cost *c, pid_t pid, const struct rusage *ru);
 /* 1 while a member of the last sample is still our child to reap (a zombie
  * re-parented to the harness whose rusage is not counted yet). */
 int cpum_cost_unreaped(const struct cpum_cost *c);

@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ml_util.h"
@@ -364,4 +366,33 @@ void detector_close(struct detector *d)
     free(d->cmd);
     free(d->err_path);
     d->name = d->cmd = d->err_path = NULL;
+}
+
+void detector_cost_poll(struct detector *det, size_t n)
+{
+    static double next;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    double now = (double)ts.tv_sec + ts.tv_nsec / 1e9;
+    size_t live = 0; /* a leader that is gone may leave members holding stdout */
+    for (size_t i = 0; i < n; i++)
+        live += det[i].pgid && det[i].out_fd >= 0;
+    if (!live || now < next)
+        return;
+    next = now + 1.0;
+    struct cpum_stat *v = NULL;
+    size_t nv = cpum_read_all(&v);
+    for (size_t i = 0; i < n; i++)
+        if (det[i].pgid && det[i].out_fd >= 0)
+            cpum_cost_sample(&det[i].cost, det[i].pgid, v, nv);
+    free(v);
+}
+
+int detector_cost_reaped_orphan(struct detector *det, size_t n, pid_t pid,
+                                const struct rusage *ru)
+{
+    for (size_t i = 0; i < n; i++)
+        if (cpum_cost_take_orphan(&det[i].cost, pid, ru))
+            return 1;
+    return 0;
 }

@@ -43,10 +43,10 @@ struct detector {
     char *cmd;  /* reference: executable path; external: shell command */
     int reference;
     const char *home_net; /* reference detectors get --home-net CIDR; NULL = none */
-    pid_t pid;    /* 0 when not running */
-    pid_t pgid;   /* its process group, kept after it exits */
-    int out_fd;   /* stdout pipe, -1 when closed */
-    int stopping; /* the harness asked it to stop */
+    pid_t pid;            /* 0 when not running */
+    pid_t pgid;           /* its process group, kept after it exits */
+    int out_fd;           /* stdout pipe, -1 when closed */
+    int stopping;         /* the harness asked it to stop */
     /* Its stdout's lines (DET_LINE_MAX); set up by the first detector_drain. */
     struct linereader out_lines;
     /* It said "ready": false, and neither "ready": true nor degraded since. */
@@ -94,5 +94,16 @@ void detector_exited(struct detector *d, int wstatus, struct jsonl *timeline);
 void detector_summary(const struct detector *d, struct jsonl *timeline);
 
 void detector_close(struct detector *d);
+
+/* One /proc pass for every running detector's group (its cost), at most
+ * once a second. */
+void detector_cost_poll(struct detector *det, size_t n);
+/*
+ * The harness (a child subreaper) reaped pid, not a detector leader: when
+ * the last sample saw it in a detector's group (a member orphaned when its
+ * parent died), its rusage is added to that detector. 1 when it was one.
+ */
+int detector_cost_reaped_orphan(struct detector *det, size_t n, pid_t pid,
+                                const struct rusage *ru);
 
 #endif

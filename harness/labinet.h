@@ -6,6 +6,9 @@
  * cloud namespaces attached to the same bridged LAN) reach them by name.
  * Detectors capture on the victims' uplink: the LAN's port toward it.
  *
+ * Implemented in runner_labinet.c, one of the runner's layers (it works
+ * on struct runner).
+ *
  * Threads: the runner's thread.
  */
 #ifndef HX_LABINET_H

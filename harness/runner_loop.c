@@ -76,7 +76,7 @@ void runner_reap(struct runner *r)
                 known = 1;
             }
         }
-        if (known || cpum_cost_reaped_orphan(r->det, r->ndet, pid, &ru))
+        if (known || detector_cost_reaped_orphan(r->det, r->ndet, pid, &ru))
             continue;
         if (r->hooks && r->hooks->reaped && r->hooks->reaped(r, r->hook_ctx, pid, st))
             continue; /* one of the caller's own children (a soak's background) */
@@ -164,7 +164,7 @@ void runner_loop_once(struct runner *r, int timeout_ms)
     for (size_t i = 0; i < r->ndet; i++)
         detector_cap_stderr(&r->det[i]);
     runner_reap(r);
-    cpum_cost_poll_detectors(r->det, r->ndet);
+    detector_cost_poll(r->det, r->ndet);
     watch_events_tail(r);
     watch_scan_tree(r);
     watch_progress(r, 0);

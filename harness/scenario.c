@@ -354,7 +354,7 @@ static int check_miner(const char *name, const struct ynode *root,
         return ml_err(err, errlen, -EINVAL,
                       "%s:%u: miner.config: '%s' is not args|file|env|stdin", name,
                       line_of(root, "miner", "config"), m->config);
-    /* The lab pool's ports per transport (labinet.c): 443 is mining disguised
+    /* The lab pool's ports per transport (runner_labinet.c): 443 is mining disguised
      * as HTTPS. */
     const char *tr = m->transport ? m->transport : "tcp";
     unsigned pp = m->pool_port;

@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RXDS_LANES 16
+#include "rxds_prog.h" /* RXDS_LANES */
 
 /* GENERIC: portable C; AVX2: the same interpreter on AVX2 vectors; JIT:
  * x86-64 AVX2 machine code generated per key (rxds_jit.c), the fastest. */

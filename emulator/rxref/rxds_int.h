@@ -5,19 +5,8 @@
 #include <stdint.h>
 
 #include "rxds.h"
+#include "rxds_prog.h"
 #include "rxref_core.h"
-
-/* One decoded SuperscalarHash instruction. */
-struct rxds_op {
-    uint8_t type, dst, src, shift; /* shift: IADD_RS; rotation: IROR_C */
-    uint32_t pad;
-    uint64_t imm; /* sign-extended constant, or the IMUL_RCP reciprocal */
-};
-
-struct rxds_prog {
-    int size, address_reg;
-    struct rxds_op op[RXREF_SS_MAX_SIZE];
-};
 
 typedef void (*rxds_kern_fn)(const struct rxds_prog *progs, const uint64_t *cache,
                              uint64_t first, uint8_t *out);

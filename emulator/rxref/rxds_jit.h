@@ -2,7 +2,7 @@
 #ifndef RXDS_JIT_H
 #define RXDS_JIT_H
 
-#include "rxds_int.h"
+#include "rxds_prog.h"
 
 struct rxds_jit;
 

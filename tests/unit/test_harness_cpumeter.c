@@ -242,7 +242,7 @@ static void test_cost(void **state)
     setpgid(det.pid, det.pid); /* no race with the child's own setpgid */
     char b;
     assert_int_equal(read(fds[0], &b, 1), 1);
-    cpum_cost_poll_detectors(&det, 1);
+    detector_cost_poll(&det, 1);
     assert_int_equal(det.cost.samples, 1);
     assert_true(det.cost.max_group_cpu_s > 0.77 && det.cost.max_group_cpu_s < 0.9);
     assert_true(det.cost.peak_rss_bytes > 0);
