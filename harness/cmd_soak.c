@@ -22,12 +22,12 @@
 
 struct soak_opts {
     const char *hours, *minutes, *seed, *out, *suite, *recipes, *scen_dir, *launch_dir;
-    const char *episode, *gap, *duty, *detector, *pool_ports;
+    const char *episode, *gap, *duty, *pool_ports;
     double grace, warmup, write_every;
     long max_alerts, diff;
     int quiet;
-    const char *det_args[SOAK_MAX_DETECTORS];
-    size_t ndet_args;
+    const char *det_v[SOAK_MAX_DETECTORS];
+    struct opt_list det_args; /* --detector, repeatable */
 };
 
 /* "A:B" with lo <= A <= B <= hi. 0 or -EINVAL. */
@@ -41,26 +41,6 @@ static int parse_range(const char *s, double lo, double hi, double *a, double *b
     if (ml_parse_double(x, lo, hi, a) || ml_parse_double(colon + 1, lo, hi, b) ||
         *a > *b)
         return -EINVAL;
-    return 0;
-}
-
-/* --detector may be given many times (as for run): every value, in order. */
-static int collect_detectors(int argc, char **argv, struct soak_opts *o)
-{
-    for (int i = 1; i < argc; i++) {
-        const char *v = NULL;
-        if (!strcmp(argv[i], "--"))
-            break;
-        if (!strcmp(argv[i], "--detector") && i + 1 < argc)
-            v = argv[++i];
-        else if (!strncmp(argv[i], "--detector=", 11))
-            v = argv[i] + 11;
-        if (!v)
-            continue;
-        if (o->ndet_args == SOAK_MAX_DETECTORS)
-            return -E2BIG;
-        o->det_args[o->ndet_args++] = v;
-    }
     return 0;
 }
 
@@ -222,6 +202,7 @@ int cmd_soak(int argc, char **argv)
                           .warmup = 3,
                           .write_every = 60,
                           .max_alerts = 1000000};
+    o.det_args = (struct opt_list){o.det_v, 0, SOAK_MAX_DETECTORS};
     const struct opt opts[] = {
         {"hours", OPT_STRING, &o.hours, 0, 0, "H", "soak length in hours (any length)"},
         {"minutes", OPT_STRING, &o.minutes, 0, 0, "M", "soak length in minutes"},
@@ -229,7 +210,7 @@ int cmd_soak(int argc, char **argv)
          "draws the schedule (default: random, printed for replay)"},
         {"out", OPT_STRING, &o.out, 0, 0, "DIR",
          "soak directory (default ./minerlab-report/soak-<timestamp>)"},
-        {"detector", OPT_STRING, &o.detector, 0, 0, "X",
+        {"detector", OPT_LIST, &o.det_args, 0, 0, "X",
          "as for `minerlab run`, repeatable (default: every reference detector)"},
         {"suite", OPT_STRING, &o.suite, 0, 0, "NAME",
          "recipes from scenarios/suites/NAME.yaml (default: the whole catalogue)"},
@@ -273,10 +254,6 @@ int cmd_soak(int argc, char **argv)
         fprintf(stderr, "minerlab soak: %s\n", err);
         return HX_EXIT_USAGE;
     }
-    if (collect_detectors(argc, argv, &o)) {
-        fputs("minerlab soak: too many --detector\n", stderr);
-        return HX_EXIT_USAGE;
-    }
     if ((rc = soak_length(&o, &len)))
         return rc;
     if (o.seed && plan_parse_seed(o.seed, &seed))
@@ -309,7 +286,7 @@ int cmd_soak(int argc, char **argv)
     /* The directory first: a bad one is one line, before any detector note. */
     if (soak_dir(o.out, dir, sizeof(dir), id, sizeof(id)))
         goto out;
-    if (run_select_detectors(p.bin, o.det_args, o.ndet_args, det, SOAK_MAX_DETECTORS,
+    if (run_select_detectors(p.bin, o.det_v, o.det_args.n, det, SOAK_MAX_DETECTORS,
                              &ndet))
         goto out;
     char www[4400];
