@@ -612,6 +612,10 @@ static int apply_event(struct model *m, json_t *o, double *last_ts)
             (unsigned long)json_integer_value(json_object_get(o, "shares_accepted"));
         s->shares_unverified =
             (unsigned long)json_integer_value(json_object_get(o, "shares_unverified"));
+        json_t *pct = json_object_get(o, "cpu_pct");
+        s->has_cpu = json_is_number(pct);
+        s->cpu_pct = json_number_value(pct);
+        s->cpu_s = json_number_value(json_object_get(o, "cpu_s"));
     } else if (strcmp(ev, "miner_start") == 0) {
         if (s->miner_start == 0)
             s->miner_start = ts;

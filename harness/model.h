@@ -72,6 +72,10 @@ struct model_scenario {
      * (`duty_window`), has_measured_duty = 0 when none was measured. */
     int has_measured_duty;
     double measured_duty_pct;
+    /* Workload CPU: the scenario cgroup's CPU time over the window, share of
+     * the harness's cores (`scenario_end` cpu_pct); has_cpu = 0 unmeasured. */
+    int has_cpu;
+    double cpu_pct, cpu_s;
     struct model_duty_slice *slices; /* timeline order */
     size_t nslices, cap_slices;
 };

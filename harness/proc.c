@@ -451,6 +451,25 @@ int proc_cgroup_kill(const char *dir, double wait_s)
     return -EBUSY;
 }
 
+int proc_cgroup_cpu_usec(const char *dir, unsigned long long *usec)
+{
+    char p[4200], buf[512];
+    hx_fmt(p, sizeof(p), "%s/cpu.stat", dir);
+    int fd = open(p, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    int e = errno;
+    close(fd);
+    if (n < 0)
+        return -e;
+    buf[n] = '\0';
+    for (const char *l = buf; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
+        if (!strncmp(l, "usage_usec ", 11))
+            return sscanf(l + 11, "%llu", usec) == 1 ? 0 : -EINVAL;
+    return -EINVAL;
+}
+
 int proc_cgroup_add(const char *dir, pid_t pid)
 {
     char p[4200], v[32];

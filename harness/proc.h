@@ -84,6 +84,10 @@ unsigned long proc_tcp_inode_of(pid_t pid, const char *ip, unsigned port);
  */
 const char *proc_cgroup_root(void);
 int proc_cgroup_kill(const char *dir, double wait_s);
+/* The CPU time of every process that ever ran in cgroup v2 directory dir
+ * and below (cpu.stat usage_usec: reaped, orphaned and short-lived ones
+ * included). 0 or -errno (-ENOENT: no cpu.stat, e.g. a v1 directory). */
+int proc_cgroup_cpu_usec(const char *dir, unsigned long long *usec);
 /* Moves pid into the cgroup directory dir. 0 or -errno. */
 int proc_cgroup_add(const char *dir, pid_t pid);
 /* Removes the cgroup directory dir and the cgroups below it (a launcher may

@@ -584,7 +584,8 @@ static void html_scenarios(FILE *f, json_t *doc)
     size_t i;
     json_t *sc;
     fputs("<table><tr><th>scenario</th><th>type</th><th>label</th><th>duty</th>"
-          "<th>status</th><th>window</th><th>pids</th><th>connections</th>"
+          "<th title=\"measured CPU share of everything the scenario ran, over its "
+          "window\">CPU</th><th>status</th><th>window</th><th>pids</th><th>connections</th>"
           "<th>pool logins / shares</th><th>note</th></tr>\n",
           f);
     json_array_foreach(json_object_get(doc, "scenarios"), i, sc)
@@ -597,8 +598,10 @@ static void html_scenarios(FILE *f, json_t *doc)
             fputs("</td>", f);
         }
         json_t *dur = json_object_get(sc, "duration_s");
-        fprintf(f, "<td>%lld%%</td><td>",
-                (long long)json_integer_value(json_object_get(sc, "duty_pct")));
+        char cpu[32];
+        fprintf(f, "<td>%lld%%</td><td>%s</td><td>",
+                (long long)json_integer_value(json_object_get(sc, "duty_pct")),
+                report_num(sc, "cpu_pct", "%", cpu, sizeof(cpu)));
         hx_xml_escape(f, report_str(sc, "status", "?"));
         if (json_is_number(dur))
             fprintf(f, "</td><td>%.1f s</td>", json_number_value(dur));

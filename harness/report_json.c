@@ -62,6 +62,12 @@ const char *const report_definitions[][2] = {
      "their threads and children, relative to the cores they may use), summed over "
      "the miners, over the window and in 5-s slices; the nominal duty is what the "
      "scenario asked for."},
+    {"workload_cpu",
+     "cpu_pct of a scenario: the CPU time of everything it ran (its cgroup's "
+     "cpu.stat usage_usec: the launcher, the workload, its helpers and servers, "
+     "reaped and short-lived processes included) over its window, as a share of "
+     "the cores the harness may use; cpu_s is that time; null without a cgroup "
+     "v2."},
     {"credited_duty",
      "The measured duty a run is credited at: the window's measured duty; a ramp's "
      "measured duty in the 5-s slice of its first true alert (a missed ramp: the "
@@ -133,6 +139,12 @@ static json_t *scenario_json(const struct model_scenario *sc)
                         sc->has_measured_duty
                             ? json_real(round(sc->measured_duty_pct * 1000) / 1000)
                             : json_null());
+    json_object_set_new(o, "cpu_pct",
+                        sc->has_cpu ? json_real(round(sc->cpu_pct * 1000) / 1000)
+                                    : json_null());
+    json_object_set_new(o, "cpu_s",
+                        sc->has_cpu ? json_real(round(sc->cpu_s * 1000) / 1000)
+                                    : json_null());
     return o;
 }
 

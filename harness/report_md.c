@@ -486,19 +486,22 @@ static void md_scenarios(FILE *f, json_t *doc)
     size_t i;
     json_t *sc;
     fputs(
-        "\n## Scenarios\n\n| scenario | type | label | duty | status | window | pids | "
+        "\n## Scenarios\n\nCPU: the workload's measured CPU share over its window "
+        "(definitions: `workload_cpu`).\n\n"
+        "| scenario | type | label | duty | CPU | status | window | pids | "
         "connections | pool logins / shares | note |\n"
-        "|---|---|---|---|---|---|---|---|---|---|\n",
+        "|---|---|---|---|---|---|---|---|---|---|---|\n",
         f);
     json_array_foreach(json_object_get(doc, "scenarios"), i, sc)
     {
-        char win[32];
+        char win[32], cpu[32];
         jsec(sc, "duration_s", win, sizeof(win));
+        report_num(sc, "cpu_pct", "%", cpu, sizeof(cpu));
         fprintf(
-            f, "| %s | %s | %s | %lld%% | %s | %s | %lld | %lld | %lld / %lld | %s |\n",
+            f, "| %s | %s | %s | %lld%% | %s | %s | %s | %lld | %lld | %lld / %lld | %s |\n",
             report_str(sc, "id", "?"), report_str(sc, "type", "?"),
             report_str(sc, "label", "?"),
-            (long long)json_integer_value(json_object_get(sc, "duty_pct")),
+            (long long)json_integer_value(json_object_get(sc, "duty_pct")), cpu,
             report_str(sc, "status", "?"), win,
             (long long)json_integer_value(json_object_get(sc, "pids")),
             (long long)json_integer_value(json_object_get(sc, "connections")),

@@ -44,6 +44,10 @@ struct run_scen {
     double next_scan; /* monotonic time of the next /proc scan */
     int miner_seen;   /* miner_start recorded */
     char cgroup[300]; /* the scenario's cgroup; "" = none */
+    /* Its CPU time (cpu.stat usage_usec) at window start and end: the
+     * workload's measured CPU share; has_cpu = 0 when unreadable. */
+    unsigned long long cpu0_usec, cpu1_usec;
+    int has_cpu;
     unsigned long logins, shares_ok, shares_bad, conns;
     unsigned long shares_unverified; /* of shares_ok: accepted without a check */
     long conn_ids[256];              /* pool connection ids already attributed */

@@ -374,6 +374,16 @@ static void scen_finish(struct runner *r, const char *dir, int at_deadline)
         (json_int_t)c->shares_unverified, "shares_rejected", (json_int_t)c->shares_bad);
     if (reason[0])
         json_object_set_new(f, "reason", json_string(reason));
+    if (c->has_cpu && c->end > c->start && c->cpu1_usec >= c->cpu0_usec) {
+        /* Everything the scenario ran over its window, relative to the
+         * cores the harness may use (docs/scoring.md, "Workload CPU"). */
+        double cpu_s = (double)(c->cpu1_usec - c->cpu0_usec) / 1e6;
+        double cores = cpum_allowed_cores(getpid());
+        json_object_set_new(f, "cpu_s", json_real(cpu_s));
+        json_object_set_new(f, "cpu_cores", json_real(cores));
+        json_object_set_new(f, "cpu_pct",
+                            json_real(cpum_share_pct(cpu_s, c->end - c->start, cores)));
+    }
     timeline_event(&r->tl, "scenario_end", c->sc->id, f);
     if (strcmp(status, "ran"))
         fprintf(stderr, "%sminerlab: %s %s: %s\n",
@@ -500,6 +510,7 @@ void scen_run(struct runner *r, size_t idx)
     fcntl(c->out_fd, F_SETFL, O_NONBLOCK);
     c->start = ml_now_unix();
     c->duty.window_start = c->start;
+    c->has_cpu = cg[0] && proc_cgroup_cpu_usec(cg, &c->cpu0_usec) == 0;
     timeline_event(&r->tl, "scenario_start", sc->id,
                    json_pack("{s:i,s:s,s:i}", "launcher_pid", (int)pid, "launcher",
                              sc->launcher, "duty_pct", (int)scenario_nominal_duty(sc)));
@@ -521,6 +532,8 @@ void scen_run(struct runner *r, size_t idx)
     watch_scan_tree(r);
     watch_labdns_tail(r); /* the window's last queries */
     c->end = ml_now_unix();
+    if (c->has_cpu && proc_cgroup_cpu_usec(c->cgroup, &c->cpu1_usec) != 0)
+        c->has_cpu = 0;
     cpum_duty_finish(&c->duty, &r->tl, sc, c->end);
     kill_workload(r, pid);
     for (int i = 0; i < 20 && c->launcher; i++)

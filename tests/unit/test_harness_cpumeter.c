@@ -24,6 +24,7 @@
 #include "jsonl.h"
 #include "ml_util.h"
 #include "model.h"
+#include "proc.h"
 #include "scenario.h"
 
 static double own_cpu(void)
@@ -292,7 +293,7 @@ static void test_model_reads(void **state)
         "{\"ts\":111,\"event\":\"duty_window\",\"scenario\":\"r\",\"pid\":10,"
         "\"pct\":10}\n"
         "{\"ts\":112,\"event\":\"scenario_end\",\"scenario\":\"r\",\"status\":"
-        "\"ran\"}\n"
+        "\"ran\",\"cpu_s\":5.5,\"cpu_cores\":2,\"cpu_pct\":25}\n"
         "{\"ts\":120,\"event\":\"detector_cost\",\"detector\":\"d1\",\"cpu_s\":"
         "2.5,\"wall_s\":20,\"cpu_pct\":12.5,\"peak_rss_mib\":31.5}\n");
     struct model *m = NULL;
@@ -306,6 +307,9 @@ static void test_model_reads(void **state)
     assert_float_equal(model_duty_at(s, 108), 58.5, 1e-9);
     assert_float_equal(model_duty_at(s, 102), 16.1, 1e-9); /* pid 10: its first */
     assert_float_equal(model_duty_at(s, 500), 58.5, 1e-9); /* after: the last */
+    assert_true(s->has_cpu); /* the workload's cgroup CPU, from scenario_end */
+    assert_float_equal(s->cpu_pct, 25, 1e-9);
+    assert_float_equal(s->cpu_s, 5.5, 1e-9);
     struct model_detector *d = model_detector(m, "d1");
     assert_true(d->has_cost);
     assert_float_equal(d->cpu_s, 2.5, 1e-9);
@@ -317,12 +321,32 @@ static void test_model_reads(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* proc_cgroup_cpu_usec reads usage_usec, only as a whole key at a line start. */
+static void test_cgroup_cpu(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/ml-cpumeter-cg.XXXXXX";
+    unsigned long long us = 0;
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(proc_cgroup_cpu_usec(dir, &us), -ENOENT); /* v1: no cpu.stat */
+    put(dir, "cpu.stat", "xusage_usec 5\nusage_usec 1234567\nuser_usec 1000000\n");
+    assert_int_equal(proc_cgroup_cpu_usec(dir, &us), 0);
+    assert_int_equal(us, 1234567);
+    put(dir, "cpu.stat", "user_usec 5\nsystem_usec 7\n");
+    assert_int_equal(proc_cgroup_cpu_usec(dir, &us), -EINVAL);
+    put(dir, "cpu.stat", "usage_usec x\n");
+    assert_int_equal(proc_cgroup_cpu_usec(dir, &us), -EINVAL);
+    char cmd[300];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse),       cmocka_unit_test(test_allowed_cores),
         cmocka_unit_test(test_duty),        cmocka_unit_test(test_cost),
-        cmocka_unit_test(test_model_reads),
+        cmocka_unit_test(test_model_reads), cmocka_unit_test(test_cgroup_cpu),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

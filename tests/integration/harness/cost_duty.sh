@@ -52,6 +52,21 @@ for n, c in cost.items():
     assert abs(dets[n]["cost"]["peak_rss_mib"] - c["peak_rss_mib"]) < 0.001, n
 sc = [s for s in rep["scenarios"] if s["id"] == "fake-mal"][0]
 assert abs(sc["measured_duty_pct"] - w["pct"]) < 0.001, (sc, w)
+# Workload CPU (the scenario cgroup's usage_usec) holds the miner's own CPU
+# time and the launcher's: at least what /proc measured for the miner.
+import os
+end = [e for e in tl if e["event"] == "scenario_end" and e["scenario"] == "fake-mal"][0]
+v2 = any(os.path.exists(p + "/cgroup.controllers")
+         for p in ("/sys/fs/cgroup", "/sys/fs/cgroup/unified"))
+if os.geteuid() == 0 and v2:
+    assert "cpu_pct" in end, end
+if "cpu_pct" in end:
+    assert end["cpu_s"] >= w["cpu_s"] - 0.05, (end, w)
+    assert 0 <= end["cpu_pct"] < 50 and sc["cpu_pct"] == round(end["cpu_pct"], 3), (end, sc)
+    wall = end["ts"] - [e for e in tl if e["event"] == "scenario_start"][0]["ts"]
+    assert abs(end["cpu_pct"] - end["cpu_s"] / (wall * end["cpu_cores"]) * 100) < 1, end
+else:
+    assert sc["cpu_pct"] is None, sc
 assert dets["obs"]["roc"]["observations"] == 1, dets["obs"]["roc"]
 assert dets["good"]["roc"] is None
 print("cost %.3f s (detector says %.3f s), fake miner %.1f %% measured vs 30 %% nominal"
