@@ -93,25 +93,47 @@ no_sanitizer_report() {
 # for every other name; no upstream servers, no /etc/hosts. Runs inside
 # $NETNS when that is set. Sets DNS_PID; queries are logged in $TMP/dns.log.
 # Exits 77 (skip) when dnsmasq is missing.
+# A port free for both UDP and TCP on 127.0.0.1 (dnsmasq binds both).
+free_dns_port() {
+    python3 -c '
+import socket
+while True:
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.bind(("127.0.0.1", 0))
+    t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        t.bind(("127.0.0.1", u.getsockname()[1]))
+    except OSError:
+        continue
+    print(u.getsockname()[1])
+    break'
+}
+
 start_labdns() {
     command -v dnsmasq >/dev/null || { echo "SKIP: dnsmasq is not installed"; exit 77; }
-    local addr=$1 e
+    local addr=$1 e chosen=${DNS_PORT:-} try
     shift
     local args=()
     for e; do args+=("--address=/${e%%=*}/${e#*=}" "--local=/${e%%=*}/"); done
-    : "${DNS_PORT:=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
     local pre=()
     [ -n "${NETNS:-}" ] && pre=(ip netns exec "$NETNS")
-    timeout -k 5 170 "${pre[@]}" dnsmasq --keep-in-foreground --conf-file=/dev/null \
-        --no-resolv --no-hosts --no-poll --bind-interfaces --listen-address="$addr" \
-        --port="$DNS_PORT" --address=/#/ "${args[@]}" --log-queries --log-facility=- \
-        --pid-file= >"$TMP/dns.log" 2>&1 &
-    DNS_PID=$!
-    PIDS="$PIDS $DNS_PID"
-    for _ in $(seq 1 100); do
-        grep -q 'started, version' "$TMP/dns.log" 2>/dev/null && return 0
-        kill -0 "$DNS_PID" 2>/dev/null || break
-        sleep 0.1
+    # A port picked here can be taken by another test before dnsmasq binds
+    # it: pick again (a port the caller chose is tried once).
+    for try in 1 2 3; do
+        DNS_PORT=${chosen:-$(free_dns_port)}
+        timeout -k 5 170 "${pre[@]}" dnsmasq --keep-in-foreground --conf-file=/dev/null \
+            --no-resolv --no-hosts --no-poll --bind-interfaces --listen-address="$addr" \
+            --port="$DNS_PORT" --address=/#/ "${args[@]}" --log-queries --log-facility=- \
+            --pid-file= >"$TMP/dns.log" 2>&1 &
+        DNS_PID=$!
+        PIDS="$PIDS $DNS_PID"
+        for _ in $(seq 1 100); do
+            grep -q 'started, version' "$TMP/dns.log" 2>/dev/null && return 0
+            kill -0 "$DNS_PID" 2>/dev/null || break
+            sleep 0.1
+        done
+        [ -z "$chosen" ] && grep -q 'Address already in use' "$TMP/dns.log" || break
+        echo "dnsmasq: port $DNS_PORT taken meanwhile (try $try); picking another" >&2
     done
     cat "$TMP/dns.log" >&2
     fail "dnsmasq did not start"
