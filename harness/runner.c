@@ -343,11 +343,17 @@ static int labnet(struct runner *r, const char *verb)
 }
 
 /*
- * Every malicious scenario mines through the lab internet (labinet.h): it is
- * brought up when one will run; a cloud scenario's namespace joins its LAN.
- * When it cannot be made, those scenarios are skipped with the reason and the
- * rest of the run goes on. A --pool override, or ML_LAB_INTERNET=0, keeps the
- * loopback pool of earlier versions (harness self-tests only).
+ * Every malicious scenario mines through the lab internet (labinet.h), and
+ * the benign network workloads put their servers on its web host: it is
+ * brought up whenever a scenario will run, benign ones alone included, so a
+ * benign workload's traffic crosses the uplink the network sensors watch
+ * whether or not the run also holds a miner (a benign-only run used to keep
+ * it on loopback: another lab, another false-positive rate). A cloud
+ * scenario's namespace joins its LAN. When it cannot be made, the scenarios
+ * that mine through it are skipped with the reason; benign ones fall back to
+ * loopback and the rest of the run goes on. A --pool override, or
+ * ML_LAB_INTERNET=0, keeps the loopback pool of earlier versions (harness
+ * self-tests only).
  */
 static void runner_labinet_start(struct runner *r, int lab)
 {
@@ -355,7 +361,7 @@ static void runner_labinet_start(struct runner *r, int lab)
     const char *opt = getenv("ML_LAB_INTERNET");
     int need = 0;
     for (size_t i = 0; i < cfg->nscen; i++)
-        need |= !r->skip_reason[i] && scenario_is_malicious(cfg->scen[i]);
+        need |= !r->skip_reason[i];
     /* A --pool override (tests' fake pools) cannot live there. */
     if (!need || cfg->pool_cmd || (opt && !strcmp(opt, "0")))
         return;

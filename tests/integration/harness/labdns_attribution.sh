@@ -5,7 +5,8 @@
 # in the off-target bucket. A real run in the lab internet (root, dnsmasq):
 # the real miner mines to the pool by name while pool-endpoint captures on
 # the uplink; its DNS alert must be the scenario's, and the query log must
-# attribute only queries of that scenario's host for its pool's name.
+# attribute only queries of that scenario's host for its pool's name. Then a
+# benign network workload run alone must get the lab internet as well.
 . "$(dirname "$0")/lib.sh"
 trap cleanup EXIT
 [[ $(id -u) -eq 0 ]] || { echo "SKIP: needs root for the lab internet"; exit 77; }
@@ -56,4 +57,30 @@ for l in open('$out/timeline.jsonl'):
     e = json.loads(l)
     if e['event'] == 'labinet_up': print(e['netns'])")
 ip netns list | grep -qw -- "$ns" && fail "the lab internet $ns was left behind"
+
+# A run of a benign network workload alone gets the lab internet too: its
+# JSON-RPC server sits on the lab web host and its flows cross the uplink,
+# as in a run that also holds a miner (it used to stay on loopback).
+out2=$WORK/benign
+"$MINERLAB" run "$DATA/scenarios/benign/everything-jsonrpc.yaml" --gap 0 --grace 1 \
+    --warmup 0.5 --quiet --out "$out2" --detector pool-endpoint \
+    >"$WORK/stdout2" 2>"$WORK/stderr2" || { cat "$WORK/stderr2"; fail "benign run failed"; }
+python3 - "$out2" <<'PY'
+import ipaddress, json, sys
+tl = [json.loads(l) for l in open(sys.argv[1] + "/timeline.jsonl")]
+up = [e for e in tl if e["event"] == "labinet_up"]
+assert up and up[0]["status"] == 0, ("no lab internet for a benign-only run", up)
+home = ipaddress.ip_network(up[0]["home_net"], strict=False)
+inet = ipaddress.ip_network(str(home.network_address) + "/24", strict=False)
+flows = [e for e in tl if e["event"] == "conn" and e["scenario"] == "everything-jsonrpc"
+         and not e.get("listening")]
+assert flows, "the benign workload made no flow"
+for e in flows:
+    for end in (e["src"], e["dst"]):
+        ip = ipaddress.ip_address(end.rsplit(":", 1)[0])
+        assert ip in inet and not ip.is_loopback, ("a flow off the lab internet", e)
+print("ok: benign-only run: lab internet %s up, %d flows on it" % (inet, len(flows)))
+PY
+ns2=$(sed -n 's/.*"event":"labinet_up".*"netns":"\([^"]*\)".*/\1/p' "$out2/timeline.jsonl")
+[[ -n $ns2 ]] && ip netns list | grep -qw -- "$ns2" && fail "the lab internet $ns2 was left behind"
 echo "labdns attribution OK"
