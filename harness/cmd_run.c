@@ -146,7 +146,7 @@ static size_t find_reference(const char *bin, struct runner_detector *out, size_
         if (cand)
             cmd_probe_line(path, "--needs", needs, sizeof(needs));
         if (cand && needs[0])
-            fprintf(stderr, "minerlab run: detector %s not in the default set: %s\n",
+            fprintf(stderr, "minerlab: detector %s not in the default set: %s\n",
                     nm + 13, needs);
         if (cand && !needs[0]) {
             out[k].name = strdup(nm + 13);
