@@ -573,8 +573,10 @@ int scen_bg_start(struct runner *r, size_t idx, const char *dir, const char *cgn
     if (rc)
         return rc;
     proc_watchdog_add_group(*pid);
-    /* Its tree is the lab's, never an episode's (is_infrastructure). */
-    runner_lab_add(r, *pid, "background");
+    /* Its tree is the lab's, never an episode's (is_infrastructure). The
+     * launcher itself is the lab's as in a run (its shell holds lib.sh's
+     * miner flags as text); what it starts is the background workload. */
+    runner_lab_add(r, *pid, "background-launcher");
     return 0;
 }
 

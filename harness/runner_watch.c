@@ -252,6 +252,8 @@ static void on_proc_event(const struct pev *e, void *ctx)
         role = "harness-helper";
     else if (!strcmp(role, "detector"))
         role = "detector-child";
+    else if (!strcmp(role, "background-launcher"))
+        role = "background"; /* the soak's benign workload (soak.c) */
     runner_lab_add(r, e->pid, role);
 }
 

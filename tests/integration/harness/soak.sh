@@ -98,6 +98,17 @@ for a, b in zip(d["episodes"], d["episodes"][1:]):
 fa = d["false_alarms"]["everything"]
 # It alerts on the background's processes, on the host's and on the lab's.
 assert fa["fp"] >= 1 and fa["outside"] >= 1 and fa["lab"] >= 1, fa
+# A background launcher is the lab's, as in a run (its shell holds lib.sh's
+# miner flags as text); what it starts is the benign workload.
+import gzip, os
+tlp = out + "/timeline.jsonl"
+roles = {}
+for l in (open(tlp) if os.path.exists(tlp) else gzip.open(tlp + ".gz", "rt")):
+    ev = json.loads(l)
+    if ev.get("event") == "lab_pid":
+        roles.setdefault(ev["role"], set()).add(ev["pid"])
+assert roles.get("background-launcher") and roles.get("background"), sorted(roles)
+assert not roles["background-launcher"] & roles["background"], roles
 assert d["quiet_s"] > 0 and d["quiet_s"] < d["elapsed_s"], d
 rep = json.load(open(out + "/report.json"))
 assert rep["kind"] == "soak" and rep["partial"] is True
