@@ -4,8 +4,8 @@
 # name, its config on disk, and persistence artifacts (a systemd unit and a
 # crontab line) written under $ML_SANDBOX/persist/ only, never installed.
 set -euo pipefail
-# shellcheck source-path=SCRIPTDIR source=lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=minerlib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/minerlib.sh"
 
 ml_check() {
     ml_check_miner

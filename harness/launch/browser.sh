@@ -5,8 +5,8 @@
 # (duty = 100 - throttle*100), config passed as arguments.
 # Variant (b), a real headless Chromium, is browser-chromium.sh.
 set -euo pipefail
-# shellcheck source-path=SCRIPTDIR source=lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=minerlib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/minerlib.sh"
 
 ml_check() {
     ml_check_miner

@@ -20,8 +20,8 @@
 # Extra knob: ML_CPU_QUOTA_PCT (default 90) — the quota in percent of one CPU
 # per miner thread, like a container's `cpus:` limit.
 set -euo pipefail
-# shellcheck source-path=SCRIPTDIR source=lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=minerlib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/minerlib.sh"
 
 CG_V1=/sys/fs/cgroup/cpu
 CG_PERIOD_US=100000

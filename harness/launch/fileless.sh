@@ -5,8 +5,8 @@
 # in an environment variable (ML_CONFIG=env, the default) or on standard input
 # (ML_CONFIG=stdin).  Nothing is written to the sandbox or anywhere else.
 set -euo pipefail
-# shellcheck source-path=SCRIPTDIR source=lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=minerlib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/minerlib.sh"
 
 ml_check() {
     ml_check_miner

@@ -10,8 +10,8 @@
 # Needs the lab internet (ML_INET_ID, ML_LAB_DNS, ML_LAB_NET from the
 # harness); without it `start` skips with the reason.
 set -euo pipefail
-# shellcheck source-path=SCRIPTDIR source=lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=minerlib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/minerlib.sh"
 
 # The gateway's host number on the victim LAN (198.18.X.GWNUM): the cloud
 # scenario's namespace is .2; scenarios run one at a time.

@@ -13,8 +13,8 @@
 # check exits 77 "no NVIDIA GPU ..." on machines without one (the usual case
 # in CI), or when this build has no CUDA backend.
 set -euo pipefail
-# shellcheck source-path=SCRIPTDIR source=lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=minerlib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/minerlib.sh"
 
 gpu_variant() {
     case "${ML_SCENARIO_ID:-}" in

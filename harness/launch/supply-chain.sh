@@ -6,8 +6,8 @@
 # miner) in the background, detached from the installer with setsid/nohup,
 # and the installer exits normally.  The launcher then waits out the window.
 set -euo pipefail
-# shellcheck source-path=SCRIPTDIR source=lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=minerlib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/minerlib.sh"
 
 PKG=fast-json-schema-1.4.2
 HELPER=prebuilds/linux-x64/schema-compiler-helper

@@ -17,6 +17,11 @@ add_test(NAME scen_catalogue COMMAND bash ${_scen_dir}/check_catalogue.sh)
 set_tests_properties(scen_catalogue PROPERTIES ENVIRONMENT "${_scen_env}"
     TIMEOUT 60 LABELS "scenarios")
 
+# The benign launcher holds no miner text (issue 11): needs yara, else skipped.
+add_test(NAME scen_benign_launcher_clean COMMAND bash ${_scen_dir}/benign_clean.sh)
+set_tests_properties(scen_benign_launcher_clean PROPERTIES ENVIRONMENT "${_scen_env}"
+    TIMEOUT 60 SKIP_RETURN_CODE 77 LABELS "scenarios")
+
 # name launcher [run_launcher.sh args...]
 function(scen_launcher_test name labels launcher)
     add_test(NAME ${name}

@@ -98,8 +98,8 @@ for a, b in zip(d["episodes"], d["episodes"][1:]):
 fa = d["false_alarms"]["everything"]
 # It alerts on the background's processes, on the host's and on the lab's.
 assert fa["fp"] >= 1 and fa["outside"] >= 1 and fa["lab"] >= 1, fa
-# A background launcher is the lab's, as in a run (its shell holds lib.sh's
-# miner flags as text); what it starts is the benign workload.
+# A background launcher is the lab's, as in a run; what it starts is the
+# benign workload.
 import gzip, os
 tlp = out + "/timeline.jsonl"
 roles = {}

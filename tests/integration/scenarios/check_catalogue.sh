@@ -58,10 +58,10 @@ for s in quick full throttle ci; do
 done
 
 # Every launcher must answer check with 0 (can run) or 77 (+ reason).
-# lib.sh and the lab network scripts (netlib, labnet, labinet, labca,
+# lib.sh, minerlib.sh and the lab network scripts (netlib, labnet, labinet, labca,
 # fleetnet) are not launchers.
 for l in "$SRC"/harness/launch/*.sh; do
-    case "$(basename "$l")" in lib.sh | netlib.sh | labnet.sh | labinet.sh | labca.sh | fleetnet.sh) continue ;; esac
+    case "$(basename "$l")" in lib.sh | minerlib.sh | netlib.sh | labnet.sh | labinet.sh | labca.sh | fleetnet.sh) continue ;; esac
     rc=0
     ML_BIN_DIR=$BIN ML_MINER=$BIN/minerlab-miner "$l" check >/dev/null 2>&1 || rc=$?
     [[ $rc == 0 || $rc == 77 ]] || fail "$(basename "$l") check exited $rc"
@@ -84,7 +84,7 @@ msg=$(ML_CHROMIUM=/nonexistent/chromium \
 if [[ $(id -u) -eq 0 ]] && command -v setpriv >/dev/null; then
     pub=$(mktemp -d /tmp/ml-catalogue.XXXXXX)
     trap 'rm -rf "$pub"' EXIT
-    cp "$SRC"/harness/launch/{lib.sh,netlib.sh,cloud.sh,labnet.sh,fleet.sh,fleetnet.sh} \
+    cp "$SRC"/harness/launch/{lib.sh,minerlib.sh,netlib.sh,cloud.sh,labnet.sh,fleet.sh,fleetnet.sh} \
         "$BIN/minerlab-miner" "$pub/"
     chmod 755 "$pub" "$pub"/*
     for l in cloud.sh labnet.sh fleet.sh fleetnet.sh; do
