@@ -155,22 +155,22 @@ int model_add_proc(struct model_scenario *s, int pid, int ppid, const char *role
 }
 
 static int add_lab_raw(struct model_lab **v, size_t *n, size_t *cap, int pid,
-                       const char *role, int dedup)
+                       const char *role, double since)
 {
-    for (size_t i = 0; dedup && i < *n; i++)
-        if ((*v)[i].pid == pid)
-            return 0;
     if (grow((void **)v, cap, *n, sizeof(**v)))
         return -ENOMEM;
     (*v)[*n].pid = pid;
-    hx_fmt((*v)[*n].role, sizeof((*v)[*n].role), "%s", role ? role : "lab");
+    hx_fmt((*v)[*n].role, sizeof((*v)[*n].role), "%s", role);
+    (*v)[*n].since = since;
+    (*v)[*n].seq = *n;
     (*n)++;
     return 0;
 }
 
-int model_add_lab(struct model *m, int pid, const char *role)
+int model_add_lab(struct model *m, int pid, const char *role, double ts)
 {
-    return pid > 0 ? add_lab_raw(&m->lab, &m->nlab, &m->cap_lab, pid, role, 1) : 0;
+    return pid > 0 ? add_lab_raw(&m->lab, &m->nlab, &m->cap_lab, pid, role ? role : "", ts)
+                   : 0;
 }
 
 int model_add_conn(struct model_scenario *s, const char *src, const char *dst)
@@ -225,10 +225,18 @@ static int cmp_int(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static int cmp_lab(const void *a, const void *b)
+static int cmp_lab_pid(const void *a, const void *b)
 {
     return cmp_int(&((const struct model_lab *)a)->pid,
                    &((const struct model_lab *)b)->pid);
+}
+
+/* By pid, then in the order learnt. */
+static int cmp_lab(const void *a, const void *b)
+{
+    const struct model_lab *x = a, *y = b;
+    int c = cmp_lab_pid(a, b);
+    return c ? c : (x->seq > y->seq) - (x->seq < y->seq);
 }
 
 struct pid_idx {
@@ -311,18 +319,29 @@ int model_has_pid(const struct model_scenario *s, int pid)
     return s->npids && bsearch(&pid, s->pids, s->npids, sizeof(int), cmp_int) != NULL;
 }
 
-static const char *lab_find(const struct model_lab *v, size_t n, int pid)
+/* v sorted by cmp_lab: the entry of pid learnt last by ts + 1 s (an
+ * alert may be read before the fork that made its process), else the
+ * first; NULL when none or when that entry ends the pid's lab life. */
+static const char *lab_find(const struct model_lab *v, size_t n, int pid, double ts)
 {
     struct model_lab key = {.pid = pid};
-    const struct model_lab *l = n ? bsearch(&key, v, n, sizeof(*v), cmp_lab) : NULL;
-    return l ? l->role : NULL;
+    const struct model_lab *l = n ? bsearch(&key, v, n, sizeof(*v), cmp_lab_pid) : NULL;
+    if (!l)
+        return NULL;
+    while (l > v && l[-1].pid == pid)
+        l--;
+    const struct model_lab *pick = l;
+    for (; l < v + n && l->pid == pid; l++)
+        if (l->since <= ts + 1.0)
+            pick = l;
+    return pick->role[0] ? pick->role : NULL;
 }
 
 const char *model_lab_role(const struct model *m, const struct model_scenario *s,
-                           int pid)
+                           int pid, double ts)
 {
-    const char *r = lab_find(m->lab, m->nlab, pid);
-    return r ? r : s ? lab_find(s->lab, s->nlab, pid) : NULL;
+    const char *r = lab_find(m->lab, m->nlab, pid, ts);
+    return r ? r : s ? lab_find(s->lab, s->nlab, pid, ts) : NULL;
 }
 
 double model_parse_min_obs(void *value, char *why, size_t whylen)
@@ -588,9 +607,14 @@ static int apply_event(struct model *m, json_t *o, double *last_ts)
         *last_ts = ts;
     if (strncmp(ev, "detector_", 9) == 0)
         return apply_detector_event(m, ev, o);
-    if (strcmp(ev, "lab_pid") == 0)
+    if (strcmp(ev, "lab_pid") == 0) {
+        const char *role = json_string_value(json_object_get(o, "role"));
         return model_add_lab(m, (int)json_integer_value(json_object_get(o, "pid")),
-                             json_string_value(json_object_get(o, "role")));
+                             role ? role : "lab", ts);
+    }
+    if (strcmp(ev, "lab_pid_end") == 0) /* the pid went to a process outside the lab */
+        return model_add_lab(m, (int)json_integer_value(json_object_get(o, "pid")), NULL,
+                             ts);
     if (strcmp(ev, "tree_source") == 0) {
         replace(&m->tree_source, json_string_value(json_object_get(o, "source")));
         return 0;

@@ -33,7 +33,9 @@ struct model_proc {
 /* A process of the lab itself (harness, pool, detector, launcher helper). */
 struct model_lab {
     int pid;
-    char role[24];
+    char role[24]; /* "" = from `since` on, the pid is no longer the lab's */
+    double since;  /* Unix time of the timeline record; 0 = always */
+    size_t seq;    /* the order the records came in */
 };
 
 /* One 5-s slice of one miner's measured duty (timeline `duty_measured`). */
@@ -130,11 +132,15 @@ int model_add_pid(struct model_scenario *s, int pid);
  * lab helpers. A tree that announces nothing is all workload but the launcher.
  */
 int model_add_proc(struct model_scenario *s, int pid, int ppid, const char *role);
-/* Adds a lab process of the whole run (harness, pool, detector...). */
-int model_add_lab(struct model *m, int pid, const char *role);
-/* The lab role of pid (run-wide, or s's launcher/helpers when s != NULL), or NULL. */
+/* Adds a lab process of the whole run (harness, pool, detector...), learnt
+ * at Unix time ts (timeline lab_pid); role NULL: from ts on, the pid is a
+ * process outside the lab (timeline lab_pid_end: the pid was reused). */
+int model_add_lab(struct model *m, int pid, const char *role, double ts);
+/* The lab role pid had at Unix time ts (an alert's time): run-wide (the latest
+ * entry learnt by ts + 1 s, else its first), or s's launcher/helpers when
+ * s != NULL; NULL when none. */
 const char *model_lab_role(const struct model *m, const struct model_scenario *s,
-                           int pid);
+                           int pid, double ts);
 /*
  * Validates a declared min_observation_s (info line value, any JSON type):
  * returns the seconds (0..86400), or -1 with the reason in why.

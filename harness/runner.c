@@ -594,6 +594,8 @@ static void teardown(struct runner *r)
     free(r->cur.nat_seen);
     free(r->lab);
     free(r->lab_role);
+    free(r->lab_since);
+    free(r->lab_wait);
     pev_close(r->pev_fd);
     linereader_free(&r->cur.out_lines);
     linereader_free(&r->ev_lines);

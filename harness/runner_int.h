@@ -17,7 +17,7 @@
 #include "runner.h"
 
 #define RUN_MAX_TREE 16384 /* every fork of a window: cc runs add up */
-#define RUN_MAX_LAB 65536
+#define RUN_MAX_LAB (1 << 20) /* lab pid entries: about 40 h of a soak */
 #define RUN_LAUNCHER_LINE_MAX 510 /* a launcher's ML-PID lines */
 #define RUN_EVENT_LINE_MAX 16382  /* one line of the pool's events.jsonl */
 
@@ -99,9 +99,17 @@ struct runner {
     double last_progress;
     unsigned long alerts_seen;
     int pev_fd;            /* process connector, -1 = polling /proc only */
-    pid_t *lab;            /* the lab's own processes (harness, pool, detectors...) */
-    const char **lab_role; /* static strings */
+    /* The lab's own processes (harness, pool, detectors...), in the order
+     * they were learnt. Pids are reused (pid_max may be 32768), so a pid may
+     * have several entries: the latest one whose `since` is not after an
+     * alert's time says what the pid was then; role NULL = no longer the
+     * lab's (a process outside the lab got the pid). */
+    pid_t *lab;
+    const char **lab_role;   /* static strings, or NULL */
+    double *lab_since;       /* Unix time the entry was made */
+    unsigned char *lab_wait; /* the harness started it: its fork is still to be read */
     size_t nlab, caplab;
+    int lab_full;            /* RUN_MAX_LAB reached (said once in the timeline) */
 };
 
 /* Monotonic seconds. */
@@ -138,11 +146,14 @@ void env_free(char **env);
 
 /* runner_watch.c */
 
-/* Records pid as a lab process (timeline lab_pid) unless already known; role
- * must be a static string. */
+/* Records pid, which the harness has just started, as a lab process
+ * (timeline lab_pid); role must be a static string. Its fork event, when
+ * read, confirms the entry instead of replacing it. */
 void runner_lab_add(struct runner *r, pid_t pid, const char *role);
-/* The lab role of pid, or NULL. */
+/* The lab role of pid now, or NULL. */
 const char *runner_lab_role(const struct runner *r, pid_t pid);
+/* The lab role pid had at Unix time ts (an alert's time), or NULL. */
+const char *runner_lab_role_at(const struct runner *r, pid_t pid, double ts);
 /* Adds pid to the open scenario's tree (timeline "pid" with role). */
 void watch_tree_add(struct runner *r, pid_t pid, pid_t ppid, const char *comm,
                     const char *role);

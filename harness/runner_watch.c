@@ -21,33 +21,108 @@
 #include "proc_events.h"
 #include "runner_int.h"
 
-const char *runner_lab_role(const struct runner *r, pid_t pid)
+/* Entries made within this long after an alert still name what the alert
+ * saw: a fork is read up to a scan period after it happened. */
+#define LAB_SLACK_S 1.0
+/* The harness's own start of a process is confirmed by its fork event
+ * within this long, or the entry is an older process's. */
+#define LAB_WAIT_S 10.0
+
+/* The latest entry of pid, or -1. */
+static long lab_latest(const struct runner *r, pid_t pid)
 {
     for (size_t i = r->nlab; i-- > 0;)
         if (r->lab[i] == pid)
-            return r->lab_role[i];
-    return NULL;
+            return (long)i;
+    return -1;
 }
 
-void runner_lab_add(struct runner *r, pid_t pid, const char *role)
+const char *runner_lab_role(const struct runner *r, pid_t pid)
 {
-    if (pid <= 0 || runner_lab_role(r, pid) || r->nlab >= RUN_MAX_LAB)
+    long i = lab_latest(r, pid);
+    return i >= 0 ? r->lab_role[i] : NULL;
+}
+
+const char *runner_lab_role_at(const struct runner *r, pid_t pid, double ts)
+{
+    long first = -1;
+    for (size_t i = r->nlab; i-- > 0;) {
+        if (r->lab[i] != pid)
+            continue;
+        if (r->lab_since[i] <= ts + LAB_SLACK_S)
+            return r->lab_role[i];
+        first = (long)i;
+    }
+    /* Seen before it was learnt (a late scan): its first entry. */
+    return first >= 0 ? r->lab_role[first] : NULL;
+}
+
+/* Appends an entry (timeline lab_pid, or lab_pid_end when role is NULL). */
+static void lab_push(struct runner *r, pid_t pid, const char *role, int wait)
+{
+    if (r->nlab >= RUN_MAX_LAB) {
+        if (!r->lab_full) {
+            r->lab_full = 1;
+            timeline_event(&r->tl, "lab_table_full", NULL,
+                           json_pack("{s:i}", "entries", (int)r->nlab));
+        }
         return;
+    }
     if (r->nlab == r->caplab) {
         size_t nc = r->caplab ? r->caplab * 2 : 64;
         pid_t *p = realloc(r->lab, nc * sizeof(*p));
         if (p)
             r->lab = p;
         const char **q = p ? realloc(r->lab_role, nc * sizeof(*q)) : NULL;
-        if (!q)
+        if (q)
+            r->lab_role = q;
+        double *t = q ? realloc(r->lab_since, nc * sizeof(*t)) : NULL;
+        if (t)
+            r->lab_since = t;
+        unsigned char *w = t ? realloc(r->lab_wait, nc) : NULL;
+        if (!w)
             return;
-        r->lab_role = q;
+        r->lab_wait = w;
         r->caplab = nc;
     }
+    double now = ml_now_unix();
     r->lab[r->nlab] = pid;
-    r->lab_role[r->nlab++] = role;
-    timeline_event(&r->tl, "lab_pid", NULL,
-                   json_pack("{s:i,s:s}", "pid", (int)pid, "role", role));
+    r->lab_role[r->nlab] = role;
+    r->lab_since[r->nlab] = now;
+    r->lab_wait[r->nlab++] = (unsigned char)wait;
+    if (role)
+        timeline_event(&r->tl, "lab_pid", NULL,
+                       json_pack("{s:i,s:s}", "pid", (int)pid, "role", role));
+    else
+        timeline_event(&r->tl, "lab_pid_end", NULL, json_pack("{s:i}", "pid", (int)pid));
+}
+
+void runner_lab_add(struct runner *r, pid_t pid, const char *role)
+{
+    if (pid <= 0)
+        return;
+    long i = lab_latest(r, pid);
+    if (i >= 0 && r->lab_role[i] && !strcmp(r->lab_role[i], role) &&
+        ml_now_unix() - r->lab_since[i] < LAB_WAIT_S)
+        return; /* already known as that (the same process) */
+    lab_push(r, pid, role, 1);
+}
+
+/* A fork made pid a new process: what the table said of the pid before was
+ * another process's. Returns 1 when the entry is the harness's own start of
+ * this very process (kept as it is). */
+static int lab_forked(struct runner *r, pid_t pid)
+{
+    long i = lab_latest(r, pid);
+    if (i < 0 || !r->lab_role[i])
+        return 0;
+    if (r->lab_wait[i]) {
+        r->lab_wait[i] = 0;
+        if (ml_now_unix() - r->lab_since[i] < LAB_WAIT_S)
+            return 1;
+    }
+    lab_push(r, pid, NULL, 0);
+    return 0;
 }
 
 static int tree_has(const struct run_scen *c, pid_t pid)
@@ -226,7 +301,7 @@ static void on_proc_event(const struct pev *e, void *ctx)
             }
         return;
     }
-    if (e->kind != PEV_FORK)
+    if (e->kind != PEV_FORK || lab_forked(r, e->pid))
         return;
     if (c->idx >= 0 && c->end == 0 && tree_has(c, e->ppid)) {
         char comm[32] = "", path[64];
@@ -254,7 +329,7 @@ static void on_proc_event(const struct pev *e, void *ctx)
         role = "detector-child";
     else if (!strcmp(role, "background-launcher"))
         role = "background"; /* the soak's benign workload (soak.c) */
-    runner_lab_add(r, e->pid, role);
+    lab_push(r, e->pid, role, 0);
 }
 
 void watch_proc_events(struct runner *r)

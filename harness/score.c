@@ -151,12 +151,12 @@ const char *score_verdict_name(enum alert_verdict v)
 }
 
 /* The lab role of a pid alert at ts, or NULL. */
-static const char *lab_role_at(const struct score *s, int pid, const size_t *cand,
-                               size_t n)
+static const char *lab_role_at(const struct score *s, int pid, double ts,
+                               const size_t *cand, size_t n)
 {
-    const char *r = model_lab_role(s->m, NULL, pid);
+    const char *r = model_lab_role(s->m, NULL, pid, ts);
     for (size_t i = 0; !r && i < n; i++)
-        r = model_lab_role(s->m, &s->m->scen[cand[i]], pid);
+        r = model_lab_role(s->m, &s->m->scen[cand[i]], pid, ts);
     return r;
 }
 
@@ -238,7 +238,7 @@ enum alert_verdict score_add_alert(struct score *s, const struct score_alert *a)
             return v;
         if (a->observation) /* never a false alarm: it is not an alert */
             return n ? AV_OFF_TARGET : AV_OUTSIDE;
-        const char *role = a->pid > 0 ? lab_role_at(s, a->pid, cand, n) : NULL;
+        const char *role = a->pid > 0 ? lab_role_at(s, a->pid, ts, cand, n) : NULL;
         if (role) {
             note_lab(s, d, role);
             return AV_LAB;

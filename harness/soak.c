@@ -116,7 +116,7 @@ static double ep_start(const struct soak_ep *e)
 
 static void classify_outside(struct soak *s, const struct soak_alert *a)
 {
-    const char *role = a->pid > 0 ? runner_lab_role(s->r, a->pid) : NULL;
+    const char *role = a->pid > 0 ? runner_lab_role_at(s->r, a->pid, a->ts) : NULL;
     int b = !role ? SB_OUTSIDE : !strcmp(role, "background") ? SB_FP : SB_LAB;
     s->out[a->det * SB_N + (size_t)b]++;
 }
@@ -131,9 +131,9 @@ static void classify_in(struct soak *s, struct soak_ep *e, const struct soak_ale
               model_has_flow(e->ms, src, dst))) {
             const char *role = NULL;
             if (a->pid > 0) {
-                role = runner_lab_role(s->r, a->pid);
+                role = runner_lab_role_at(s->r, a->pid, a->ts);
                 if (!role)
-                    role = model_lab_role(e->m, e->ms, a->pid);
+                    role = model_lab_role(e->m, e->ms, a->pid, a->ts);
             }
             b = !role ? EB_OFF : !strcmp(role, "background") ? EB_FP : EB_LAB;
         }

@@ -357,6 +357,39 @@ static void test_backdated_ts(void **state)
     model_free(m);
 }
 
+/* Pids are reused (pid_max 32768 wraps within an hour of a soak): a lab
+ * pid that a process outside the lab took later is no longer the lab's from
+ * then on, and one that another lab process took has that one's role. */
+static void test_lab_pid_reused(void **state)
+{
+    struct model *m = model_new(10);
+    struct model_scenario *sc = model_add_scenario(m, "a", "benign", 0, 100);
+    sc->status = ST_RAN, sc->start = 1000, sc->end = 1020;
+    model_add_lab(m, 60, "detector-child", 900);
+    model_add_lab(m, 60, NULL, 1005); /* a host process got pid 60 */
+    model_add_lab(m, 62, "harness-helper", 900);
+    model_add_lab(m, 62, "detector-child", 1008);
+    model_add_lab(m, 63, "background", 1003); /* learnt after its first alert */
+    model_detector(m, "d");
+    model_finish(m);
+    assert_string_equal(model_lab_role(m, NULL, 60, 1001), "detector-child");
+    assert_null(model_lab_role(m, NULL, 60, 1010));
+    assert_string_equal(model_lab_role(m, NULL, 62, 950), "harness-helper");
+    assert_string_equal(model_lab_role(m, NULL, 62, 1007.5), "detector-child"); /* 1-s slack */
+    assert_string_equal(model_lab_role(m, NULL, 62, 1015), "detector-child");
+    assert_string_equal(model_lab_role(m, NULL, 63, 1000), "background");
+    assert_null(model_lab_role(m, NULL, 64, 1000));
+    struct score *s = score_new(m);
+    struct score_alert a = {.detector = "d", .pid = 60, .ts = 1001, .technique = "memory"};
+    assert_int_equal(score_count_alert(s, &a), AV_LAB);
+    a.ts = 1010; /* the host process that reused the pid: a false alarm on the host */
+    assert_int_equal(score_count_alert(s, &a), AV_OFF_TARGET);
+    assert_int_equal(score_finish(s), 0);
+    score_free(s);
+    model_free(m);
+    (void)state;
+}
+
 /* Lab processes and foreign processes are their own buckets. */
 static void test_lab_and_off_target(void **state)
 {
@@ -368,7 +401,7 @@ static void test_lab_and_off_target(void **state)
     model_add_proc(sc, 52, 50, "fork");  /* seen first as a fork ... */
     model_add_proc(sc, 52, 50, "miner"); /* ... then announced */
     model_add_proc(sc, 53, 52, "fork");  /* the miner's child */
-    model_add_lab(m, 7, "pool");
+    model_add_lab(m, 7, "pool", 0);
     model_detector(m, "d");
     model_finish(m);
     assert_true(model_has_pid(sc, 52) && model_has_pid(sc, 53));
@@ -687,6 +720,7 @@ int main(void)
         cmocka_unit_test(test_alert_scan),
         cmocka_unit_test(test_backdated_ts),
         cmocka_unit_test(test_lab_and_off_target),
+        cmocka_unit_test(test_lab_pid_reused),
         cmocka_unit_test(test_alert_on_everything),
         cmocka_unit_test(test_not_observable),
         cmocka_unit_test(test_observations_and_techniques),
