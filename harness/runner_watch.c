@@ -396,7 +396,8 @@ static int launcher_line(void *ud, char *line, size_t len)
     char role[32];
     (void)len;
     if (c->idx >= 0 && sscanf(line, "ML-PID %d %31s", &pid, role) == 2 && pid > 1) {
-        if (!strcmp(role, "miner") && !c->miner_seen) {
+        /* The miner, or the browser whose page mines (browser-chromium). */
+        if ((!strcmp(role, "miner") || !strcmp(role, "browser")) && !c->miner_seen) {
             c->miner_seen = 1;
             timeline_event(&r->tl, "miner_start", c->sc->id,
                            json_pack("{s:i}", "pid", pid));
