@@ -332,7 +332,7 @@ static const char *lab_find(const struct model_lab *v, size_t n, int pid, double
         l--;
     const struct model_lab *pick = l;
     for (; l < v + n && l->pid == pid; l++)
-        if (l->since <= ts + 1.0)
+        if (l->since <= ts + MODEL_LAB_SLACK_S)
             pick = l;
     return pick->role[0] ? pick->role : NULL;
 }

@@ -136,6 +136,10 @@ int model_add_proc(struct model_scenario *s, int pid, int ppid, const char *role
  * at Unix time ts (timeline lab_pid); role NULL: from ts on, the pid is a
  * process outside the lab (timeline lab_pid_end: the pid was reused). */
 int model_add_lab(struct model *m, int pid, const char *role, double ts);
+/* An entry learnt up to this long after an alert still names what the
+ * alert saw: a fork is read up to a scan period after it happened. Used by
+ * the runner's live table too (runner_lab_role_at). */
+#define MODEL_LAB_SLACK_S 1.0
 /* The lab role pid had at Unix time ts (an alert's time): run-wide (the latest
  * entry learnt by ts + 1 s, else its first), or s's launcher/helpers when
  * s != NULL; NULL when none. */

@@ -574,8 +574,8 @@ int scen_bg_start(struct runner *r, size_t idx, const char *dir, const char *cgn
         return rc;
     proc_watchdog_add_group(*pid);
     /* Its tree is the lab's, never an episode's (is_infrastructure). The
-     * launcher itself is the lab's as in a run (its shell holds lib.sh's
-     * miner flags as text); what it starts is the background workload. */
+     * launcher itself is the lab's, as a run's launcher is; what it starts
+     * is the background workload. */
     runner_lab_add(r, *pid, "background-launcher");
     return 0;
 }

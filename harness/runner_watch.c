@@ -15,15 +15,13 @@
 
 #include "hxutil.h"
 #include "labdnslog.h"
+#include "model.h"
 #include "natflows.h"
 #include "ml_util.h"
 #include "proc.h"
 #include "proc_events.h"
 #include "runner_int.h"
 
-/* Entries made within this long after an alert still name what the alert
- * saw: a fork is read up to a scan period after it happened. */
-#define LAB_SLACK_S 1.0
 /* The harness's own start of a process is confirmed by its fork event
  * within this long, or the entry is an older process's. */
 #define LAB_WAIT_S 10.0
@@ -49,7 +47,7 @@ const char *runner_lab_role_at(const struct runner *r, pid_t pid, double ts)
     for (size_t i = r->nlab; i-- > 0;) {
         if (r->lab[i] != pid)
             continue;
-        if (r->lab_since[i] <= ts + LAB_SLACK_S)
+        if (r->lab_since[i] <= ts + MODEL_LAB_SLACK_S)
             return r->lab_role[i];
         first = (long)i;
     }
